@@ -1,0 +1,86 @@
+#pragma once
+// The broker's typed configuration, declared once.
+//
+// Every property is declared in one table (broker_config.cc) with its name (Kafka's
+// property name where Kafka has one), default, bounds, doc and whether it may change
+// live. `brook serve --help`, docs and (later) DescribeConfigs are generated from that
+// table. Precedence: defaults < YAML file (--config) < --set key=value < BROOK_* env
+// (BROOK_LOG_SEGMENT_BYTES sets log.segment.bytes).
+//
+// A broker_config is a plain value: built once at start-up, then copied to each shard,
+// so the hot path never reads shared mutable configuration.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace brook::config {
+
+struct broker_config {
+    std::string data_dir = "./brook-data";
+    std::string kafka_addr = "0.0.0.0:9092";
+    std::string advertise_addr;           // empty: kafka_addr with 0.0.0.0 shown as localhost
+    std::string admin_addr = "0.0.0.0:9644";
+    std::string schema_registry_addr = "0.0.0.0:8081";
+    int32_t smp = 0;                      // 0: one shard per core
+    std::string log_level = "info";
+
+    int32_t node_id = 0;
+    bool auto_create_topics_enable = true;
+    int32_t num_partitions = 1;
+    int32_t socket_request_max_bytes = 100 * 1024 * 1024;
+    int32_t message_max_bytes = 1048588;
+    int64_t log_segment_bytes = 1LL << 30;
+    int64_t log_roll_ms = 7LL * 24 * 3600 * 1000;
+    int64_t log_retention_ms = 7LL * 24 * 3600 * 1000;
+    int64_t log_retention_bytes = -1;
+    int32_t log_index_interval_bytes = 4096;
+    int64_t log_retention_check_interval_ms = 5 * 60 * 1000;
+    std::string log_message_timestamp_type = "CreateTime";
+    int32_t max_inflight_requests_per_connection = 32;
+};
+
+enum class property_type { string, boolean, int32, int64 };
+
+struct property {
+    const char* name;
+    property_type type;
+    const char* doc;
+    bool live; // may change without a restart (none yet)
+    int64_t min = INT64_MIN;
+    int64_t max = INT64_MAX;
+    std::function<std::string&(broker_config&)> str_field = nullptr;
+    std::function<bool&(broker_config&)> bool_field = nullptr;
+    std::function<int32_t&(broker_config&)> i32_field = nullptr;
+    std::function<int64_t&(broker_config&)> i64_field = nullptr;
+};
+
+std::span<const property> properties();
+const property* find_property(std::string_view name);
+
+// Sets `name` from its text form; returns an error message that says what to fix.
+std::optional<std::string> set_property(broker_config& cfg, std::string_view name, std::string_view value);
+std::string get_property(const broker_config& cfg, const property& p);
+
+// Applies a YAML file (flat map of property names, or nested maps joined with '.').
+std::optional<std::string> apply_yaml_file(broker_config& cfg, const std::string& path);
+// Applies BROOK_* variables from `environ`.
+std::optional<std::string> apply_environment(broker_config& cfg, char** environ);
+
+// Kafka's rule for topic names: 1..249 characters of [a-zA-Z0-9._-], not "." or "..".
+bool is_valid_topic_name(std::string_view name);
+
+// Per-topic configuration keys accepted by CreateTopics, with the broker default each
+// falls back to. Returns an error message for an unknown key or a bad value.
+struct topic_property {
+    const char* name;
+    std::function<std::string(const broker_config&)> broker_default;
+    std::function<bool(std::string_view)> valid;
+};
+std::span<const topic_property> topic_properties();
+std::optional<std::string> validate_topic_config(std::string_view name, std::string_view value);
+
+} // namespace brook::config

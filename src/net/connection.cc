@@ -1,0 +1,123 @@
+#include "net/connection.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/endian.h"
+#include "base/log.h"
+
+namespace brook::net {
+
+using asio::use_awaitable;
+
+connection::connection(asio::ip::tcp::socket socket, connection_info info, connection_limits limits, frame_handler handler)
+    : socket_(std::move(socket)),
+      info_(std::move(info)),
+      limits_(limits),
+      handler_(std::move(handler)),
+      writer_wake_(socket_.get_executor()),
+      reader_wake_(socket_.get_executor()) {
+    writer_wake_.expires_at(asio::steady_timer::time_point::max());
+    reader_wake_.expires_at(asio::steady_timer::time_point::max());
+}
+
+void connection::start() {
+    boost::system::error_code ec;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    auto self = shared_from_this();
+    asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+    asio::co_spawn(socket_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+}
+
+void connection::close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+    writer_wake_.cancel();
+    reader_wake_.cancel();
+}
+
+asio::awaitable<void> connection::wait(asio::steady_timer& t) {
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
+    t.expires_at(asio::steady_timer::time_point::max());
+}
+
+asio::awaitable<void> connection::read_loop() {
+    auto self = shared_from_this();
+    uint8_t size_buf[4];
+    boost::system::error_code ec;
+    while (!closed_) {
+        co_await asio::async_read(socket_, asio::buffer(size_buf), asio::redirect_error(use_awaitable, ec));
+        if (ec) break; // peer went away: nothing to log at info
+        int32_t size = load_be<int32_t>(size_buf);
+        if (size < 8 || size > limits_.max_frame_bytes) {
+            // Too small to hold a request header, or over socket.request.max.bytes: the stream
+            // cannot be resynchronised, so only this connection is dropped.
+            spdlog::warn("closing connection from {}: request size {} outside [8, {}] (socket.request.max.bytes)",
+                         info_.peer, size, limits_.max_frame_bytes);
+            break;
+        }
+        std::vector<uint8_t> frame(static_cast<size_t>(size));
+        co_await asio::async_read(socket_, asio::buffer(frame), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            spdlog::info("connection from {} ended inside a {}-byte request: {}", info_.peer, size, ec.message());
+            break;
+        }
+        auto s = std::make_shared<slot>();
+        slots_.push_back(s);
+        asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s), asio::detached);
+        while (!closed_ && slots_.size() >= static_cast<size_t>(limits_.max_inflight)) co_await wait(reader_wake_);
+    }
+    // Let the writer drain what is already answered, then it closes the socket.
+    auto tail = std::make_shared<slot>();
+    tail->done = true;
+    tail->result.what = frame_result::action::close;
+    slots_.push_back(tail);
+    writer_wake_.cancel();
+}
+
+asio::awaitable<void> connection::handle(std::vector<uint8_t> frame, std::shared_ptr<slot> s) {
+    auto self = shared_from_this();
+    try {
+        s->result = co_await handler_(std::move(frame), info_);
+    } catch (const std::exception& e) {
+        s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what()};
+    }
+    s->done = true;
+    writer_wake_.cancel();
+}
+
+asio::awaitable<void> connection::write_loop() {
+    auto self = shared_from_this();
+    boost::system::error_code ec;
+    while (!closed_) {
+        if (slots_.empty() || !slots_.front()->done) {
+            co_await wait(writer_wake_);
+            continue;
+        }
+        auto s = std::move(slots_.front());
+        slots_.pop_front();
+        reader_wake_.cancel();
+        auto& r = s->result;
+        if (r.what == frame_result::action::close) {
+            if (!r.reason.empty()) spdlog::warn("closing connection from {}: {}", info_.peer, r.reason);
+            break;
+        }
+        if (r.what == frame_result::action::no_response) continue;
+        uint8_t size_buf[4];
+        store_be<int32_t>(size_buf, static_cast<int32_t>(r.body.size()));
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(size_buf), asio::buffer(r.body)};
+        co_await asio::async_write(socket_, bufs, asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+    }
+    close();
+}
+
+} // namespace brook::net

@@ -1,0 +1,70 @@
+#pragma once
+// One client connection: Kafka framing (int32 big-endian size + body) and in-order
+// pipelining. Knows frames, not APIs.
+//
+// The reader reads frames ahead (up to max_inflight) and starts a handler coroutine for
+// each; handlers may finish in any order (a produce waiting for fsync, a long-poll fetch),
+// but the writer sends responses strictly in request order, as Kafka requires. A handler
+// may ask for no response (acks=0) or for the connection to be closed after the responses
+// before it are written (malformed request). Runs entirely on its shard's thread.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace brook::net {
+
+namespace asio = boost::asio;
+
+struct frame_result {
+    enum class action { respond, no_response, close };
+    action what = action::respond;
+    std::vector<uint8_t> body; // response without the size prefix
+    std::string reason;        // for close: one line for the log
+};
+
+struct connection_info {
+    unsigned shard = 0;
+    std::string peer; // "ip:port"
+};
+
+using frame_handler = std::function<asio::awaitable<frame_result>(std::vector<uint8_t> frame, const connection_info&)>;
+
+struct connection_limits {
+    int32_t max_frame_bytes = 100 * 1024 * 1024;
+    int32_t max_inflight = 32;
+};
+
+class connection : public std::enable_shared_from_this<connection> {
+public:
+    connection(asio::ip::tcp::socket socket, connection_info info, connection_limits limits, frame_handler handler);
+    void start();
+    void close();
+    bool closed() const { return closed_; }
+
+private:
+    struct slot {
+        bool done = false;
+        frame_result result;
+    };
+    asio::awaitable<void> read_loop();
+    asio::awaitable<void> write_loop();
+    asio::awaitable<void> handle(std::vector<uint8_t> frame, std::shared_ptr<slot> s);
+    asio::awaitable<void> wait(asio::steady_timer& t);
+
+    asio::ip::tcp::socket socket_;
+    connection_info info_;
+    connection_limits limits_;
+    frame_handler handler_;
+    std::deque<std::shared_ptr<slot>> slots_;
+    asio::steady_timer writer_wake_;
+    asio::steady_timer reader_wake_;
+    bool closed_ = false;
+};
+
+} // namespace brook::net

@@ -1,0 +1,64 @@
+#include "config/broker_config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+using namespace brook::config;
+
+TEST(broker_config, set_and_get) {
+    broker_config c;
+    EXPECT_FALSE(set_property(c, "num.partitions", "3"));
+    EXPECT_EQ(c.num_partitions, 3);
+    EXPECT_FALSE(set_property(c, "auto.create.topics.enable", "false"));
+    EXPECT_FALSE(c.auto_create_topics_enable);
+    EXPECT_EQ(get_property(c, *find_property("num.partitions")), "3");
+}
+
+TEST(broker_config, bad_values_say_what_to_fix) {
+    broker_config c;
+    auto e = set_property(c, "num.partitions", "zero");
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->find("not an integer"), std::string::npos);
+    e = set_property(c, "num.partitions", "0");
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->find("within"), std::string::npos);
+    e = set_property(c, "no.such.thing", "1");
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->find("unknown property"), std::string::npos);
+    EXPECT_TRUE(set_property(c, "auto.create.topics.enable", "maybe"));
+}
+
+TEST(broker_config, yaml_then_env_precedence) {
+    auto path = std::string(testing::TempDir()) + "/brook-config-test.yaml";
+    std::ofstream(path) << "num.partitions: 4\nlog:\n  segment:\n    bytes: 4096\n";
+    broker_config c;
+    ASSERT_FALSE(apply_yaml_file(c, path));
+    EXPECT_EQ(c.num_partitions, 4);
+    EXPECT_EQ(c.log_segment_bytes, 4096);
+    std::string var = "BROOK_NUM_PARTITIONS=7";
+    char* env[] = {var.data(), nullptr};
+    ASSERT_FALSE(apply_environment(c, env));
+    EXPECT_EQ(c.num_partitions, 7);
+    std::remove(path.c_str());
+    EXPECT_TRUE(apply_yaml_file(c, path)); // missing file is an error with a message
+}
+
+TEST(topic_names, kafka_rules) {
+    EXPECT_TRUE(is_valid_topic_name("orders"));
+    EXPECT_TRUE(is_valid_topic_name("a.b_c-D9"));
+    EXPECT_FALSE(is_valid_topic_name(""));
+    EXPECT_FALSE(is_valid_topic_name("."));
+    EXPECT_FALSE(is_valid_topic_name(".."));
+    EXPECT_FALSE(is_valid_topic_name("bad/name"));
+    EXPECT_FALSE(is_valid_topic_name(std::string(250, 'a')));
+    EXPECT_TRUE(is_valid_topic_name(std::string(249, 'a')));
+}
+
+TEST(topic_config, validation) {
+    EXPECT_FALSE(validate_topic_config("retention.ms", "1000"));
+    EXPECT_TRUE(validate_topic_config("retention.ms", "soon"));
+    EXPECT_TRUE(validate_topic_config("cleanup.policy", "compact"));
+    EXPECT_TRUE(validate_topic_config("no.such", "1"));
+}
