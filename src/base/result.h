@@ -12,6 +12,8 @@ namespace brook {
 template <class T>
 class [[nodiscard]] result {
 public:
+    // Default: "no result yet" (asio needs default-constructible results for co_spawn).
+    result() : v_(error_code::unknown_server_error) {}
     result(T v) : v_(std::move(v)) {}                       // NOLINT: implicit by design
     result(error_code e) : v_(e) { assert(e != error_code::none); } // NOLINT
 

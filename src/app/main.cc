@@ -1,0 +1,32 @@
+// `brook`: the one binary. Today it has one subcommand, `serve`.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "app/serve.h"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+    CLI::App app{"Brook: a durable, Kafka-compatible streaming log"};
+    app.require_subcommand(1);
+
+    brook::app::serve_options opts;
+    auto* serve = app.add_subcommand("serve", "Run the broker (Kafka API)");
+    serve->add_option("--data-dir", opts.data_dir, "Data directory (default ./brook-data)");
+    serve->add_option("--kafka-addr", opts.kafka_addr, "Kafka listener HOST:PORT (default 0.0.0.0:9092)");
+    serve->add_option("--advertise-addr", opts.advertise_addr, "HOST:PORT clients are told to connect to (default: listener; 0.0.0.0 shown as localhost)");
+    serve->add_option("--admin-addr", opts.admin_addr, "Admin API HOST:PORT (reserved: not served yet)");
+    serve->add_option("--schema-registry-addr", opts.schema_registry_addr, "Schema registry HOST:PORT (reserved: not served yet)");
+    serve->add_option("--smp", opts.smp, "Shards (one thread each); default: number of cores");
+    serve->add_option("--config", opts.config_file, "YAML config file (property: value)");
+    serve->add_option("--set", opts.sets, "Override a property: --set key=value (repeatable)");
+    serve->add_flag("--help-config", opts.help_config, "List every property with its default and exit");
+
+    CLI11_PARSE(app, argc, argv);
+    if (serve->parsed()) return brook::app::run_serve(opts, environ);
+    return 0;
+}

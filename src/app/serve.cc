@@ -1,0 +1,116 @@
+#include "app/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <thread>
+
+#include "base/log.h"
+#include "broker/broker.h"
+#include "config/broker_config.h"
+#include "net/server.h"
+#include "net/shard_set.h"
+
+namespace brook::app {
+namespace {
+
+// Flags are shorthands for properties; precedence is defaults < file < --set < env < flags
+// named on the command line.
+std::optional<std::string> build_config(const serve_options& o, char** env, config::broker_config& cfg) {
+    if (o.config_file)
+        if (auto e = config::apply_yaml_file(cfg, *o.config_file)) return e;
+    for (const auto& kv : o.sets) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) return "--set " + kv + ": expected key=value";
+        if (auto e = config::set_property(cfg, kv.substr(0, eq), kv.substr(eq + 1))) return "--set: " + *e;
+    }
+    if (auto e = config::apply_environment(cfg, env)) return e;
+    if (o.data_dir) cfg.data_dir = *o.data_dir;
+    if (o.kafka_addr) cfg.kafka_addr = *o.kafka_addr;
+    if (o.advertise_addr) cfg.advertise_addr = *o.advertise_addr;
+    if (o.admin_addr) cfg.admin_addr = *o.admin_addr;
+    if (o.schema_registry_addr) cfg.schema_registry_addr = *o.schema_registry_addr;
+    if (o.smp) {
+        if (*o.smp < 0 || *o.smp > 256) return "--smp must be in [0, 256]";
+        cfg.smp = *o.smp;
+    }
+    return std::nullopt;
+}
+
+broker::advertised_address advertised(const config::broker_config& cfg, uint16_t bound_port) {
+    const std::string& a = cfg.advertise_addr.empty() ? cfg.kafka_addr : cfg.advertise_addr;
+    auto colon = a.rfind(':');
+    std::string host = a.substr(0, colon);
+    int port = std::atoi(a.c_str() + colon + 1);
+    if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = "localhost";
+    if (cfg.advertise_addr.empty() || port == 0) port = bound_port;
+    return {host, port};
+}
+
+void print_properties() {
+    config::broker_config defaults;
+    for (const auto& p : config::properties())
+        std::cout << p.name << " = " << config::get_property(defaults, p) << "\n    " << p.doc << "\n";
+}
+
+} // namespace
+
+int run_serve(const serve_options& opts, char** env) {
+    if (opts.help_config) {
+        print_properties();
+        return 0;
+    }
+    config::broker_config cfg;
+    if (auto err = build_config(opts, env, cfg)) {
+        std::cerr << "brook serve: " << *err << "\n";
+        return 2;
+    }
+    init_logging(cfg.log_level);
+    unsigned smp = cfg.smp > 0 ? static_cast<unsigned>(cfg.smp) : std::max(1u, std::thread::hardware_concurrency());
+
+    // Signals are taken by this thread alone (sigwait below); shard threads inherit the mask.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    try {
+        auto endpoint = net::parse_endpoint(cfg.kafka_addr);
+        // Owned by pointer so shutdown can destroy them in dependency order: the listener,
+        // then the shards (their pending coroutines still reference the broker), then the broker.
+        auto shards = std::make_unique<net::shard_set>(smp);
+        auto b = std::make_unique<broker::broker>(cfg, *shards);
+        b->load();
+        auto kafka = std::make_unique<net::server>(
+            *shards, endpoint, net::connection_limits{cfg.socket_request_max_bytes, cfg.max_inflight_requests_per_connection},
+            b->frame_handler());
+        kafka->start();
+        b->set_advertised(advertised(cfg, kafka->port()));
+        b->start_housekeeping();
+        shards->start();
+        spdlog::info("Kafka API listening on {}:{} (advertised as {}:{}), {} shards, data in {}",
+                     endpoint.address().to_string(), kafka->port(), b->advertised().host, b->advertised().port, smp,
+                     cfg.data_dir);
+
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        kafka->stop();
+        shards->stop();
+        shards->join();
+        b->close_logs();
+        kafka.reset();
+        shards.reset();
+        b.reset();
+        spdlog::info("shutdown complete");
+    } catch (const std::exception& e) {
+        spdlog::critical("brook serve failed to start: {}", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace brook::app

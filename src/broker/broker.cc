@@ -1,0 +1,235 @@
+#include "broker/broker.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <charconv>
+#include <fstream>
+#include <future>
+#include <random>
+#include <sstream>
+
+#include "base/log.h"
+
+namespace brook::broker {
+
+using asio::use_awaitable;
+
+namespace {
+
+std::array<uint8_t, 16> random_uuid() {
+    std::random_device rd;
+    std::array<uint8_t, 16> u{};
+    for (auto& b : u) b = static_cast<uint8_t>(rd());
+    u[6] = (u[6] & 0x0f) | 0x40; // version 4
+    u[8] = (u[8] & 0x3f) | 0x80;
+    return u;
+}
+
+std::string load_or_create_cluster_id(const std::filesystem::path& meta) {
+    auto file = meta / "cluster_id";
+    if (std::ifstream in(file); in) {
+        std::string id;
+        std::getline(in, id);
+        if (!id.empty()) return id;
+    }
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    auto u = random_uuid();
+    std::string id;
+    for (size_t i = 0; i < 22; ++i) id.push_back(alphabet[(u[i % 16] + i * 7) % 64]);
+    std::ofstream(file) << id << "\n";
+    return id;
+}
+
+int64_t config_i64(const std::map<std::string, std::string>& m, const char* key, int64_t fallback) {
+    auto it = m.find(key);
+    if (it == m.end()) return fallback;
+    int64_t v = fallback;
+    std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+    return v;
+}
+
+} // namespace
+
+broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
+    for (unsigned i = 0; i < shards_.size(); ++i) states_.push_back(std::make_unique<shard_state>(i, shards_.context(i)));
+}
+
+broker::~broker() = default;
+
+storage::log_config broker::resolve_log_config(const std::map<std::string, std::string>& t) const {
+    storage::log_config c;
+    c.segment_bytes = config_i64(t, "segment.bytes", cfg_.log_segment_bytes);
+    c.segment_ms = config_i64(t, "segment.ms", cfg_.log_roll_ms);
+    c.retention_ms = config_i64(t, "retention.ms", cfg_.log_retention_ms);
+    c.retention_bytes = config_i64(t, "retention.bytes", cfg_.log_retention_bytes);
+    c.index_interval_bytes = static_cast<int32_t>(config_i64(t, "index.interval.bytes", cfg_.log_index_interval_bytes));
+    c.max_message_bytes = static_cast<int32_t>(config_i64(t, "max.message.bytes", cfg_.message_max_bytes));
+    auto ts = t.find("message.timestamp.type");
+    c.log_append_time = (ts != t.end() ? ts->second : cfg_.log_message_timestamp_type) == "LogAppendTime";
+    return c;
+}
+
+void broker::load() {
+    std::filesystem::path data(cfg_.data_dir);
+    std::filesystem::create_directories(data / "_meta");
+    cluster_id_ = load_or_create_cluster_id(data / "_meta");
+    store_ = std::make_unique<storage::topic_store>(data);
+    pids_ = std::make_unique<txn::producer_id_allocator>(data / "_meta");
+
+    auto loaded = store_->load();
+    if (!loaded) throw std::runtime_error("cannot load topic metadata from " + (data / "_meta").string());
+    for (auto& m : *loaded) {
+        auto t = std::make_shared<topic_info>();
+        t->name = m.name;
+        t->topic_id = m.topic_id;
+        t->partitions = m.partitions;
+        t->configs = m.configs;
+        t->log = resolve_log_config(m.configs);
+        controller_topics_[t->name] = t;
+    }
+    auto snap = std::make_shared<const topic_map>(controller_topics_);
+    // Shards are not running yet: recover each shard's partitions on a thread of its own,
+    // in parallel, then hand the state over when the shards start.
+    std::vector<std::future<void>> work;
+    for (unsigned s = 0; s < shards_.size(); ++s) {
+        work.push_back(std::async(std::launch::async, [this, s, snap] {
+            states_[s]->topics = snap;
+            for (auto& [name, t] : *snap) open_partitions(s, *t);
+        }));
+    }
+    for (auto& w : work) w.get(); // rethrows a recovery failure
+    spdlog::info("loaded {} topics from {}", controller_topics_.size(), data.string());
+}
+
+void broker::open_partitions(unsigned s, const topic_info& t) {
+    auto& parts = states_[s]->partitions[t.name];
+    parts.resize(static_cast<size_t>(t.partitions));
+    for (int32_t p = 0; p < t.partitions; ++p) {
+        if (owner_shard(t.name, p, shards_.size()) != s) continue;
+        auto dir = std::filesystem::path(cfg_.data_dir) / t.name / std::to_string(p);
+        auto log = storage::partition_log::open(dir, t.log);
+        if (!log)
+            throw std::runtime_error("cannot open partition " + t.name + "/" + std::to_string(p) + ": " +
+                                     std::string(error_name(log.error())));
+        parts[static_cast<size_t>(p)] = std::make_shared<partition>(t.name, p, std::move(log).value());
+    }
+}
+
+void broker::close_logs() {
+    for (auto& st : states_) {
+        for (auto& [name, parts] : st->partitions)
+            for (auto& p : parts)
+                if (p) p->log().close();
+        st->partitions.clear();
+        st->flush->stop();
+    }
+}
+
+asio::awaitable<void> broker::housekeeping(unsigned s) {
+    asio::steady_timer timer(shards_.context(s));
+    for (;;) {
+        timer.expires_after(std::chrono::milliseconds(cfg_.log_retention_check_interval_ms));
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+        timestamp_ms now(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
+        for (auto& [name, parts] : states_[s]->partitions)
+            for (auto& p : parts)
+                if (p) {
+                    p->log().maybe_roll(now);
+                    p->log().apply_retention(now);
+                }
+    }
+}
+
+void broker::start_housekeeping() {
+    for (unsigned s = 0; s < shards_.size(); ++s) asio::co_spawn(shards_.context(s), housekeeping(s), asio::detached);
+}
+
+broker::create_outcome broker::create_on_controller(const create_spec& spec) {
+    if (!config::is_valid_topic_name(spec.name))
+        return {error_code::invalid_topic_exception, "topic name '" + spec.name + "' is not valid: use 1-249 of [a-zA-Z0-9._-]", nullptr};
+    if (controller_topics_.contains(spec.name))
+        return {error_code::topic_already_exists, "topic '" + spec.name + "' already exists", nullptr};
+    int32_t partitions = spec.partitions == -1 ? cfg_.num_partitions : spec.partitions;
+    if (partitions <= 0 || partitions > 100000)
+        return {error_code::invalid_partitions, "number of partitions must be in [1, 100000]", nullptr};
+    for (auto& [k, v] : spec.configs)
+        if (auto err = config::validate_topic_config(k, v)) return {error_code::invalid_config, *err, nullptr};
+    auto t = std::make_shared<topic_info>();
+    t->name = spec.name;
+    t->topic_id = random_uuid();
+    t->partitions = partitions;
+    t->configs = spec.configs;
+    t->log = resolve_log_config(spec.configs);
+    if (spec.validate_only) return {error_code::none, {}, t};
+    if (!store_->save({t->name, t->topic_id, t->partitions, t->configs}))
+        return {error_code::kafka_storage_error, "cannot persist topic metadata", nullptr};
+    controller_topics_[t->name] = t;
+    return {error_code::none, {}, t};
+}
+
+asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
+    // Lambdas handed to run_on are named locals: GCC 12 destroys the captures of a lambda
+    // temporary inside a co_await expression twice.
+    auto on_controller = [this, spec = std::move(spec)]() -> asio::awaitable<create_outcome> {
+        auto out = create_on_controller(spec);
+        if (out.error != error_code::none || spec.validate_only) co_return out;
+        auto snap = std::make_shared<const topic_map>(controller_topics_);
+        auto t = out.topic;
+        for (unsigned s = 0; s < shards_.size(); ++s) {
+            auto apply = [this, s, t, snap]() -> asio::awaitable<void> {
+                open_partitions(s, *t);
+                states_[s]->topics = snap;
+                co_return;
+            };
+            co_await net::run_on(shards_.context(s), std::move(apply));
+        }
+        spdlog::info("created topic {} with {} partitions", t->name, t->partitions);
+        co_return out;
+    };
+    auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));
+    co_return out;
+}
+
+asio::awaitable<error_code> broker::delete_topic(std::string name) {
+    auto on_controller = [this, name]() -> asio::awaitable<error_code> {
+        if (!controller_topics_.contains(name)) co_return error_code::unknown_topic_or_partition;
+        controller_topics_.erase(name);
+        auto snap = std::make_shared<const topic_map>(controller_topics_);
+        for (unsigned s = 0; s < shards_.size(); ++s) {
+            auto apply = [this, s, name, snap]() -> asio::awaitable<void> {
+                states_[s]->topics = snap;
+                auto it = states_[s]->partitions.find(name);
+                if (it != states_[s]->partitions.end()) {
+                    // A fetch or flush still holding a partition keeps its files open until it
+                    // finishes; the directory is removed below.
+                    for (auto& p : it->second)
+                        if (p) p->notify_appended();
+                    states_[s]->partitions.erase(it);
+                }
+                co_return;
+            };
+            co_await net::run_on(shards_.context(s), std::move(apply));
+        }
+        if (!store_->remove(name)) co_return error_code::kafka_storage_error;
+        spdlog::info("deleted topic {}", name);
+        co_return error_code::none;
+    };
+    auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));
+    co_return out;
+}
+
+asio::awaitable<result<producer_id>> broker::allocate_producer_id() {
+    auto on_controller = [this]() -> asio::awaitable<result<producer_id>> { co_return pids_->next(); };
+    auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));
+    co_return out;
+}
+
+} // namespace brook::broker

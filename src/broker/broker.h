@@ -1,0 +1,89 @@
+#pragma once
+// The broker: per-shard state, topic lifecycle, and the Kafka request entry point.
+//
+// Threads: one shard_state per shard, touched only by that shard. Topic creation and
+// deletion and producer-id allocation are serialised on shard 0 (the "controller" of
+// this single-node cluster), which then updates every shard by posting to it.
+#include <boost/asio/awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "config/broker_config.h"
+#include "net/connection.h"
+#include "net/shard_set.h"
+#include "storage/topic_store.h"
+#include "txn/producer_id_allocator.h"
+#include "broker/shard_state.h"
+
+namespace brook::broker {
+
+struct advertised_address {
+    std::string host;
+    int32_t port = 0;
+};
+
+class broker {
+public:
+    broker(config::broker_config cfg, net::shard_set& shards);
+    ~broker();
+
+    // Start-up (before serving): loads topics and opens every partition on its owner shard,
+    // running recovery. Blocks; throws std::runtime_error on an unusable data directory.
+    void load();
+    // Starts per-shard housekeeping (retention, age-based roll).
+    void start_housekeeping();
+    // After the listener stopped: closes every log (sync + snapshots) on its shard. Blocks.
+    void close_logs();
+
+    net::frame_handler frame_handler();
+
+    const config::broker_config& config() const { return cfg_; }
+    unsigned shard_count() const { return shards_.size(); }
+    shard_state& shard(unsigned id) { return *states_[id]; }
+    asio::io_context& context(unsigned id) { return shards_.context(id); }
+    void set_advertised(advertised_address a) { advertised_ = std::move(a); }
+    const advertised_address& advertised() const { return advertised_; }
+    const std::string& cluster_id() const { return cluster_id_; }
+
+    // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
+    // every shard's snapshot has the change.
+    struct create_spec {
+        std::string name;
+        int32_t partitions = -1; // -1: num.partitions
+        std::map<std::string, std::string> configs;
+        bool validate_only = false;
+    };
+    struct create_outcome {
+        error_code error = error_code::none;
+        std::string message;
+        std::shared_ptr<const topic_info> topic;
+    };
+    asio::awaitable<create_outcome> create_topic(create_spec spec);
+    asio::awaitable<error_code> delete_topic(std::string name);
+    asio::awaitable<result<producer_id>> allocate_producer_id();
+
+    storage::log_config resolve_log_config(const std::map<std::string, std::string>& topic_configs) const;
+
+private:
+    create_outcome create_on_controller(const create_spec& spec);
+    void open_partitions(unsigned shard, const topic_info& t);
+    void publish(topic_snapshot snap); // to every shard, blocking until applied
+    asio::awaitable<void> housekeeping(unsigned shard);
+
+    config::broker_config cfg_;
+    net::shard_set& shards_;
+    std::vector<std::unique_ptr<shard_state>> states_;
+    advertised_address advertised_;
+    std::string cluster_id_;
+    // Controller state: shard 0 only.
+    std::unique_ptr<storage::topic_store> store_;
+    std::unique_ptr<txn::producer_id_allocator> pids_;
+    topic_map controller_topics_;
+};
+
+} // namespace brook::broker

@@ -1,0 +1,121 @@
+// The Kafka request entry point: frame -> header -> typed request -> handler -> response.
+//
+// Decides, once for every API, what Kafka decides in its request channel: an unknown API
+// key or a malformed request closes only the offending connection (with one log line); an
+// unsupported version of ApiVersions is answered with UNSUPPORTED_VERSION and our version
+// table (so clients can downgrade); any other unsupported version closes the connection.
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "broker/broker.h"
+#include "broker/handlers/handlers.h"
+#include "protocol/wire.h"
+
+namespace brook::broker {
+namespace {
+
+using net::frame_result;
+
+frame_result close_with(std::string reason) { return {frame_result::action::close, {}, std::move(reason)}; }
+
+template <class Response>
+frame_result respond(const protocol::request_header& h, int16_t api_key, const Response& resp) {
+    frame_result out;
+    protocol::writer w(out.body);
+    protocol::encode_response_header(w, h.CorrelationId, protocol::response_header_version(api_key, h.RequestApiVersion));
+    resp.encode(w, h.RequestApiVersion);
+    return out;
+}
+
+template <class Request>
+bool decode_body(protocol::reader& r, const protocol::request_header& h, Request& req) {
+    return req.decode(r, h.RequestApiVersion) && r.ok();
+}
+
+std::string describe(const protocol::request_header& h, const protocol::api_info* api) {
+    return fmt::format("{} v{} (correlation id {}, client '{}')", api ? api->name : "unknown API", h.RequestApiVersion,
+                       h.CorrelationId, h.ClientId.value_or(""));
+}
+
+asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, const net::connection_info& conn) {
+    protocol::reader r(frame);
+    protocol::request_header h;
+    if (!protocol::decode_request_header(r, h)) co_return close_with("malformed request header");
+    const protocol::api_info* api = protocol::find_api(h.RequestApiKey);
+    if (!api) co_return close_with(fmt::format("unknown API key {} (correlation id {})", h.RequestApiKey, h.CorrelationId));
+
+    request_context ctx{b, b.shard(conn.shard), h, conn};
+    const int16_t v = h.RequestApiVersion;
+    if (v < api->min_version || v > api->max_version) {
+        if (h.RequestApiKey == protocol::ApiVersionsRequest::api_key) {
+            // KIP-511: answer in v0 so any client can read the error and our ranges.
+            auto resp = handle_api_versions(ctx, {});
+            resp.ErrorCode = to_wire(error_code::unsupported_version);
+            frame_result out;
+            protocol::writer w(out.body);
+            protocol::encode_response_header(w, h.CorrelationId, 0);
+            resp.encode(w, 0);
+            co_return out;
+        }
+        co_return close_with(fmt::format("unsupported version: {} (served v{}-v{})", describe(h, api), api->min_version,
+                                         api->max_version));
+    }
+
+    auto malformed = [&] { return close_with("malformed " + describe(h, api)); };
+    switch (h.RequestApiKey) {
+    case protocol::ApiVersionsRequest::api_key: {
+        protocol::ApiVersionsRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, handle_api_versions(ctx, req));
+    }
+    case protocol::MetadataRequest::api_key: {
+        protocol::MetadataRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, co_await handle_metadata(ctx, req));
+    }
+    case protocol::ProduceRequest::api_key: {
+        protocol::ProduceRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        auto resp = co_await handle_produce(ctx, req);
+        if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}};
+        co_return respond(h, h.RequestApiKey, *resp);
+    }
+    case protocol::FetchRequest::api_key: {
+        protocol::FetchRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, co_await handle_fetch(ctx, req));
+    }
+    case protocol::ListOffsetsRequest::api_key: {
+        protocol::ListOffsetsRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, co_await handle_list_offsets(ctx, req));
+    }
+    case protocol::CreateTopicsRequest::api_key: {
+        protocol::CreateTopicsRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, co_await handle_create_topics(ctx, req));
+    }
+    case protocol::DeleteTopicsRequest::api_key: {
+        protocol::DeleteTopicsRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, co_await handle_delete_topics(ctx, req));
+    }
+    case protocol::InitProducerIdRequest::api_key: {
+        protocol::InitProducerIdRequest req;
+        if (!decode_body(r, h, req)) co_return malformed();
+        co_return respond(h, h.RequestApiKey, co_await handle_init_producer_id(ctx, req));
+    }
+    default:
+        co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
+    }
+}
+
+} // namespace
+
+net::frame_handler broker::frame_handler() {
+    return [this](std::vector<uint8_t> frame, const net::connection_info& conn) {
+        return dispatch(*this, std::move(frame), conn);
+    };
+}
+
+} // namespace brook::broker

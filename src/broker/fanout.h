@@ -1,0 +1,47 @@
+#pragma once
+// Cross-shard fan-out: run one coroutine per target shard concurrently and resume the
+// caller, on its own shard, when all have finished. This is how a request that touches
+// partitions owned by several shards is split and joined.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <memory>
+#include <vector>
+
+#include "broker/broker.h"
+
+namespace brook::broker {
+
+// `fn(shard)` must return asio::awaitable<void>; it runs on that shard's thread.
+template <class Fn>
+asio::awaitable<void> on_shards(broker& b, const std::vector<unsigned>& shards, Fn fn) {
+    if (shards.empty()) co_return;
+    auto ex = co_await asio::this_coro::executor;
+    struct join_state {
+        explicit join_state(asio::any_io_executor e, size_t n) : remaining(n), done(e) {}
+        size_t remaining;
+        asio::steady_timer done;
+        std::exception_ptr error;
+    };
+    auto st = std::make_shared<join_state>(ex, shards.size());
+    st->done.expires_at(asio::steady_timer::time_point::max());
+    for (unsigned s : shards) {
+        asio::co_spawn(b.context(s), fn(s), [st, ex](std::exception_ptr e) {
+            asio::post(ex, [st, e] {
+                if (e) st->error = e;
+                if (--st->remaining == 0) st->done.cancel();
+            });
+        });
+    }
+    boost::system::error_code ec;
+    // Completions are posted to this shard, so none can run before this wait begins.
+    co_await st->done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (st->error) std::rethrow_exception(st->error);
+}
+
+} // namespace brook::broker

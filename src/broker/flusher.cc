@@ -1,0 +1,80 @@
+#include "broker/flusher.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "base/log.h"
+
+namespace brook::broker {
+
+using asio::use_awaitable;
+
+flusher::flusher(asio::io_context& shard) : shard_(shard) {}
+
+flusher::~flusher() { stop(); }
+
+void flusher::stop() { sync_thread_.join(); }
+
+asio::awaitable<void> flusher::wait_durable(std::shared_ptr<partition> p, offset upto) {
+    if (p->log().flushed_offset() >= upto) co_return;
+    auto done = std::make_shared<asio::steady_timer>(shard_, asio::steady_timer::time_point::max());
+    waiters_.push_back({std::move(p), upto, done});
+    if (!running_) {
+        running_ = true;
+        asio::co_spawn(shard_, run(), asio::detached);
+    }
+    boost::system::error_code ec;
+    co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+}
+
+asio::awaitable<void> flusher::run() {
+    while (!waiters_.empty()) {
+        // Snapshot what to sync: each partition with waiters, once, up to its current end.
+        struct job {
+            std::shared_ptr<partition> p;
+            offset end;
+            std::vector<std::shared_ptr<storage::file_handle>> files;
+        };
+        std::vector<job> jobs;
+        std::unordered_map<partition*, size_t> seen;
+        for (auto& w : waiters_) {
+            if (seen.contains(w.p.get())) continue;
+            seen.emplace(w.p.get(), jobs.size());
+            jobs.push_back({w.p, w.p->log().log_end(), w.p->log().unsynced_files()});
+        }
+        // fdatasync blocks; run it on the helper thread and resume here.
+        int err = co_await asio::co_spawn(
+            sync_thread_,
+            [&jobs]() -> asio::awaitable<int> {
+                for (auto& j : jobs)
+                    for (auto& f : j.files)
+                        if (::fdatasync(f->fd()) != 0) co_return errno;
+                co_return 0;
+            },
+            use_awaitable);
+        if (err != 0) {
+            // After a failed fdatasync the kernel may have dropped the dirty pages, so a retry
+            // can "succeed" without the data (the fsyncgate lesson). Acknowledging would risk
+            // losing an acked write; stopping lets recovery truncate to what is really there.
+            spdlog::critical("fdatasync failed: {}; stopping so recovery can verify the log", std::strerror(err));
+            std::abort();
+        }
+        for (auto& j : jobs) j.p->log().mark_flushed(j.end);
+        std::erase_if(waiters_, [](waiter& w) {
+            if (w.p->log().flushed_offset() < w.upto) return false;
+            w.done->cancel();
+            return true;
+        });
+    }
+    running_ = false;
+}
+
+} // namespace brook::broker

@@ -1,0 +1,126 @@
+// Fetch with long-poll. Reads run on each partition's owner shard; when fewer than
+// MinBytes are available the request parks until MaxWaitMs passes or an append to one
+// of its partitions wakes it (partition::notify_appended) — never by polling.
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+#include "broker/fanout.h"
+#include "broker/handlers/handlers.h"
+
+namespace brook::broker {
+namespace {
+
+struct partition_read {
+    std::string topic;
+    int32_t index = 0;
+    int64_t fetch_offset = 0;
+    int32_t max_bytes = 0;
+    error_code error = error_code::none;
+    int64_t high_watermark = -1;
+    int64_t log_start = -1;
+    std::vector<uint8_t> data;
+};
+
+} // namespace
+
+asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, protocol::FetchRequest& req) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.MaxWaitMs));
+    const int64_t max_bytes = req.MaxBytes <= 0 ? INT32_MAX : req.MaxBytes;
+    const unsigned n = ctx.b.shard_count();
+
+    std::vector<partition_read> reads;
+    for (auto& t : req.Topics)
+        for (auto& p : t.Partitions)
+            reads.push_back({t.Topic, p.Partition, p.FetchOffset, p.PartitionMaxBytes, error_code::none, -1, -1, {}});
+
+    std::vector<std::vector<partition_read*>> by_shard(n);
+    for (auto& r : reads) {
+        auto topic = ctx.shard.topic(r.topic);
+        if (!topic || r.index < 0 || r.index >= topic->partitions) {
+            r.error = error_code::unknown_topic_or_partition;
+            continue;
+        }
+        if (r.max_bytes < 0) {
+            r.error = error_code::invalid_fetch_size;
+            continue;
+        }
+        by_shard[owner_shard(r.topic, r.index, n)].push_back(&r);
+    }
+    std::vector<unsigned> targets;
+    for (unsigned s = 0; s < n; ++s)
+        if (!by_shard[s].empty()) targets.push_back(s);
+
+    auto wake = std::make_shared<fetch_wakeup>(co_await asio::this_coro::executor);
+    broker& b = ctx.b;
+    for (;;) {
+        const bool may_wait = clock::now() < deadline;
+        co_await on_shards(b, targets, [&b, &by_shard, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
+            for (partition_read* r : by_shard[s]) {
+                auto part = b.shard(s).find(r->topic, r->index);
+                if (!part) {
+                    r->error = error_code::unknown_topic_or_partition;
+                    continue;
+                }
+                // Register before reading: an append after the read must wake us.
+                if (may_wait) part->add_waiter(wake);
+                auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, max_bytes));
+                auto got = part->log().read(offset(r->fetch_offset), limit, part->high_watermark());
+                r->high_watermark = part->high_watermark().value();
+                r->log_start = part->log().log_start().value();
+                if (!got) {
+                    r->error = got.error();
+                    r->data.clear();
+                    continue;
+                }
+                r->error = error_code::none;
+                r->data = std::move(got->data);
+            }
+            co_return;
+        });
+
+        // Respect the response-wide MaxBytes in request order; the first non-empty partition
+        // is always returned whole so a consumer can make progress past a large batch (KIP-74).
+        int64_t total = 0;
+        bool any_error = false;
+        for (auto& r : reads) {
+            if (r.error != error_code::none) any_error = true;
+            if (r.data.empty()) continue;
+            if (total > 0 && total + static_cast<int64_t>(r.data.size()) > max_bytes) {
+                r.data.clear();
+                continue;
+            }
+            total += static_cast<int64_t>(r.data.size());
+        }
+        if (any_error || total >= req.MinBytes || clock::now() >= deadline) break;
+        if (!wake->woken) {
+            wake->timer.expires_at(deadline);
+            boost::system::error_code ec;
+            co_await wake->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        wake->woken = false;
+    }
+
+    protocol::FetchResponse resp;
+    resp.ThrottleTimeMs = 0;
+    resp.ErrorCode = 0;
+    resp.SessionId = 0; // no incremental fetch sessions: clients fall back to full fetches
+    for (auto& r : reads) {
+        if (resp.Responses.empty() || resp.Responses.back().Topic != r.topic) resp.Responses.emplace_back().Topic = r.topic;
+        auto& p = resp.Responses.back().Partitions.emplace_back();
+        p.PartitionIndex = r.index;
+        p.ErrorCode = to_wire(r.error);
+        p.HighWatermark = r.high_watermark;
+        p.LastStableOffset = r.high_watermark; // no transactions yet: everything is stable
+        p.LogStartOffset = r.log_start;
+        p.AbortedTransactions.emplace(); // read_committed clients expect a list, not null
+        p.PreferredReadReplica = -1;
+        p.Records = std::move(r.data);
+    }
+    co_return resp;
+}
+
+} // namespace brook::broker

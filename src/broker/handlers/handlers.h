@@ -1,0 +1,34 @@
+#pragma once
+// One handler per Kafka API: a function from the decoded request to the response, named
+// after the API. Version checks happen once, in the dispatcher; a handler only branches on
+// the version where the API's semantics differ between versions.
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+
+#include "broker/request_context.h"
+#include "protocol/messages.h"
+
+namespace brook::broker {
+
+namespace asio = boost::asio;
+
+protocol::ApiVersionsResponse handle_api_versions(request_context& ctx, const protocol::ApiVersionsRequest& req);
+asio::awaitable<protocol::MetadataResponse> handle_metadata(request_context& ctx, protocol::MetadataRequest& req);
+// Empty for acks=0: the client expects no response.
+asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request_context& ctx, protocol::ProduceRequest& req);
+asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, protocol::FetchRequest& req);
+asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_context& ctx, protocol::ListOffsetsRequest& req);
+asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_context& ctx, protocol::CreateTopicsRequest& req);
+asio::awaitable<protocol::DeleteTopicsResponse> handle_delete_topics(request_context& ctx, protocol::DeleteTopicsRequest& req);
+asio::awaitable<protocol::InitProducerIdResponse> handle_init_producer_id(request_context& ctx, protocol::InitProducerIdRequest& req);
+
+// Shared by Metadata and Produce: the topic, auto-created when allowed. Null with the error
+// to report otherwise.
+struct topic_lookup {
+    std::shared_ptr<const topic_info> topic;
+    error_code error = error_code::none;
+};
+asio::awaitable<topic_lookup> find_or_create_topic(request_context& ctx, const std::string& name, bool allow_auto_create);
+
+} // namespace brook::broker

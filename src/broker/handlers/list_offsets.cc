@@ -1,0 +1,101 @@
+// ListOffsets: earliest (-2), latest (-1), and by timestamp (first record whose timestamp
+// is >= the target, as Kafka's offsetsForTimes defines it).
+#include "broker/fanout.h"
+#include "broker/handlers/handlers.h"
+#include "records/record.h"
+
+namespace brook::broker {
+namespace {
+
+constexpr int64_t latest_timestamp = -1;
+constexpr int64_t earliest_timestamp = -2;
+
+struct offset_query {
+    std::string topic;
+    int32_t index = 0;
+    int64_t timestamp = 0;
+    error_code error = error_code::none;
+    int64_t offset = -1;
+    int64_t found_timestamp = -1;
+};
+
+// The time index answers at batch granularity; the batch is then opened to find the first
+// record at or after the target.
+void lookup_timestamp(partition& part, offset_query& q) {
+    auto first = part.log().offset_for_timestamp(timestamp_ms(q.timestamp));
+    if (!first || *first >= part.high_watermark()) return; // no such record: -1/-1
+    auto bytes = part.log().read(*first, 1, part.high_watermark());
+    if (!bytes || bytes->data.size() < records::batch_header_size) return;
+    auto header = records::read_batch_header(bytes->data);
+    if (header.size_bytes() > bytes->data.size()) return;
+    auto batch = records::decode_batch(std::span<const uint8_t>(bytes->data).first(header.size_bytes()));
+    if (!batch) return;
+    for (const auto& r : batch->records) {
+        auto off = batch->offset_of(r);
+        auto ts = batch->timestamp_of(r);
+        if (off >= *first && ts() >= q.timestamp) {
+            q.offset = off.value();
+            q.found_timestamp = ts.value();
+            return;
+        }
+    }
+}
+
+} // namespace
+
+asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_context& ctx, protocol::ListOffsetsRequest& req) {
+    const unsigned n = ctx.b.shard_count();
+    std::vector<offset_query> queries;
+    for (auto& t : req.Topics)
+        for (auto& p : t.Partitions) queries.push_back({t.Name, p.PartitionIndex, p.Timestamp});
+
+    std::vector<std::vector<offset_query*>> by_shard(n);
+    for (auto& q : queries) {
+        auto topic = ctx.shard.topic(q.topic);
+        if (!topic || q.index < 0 || q.index >= topic->partitions) {
+            q.error = error_code::unknown_topic_or_partition;
+            continue;
+        }
+        by_shard[owner_shard(q.topic, q.index, n)].push_back(&q);
+    }
+    std::vector<unsigned> targets;
+    for (unsigned s = 0; s < n; ++s)
+        if (!by_shard[s].empty()) targets.push_back(s);
+
+    broker& b = ctx.b;
+    co_await on_shards(b, targets, [&b, &by_shard](unsigned s) -> asio::awaitable<void> {
+        for (offset_query* q : by_shard[s]) {
+            auto part = b.shard(s).find(q->topic, q->index);
+            if (!part) {
+                q->error = error_code::unknown_topic_or_partition;
+                continue;
+            }
+            if (q->timestamp == latest_timestamp) {
+                q->offset = part->high_watermark().value();
+            } else if (q->timestamp == earliest_timestamp) {
+                q->offset = part->log().log_start().value();
+            } else if (q->timestamp < 0) {
+                q->error = error_code::invalid_request; // -3 (max timestamp) and others are not served
+            } else {
+                lookup_timestamp(*part, *q);
+            }
+        }
+        co_return;
+    });
+
+    protocol::ListOffsetsResponse resp;
+    resp.ThrottleTimeMs = 0;
+    for (auto& q : queries) {
+        if (resp.Topics.empty() || resp.Topics.back().Name != q.topic) resp.Topics.emplace_back().Name = q.topic;
+        auto& p = resp.Topics.back().Partitions.emplace_back();
+        p.PartitionIndex = q.index;
+        p.ErrorCode = to_wire(q.error);
+        p.Timestamp = q.found_timestamp;
+        p.Offset = q.offset;
+        p.LeaderEpoch = 0;
+        if (ctx.version() == 0 && q.error == error_code::none && q.offset >= 0) p.OldStyleOffsets = {q.offset};
+    }
+    co_return resp;
+}
+
+} // namespace brook::broker

@@ -1,0 +1,146 @@
+// Produce: validate on the connection's shard, append on each partition's owner shard,
+// and for acks=all answer only once the appended batch is on stable storage.
+#include <chrono>
+
+#include "base/log.h"
+#include "broker/fanout.h"
+#include "broker/handlers/handlers.h"
+#include "records/validate.h"
+
+namespace brook::broker {
+namespace {
+
+struct partition_write {
+    std::string topic;
+    int32_t index = 0;
+    std::span<const uint8_t> batch;
+    records::batch_header header;
+    int32_t max_message_bytes = 0;
+    // filled in by the owner shard
+    error_code error = error_code::none;
+    int64_t base_offset = -1;
+    int64_t log_append_time = -1;
+    int64_t log_start = -1;
+    protocol::ProduceResponse::PartitionProduceResponse* out = nullptr;
+};
+
+timestamp_ms wall_clock_ms() {
+    return timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+}
+
+// Kafka's produce-side batch rules, checked before any shard hop.
+error_code validate(const std::optional<std::vector<uint8_t>>& records, int32_t max_message_bytes, partition_write& w) {
+    if (!records || records->empty()) return error_code::invalid_record;
+    records::validate_limits limits;
+    limits.max_batch_bytes = static_cast<size_t>(max_message_bytes);
+    // Produce v3+ carries exactly one batch per partition (INVALID_RECORD otherwise).
+    auto batch = records::validate_for_produce(*records, limits);
+    if (!batch) return batch.error();
+    const auto& b = *batch;
+    if (b.header.is_control()) return error_code::invalid_record; // only the broker writes control batches
+    // Transactions are not served yet: a transactional batch has no coordinator to commit it.
+    if (b.header.is_transactional()) return error_code::invalid_producer_id_mapping;
+    w.batch = b.bytes;
+    w.header = b.header;
+    return error_code::none;
+}
+
+} // namespace
+
+asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request_context& ctx, protocol::ProduceRequest& req) {
+    protocol::ProduceResponse resp;
+    resp.ThrottleTimeMs = 0;
+    const int16_t acks = req.Acks;
+    const bool valid_acks = acks == 0 || acks == 1 || acks == -1;
+
+    std::vector<partition_write> writes;
+    size_t total = 0;
+    for (auto& t : req.TopicData) total += t.PartitionData.size();
+    writes.reserve(total); // `out` pointers and spans must stay put
+
+    for (auto& t : req.TopicData) {
+        auto& rt = resp.Responses.emplace_back();
+        rt.Name = t.Name;
+        rt.PartitionResponses.reserve(t.PartitionData.size());
+        topic_lookup found;
+        if (valid_acks) found = co_await find_or_create_topic(ctx, t.Name, true);
+        for (auto& p : t.PartitionData) {
+            auto& rp = rt.PartitionResponses.emplace_back();
+            rp.Index = p.Index;
+            rp.BaseOffset = -1;
+            rp.LogAppendTimeMs = -1;
+            rp.LogStartOffset = -1;
+            if (!valid_acks) {
+                rp.ErrorCode = to_wire(error_code::invalid_required_acks);
+                continue;
+            }
+            if (!found.topic) {
+                rp.ErrorCode = to_wire(found.error);
+                continue;
+            }
+            if (p.Index < 0 || p.Index >= found.topic->partitions) {
+                rp.ErrorCode = to_wire(error_code::unknown_topic_or_partition);
+                continue;
+            }
+            partition_write w;
+            w.topic = t.Name;
+            w.index = p.Index;
+            w.max_message_bytes = found.topic->log.max_message_bytes;
+            if (auto e = validate(p.Records, w.max_message_bytes, w); e != error_code::none) {
+                spdlog::debug("produce to {}/{} from {} rejected: {}", t.Name, p.Index, ctx.conn.peer, error_name(e));
+                rp.ErrorCode = to_wire(e);
+                continue;
+            }
+            w.out = &rp;
+            writes.push_back(std::move(w));
+        }
+    }
+
+    // Group by owner shard, append there (and wait for the group commit for acks=all).
+    const unsigned n = ctx.b.shard_count();
+    std::vector<std::vector<partition_write*>> by_shard(n);
+    for (auto& w : writes) by_shard[owner_shard(w.topic, w.index, n)].push_back(&w);
+    std::vector<unsigned> targets;
+    for (unsigned s = 0; s < n; ++s)
+        if (!by_shard[s].empty()) targets.push_back(s);
+
+    broker& b = ctx.b;
+    co_await on_shards(b, targets, [&b, &by_shard, acks](unsigned s) -> asio::awaitable<void> {
+        auto& st = b.shard(s);
+        std::vector<std::pair<std::shared_ptr<partition>, offset>> durable;
+        for (partition_write* w : by_shard[s]) {
+            auto part = st.find(w->topic, w->index);
+            if (!part) { // deleted between lookup and append
+                w->error = error_code::unknown_topic_or_partition;
+                continue;
+            }
+            storage::append_options opts;
+            opts.now = wall_clock_ms();
+            auto r = part->log().append(w->batch, w->header, opts);
+            if (!r) {
+                w->error = r.error();
+                continue;
+            }
+            w->base_offset = r->base.value();
+            w->log_append_time = r->log_append_time.value();
+            w->log_start = r->log_start.value();
+            if (!r->duplicate) part->notify_appended();
+            if (acks == -1) durable.emplace_back(part, r->last + 1);
+        }
+        for (auto& [part, upto] : durable) co_await st.flush->wait_durable(part, upto);
+    });
+
+    if (acks == 0) co_return std::nullopt;
+    for (auto& w : writes) {
+        w.out->ErrorCode = to_wire(w.error);
+        if (w.error != error_code::none) continue;
+        w.out->BaseOffset = w.base_offset;
+        w.out->LogAppendTimeMs = w.log_append_time;
+        w.out->LogStartOffset = w.log_start;
+    }
+    co_return resp;
+}
+
+} // namespace brook::broker

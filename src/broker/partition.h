@@ -1,0 +1,51 @@
+#pragma once
+// A partition as its owner shard serves it: the storage log plus the operations waiting
+// on it. Owned by exactly one shard; every member is called on that shard's thread.
+//
+// Fetch long-polls register a wake-up here; the next append wakes them all (one-shot),
+// so a waiting fetch is completed by the append that satisfies it, never by polling.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "storage/partition_log.h"
+
+namespace brook::broker {
+
+namespace asio = boost::asio;
+
+// Shared by a waiting fetch and the partitions it watches. The timer lives on the fetch's
+// shard; other shards wake it by posting a cancel there.
+struct fetch_wakeup {
+    explicit fetch_wakeup(asio::any_io_executor ex) : timer(ex) {}
+    asio::steady_timer timer;
+    bool woken = false;
+};
+
+class partition {
+public:
+    partition(std::string topic, int32_t index, std::unique_ptr<storage::partition_log> log)
+        : topic_(std::move(topic)), index_(index), log_(std::move(log)) {}
+
+    const std::string& topic() const { return topic_; }
+    int32_t index() const { return index_; }
+    storage::partition_log& log() { return *log_; }
+
+    // High watermark: with one replica, everything appended is visible.
+    offset high_watermark() const { return log_->log_end(); }
+
+    void add_waiter(const std::shared_ptr<fetch_wakeup>& w);
+    // Wakes (and forgets) every registered fetch; called after each append.
+    void notify_appended();
+
+private:
+    std::string topic_;
+    int32_t index_;
+    std::unique_ptr<storage::partition_log> log_;
+    std::vector<std::weak_ptr<fetch_wakeup>> waiters_;
+};
+
+} // namespace brook::broker

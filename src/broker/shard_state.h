@@ -1,0 +1,37 @@
+#pragma once
+// Everything one shard owns. Only that shard's thread reads or writes it.
+#include <boost/asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/flusher.h"
+#include "broker/partition.h"
+#include "broker/topic_table.h"
+
+namespace brook::broker {
+
+struct shard_state {
+    shard_state(unsigned id_, asio::io_context& ctx_) : id(id_), ctx(ctx_), flush(std::make_unique<flusher>(ctx_)) {}
+
+    unsigned id;
+    asio::io_context& ctx;
+    topic_snapshot topics = std::make_shared<const topic_map>();
+    // topic -> partition index -> partition (null where another shard owns it)
+    std::unordered_map<std::string, std::vector<std::shared_ptr<partition>>> partitions;
+    std::unique_ptr<flusher> flush;
+
+    std::shared_ptr<partition> find(const std::string& topic, int32_t index) const {
+        auto it = partitions.find(topic);
+        if (it == partitions.end() || index < 0 || static_cast<size_t>(index) >= it->second.size()) return nullptr;
+        return it->second[static_cast<size_t>(index)];
+    }
+    std::shared_ptr<const topic_info> topic(const std::string& name) const {
+        auto it = topics->find(name);
+        return it == topics->end() ? nullptr : it->second;
+    }
+};
+
+} // namespace brook::broker

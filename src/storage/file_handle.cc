@@ -1,0 +1,111 @@
+#include "storage/file_handle.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace brook::storage {
+namespace {
+
+error_code io_error(const char* what, const std::filesystem::path& p) {
+    spdlog::error("storage: {} {}: {}", what, p.string(), std::strerror(errno));
+    return error_code::kafka_storage_error;
+}
+
+} // namespace
+
+result<std::shared_ptr<file_handle>> file_handle::open(const std::filesystem::path& path, bool create) {
+    int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+    int fd = ::open(path.c_str(), flags, 0644);
+    if (fd < 0) return io_error("open", path);
+    return std::make_shared<file_handle>(fd, path);
+}
+
+file_handle::~file_handle() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+error_code file_handle::pwrite_all(std::span<const uint8_t> data, uint64_t pos) const {
+    while (!data.empty()) {
+        ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(pos));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return io_error("pwrite", path_);
+        }
+        data = data.subspan(static_cast<size_t>(n));
+        pos += static_cast<uint64_t>(n);
+    }
+    return error_code::none;
+}
+
+result<size_t> file_handle::pread_some(std::span<uint8_t> out, uint64_t pos) const {
+    size_t done = 0;
+    while (done < out.size()) {
+        ssize_t n = ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(pos + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return io_error("pread", path_);
+        }
+        if (n == 0) break; // end of file
+        done += static_cast<size_t>(n);
+    }
+    return done;
+}
+
+error_code file_handle::datasync() const {
+    if (::fdatasync(fd_) != 0) return io_error("fdatasync", path_);
+    return error_code::none;
+}
+
+error_code file_handle::truncate(uint64_t size) const {
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return io_error("ftruncate", path_);
+    return error_code::none;
+}
+
+result<uint64_t> file_handle::size() const {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return io_error("fstat", path_);
+    return static_cast<uint64_t>(st.st_size);
+}
+
+error_code sync_directory(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return io_error("open dir", dir);
+    int rc = ::fsync(fd);
+    ::close(fd);
+    if (rc != 0) return io_error("fsync dir", dir);
+    return error_code::none;
+}
+
+error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data) {
+    auto tmp = path;
+    tmp += ".tmp";
+    {
+        int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) return io_error("create", tmp);
+        file_handle f(fd, tmp);
+        if (auto e = f.pwrite_all(data, 0); e != error_code::none) return e;
+        if (::fsync(fd) != 0) return io_error("fsync", tmp);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename", tmp);
+    return sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+}
+
+result<std::vector<uint8_t>> read_whole_file(const std::filesystem::path& path) {
+    auto f = file_handle::open(path, false);
+    if (!f) return f.error();
+    auto sz = (*f)->size();
+    if (!sz) return sz.error();
+    std::vector<uint8_t> out(*sz);
+    auto n = (*f)->pread_some(out, 0);
+    if (!n) return n.error();
+    out.resize(*n);
+    return out;
+}
+
+} // namespace brook::storage

@@ -1,0 +1,100 @@
+#include "storage/index.h"
+
+#include <algorithm>
+#include <array>
+
+#include "base/endian.h"
+
+namespace brook::storage {
+namespace {
+
+void encode(const offset_index_entry& e, uint8_t* p) {
+    store_be<uint32_t>(p, e.relative_offset);
+    store_be<uint32_t>(p + 4, e.position);
+}
+void decode(offset_index_entry& e, const uint8_t* p) {
+    e.relative_offset = load_be<uint32_t>(p);
+    e.position = load_be<uint32_t>(p + 4);
+}
+bool ordered(const offset_index_entry& a, const offset_index_entry& b) {
+    return a.relative_offset < b.relative_offset && a.position < b.position;
+}
+
+void encode(const time_index_entry& e, uint8_t* p) {
+    store_be<int64_t>(p, e.timestamp);
+    store_be<uint32_t>(p + 8, e.relative_offset);
+}
+void decode(time_index_entry& e, const uint8_t* p) {
+    e.timestamp = load_be<int64_t>(p);
+    e.relative_offset = load_be<uint32_t>(p + 8);
+}
+bool ordered(const time_index_entry& a, const time_index_entry& b) {
+    return a.timestamp < b.timestamp && a.relative_offset <= b.relative_offset;
+}
+
+} // namespace
+
+template <class Entry>
+result<index_file<Entry>> index_file<Entry>::open(const std::filesystem::path& path) {
+    auto f = file_handle::open(path, true);
+    if (!f) return f.error();
+    auto sz = (*f)->size();
+    if (!sz) return sz.error();
+    index_file idx;
+    idx.file_ = std::move(*f);
+    std::vector<uint8_t> raw(*sz);
+    auto n = idx.file_->pread_some(raw, 0);
+    if (!n) return n.error();
+    if (*n != raw.size() || raw.size() % Entry::size != 0) {
+        idx.valid_ = false;
+        return idx;
+    }
+    idx.entries_.resize(raw.size() / Entry::size);
+    for (size_t i = 0; i < idx.entries_.size(); ++i) {
+        decode(idx.entries_[i], raw.data() + i * Entry::size);
+        if (i > 0 && !ordered(idx.entries_[i - 1], idx.entries_[i])) {
+            idx.valid_ = false;
+            idx.entries_.clear();
+            break;
+        }
+    }
+    return idx;
+}
+
+template <class Entry>
+error_code index_file<Entry>::append(const Entry& e) {
+    std::array<uint8_t, Entry::size> buf{};
+    encode(e, buf.data());
+    if (auto err = file_->pwrite_all(buf, entries_.size() * Entry::size); err != error_code::none) return err;
+    entries_.push_back(e);
+    return error_code::none;
+}
+
+template <class Entry>
+error_code index_file<Entry>::truncate(size_t n) {
+    n = std::min(n, entries_.size());
+    if (auto err = file_->truncate(n * Entry::size); err != error_code::none) return err;
+    entries_.resize(n);
+    return error_code::none;
+}
+
+template class index_file<offset_index_entry>;
+template class index_file<time_index_entry>;
+
+std::optional<offset_index_entry> floor_entry(const offset_index& idx, uint32_t rel) {
+    const auto& v = idx.entries();
+    auto it = std::upper_bound(v.begin(), v.end(), rel,
+                               [](uint32_t r, const offset_index_entry& e) { return r < e.relative_offset; });
+    if (it == v.begin()) return std::nullopt;
+    return *std::prev(it);
+}
+
+std::optional<time_index_entry> last_before(const time_index& idx, int64_t ts) {
+    const auto& v = idx.entries();
+    auto it = std::lower_bound(v.begin(), v.end(), ts,
+                               [](const time_index_entry& e, int64_t t) { return e.timestamp < t; });
+    if (it == v.begin()) return std::nullopt;
+    return *std::prev(it);
+}
+
+} // namespace brook::storage

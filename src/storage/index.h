@@ -1,0 +1,75 @@
+#pragma once
+// Sparse per-segment indexes, held in memory as sorted vectors and appended to disk with
+// pwrite. Both are rebuildable from the .log, so they are never fsynced on the data path.
+//
+// `.index` (offset index) file format: a sequence of 8-byte entries, big-endian,
+//   relative_offset uint32   batch base offset - segment base offset
+//   position        uint32   byte position of that batch in the .log
+// strictly increasing in both fields; one entry roughly every index_interval_bytes of log.
+//
+// `.timeindex` (time index) file format: a sequence of 12-byte entries, big-endian,
+//   timestamp       int64    largest batch max timestamp seen so far in the segment
+//   relative_offset uint32   last offset of the batch that carried that timestamp
+// timestamps strictly increasing, offsets non-decreasing; appended together with the offset
+// index (only when the max timestamp grew) and once more when the segment stops being active.
+//
+// A file that breaks these rules loads as !valid(); the owning segment then rebuilds it.
+// Owned by one segment, hence one shard thread; not thread-safe.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "base/result.h"
+#include "storage/file_handle.h"
+
+namespace brook::storage {
+
+struct offset_index_entry {
+    uint32_t relative_offset = 0;
+    uint32_t position = 0;
+    static constexpr size_t size = 8;
+    bool operator==(const offset_index_entry&) const = default;
+};
+
+struct time_index_entry {
+    int64_t timestamp = 0;
+    uint32_t relative_offset = 0;
+    static constexpr size_t size = 12;
+    bool operator==(const time_index_entry&) const = default;
+};
+
+template <class Entry>
+class index_file {
+public:
+    // Opens (creating if absent) and loads `path`. I/O failures are errors; a malformed
+    // file is not (see valid()).
+    static result<index_file> open(const std::filesystem::path& path);
+
+    bool valid() const { return valid_; }
+    const std::vector<Entry>& entries() const { return entries_; }
+    bool empty() const { return entries_.empty(); }
+    const Entry& back() const { return entries_.back(); }
+
+    error_code append(const Entry& e);
+    // Keeps the first n entries (file and memory).
+    error_code truncate(size_t n);
+    // Drops everything, making the index valid again (start of a rebuild).
+    error_code reset() { valid_ = true; return truncate(0); }
+
+private:
+    std::shared_ptr<file_handle> file_;
+    std::vector<Entry> entries_;
+    bool valid_ = true;
+};
+
+using offset_index = index_file<offset_index_entry>;
+using time_index = index_file<time_index_entry>;
+
+// Last entry with relative_offset <= rel (nullopt: start at position 0).
+std::optional<offset_index_entry> floor_entry(const offset_index& idx, uint32_t rel);
+// Last entry with timestamp < ts (nullopt: start at the segment base).
+std::optional<time_index_entry> last_before(const time_index& idx, int64_t ts);
+
+} // namespace brook::storage

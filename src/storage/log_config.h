@@ -1,0 +1,18 @@
+#pragma once
+// Per-partition log settings, resolved by the broker (topic config over broker defaults)
+// before a partition_log is opened. Plain value; any thread.
+#include <cstdint>
+
+namespace brook::storage {
+
+struct log_config {
+    int64_t segment_bytes = int64_t(1) << 30;            // segment.bytes: roll before exceeding
+    int64_t segment_ms = int64_t(7) * 24 * 3600 * 1000;  // segment.ms: roll once this old
+    int64_t retention_ms = int64_t(7) * 24 * 3600 * 1000; // retention.ms: -1 = keep forever
+    int64_t retention_bytes = -1;                         // retention.bytes: -1 = unlimited
+    int32_t index_interval_bytes = 4096;                  // index.interval.bytes: sparse index spacing
+    int32_t max_message_bytes = 1048588;                  // max.message.bytes: largest batch accepted
+    bool log_append_time = false;                         // message.timestamp.type=LogAppendTime
+};
+
+} // namespace brook::storage

@@ -1,0 +1,201 @@
+// partition_log: the data path (append, read, timestamps), durability and housekeeping.
+// Opening and recovery live in partition_log_open.cc.
+#include "storage/partition_log.h"
+
+#include <algorithm>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include "records/patch.h"
+
+namespace brook::storage {
+namespace {
+
+// Retention reference for a segment without timestamps (old clients send -1): its mtime.
+timestamp_ms file_mtime_ms(const std::filesystem::path& p) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return timestamp_ms(-1);
+    return timestamp_ms(int64_t(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000);
+}
+
+} // namespace
+
+partition_log::~partition_log() = default;
+
+result<append_info> partition_log::append(std::span<const uint8_t> batch, const records::batch_header& h,
+                                          append_options opts) {
+    if (batch.size() < records::batch_header_size || h.size_bytes() != batch.size() || h.last_offset_delta < 0)
+        return error_code::corrupt_message;
+    if (batch.size() > size_t(std::max(cfg_.max_message_bytes, 0))) return error_code::message_too_large;
+
+    auto chk = producers_.check(h);
+    if (chk.k == producer_check::kind::error) return chk.error;
+    if (chk.k == producer_check::kind::duplicate)
+        return append_info{chk.original.first_offset, chk.original.last_offset, timestamp_ms(-1), log_start_, true};
+
+    // Roll before writing, so a batch never straddles the size limit and relative offsets fit
+    // the 32-bit index fields.
+    {
+        const segment& act = active();
+        bool too_big = act.size() + batch.size() > uint64_t(std::max<int64_t>(cfg_.segment_bytes, 0));
+        bool too_old = opts.now - act.roll_base_time() > cfg_.segment_ms;
+        bool too_far = (log_end_ + h.last_offset_delta) - act.base_offset() > int64_t(INT32_MAX);
+        if (!act.empty() && (too_big || too_old || too_far)) {
+            if (auto e = roll(opts.now); e != error_code::none) return e;
+        }
+    }
+
+    write_buf_.assign(batch.begin(), batch.end());
+    records::batch_header stored = h;
+    stored.base_offset = log_end_;
+    stored.partition_leader_epoch = leader_epoch_;
+    records::set_base_offset(write_buf_, stored.base_offset);
+    records::set_leader_epoch(write_buf_, leader_epoch_);
+    timestamp_ms log_append_time(-1);
+    if (cfg_.log_append_time) {
+        records::set_log_append_time(write_buf_, opts.now);
+        stored = records::read_batch_header(write_buf_);
+        log_append_time = opts.now;
+    }
+    if (auto e = active_mut().append(write_buf_, stored, opts.now); e != error_code::none) return e;
+    producers_.update(stored);
+    log_end_ = stored.last_offset() + 1;
+    max_ts_ = std::max(max_ts_, stored.max_timestamp);
+    return append_info{stored.base_offset, stored.last_offset(), log_append_time, log_start_, false};
+}
+
+result<read_result> partition_log::read(offset from, size_t max_bytes, offset max_offset) const {
+    if (from < log_start_ || from > log_end_) return error_code::offset_out_of_range;
+    read_result rr{{}, log_start_, log_end_};
+    if (from == log_end_) return rr;
+    auto it = segments_.upper_bound(from);
+    if (it != segments_.begin()) --it;
+    for (; it != segments_.end(); ++it) {
+        const segment& seg = *it->second;
+        auto pos = seg.lookup(from);
+        if (!pos) return pos.error();
+        if (!*pos) continue; // `from` is past this segment's last batch: the next one has it
+        auto data = seg.read(**pos, std::max(max_bytes, records::batch_header_size));
+        if (!data) return data.error();
+        std::span<const uint8_t> bytes(*data);
+        size_t used = 0;
+        while (bytes.size() - used >= records::batch_header_size) {
+            auto h = records::read_batch_header(bytes.subspan(used));
+            if (h.base_offset >= max_offset) break;
+            if (used + h.size_bytes() > bytes.size()) {
+                if (used == 0) {
+                    // KIP-74: the first batch goes out whole even when it exceeds max_bytes,
+                    // so a consumer can always make progress.
+                    auto whole = seg.read(**pos, h.size_bytes());
+                    if (!whole) return whole.error();
+                    *data = std::move(*whole);
+                    used = data->size();
+                }
+                break;
+            }
+            used += h.size_bytes();
+        }
+        data->resize(used);
+        rr.data = std::move(*data);
+        return rr;
+    }
+    return rr;
+}
+
+result<offset> partition_log::offset_for_timestamp(timestamp_ms ts) const {
+    for (const auto& [base, seg] : segments_) {
+        if (seg->max_timestamp() < ts) continue;
+        auto found = seg->find_timestamp(ts);
+        if (!found) return found.error();
+        if (*found) return std::max(**found, log_start_);
+    }
+    return log_end_;
+}
+
+void partition_log::sync() {
+    offset end = log_end_;
+    if (flushed_ >= end) return;
+    if (active().sync() != error_code::none) return; // logged; flushed_offset stays behind
+    mark_flushed(end);
+}
+
+std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const {
+    // Rolling syncs the outgoing segment, so only the active one can hold unsynced data.
+    if (flushed_ >= log_end_) return {};
+    return {active().log_file()};
+}
+
+error_code partition_log::roll(timestamp_ms now) {
+    segment& old = active_mut();
+    if (auto e = old.seal(); e != error_code::none) return e;
+    if (auto e = old.sync(); e != error_code::none) return e;
+    mark_flushed(log_end_);
+    auto seg = segment::create(dir_, log_end_, cfg_, now);
+    if (!seg) return seg.error();
+    segments_.emplace(log_end_, std::move(*seg));
+    // The snapshot makes restart replay only the new segment; losing it only costs time.
+    if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
+    (void)sync_directory(dir_);
+    return error_code::none;
+}
+
+bool partition_log::maybe_roll(timestamp_ms now) {
+    const segment& act = active();
+    if (act.empty() || now - act.roll_base_time() <= cfg_.segment_ms) return false;
+    return roll(now) == error_code::none;
+}
+
+size_t partition_log::apply_retention(timestamp_ms now) {
+    size_t deleted = 0;
+    uint64_t total = size_bytes();
+    while (segments_.size() > 1) {
+        auto it = segments_.begin();
+        segment& seg = *it->second;
+        timestamp_ms ts = seg.max_timestamp() >= timestamp_ms(0) ? seg.max_timestamp() : file_mtime_ms(seg.log_path());
+        bool by_time = cfg_.retention_ms >= 0 && now - ts > cfg_.retention_ms;
+        bool by_size = cfg_.retention_bytes >= 0 && total - seg.size() >= uint64_t(cfg_.retention_bytes);
+        if (!by_time && !by_size) break;
+        offset next_base = std::next(it)->first;
+        spdlog::info("storage: retention deletes {} ({} bytes, {})", seg.log_path().string(), seg.size(),
+                     by_time ? "retention.ms" : "retention.bytes");
+        total -= seg.size();
+        seg.remove_files();
+        segments_.erase(it);
+        log_start_ = std::max(log_start_, next_base);
+        ++deleted;
+    }
+    if (deleted > 0) {
+        (void)write_meta();
+        trim_snapshots(2);
+    }
+    return deleted;
+}
+
+uint64_t partition_log::size_bytes() const {
+    uint64_t n = 0;
+    for (const auto& [_, s] : segments_) n += s->size();
+    return n;
+}
+
+std::vector<offset> partition_log::segment_bases() const {
+    std::vector<offset> out;
+    for (const auto& [b, _] : segments_) out.push_back(b);
+    return out;
+}
+
+error_code partition_log::set_leader_epoch(leader_epoch e) {
+    if (e == leader_epoch_) return error_code::none;
+    leader_epoch_ = e;
+    return write_meta();
+}
+
+void partition_log::close() {
+    if (closed_) return;
+    closed_ = true;
+    sync();
+    (void)active_mut().seal();
+    if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
+    (void)write_meta();
+}
+
+} // namespace brook::storage

@@ -1,0 +1,104 @@
+#pragma once
+// segment: one `<20-digit base offset>.log` plus its `.index` and `.timeindex` (formats in
+// index.h). The .log holds record batch v2 bytes back to back, exactly as appended (base
+// offset and leader epoch already patched by partition_log); nothing else is in the file.
+//
+// Guarantees: batches are appended with pwrite at the end position only; lookups never
+// read past size(); recover() leaves the file ending at the last whole, CRC-valid batch
+// and the indexes consistent with it. Owned by one partition_log (one shard thread); not
+// thread-safe, except that log_file() may be fdatasynced from another thread.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/named_type.h"
+#include "base/result.h"
+#include "records/batch_header.h"
+#include "storage/file_handle.h"
+#include "storage/index.h"
+#include "storage/log_config.h"
+
+namespace brook::storage {
+
+// "00000000000000000042" — the name stem of every per-segment and snapshot file.
+std::string offset_file_stem(offset o);
+// Parses a 20-digit stem; nullopt if it is not one.
+std::optional<offset> parse_offset_stem(const std::string& stem);
+
+class segment {
+public:
+    // Creates empty files for a new segment (fails if the .log already has data).
+    static result<std::unique_ptr<segment>> create(const std::filesystem::path& dir, offset base,
+                                                   const log_config& cfg, timestamp_ms now);
+    // Opens an existing segment. With `recover_tail` (the last segment of a log), scans from
+    // the last index entry, truncates a torn/corrupt tail and computes next_offset(); a
+    // missing or malformed index forces a full scan either way. `next_base` (the following
+    // segment's base) bounds next_offset() for a segment that is not scanned.
+    static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, offset base, const log_config& cfg,
+                                                 bool recover_tail, std::optional<offset> next_base);
+
+    offset base_offset() const { return base_; }
+    // One past the last offset stored (== base_offset() when empty).
+    offset next_offset() const { return next_; }
+    uint64_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    // Largest batch max timestamp in the segment, -1 if none.
+    timestamp_ms max_timestamp() const { return max_ts_; }
+    // Age reference for segment.ms: wall clock of the first append (after a restart: the first
+    // batch's max timestamp, as Kafka does).
+    timestamp_ms roll_base_time() const { return roll_base_; }
+
+    // Appends one whole batch whose header `h` already carries its assigned offsets.
+    error_code append(std::span<const uint8_t> batch, const records::batch_header& h, timestamp_ms now);
+
+    // Reads [pos, pos+len) clipped to size().
+    result<std::vector<uint8_t>> read(uint64_t pos, size_t len) const;
+    // Header of the batch at `pos` (pos < size()).
+    result<records::batch_header> header_at(uint64_t pos) const;
+    // Position of the first batch whose last offset >= o (nullopt: none in this segment).
+    result<std::optional<uint64_t>> lookup(offset o) const;
+    // Base offset of the first batch whose max timestamp >= ts (nullopt: none).
+    result<std::optional<offset>> find_timestamp(timestamp_ms ts) const;
+    // Calls fn(header) for every batch from position `pos` to the end, in order.
+    error_code for_each_header(uint64_t pos, const std::function<void(const records::batch_header&)>& fn) const;
+
+    error_code sync() const { return log_->datasync(); }
+    // Called when the segment stops being the active one: records the final max timestamp in
+    // the time index so that reopening knows it without a scan.
+    error_code seal();
+    // Unlinks the three files (open handles stay valid for their holders).
+    void remove_files();
+
+    const std::shared_ptr<file_handle>& log_file() const { return log_; }
+    const offset_index& offsets() const { return index_; }
+    const time_index& times() const { return time_index_; }
+    std::filesystem::path log_path() const;
+
+private:
+    segment(std::filesystem::path dir, offset base, const log_config& cfg) : dir_(std::move(dir)), base_(base), cfg_(cfg) {}
+    std::filesystem::path path_with(const char* ext) const;
+    error_code open_files(bool create);
+    error_code recover(bool full);
+    // Index bookkeeping shared by append and recovery.
+    error_code index_batch(const records::batch_header& h, uint64_t pos, size_t size);
+
+    std::filesystem::path dir_;
+    offset base_;
+    log_config cfg_;
+    std::shared_ptr<file_handle> log_;
+    offset_index index_;
+    time_index time_index_;
+    uint64_t size_ = 0;
+    offset next_;
+    timestamp_ms max_ts_{-1};
+    offset offset_of_max_ts_;
+    timestamp_ms roll_base_{-1};
+    uint64_t bytes_since_index_ = 0;
+};
+
+} // namespace brook::storage

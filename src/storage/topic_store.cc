@@ -1,0 +1,141 @@
+#include "storage/topic_store.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "storage/file_handle.h"
+
+namespace brook::storage {
+namespace {
+
+std::string to_hex(const std::array<uint8_t, 16>& id) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s;
+    for (uint8_t b : id) {
+        s += digits[b >> 4];
+        s += digits[b & 0xf];
+    }
+    return s;
+}
+
+bool from_hex(const std::string& s, std::array<uint8_t, 16>& id) {
+    if (s.size() != 32) return false;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (size_t i = 0; i < 16; ++i) {
+        int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        id[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return true;
+}
+
+} // namespace
+
+bool is_valid_topic_name(std::string_view name) {
+    if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+               c == '-';
+    });
+}
+
+topic_store::topic_store(std::filesystem::path data_dir) : data_(std::move(data_dir)) {}
+
+result<std::vector<topic_metadata>> topic_store::load() const {
+    std::vector<topic_metadata> out;
+    std::error_code ec;
+    auto dir = topics_dir();
+    if (!std::filesystem::exists(dir, ec)) return out;
+    for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
+        const auto& p = de.path();
+        if (p.extension() != ".json") continue; // including leftover .json.tmp files
+        auto bytes = read_whole_file(p);
+        if (!bytes) return bytes.error();
+        auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+        topic_metadata t;
+        bool ok = !j.is_discarded() && j.is_object() && j.contains("name") && j["name"].is_string() &&
+                  j.contains("partitions") && j["partitions"].is_number_integer() && j.contains("topic_id") &&
+                  j["topic_id"].is_string();
+        if (ok) {
+            t.name = j["name"].get<std::string>();
+            t.partitions = j["partitions"].get<int32_t>();
+            ok = from_hex(j["topic_id"].get<std::string>(), t.topic_id) && is_valid_topic_name(t.name) &&
+                 t.partitions > 0 && p.stem() == t.name;
+            if (ok && j.contains("configs") && j["configs"].is_object()) {
+                for (const auto& [k, v] : j["configs"].items())
+                    if (v.is_string()) t.configs[k] = v.get<std::string>();
+            }
+        }
+        if (!ok) {
+            spdlog::warn("storage: skipping unreadable topic metadata {}", p.string());
+            continue;
+        }
+        out.push_back(std::move(t));
+    }
+    if (ec) {
+        spdlog::error("storage: cannot list {}: {}", dir.string(), ec.message());
+        return error_code::kafka_storage_error;
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    return out;
+}
+
+bool topic_store::save(const topic_metadata& t) const {
+    if (!is_valid_topic_name(t.name)) {
+        spdlog::error("storage: refusing to store topic with invalid name '{}'", t.name);
+        return false;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(topics_dir(), ec);
+    if (ec) {
+        spdlog::error("storage: cannot create {}: {}", topics_dir().string(), ec.message());
+        return false;
+    }
+    nlohmann::json configs = nlohmann::json::object();
+    for (const auto& [k, v] : t.configs) configs[k] = v;
+    nlohmann::json j = {{"version", 1},
+                        {"name", t.name},
+                        {"topic_id", to_hex(t.topic_id)},
+                        {"partitions", t.partitions},
+                        {"configs", configs}};
+    auto s = j.dump(2);
+    return write_file_atomic(topics_dir() / (t.name + ".json"),
+                             std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size())) ==
+           error_code::none;
+}
+
+bool topic_store::remove(const std::string& name) const {
+    if (!is_valid_topic_name(name)) return false;
+    std::error_code ec;
+    std::filesystem::remove(topics_dir() / (name + ".json"), ec);
+    if (ec) {
+        spdlog::error("storage: cannot remove metadata of {}: {}", name, ec.message());
+        return false;
+    }
+    (void)sync_directory(topics_dir());
+    // Only the partition directories (numeric names): a topic may legally be called "_meta",
+    // and deleting it must not take the metadata directory with it.
+    auto dir = data_ / name;
+    if (!std::filesystem::exists(dir, ec)) return true;
+    for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
+        auto stem = de.path().filename().string();
+        if (!de.is_directory() || stem.empty() || !std::all_of(stem.begin(), stem.end(), ::isdigit)) continue;
+        std::error_code rec;
+        std::filesystem::remove_all(de.path(), rec);
+        if (rec) {
+            spdlog::error("storage: cannot remove {}: {}", de.path().string(), rec.message());
+            return false;
+        }
+    }
+    std::filesystem::remove(dir, ec); // fails harmlessly when something else lives there
+    return true;
+}
+
+} // namespace brook::storage
