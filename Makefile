@@ -35,7 +35,7 @@ unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
 integration: build
-	BROOK_BIN=$(abspath $(BUILD))/brook $(PYTHON) -m pytest -q tests/integration
+	BROOK_BIN=$(abspath $(BUILD))/brook $(PYTHON) -m pytest -q tests/integration tests/crash
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DBROOK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -46,7 +46,9 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	@for t in $(FUZZ_BUILD)/tests/fuzz/*_fuzz; do \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$(basename $$t); \
-	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(FUZZ_BUILD)/corpus/$$(basename $$t) tests/fuzz/seeds/$$(basename $$t) 2>&1 | tail -n 3 || exit 1; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(FUZZ_BUILD)/corpus/$$(basename $$t) > $(FUZZ_BUILD)/$$(basename $$t).log 2>&1 \
+	    || { tail -n 40 $(FUZZ_BUILD)/$$(basename $$t).log; exit 1; }; \
+	  tail -n 2 $(FUZZ_BUILD)/$$(basename $$t).log; \
 	done
 
 clean:

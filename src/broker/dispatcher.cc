@@ -40,26 +40,29 @@ std::string describe(const protocol::request_header& h, const protocol::api_info
 asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, const net::connection_info& conn) {
     protocol::reader r(frame);
     protocol::request_header h;
-    if (!protocol::decode_request_header(r, h)) co_return close_with("malformed request header");
+    const bool header_ok = protocol::decode_request_header(r, h);
     const protocol::api_info* api = protocol::find_api(h.RequestApiKey);
-    if (!api) co_return close_with(fmt::format("unknown API key {} (correlation id {})", h.RequestApiKey, h.CorrelationId));
-
     request_context ctx{b, b.shard(conn.shard), h, conn};
+
+    // KIP-511: an ApiVersions request at a version we do not know is answered in v0 with
+    // UNSUPPORTED_VERSION and our ranges, whatever its header carries after the correlation
+    // id, so any client can find a version to speak.
+    if (h.RequestApiKey == protocol::ApiVersionsRequest::api_key && api && frame.size() >= 8 &&
+        h.RequestApiVersion > api->max_version) {
+        auto resp = handle_api_versions(ctx, {});
+        resp.ErrorCode = to_wire(error_code::unsupported_version);
+        frame_result out;
+        protocol::writer w(out.body);
+        protocol::encode_response_header(w, h.CorrelationId, 0);
+        resp.encode(w, 0);
+        co_return out;
+    }
+    if (!header_ok) co_return close_with("malformed request header");
+    if (!api) co_return close_with(fmt::format("unknown API key {} (correlation id {})", h.RequestApiKey, h.CorrelationId));
     const int16_t v = h.RequestApiVersion;
-    if (v < api->min_version || v > api->max_version) {
-        if (h.RequestApiKey == protocol::ApiVersionsRequest::api_key) {
-            // KIP-511: answer in v0 so any client can read the error and our ranges.
-            auto resp = handle_api_versions(ctx, {});
-            resp.ErrorCode = to_wire(error_code::unsupported_version);
-            frame_result out;
-            protocol::writer w(out.body);
-            protocol::encode_response_header(w, h.CorrelationId, 0);
-            resp.encode(w, 0);
-            co_return out;
-        }
+    if (v < api->min_version || v > api->max_version)
         co_return close_with(fmt::format("unsupported version: {} (served v{}-v{})", describe(h, api), api->min_version,
                                          api->max_version));
-    }
 
     auto malformed = [&] { return close_with("malformed " + describe(h, api)); };
     switch (h.RequestApiKey) {

@@ -1,0 +1,183 @@
+"""Raw Kafka wire access for tests: exact requests, exact bytes, exact responses.
+
+Uses kafka-python's protocol classes for encoding/decoding (non-flexible versions only) and its
+DefaultRecordBatchBuilder for record batches. Adds InitProducerId v0 (missing in kafka-python
+2.0.2). Every socket read has a timeout.
+"""
+import socket
+import struct
+import time
+
+from kafka.protocol.api import Request, RequestHeader, Response
+from kafka.protocol.fetch import FetchRequest
+from kafka.protocol.metadata import MetadataRequest
+from kafka.protocol.produce import ProduceRequest
+from kafka.protocol.types import Int16, Int32, Int64, Schema, String
+from kafka.record.default_records import DefaultRecordBatchBuilder
+
+
+class InitProducerIdResponse_v0(Response):
+    API_KEY = 22
+    API_VERSION = 0
+    SCHEMA = Schema(('throttle_time_ms', Int32), ('error_code', Int16),
+                    ('producer_id', Int64), ('producer_epoch', Int16))
+
+
+class InitProducerIdRequest_v0(Request):
+    API_KEY = 22
+    API_VERSION = 0
+    RESPONSE_TYPE = InitProducerIdResponse_v0
+    SCHEMA = Schema(('transactional_id', String('utf-8')), ('transaction_timeout_ms', Int32))
+
+
+class Closed(Exception):
+    """The broker closed the connection."""
+
+
+class RawConn:
+    def __init__(self, bootstrap, timeout=10.0, client_id="rawkafka"):
+        host, port = bootstrap.rsplit(":", 1)
+        self.sock = socket.create_connection((host, int(port)), timeout=timeout)
+        self.timeout = timeout
+        self.client_id = client_id
+        self.corr = 0
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- bytes level -------------------------------------------------------------------------
+    def send_bytes(self, data):
+        self.sock.sendall(data)
+
+    def send_frame(self, payload):
+        self.sock.sendall(struct.pack(">i", len(payload)) + payload)
+
+    def _recv_exact(self, n):
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise Closed(f"connection closed after {len(buf)}/{n} bytes")
+            buf += chunk
+        return bytes(buf)
+
+    def recv_frame(self, timeout=None):
+        self.sock.settimeout(timeout or self.timeout)
+        try:
+            (size,) = struct.unpack(">i", self._recv_exact(4))
+            return self._recv_exact(size)
+        except ConnectionResetError as e:
+            raise Closed(str(e))
+
+    def wait_closed(self, timeout=5.0):
+        """True if the peer closes within timeout (EOF or reset), False if still open and silent.
+        Raises AssertionError if the broker sends data instead (returned in the message)."""
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        if data == b"":
+            return True
+        raise AssertionError(f"expected close, broker sent {len(data)} bytes: {data[:64]!r}")
+
+    # -- request level -----------------------------------------------------------------------
+    def encode(self, req, correlation_id=None):
+        if correlation_id is None:
+            self.corr += 1
+            correlation_id = self.corr
+        header = RequestHeader(req, correlation_id=correlation_id, client_id=self.client_id)
+        return correlation_id, header.encode() + req.encode()
+
+    def request(self, req, timeout=None):
+        """Send one request (header v1), return the decoded response (header v0)."""
+        corr, payload = self.encode(req)
+        self.send_frame(payload)
+        return self.read_response(req, corr, timeout)
+
+    def read_response(self, req, corr, timeout=None):
+        frame = self.recv_frame(timeout)
+        (rcorr,) = struct.unpack(">i", frame[:4])
+        assert rcorr == corr, f"correlation id {rcorr} != {corr}"
+        return req.RESPONSE_TYPE.decode(frame[4:])
+
+
+def api_frame(api_key, api_version, corr, body, client_id=b"raw"):
+    """A request frame (with size prefix) with header v1 and an arbitrary body."""
+    hdr = struct.pack(">hhih", api_key, api_version, corr, len(client_id)) + client_id
+    payload = hdr + body
+    return struct.pack(">i", len(payload)) + payload
+
+
+def build_batch(records, producer_id=-1, producer_epoch=-1, base_sequence=-1,
+                compression=0, base_timestamp=None):
+    """records: list of (key, value, headers) or (key, value, headers, timestamp_ms)."""
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=compression, is_transactional=False,
+                                  producer_id=producer_id, producer_epoch=producer_epoch,
+                                  base_sequence=base_sequence, batch_size=64 << 20)
+    now = base_timestamp if base_timestamp is not None else int(time.time() * 1000)
+    for i, r in enumerate(records):
+        key, value, headers = r[0], r[1], r[2]
+        ts = r[3] if len(r) > 3 else now
+        b.append(i, timestamp=ts, key=key, value=value, headers=headers)
+    return bytes(b.build())
+
+
+def produce_request(topic, partition, batch, acks=-1, version=7, timeout_ms=10000):
+    return ProduceRequest[version](transactional_id=None, required_acks=acks, timeout=timeout_ms,
+                                   topics=[(topic, [(partition, batch)])])
+
+
+def produce_result(resp):
+    """(error_code, base_offset) of the only partition in a produce response."""
+    (_, parts), = resp.topics
+    (p,) = parts
+    return p[1], p[2]
+
+
+def fetch_request(topic, partition, offset, max_wait_ms=0, min_bytes=1, max_bytes=1 << 20,
+                  version=4):
+    assert version == 4
+    return FetchRequest[4](replica_id=-1, max_wait_time=max_wait_ms, min_bytes=min_bytes,
+                           max_bytes=max_bytes, isolation_level=0,
+                           topics=[(topic, [(partition, offset, max_bytes)])])
+
+
+def fetch_result(resp):
+    """(error_code, high_watermark, records bytes) of the only partition in a v4 fetch response."""
+    (_, parts), = resp.topics
+    (p,) = parts
+    return p[1], p[2], p[5]
+
+
+def metadata_request(topics, allow_auto_create=True):
+    return MetadataRequest[4](topics=topics, allow_auto_topic_creation=allow_auto_create)
+
+
+def init_producer_id(conn):
+    resp = conn.request(InitProducerIdRequest_v0(transactional_id=None,
+                                                 transaction_timeout_ms=60000))
+    assert resp.error_code == 0, f"InitProducerId error {resp.error_code}"
+    return resp.producer_id, resp.producer_epoch
+
+
+def decode_batches(data):
+    """Yield (base_offset, [DefaultRecord...]) for each v2 batch in a fetch payload."""
+    from kafka.record.default_records import DefaultRecordBatch
+    pos = 0
+    while pos + 12 <= len(data):
+        base, length = struct.unpack(">qi", data[pos:pos + 12])
+        end = pos + 12 + length
+        if end > len(data):
+            break  # partial trailing batch is legal in a fetch response
+        batch = DefaultRecordBatch(bytes(data[pos:end]))
+        yield base, list(batch)
+        pos = end
