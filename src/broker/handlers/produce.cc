@@ -89,7 +89,13 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             w.index = p.Index;
             w.max_message_bytes = found.topic->log.max_message_bytes;
             if (auto e = validate(p.Records, w.max_message_bytes, w); e != error_code::none) {
-                spdlog::debug("produce to {}/{} from {} rejected: {}", t.Name, p.Index, ctx.conn.peer, error_name(e));
+                // A malformed batch is a client bug worth one line; routine errors stay quiet.
+                spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
+                                    e == error_code::unsupported_for_message_format || e == error_code::message_too_large
+                                ? spdlog::level::warn
+                                : spdlog::level::debug,
+                            "produce to {}/{} from {} (client '{}') rejected: {}", t.Name, p.Index, ctx.conn.peer,
+                            ctx.header.ClientId.value_or(""), error_name(e));
                 rp.ErrorCode = to_wire(e);
                 continue;
             }
