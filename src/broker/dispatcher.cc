@@ -57,12 +57,14 @@ asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, co
         resp.encode(w, 0);
         co_return out;
     }
-    if (!header_ok) co_return close_with("malformed request header");
+    if (frame.size() < 8) co_return close_with("request too short for a header");
     if (!api) co_return close_with(fmt::format("unknown API key {} (correlation id {})", h.RequestApiKey, h.CorrelationId));
+    // Checked before the rest of the header: an unknown version's header layout is unknown too.
     const int16_t v = h.RequestApiVersion;
     if (v < api->min_version || v > api->max_version)
         co_return close_with(fmt::format("unsupported version: {} (served v{}-v{})", describe(h, api), api->min_version,
                                          api->max_version));
+    if (!header_ok) co_return close_with(fmt::format("malformed request header ({} v{})", api->name, v));
 
     auto malformed = [&] { return close_with("malformed " + describe(h, api)); };
     switch (h.RequestApiKey) {

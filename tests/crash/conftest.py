@@ -20,9 +20,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.timeout(180))
 
 
-@pytest.fixture
-def crash_broker(tmp_path):
-    b = Broker(tmp_path / "data", tmp_path / "logs", smp=2)
+@pytest.fixture(params=[{}, {"log.segment.bytes": 65536}], ids=["default", "small-segments"])
+def crash_broker(tmp_path, request):
+    """Default config, and tiny segments so kills also land around segment rolls."""
+    b = Broker(tmp_path / "data", tmp_path / "logs", smp=2, sets=request.param)
     try:
         yield b.start()
     finally:

@@ -12,7 +12,8 @@ from kafka.protocol.api import Request, RequestHeader, Response
 from kafka.protocol.fetch import FetchRequest
 from kafka.protocol.metadata import MetadataRequest
 from kafka.protocol.produce import ProduceRequest
-from kafka.protocol.types import Int16, Int32, Int64, Schema, String
+from kafka.protocol.offset import OffsetResponse
+from kafka.protocol.types import Array, Int8, Int16, Int32, Int64, Schema, String
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 
@@ -28,6 +29,24 @@ class InitProducerIdRequest_v0(Request):
     API_VERSION = 0
     RESPONSE_TYPE = InitProducerIdResponse_v0
     SCHEMA = Schema(('transactional_id', String('utf-8')), ('transaction_timeout_ms', Int32))
+
+
+class ListOffsetsRequest_v4(Request):
+    """kafka-python 2.0.2 encodes current_leader_epoch as Int64 (the spec says Int32)."""
+    API_KEY = 2
+    API_VERSION = 4
+    RESPONSE_TYPE = OffsetResponse[4]
+    SCHEMA = Schema(
+        ('replica_id', Int32), ('isolation_level', Int8),
+        ('topics', Array(('topic', String('utf-8')),
+                         ('partitions', Array(('partition', Int32),
+                                              ('current_leader_epoch', Int32),
+                                              ('timestamp', Int64))))))
+
+
+class ListOffsetsRequest_v5(ListOffsetsRequest_v4):
+    API_VERSION = 5
+    RESPONSE_TYPE = OffsetResponse[5]
 
 
 class Closed(Exception):

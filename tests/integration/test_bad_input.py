@@ -13,6 +13,7 @@ Documented expectations (Kafka's behaviour unless noted):
 import random
 import struct
 import time
+import zlib
 
 import pytest
 from kafka.protocol.admin import ApiVersionRequest, CreateTopicsRequest
@@ -214,3 +215,58 @@ def test_auto_create_default_on(b, second):
             assert err in (3, 5), f"auto-create: unexpected error {err}"  # LEADER_NOT_AVAILABLE ok
             assert time.monotonic() < deadline, "auto-created topic never became available"
             time.sleep(0.1)
+
+
+def _recrc(batch):
+    from kafka.record.util import calc_crc32c
+    batch = bytearray(batch)
+    batch[17:21] = struct.pack(">I", calc_crc32c(bytes(batch[21:])))
+    return bytes(batch)
+
+
+def _patched(offset, data, compression=0):
+    good = build_batch([(b"k", b"v" * 100, [])] * 3, compression=compression)
+    bb = bytearray(good)
+    bb[offset:offset + len(data)] = data
+    return _recrc(bb)
+
+
+# Batches with a VALID CRC but inconsistent content; Kafka answers CORRUPT_MESSAGE (2) or
+# INVALID_RECORD (87) depending on the check — either is accepted, nothing may be stored.
+INVALID_BATCHES = {
+    "record count too large": (lambda: _patched(57, struct.pack(">i", 5)), {2, 87}),
+    "record count too small": (lambda: _patched(57, struct.pack(">i", 1)), {2, 87}),
+    "last offset delta wrong": (lambda: _patched(23, struct.pack(">i", 7)), {2, 87}),
+    "gzip payload garbage": (lambda: _patched(70, b"\xff" * 10, compression=1), {2, 87}),
+    "unknown codec 7": (lambda: _patched(22, b"\x07"), {2, 87, 76}),
+    "control batch from a client": (lambda: _patched(22, b"\x20"), {2, 87}),
+    "transactional batch without producer id": (lambda: _patched(22, b"\x10"), {2, 87, 48, 49}),
+    "batch length beyond data": (lambda: _lenpatch(+10), {2, 87}),
+    "batch length too small": (lambda: _lenpatch(None), {2, 87}),
+    "two batches in one partition (v3+ allows one)": (
+        lambda: build_batch([(b"k", b"a", [])]) + build_batch([(b"k", b"b", [])]), {2, 87}),
+    "empty records": (lambda: b"", {2, 87}),
+}
+
+
+def _lenpatch(delta):
+    good = bytearray(build_batch([(b"k", b"v", [])] * 3))
+    good[8:12] = struct.pack(">i", 20 if delta is None else len(good) - 12 + delta)
+    return bytes(good)
+
+
+@pytest.mark.parametrize("case", list(INVALID_BATCHES))
+def test_invalid_batch_rejected_and_not_stored(b, second, case):
+    make, allowed = INVALID_BATCHES[case]
+    topic = "inv-%08x" % zlib.crc32(case.encode())
+    create_topic(b.bootstrap, topic, partitions=1)
+    with RawConn(b.bootstrap) as c:
+        err, off = produce_result(c.request(produce_request(topic, 0, make())))
+        assert err in allowed, f"{case}: error {err}, want one of {sorted(allowed)}"
+        ferr, hw, data = fetch_result(c.request(fetch_request(topic, 0, 0)))
+        assert (ferr, hw, len(data)) == (0, 0, 0), f"{case}: something was stored"
+
+
+def test_produce_v99_closes(b, second):
+    # Kafka cannot build a response for a version it does not know and closes; so does Brook.
+    expect_closed(b, api_frame(0, 99, 9, b"\x00" * 8), "Produce v99")

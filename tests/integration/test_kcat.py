@@ -56,3 +56,18 @@ def test_kcat_100k_keyed_lines_roundtrip(broker):
             assert k == f"k{s % 997}", f"key/value mismatch at v{s}"
             seen.add(s)
     assert seen == set(range(n)), "every line present exactly once"
+
+
+@pytest.mark.parametrize("smp", [1, 3])
+def test_kcat_roundtrip_other_shard_counts(broker_factory, smp):
+    b = broker_factory(smp=smp)
+    create_topic(b.bootstrap, "shards", partitions=5)
+    n = 5000
+    kcat(["-b", b.bootstrap, "-t", "shards", "-P", "-K:", "-X", "acks=all"],
+         input_bytes="".join(f"k{i}:v{i}\n" for i in range(n)).encode())
+    out = kcat(["-b", b.bootstrap, "-t", "shards", "-C", "-e", "-o", "beginning", "-q",
+                "-f", "%p|%k|%s\n"])
+    got = [ln.split("|") for ln in out.splitlines() if ln]
+    assert sorted(int(v[1:]) for _, _, v in got) == list(range(n))
+    assert len({p for p, _, _ in got}) == 5
+    assert all(k[1:] == v[1:] for _, k, v in got)
