@@ -72,9 +72,26 @@ class Api:
         self.flexible = None
         self.served = False
         self.messages = []
+        self.is_data = False  # a `data` unit: a record key/value schema, not an API
+
+
+def _range_attrs(words):
+    attrs = dict(w.split("=", 1) for w in words if "=" in w)
+    return parse_range(attrs["versions"]), parse_range(attrs.get("flexible", "none"))
 
 
 def parse_def(path):
+    """One API file (`api` line + request/response messages)."""
+    units = parse_file(path)
+    if len(units) != 1 or units[0].is_data:
+        raise DefError(f"{path}: expected exactly one 'api' line")
+    return units[0]
+
+
+def parse_file(path):
+    """Any .def file: a list of units, either one API or one or more `data` messages
+    (`data Name versions=R [flexible=R]` followed by its fields, e.g. __consumer_offsets keys)."""
+    units = []
     api = Api(path)
     stack = []  # (depth, container-with-.fields or Field)
     msg = None
@@ -95,6 +112,17 @@ def parse_def(path):
             api.versions = parse_range(attrs["versions"])
             api.flexible = parse_range(attrs.get("flexible", "none"))
             api.served = "served" in words[2:]
+            units.append(api)
+            continue
+        if depth == 0 and words[0] == "data":
+            api = Api(path)
+            api.is_data = True
+            api.name = words[1]
+            api.versions, api.flexible = _range_attrs(words[2:])
+            msg = Message(words[1])
+            api.messages.append(msg)
+            units.append(api)
+            stack = [(0, msg.root)]
             continue
         if depth == 0 and words[0] == "message":
             msg = Message(words[1])
@@ -130,11 +158,12 @@ def parse_def(path):
             target = parent.struct
         target.fields.append(f)
         stack.append((depth, f))
-    if api.name is None:
-        raise DefError(f"{path}: missing 'api' line")
-    for m in api.messages:
-        resolve(m)
-    return api
+    if not units:
+        raise DefError(f"{path}: missing 'api' or 'data' line")
+    for u in units:
+        for m in u.messages:
+            resolve(m)
+    return units
 
 
 def resolve(msg):

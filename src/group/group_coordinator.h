@@ -1,0 +1,153 @@
+#pragma once
+// group_coordinator: the classic consumer-group protocol as a pure state machine over one
+// __consumer_offsets partition. No sockets, threads, clocks or I/O: each API call takes the
+// decoded request plus the current time and returns the response and the records to append;
+// tick(now) fires timers; replay() rebuilds state from the partition on load.
+//
+// Runtime contract (the caller, one thread, calls in arrival order):
+//  - Append `fx.records` to the partition, in order, before sending any response of the same
+//    call (immediate or released). If the append fails, drop this coordinator and reload it by
+//    replay: state is updated eagerly, as if the append succeeded.
+//  - A call may return no response: it is parked under `ctx.token` (JoinGroup until the
+//    rebalance completes, SyncGroup until the leader's assignment). A later call or tick()
+//    releases it in `fx.released` with that token. Tokens are the runtime's and must be unique
+//    among outstanding requests.
+//  - Call tick(now) at next_deadline() (or periodically, e.g. every 100 ms).
+//  - Load: replay() every record of the partition in offset order, then load_complete(now).
+// Not thread-safe; owned by the shard that leads the partition.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/error_code.h"
+#include "base/named_type.h"
+#include "group/group.h"
+#include "group/group_config.h"
+#include "group/group_records.h"
+#include "protocol/messages.h"
+
+namespace brook::group {
+
+struct request_context {
+    int16_t api_version{0};
+    std::string client_id;
+    std::string client_host;
+    uint64_t token{0}; // the runtime's handle for a response that may be parked
+};
+
+struct released_response {
+    uint64_t token;
+    std::variant<protocol::JoinGroupResponse, protocol::SyncGroupResponse> response;
+};
+
+struct effects {
+    std::vector<log_record> records;         // append to __consumer_offsets, in order
+    std::vector<released_response> released; // parked responses now complete
+    bool empty() const { return records.empty() && released.empty(); }
+};
+
+template <class Response>
+struct reply {
+    std::optional<Response> response; // nullopt: parked under ctx.token
+    effects fx;
+};
+
+// Storm signals of one group (see group_stats), as of `now`.
+struct group_signals {
+    uint64_t rebalances_in_window;
+    uint64_t rebalances_total;
+    uint64_t members_joined;
+    uint64_t members_left;
+    std::string last_rebalance_reason;
+};
+
+class group_coordinator {
+public:
+    // Whether a topic-partition exists; OffsetCommit for one that does not gets
+    // UNKNOWN_TOPIC_OR_PARTITION. Default: everything exists.
+    using partition_exists_fn = std::function<bool(std::string_view topic, int32_t partition)>;
+
+    // `id_seed` seeds generated member ids (tests pass a fixed one; default: random).
+    explicit group_coordinator(group_config cfg, partition_exists_fn exists = {},
+                               std::optional<uint64_t> id_seed = std::nullopt);
+
+    reply<protocol::JoinGroupResponse> join_group(const request_context& ctx, const protocol::JoinGroupRequest& req,
+                                                  timestamp_ms now);
+    reply<protocol::SyncGroupResponse> sync_group(const request_context& ctx, const protocol::SyncGroupRequest& req,
+                                                  timestamp_ms now);
+    reply<protocol::HeartbeatResponse> heartbeat(const request_context& ctx, const protocol::HeartbeatRequest& req,
+                                                 timestamp_ms now);
+    reply<protocol::LeaveGroupResponse> leave_group(const request_context& ctx, const protocol::LeaveGroupRequest& req,
+                                                    timestamp_ms now);
+    reply<protocol::OffsetCommitResponse> offset_commit(const request_context& ctx,
+                                                        const protocol::OffsetCommitRequest& req, timestamp_ms now);
+    protocol::OffsetFetchResponse offset_fetch(const request_context& ctx, const protocol::OffsetFetchRequest& req) const;
+    protocol::DescribeGroupsResponse describe_groups(const request_context& ctx,
+                                                     const protocol::DescribeGroupsRequest& req) const;
+    protocol::ListGroupsResponse list_groups(const request_context& ctx, const protocol::ListGroupsRequest& req) const;
+    reply<protocol::DeleteGroupsResponse> delete_groups(const request_context& ctx,
+                                                        const protocol::DeleteGroupsRequest& req, timestamp_ms now);
+    reply<protocol::OffsetDeleteResponse> offset_delete(const request_context& ctx,
+                                                        const protocol::OffsetDeleteRequest& req, timestamp_ms now);
+
+    // Session/rebalance/sync timeouts, pending-member expiry, offset retention.
+    effects tick(timestamp_ms now);
+    // The earliest time tick() has work to do (nullopt: nothing scheduled).
+    std::optional<timestamp_ms> next_deadline() const;
+
+    // Load: apply one record of the partition (value nullopt = tombstone). CORRUPT_MESSAGE for
+    // a record we cannot decode (state unchanged); records of newer group types are skipped.
+    error_code replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value);
+    // Ends a load: starts members' session timers at `now`.
+    void load_complete(timestamp_ms now);
+
+    // Introspection (admin API, metrics, tests).
+    const group* find(std::string_view group_id) const;
+    std::vector<std::string> group_ids() const;
+    std::optional<group_signals> signals(std::string_view group_id, timestamp_ms now) const;
+    const group_config& config() const { return cfg_; }
+
+private:
+    bool valid_group_id(std::string_view id) const;
+    group* find_mut(std::string_view group_id);
+    std::string new_member_id(std::string_view client_id);
+
+    // Membership machinery (coordinator_join.cc).
+    reply<protocol::JoinGroupResponse> join_new_member(group& g, const request_context& ctx,
+                                                       const protocol::JoinGroupRequest& req, int64_t now);
+    reply<protocol::JoinGroupResponse> join_known_member(group& g, const request_context& ctx,
+                                                         const protocol::JoinGroupRequest& req, int64_t now);
+    reply<protocol::JoinGroupResponse> rejoin_static_member(group& g, const request_context& ctx,
+                                                            const protocol::JoinGroupRequest& req, int64_t now);
+    void add_member_and_rebalance(group& g, const request_context& ctx, const protocol::JoinGroupRequest& req,
+                                  std::string member_id, int64_t now, effects& fx);
+    void update_member_and_rebalance(group& g, member& m, const request_context& ctx,
+                                     const protocol::JoinGroupRequest& req, int64_t now, effects& fx);
+    void prepare_rebalance(group& g, std::string reason, int64_t now, effects& fx);
+    void maybe_complete_join(group& g, int64_t now, effects& fx);
+    void complete_join(group& g, int64_t now, effects& fx);
+    void remove_member(group& g, const std::string& member_id, std::string reason, int64_t now, effects& fx);
+    protocol::JoinGroupResponse join_response(const group& g, const member& m) const;
+    void store_group(const group& g, effects& fx) const;
+    void tick_group(group& g, int64_t now, effects& fx);
+
+    // Offsets (coordinator_offsets.cc).
+    void expire_offsets(int64_t now, effects& fx);
+    // When an offset of an Empty group expires.
+    int64_t offset_expiry(const group& g, const committed_offset& c) const;
+
+    group_config cfg_;
+    partition_exists_fn exists_;
+    std::mt19937_64 ids_;
+    std::map<std::string, group, std::less<>> groups_;
+    int64_t next_retention_check_ms_{0};
+};
+
+} // namespace brook::group
