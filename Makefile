@@ -51,5 +51,12 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 	  tail -n 2 $(FUZZ_BUILD)/$$(basename $$t).log; \
 	done
 
+# Benchmarks (run by hand, never by `make test`): Brook vs librdkafka's mock cluster and the
+# machine's loopback/disk ceilings, all in one run. See docs/performance.md.
+bench: deps
+	cmake -S . -B $(BUILD) -G Ninja -DBROOK_BENCH=ON
+	ninja -C $(BUILD) -j $(JOBS) brook brook_bench brook_mock_cluster
+	$(BUILD)/bench/brook_bench --all --brook-bin $(BUILD)/brook
+
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

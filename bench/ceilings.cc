@@ -1,0 +1,154 @@
+// Physical ceilings: what the machine can move without any Kafka in the way, so broker figures
+// can be read as a fraction of the hardware rather than in isolation.
+#include "workloads.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace brook::bench {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// RAII for a file descriptor.
+struct fd_guard {
+  int fd = -1;
+  explicit fd_guard(int f) : fd(f) {}
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+  ~fd_guard() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+run_result ceiling_row(const bench_context& ctx, std::string name, std::string note) {
+  run_result r;
+  r.workload = std::move(name);
+  r.target = "ceiling";
+  r.note = std::move(note);
+  return r;
+}
+
+}  // namespace
+
+std::vector<run_result> loopback_ceiling(const bench_context& ctx) {
+  const uint64_t total = ctx.quick ? (1ull << 30) : (4ull << 30);  // "1+ GB" even in quick mode
+  const size_t chunk = 1 << 20;
+  run_result r = ceiling_row(ctx, "TCP", fmt::format("loopback, 1 MiB writes, {} GiB", total >> 30));
+
+  fd_guard lst(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (bind(lst.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(lst.fd, 1) != 0 ||
+      getsockname(lst.fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    r.ok = false;
+    r.error = std::string("listen: ") + std::strerror(errno);
+    return {r};
+  }
+  uint64_t received = 0;
+  std::thread receiver([&] {
+    fd_guard c(accept(lst.fd, nullptr, nullptr));
+    std::vector<char> buf(chunk);
+    while (true) {
+      ssize_t n = read(c.fd, buf.data(), buf.size());
+      if (n <= 0) break;
+      received += static_cast<uint64_t>(n);
+    }
+  });
+  resource_probe probe(ctx);
+  auto t0 = clock_type::now();
+  {
+    fd_guard s(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+      std::vector<char> buf(chunk, 'x');
+      uint64_t sent = 0;
+      while (sent < total) {
+        ssize_t n = write(s.fd, buf.data(), buf.size());
+        if (n <= 0) break;
+        sent += static_cast<uint64_t>(n);
+      }
+    }
+  }  // close: the receiver sees EOF
+  receiver.join();
+  auto t1 = clock_type::now();
+  r.seconds = std::chrono::duration<double>(t1 - t0).count();
+  r.bytes = received;
+  r.records = received / chunk;
+  probe.finish(r);
+  if (received < total) {
+    r.ok = false;
+    r.error = fmt::format("moved {} of {} bytes", received, total);
+  }
+  return {r};
+}
+
+namespace {
+
+run_result disk_run(const bench_context& ctx, uint64_t total, int sync_every) {
+  const size_t block = 64 * 1024;
+  run_result r = ceiling_row(ctx, fmt::format("DISK/sync{}", sync_every),
+                             fmt::format("pwrite 64 KiB, fdatasync every {} block(s), {} MiB in {}", sync_every,
+                                         total >> 20, ctx.data_dir));
+  std::string path = fmt::format("{}/brook-bench-disk-{}.tmp", ctx.data_dir, getpid());
+  fd_guard f(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (f.fd < 0) {
+    r.ok = false;
+    r.error = fmt::format("open {}: {}", path, std::strerror(errno));
+    return r;
+  }
+  std::vector<char> buf(block);
+  for (size_t i = 0; i < block; ++i) buf[i] = static_cast<char>(i * 131 + 7);
+  latency_histogram sync_hist;  // fdatasync duration: what a group commit waits for
+  resource_probe probe(ctx);
+  auto t0 = clock_type::now();
+  uint64_t off = 0;
+  int blocks = 0;
+  while (off < total) {
+    if (pwrite(f.fd, buf.data(), block, static_cast<off_t>(off)) != static_cast<ssize_t>(block)) {
+      r.ok = false;
+      r.error = std::string("pwrite: ") + std::strerror(errno);
+      break;
+    }
+    off += block;
+    if (++blocks % sync_every == 0 || off >= total) {
+      auto s0 = clock_type::now();
+      if (fdatasync(f.fd) != 0) {
+        r.ok = false;
+        r.error = std::string("fdatasync: ") + std::strerror(errno);
+        break;
+      }
+      sync_hist.record(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - s0).count());
+    }
+  }
+  auto t1 = clock_type::now();
+  unlink(path.c_str());
+  r.seconds = std::chrono::duration<double>(t1 - t0).count();
+  r.bytes = off;
+  r.records = static_cast<uint64_t>(blocks);
+  r.set_latency(sync_hist);  // latency columns = fdatasync call duration
+  probe.finish(r);
+  return r;
+}
+
+}  // namespace
+
+std::vector<run_result> disk_ceiling(const bench_context& ctx) {
+  // 1 MiB per sync approximates a busy group commit; 64 KiB per sync a light one.
+  return {disk_run(ctx, ctx.quick ? (256ull << 20) : (1ull << 30), 16),
+          disk_run(ctx, ctx.quick ? (64ull << 20) : (256ull << 20), 1)};
+}
+
+}  // namespace brook::bench

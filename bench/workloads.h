@@ -1,0 +1,63 @@
+#pragma once
+// The workloads the bench runs, one function each, found by name in a registry table. A
+// workload takes a context (where to connect, how much to do, which process is the broker) and
+// returns one or more result rows. Adding a workload = one function + one registry line.
+#include "kafka.h"
+#include "stats.h"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brook::bench {
+
+struct bench_context {
+  std::string bootstrap;
+  std::string target = "broker";     // label in the table: "mock", "brook", ...
+  std::string topic_prefix = "bench";
+  double scale = 1.0;                  // multiplies every record count
+  std::optional<uint64_t> records;     // overrides every record count
+  bool quick = false;
+  bool create_topics = true;           // false against the mock (no CreateTopics there)
+  int broker_pid = -1;                 // for /proc CPU and RSS; -1 = unknown
+  std::string data_dir = "/tmp";       // where the disk ceiling writes its file
+
+  // Record count for a workload whose full-size default is `full` (quick: `quick_n`).
+  [[nodiscard]] uint64_t count(uint64_t full, uint64_t quick_n) const;
+  [[nodiscard]] std::string topic(std::string_view name) const;
+};
+
+// Broker CPU / peak RSS and client CPU over a span of a workload, written into a result row.
+class resource_probe {
+ public:
+  explicit resource_probe(const bench_context& ctx);
+  void finish(run_result& r) const;
+
+ private:
+  int pid_;
+  std::optional<proc_sample> start_;
+  double client_start_;
+};
+
+struct workload {
+  std::string_view name;
+  std::string_view description;
+  int partitions;                        // of each topic it uses
+  std::vector<std::string_view> topics;  // topic suffixes (ctx.topic(suffix) gives the name)
+  std::vector<run_result> (*run)(const bench_context&);
+};
+
+std::span<const workload> registry();
+const workload* find_workload(std::string_view name);
+
+// Topic names (with partition counts) the given workloads use, for pre-creating on the mock.
+std::vector<std::pair<std::string, int>> topics_for(const bench_context& ctx, std::span<const std::string> names);
+
+// Physical ceilings, not Kafka workloads: raw loopback TCP and raw disk append + fdatasync.
+std::vector<run_result> loopback_ceiling(const bench_context& ctx);
+std::vector<run_result> disk_ceiling(const bench_context& ctx);
+
+}  // namespace brook::bench
