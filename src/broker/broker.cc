@@ -56,6 +56,7 @@ int64_t config_i64(const std::map<std::string, std::string>& m, const char* key,
 
 broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
     for (unsigned i = 0; i < shards_.size(); ++i) states_.push_back(std::make_unique<shard_state>(i, shards_.context(i)));
+    controller_lock_ = std::make_unique<controller_lock>(shards_.context(0));
 }
 
 broker::~broker() = default;
@@ -121,11 +122,11 @@ void broker::open_partitions(unsigned s, const topic_info& t) {
 
 void broker::close_logs() {
     for (auto& st : states_) {
+        st->flush->stop(); // no fdatasync may still be running on a helper thread
         for (auto& [name, parts] : st->partitions)
             for (auto& p : parts)
                 if (p) p->log().close();
         st->partitions.clear();
-        st->flush->stop();
     }
 }
 
@@ -155,8 +156,8 @@ void broker::start_housekeeping() {
 broker::create_outcome broker::create_on_controller(const create_spec& spec) {
     if (!config::is_valid_topic_name(spec.name))
         return {error_code::invalid_topic_exception, "topic name '" + spec.name + "' is not valid: use 1-249 of [a-zA-Z0-9._-]", nullptr};
-    if (controller_topics_.contains(spec.name))
-        return {error_code::topic_already_exists, "topic '" + spec.name + "' already exists", nullptr};
+    if (auto it = controller_topics_.find(spec.name); it != controller_topics_.end())
+        return {error_code::topic_already_exists, "topic '" + spec.name + "' already exists", it->second};
     int32_t partitions = spec.partitions == -1 ? cfg_.num_partitions : spec.partitions;
     if (partitions <= 0 || partitions > 100000)
         return {error_code::invalid_partitions, "number of partitions must be in [1, 100000]", nullptr};
@@ -179,6 +180,9 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
     // Lambdas handed to run_on are named locals: GCC 12 destroys the captures of a lambda
     // temporary inside a co_await expression twice.
     auto on_controller = [this, spec = std::move(spec)]() -> asio::awaitable<create_outcome> {
+        // Held until every shard has the new snapshot: a concurrent create of the same name
+        // then sees TOPIC_ALREADY_EXISTS only once the topic is usable everywhere.
+        auto held = co_await controller_lock_->lock();
         auto out = create_on_controller(spec);
         if (out.error != error_code::none || spec.validate_only) co_return out;
         auto snap = std::make_shared<const topic_map>(controller_topics_);
@@ -200,6 +204,7 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
 
 asio::awaitable<error_code> broker::delete_topic(std::string name) {
     auto on_controller = [this, name]() -> asio::awaitable<error_code> {
+        auto held = co_await controller_lock_->lock();
         if (!controller_topics_.contains(name)) co_return error_code::unknown_topic_or_partition;
         controller_topics_.erase(name);
         auto snap = std::make_shared<const topic_map>(controller_topics_);

@@ -18,6 +18,7 @@
 #include "net/shard_set.h"
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
+#include "broker/controller_lock.h"
 #include "broker/shard_state.h"
 
 namespace brook::broker {
@@ -80,7 +81,8 @@ private:
     std::vector<std::unique_ptr<shard_state>> states_;
     advertised_address advertised_;
     std::string cluster_id_;
-    // Controller state: shard 0 only.
+    // Controller state: shard 0 only; create/delete run one at a time under the lock.
+    std::unique_ptr<controller_lock> controller_lock_;
     std::unique_ptr<storage::topic_store> store_;
     std::unique_ptr<txn::producer_id_allocator> pids_;
     topic_map controller_topics_;

@@ -36,6 +36,8 @@ const std::vector<property>& table() {
         {"log.index.interval.bytes", property_type::int32, "Bytes between offset/time index entries", false, 0, INT32_MAX, I32(log_index_interval_bytes)},
         {"log.retention.check.interval.ms", property_type::int64, "How often retention and age-based roll run", false, 10, INT64_MAX, I64(log_retention_check_interval_ms)},
         {"log.message.timestamp.type", property_type::string, "CreateTime or LogAppendTime (topic: message.timestamp.type)", false, 0, 0, STR(log_message_timestamp_type)},
+        {"fetch.max.bytes", property_type::int32, "Most bytes one Fetch response carries, whatever the client asks", false, 1024, INT32_MAX / 2, I32(fetch_max_bytes)},
+        {"fetch.max.wait.ms.cap", property_type::int32, "Longest a Fetch may wait for data, whatever MaxWaitMs it sends", false, 0, INT32_MAX, I32(fetch_max_wait_ms_cap)},
         {"max.inflight.requests.per.connection", property_type::int32, "Requests read ahead on one connection before reading pauses", false, 1, 1024, I32(max_inflight_requests_per_connection)},
     };
     return t;

@@ -41,6 +41,8 @@ struct broker_config {
     int64_t log_retention_check_interval_ms = 5 * 60 * 1000;
     std::string log_message_timestamp_type = "CreateTime";
     int32_t max_inflight_requests_per_connection = 32;
+    int32_t fetch_max_bytes = 57671680;   // 55 MiB, Kafka's default
+    int32_t fetch_max_wait_ms_cap = 30000; // longest a fetch may park, whatever it asks
 };
 
 enum class property_type { string, boolean, int32, int64 };

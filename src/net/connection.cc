@@ -70,6 +70,7 @@ asio::awaitable<void> connection::read_loop() {
             spdlog::info("connection from {} ended inside a {}-byte request: {}", info_.peer, size, ec.message());
             break;
         }
+        if (closing_) break; // a request before this one asked to close: answer nothing more
         auto s = std::make_shared<slot>();
         slots_.push_back(s);
         asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s), asio::detached);
@@ -90,6 +91,7 @@ asio::awaitable<void> connection::handle(std::vector<uint8_t> frame, std::shared
     } catch (const std::exception& e) {
         s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what()};
     }
+    if (s->result.what == frame_result::action::close) closing_ = true;
     s->done = true;
     writer_wake_.cancel();
 }
@@ -111,6 +113,11 @@ asio::awaitable<void> connection::write_loop() {
             break;
         }
         if (r.what == frame_result::action::no_response) continue;
+        if (r.body.size() > static_cast<size_t>(INT32_MAX)) {
+            spdlog::error("closing connection from {}: response of {} bytes exceeds the frame limit", info_.peer,
+                          r.body.size());
+            break;
+        }
         uint8_t size_buf[4];
         store_be<int32_t>(size_buf, static_cast<int32_t>(r.body.size()));
         std::array<asio::const_buffer, 2> bufs{asio::buffer(size_buf), asio::buffer(r.body)};

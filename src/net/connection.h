@@ -65,6 +65,7 @@ private:
     asio::steady_timer writer_wake_;
     asio::steady_timer reader_wake_;
     bool closed_ = false;
+    bool closing_ = false; // a handler asked to close: read no further requests
 };
 
 } // namespace brook::net

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <future>
@@ -68,7 +69,12 @@ asio::awaitable<void> server::accept_loop(per_shard& s) {
         auto sock = co_await s.acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !s.acceptor.is_open()) co_return;
         if (ec) {
-            spdlog::warn("accept failed on shard {}: {}", s.id, ec.message());
+            // Out of descriptors (EMFILE/ENFILE) or buffers: retrying at once would spin and
+            // starve this shard's connections, so pause before accepting again.
+            spdlog::warn("accept failed on shard {}: {}; pausing accepts for 200 ms", s.id, ec.message());
+            asio::steady_timer pause(s.acceptor.get_executor(), std::chrono::milliseconds(200));
+            boost::system::error_code ignored;
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
             continue;
         }
         boost::system::error_code pec;

@@ -11,7 +11,7 @@ thread_local int this_shard = -1;
 
 shard_set::shard_set(unsigned count) {
     for (unsigned i = 0; i < count; ++i) {
-        contexts_.push_back(std::make_unique<asio::io_context>(1));
+        contexts_.push_back(std::make_unique<context_type>(1));
         guards_.emplace_back(asio::make_work_guard(*contexts_.back()));
     }
 }
@@ -19,6 +19,8 @@ shard_set::shard_set(unsigned count) {
 shard_set::~shard_set() {
     stop();
     join();
+    for (auto& c : contexts_) c->shutdown();
+    for (auto& c : contexts_) c->destroy();
 }
 
 int shard_set::current() { return this_shard; }

@@ -16,6 +16,16 @@ namespace asio = boost::asio;
 
 class shard_set {
 public:
+    // io_context with the two-phase teardown exposed: pending handlers of one shard may own
+    // objects (timers) of another shard's services, so every shard's handlers are destroyed
+    // (shutdown) before any shard's services are (destroy).
+    class context_type : public asio::io_context {
+    public:
+        using asio::io_context::io_context;
+        using asio::execution_context::destroy;
+        using asio::execution_context::shutdown;
+    };
+
     explicit shard_set(unsigned count);
     ~shard_set();
     shard_set(const shard_set&) = delete;
@@ -32,7 +42,7 @@ public:
     void join();
 
 private:
-    std::vector<std::unique_ptr<asio::io_context>> contexts_;
+    std::vector<std::unique_ptr<context_type>> contexts_;
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
     std::vector<std::thread> threads_;
 };

@@ -2,6 +2,8 @@
 // Opening and recovery live in partition_log_open.cc.
 #include "storage/partition_log.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -112,10 +114,21 @@ result<offset> partition_log::offset_for_timestamp(timestamp_ms ts) const {
     return log_end_;
 }
 
+namespace {
+// After a failed fdatasync the kernel may have dropped the dirty pages and reports the
+// error only once per file, so a later fdatasync can "succeed" without the data. Nothing
+// may be marked durable past that point: stop, and let recovery decide what is on disk.
+[[noreturn]] void fatal_sync_failure(const std::filesystem::path& what, error_code e) {
+    spdlog::critical("storage: fdatasync of {} failed ({}); stopping so recovery can verify the log", what.string(),
+                     error_name(e));
+    std::abort();
+}
+} // namespace
+
 void partition_log::sync() {
     offset end = log_end_;
     if (flushed_ >= end) return;
-    if (active().sync() != error_code::none) return; // logged; flushed_offset stays behind
+    if (auto e = active().sync(); e != error_code::none) fatal_sync_failure(active().log_path(), e);
     mark_flushed(end);
 }
 
@@ -128,14 +141,15 @@ std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const 
 error_code partition_log::roll(timestamp_ms now) {
     segment& old = active_mut();
     if (auto e = old.seal(); e != error_code::none) return e;
-    if (auto e = old.sync(); e != error_code::none) return e;
+    if (auto e = old.sync(); e != error_code::none) fatal_sync_failure(old.log_path(), e);
     mark_flushed(log_end_);
     auto seg = segment::create(dir_, log_end_, cfg_, now);
     if (!seg) return seg.error();
     segments_.emplace(log_end_, std::move(*seg));
     // The snapshot makes restart replay only the new segment; losing it only costs time.
     if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
-    (void)sync_directory(dir_);
+    // The new segment's directory entry must be durable before acks=all data in it is.
+    if (auto e = sync_directory(dir_); e != error_code::none) fatal_sync_failure(dir_, e);
     return error_code::none;
 }
 

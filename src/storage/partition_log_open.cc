@@ -19,6 +19,10 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
         spdlog::error("storage: cannot create {}: {}", dir.string(), ec.message());
         return error_code::kafka_storage_error;
     }
+    // A new partition's directory entries must survive power loss before acks=all data in it
+    // is acknowledged: <data>/<topic>/<p> lives in <data>/<topic>, which lives in <data>.
+    if (auto e = sync_directory(dir.parent_path()); e != error_code::none) return e;
+    if (auto e = sync_directory(dir.parent_path().parent_path()); e != error_code::none) return e;
     std::unique_ptr<partition_log> log(new partition_log(std::move(dir), cfg));
     if (auto e = log->load_meta(); e != error_code::none) return e;
     if (auto e = log->load_segments(); e != error_code::none) return e;

@@ -124,15 +124,26 @@ bool topic_store::remove(const std::string& name) const {
     // and deleting it must not take the metadata directory with it.
     auto dir = data_ / name;
     if (!std::filesystem::exists(dir, ec)) return true;
+    std::vector<std::filesystem::path> partitions;
     for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
         auto stem = de.path().filename().string();
         if (!de.is_directory() || stem.empty() || !std::all_of(stem.begin(), stem.end(), ::isdigit)) continue;
+        partitions.push_back(de.path());
+    }
+    for (const auto& p : partitions) {
+        // Renamed first (atomic), so a topic re-created under the same name always starts in
+        // fresh directories even if removing the old files fails half-way.
+        auto doomed = p;
+        doomed += ".deleted";
         std::error_code rec;
-        std::filesystem::remove_all(de.path(), rec);
+        std::filesystem::remove_all(doomed, rec);
+        std::filesystem::rename(p, doomed, rec);
         if (rec) {
-            spdlog::error("storage: cannot remove {}: {}", de.path().string(), rec.message());
+            spdlog::error("storage: cannot retire {}: {}", p.string(), rec.message());
             return false;
         }
+        std::filesystem::remove_all(doomed, rec);
+        if (rec) spdlog::warn("storage: cannot remove {}: {} (left behind, no longer used)", doomed.string(), rec.message());
     }
     std::filesystem::remove(dir, ec); // fails harmlessly when something else lives there
     return true;

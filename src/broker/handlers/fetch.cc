@@ -5,6 +5,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "broker/fanout.h"
@@ -28,8 +29,12 @@ struct partition_read {
 
 asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, protocol::FetchRequest& req) {
     using clock = std::chrono::steady_clock;
-    const auto deadline = clock::now() + std::chrono::milliseconds(std::max(0, req.MaxWaitMs));
-    const int64_t max_bytes = req.MaxBytes <= 0 ? INT32_MAX : req.MaxBytes;
+    // Bounded by the broker too: a client may not park a request for days, nor make one
+    // response (allocated in full before it is sent) arbitrarily large.
+    const int32_t wait_ms = std::clamp(req.MaxWaitMs, 0, ctx.b.config().fetch_max_wait_ms_cap);
+    const auto deadline = clock::now() + std::chrono::milliseconds(wait_ms);
+    const int64_t max_bytes =
+        std::min<int64_t>(req.MaxBytes <= 0 ? INT32_MAX : req.MaxBytes, ctx.b.config().fetch_max_bytes);
     const unsigned n = ctx.b.shard_count();
 
     std::vector<partition_read> reads;
@@ -59,7 +64,11 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
     for (;;) {
         const bool may_wait = clock::now() < deadline;
         co_await on_shards(b, targets, [&b, &by_shard, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
+            // Each shard reads within the response budget on its own, so the bytes held at once
+            // stay under shards x fetch.max.bytes; the exact cut is made after the join.
+            int64_t budget = max_bytes;
             for (partition_read* r : by_shard[s]) {
+                r->data.clear();
                 auto part = b.shard(s).find(r->topic, r->index);
                 if (!part) {
                     r->error = error_code::unknown_topic_or_partition;
@@ -67,17 +76,21 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
                 }
                 // Register before reading: an append after the read must wake us.
                 if (may_wait) part->add_waiter(wake);
-                auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, max_bytes));
-                auto got = part->log().read(offset(r->fetch_offset), limit, part->high_watermark());
                 r->high_watermark = part->high_watermark().value();
                 r->log_start = part->log().log_start().value();
+                if (budget <= 0) { // a read would still return one whole batch (KIP-74)
+                    r->error = error_code::none;
+                    continue;
+                }
+                auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, budget));
+                auto got = part->log().read(offset(r->fetch_offset), limit, part->high_watermark());
                 if (!got) {
                     r->error = got.error();
-                    r->data.clear();
                     continue;
                 }
                 r->error = error_code::none;
                 r->data = std::move(got->data);
+                budget -= static_cast<int64_t>(r->data.size());
             }
             co_return;
         });

@@ -11,9 +11,12 @@ asio::awaitable<topic_lookup> find_or_create_topic(request_context& ctx, const s
         co_return topic_lookup{nullptr, error_code::unknown_topic_or_partition};
     broker::create_spec spec{name, -1, {}, false};
     auto out = co_await ctx.b.create_topic(std::move(spec));
-    if (out.error == error_code::topic_already_exists) out.error = error_code::none; // lost a race: fine
-    if (out.error != error_code::none) co_return topic_lookup{nullptr, out.error};
-    co_return topic_lookup{ctx.shard.topic(name), error_code::none};
+    if (out.error != error_code::none && out.error != error_code::topic_already_exists) // lost a race: fine
+        co_return topic_lookup{nullptr, out.error};
+    // The controller publishes to every shard before answering, so this shard has it now;
+    // should it not, the client is told to retry rather than "no error, no partitions".
+    auto t = ctx.shard.topic(name);
+    co_return topic_lookup{t, t ? error_code::none : error_code::leader_not_available};
 }
 
 namespace {
