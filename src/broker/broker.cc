@@ -92,6 +92,13 @@ void broker::load() {
         t->log = resolve_log_config(m.configs);
         controller_topics_[t->name] = t;
     }
+    if (!controller_topics_.contains(consumer_offsets_topic)) {
+        // Group offsets and metadata live in this internal topic; retention must never delete
+        // them (compaction, when it exists, will bound its size instead).
+        auto out = create_on_controller({consumer_offsets_topic, 1, {{"retention.ms", "-1"}}, false});
+        if (out.error != error_code::none)
+            throw std::runtime_error("cannot create " + std::string(consumer_offsets_topic) + ": " + out.message);
+    }
     auto snap = std::make_shared<const topic_map>(controller_topics_);
     // Shards are not running yet: recover each shard's partitions on a thread of its own,
     // in parallel, then hand the state over when the shards start.
@@ -103,6 +110,8 @@ void broker::load() {
         }));
     }
     for (auto& w : work) w.get(); // rethrows a recovery failure
+    groups_ = std::make_unique<group_service>(*this);
+    groups_->load();
     spdlog::info("loaded {} topics from {}", controller_topics_.size(), data.string());
 }
 
@@ -151,6 +160,7 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
 
 void broker::start_housekeeping() {
     for (unsigned s = 0; s < shards_.size(); ++s) asio::co_spawn(shards_.context(s), housekeeping(s), asio::detached);
+    groups_->start();
 }
 
 broker::create_outcome broker::create_on_controller(const create_spec& spec) {
@@ -187,13 +197,21 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
         if (out.error != error_code::none || spec.validate_only) co_return out;
         auto snap = std::make_shared<const topic_map>(controller_topics_);
         auto t = out.topic;
+        // Two phases: every owner opens its partitions before any shard can see the topic, so
+        // a request routed by the new snapshot always finds its partition on the owner.
         for (unsigned s = 0; s < shards_.size(); ++s) {
-            auto apply = [this, s, t, snap]() -> asio::awaitable<void> {
+            auto open = [this, s, t]() -> asio::awaitable<void> {
                 open_partitions(s, *t);
+                co_return;
+            };
+            co_await net::run_on(shards_.context(s), std::move(open));
+        }
+        for (unsigned s = 0; s < shards_.size(); ++s) {
+            auto publish = [this, s, snap]() -> asio::awaitable<void> {
                 states_[s]->topics = snap;
                 co_return;
             };
-            co_await net::run_on(shards_.context(s), std::move(apply));
+            co_await net::run_on(shards_.context(s), std::move(publish));
         }
         spdlog::info("created topic {} with {} partitions", t->name, t->partitions);
         co_return out;
@@ -203,6 +221,7 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
 }
 
 asio::awaitable<error_code> broker::delete_topic(std::string name) {
+    if (name == consumer_offsets_topic) co_return error_code::invalid_topic_exception; // internal: never deleted
     auto on_controller = [this, name]() -> asio::awaitable<error_code> {
         auto held = co_await controller_lock_->lock();
         if (!controller_topics_.contains(name)) co_return error_code::unknown_topic_or_partition;

@@ -19,6 +19,7 @@
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
+#include "broker/group_service.h"
 #include "broker/shard_state.h"
 
 namespace brook::broker {
@@ -50,6 +51,7 @@ public:
     void set_advertised(advertised_address a) { advertised_ = std::move(a); }
     const advertised_address& advertised() const { return advertised_; }
     const std::string& cluster_id() const { return cluster_id_; }
+    group_service& groups() { return *groups_; }
 
     // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
     // every shard's snapshot has the change.
@@ -86,6 +88,7 @@ private:
     std::unique_ptr<storage::topic_store> store_;
     std::unique_ptr<txn::producer_id_allocator> pids_;
     topic_map controller_topics_;
+    std::unique_ptr<group_service> groups_;
 };
 
 } // namespace brook::broker

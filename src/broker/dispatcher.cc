@@ -32,6 +32,18 @@ bool decode_body(protocol::reader& r, const protocol::request_header& h, Request
     return req.decode(r, h.RequestApiVersion) && r.ok();
 }
 
+std::string describe(const protocol::request_header& h, const protocol::api_info* api);
+
+// Decode, run the handler, encode: the common shape of every API but ApiVersions and Produce.
+template <class Request, class Response>
+asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, const protocol::api_info* api,
+                                    asio::awaitable<Response> (*handler)(request_context&, Request&)) {
+    Request req;
+    if (!decode_body(r, ctx.header, req)) co_return close_with("malformed " + describe(ctx.header, api));
+    auto resp = co_await handler(ctx, req);
+    co_return respond(ctx.header, Request::api_key, resp);
+}
+
 std::string describe(const protocol::request_header& h, const protocol::api_info* api) {
     return fmt::format("{} v{} (correlation id {}, client '{}')", api ? api->name : "unknown API", h.RequestApiVersion,
                        h.CorrelationId, h.ClientId.value_or(""));
@@ -73,11 +85,6 @@ asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, co
         if (!decode_body(r, h, req)) co_return malformed();
         co_return respond(h, h.RequestApiKey, handle_api_versions(ctx, req));
     }
-    case protocol::MetadataRequest::api_key: {
-        protocol::MetadataRequest req;
-        if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, co_await handle_metadata(ctx, req));
-    }
     case protocol::ProduceRequest::api_key: {
         protocol::ProduceRequest req;
         if (!decode_body(r, h, req)) co_return malformed();
@@ -85,31 +92,23 @@ asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, co
         if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}};
         co_return respond(h, h.RequestApiKey, *resp);
     }
-    case protocol::FetchRequest::api_key: {
-        protocol::FetchRequest req;
-        if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, co_await handle_fetch(ctx, req));
-    }
-    case protocol::ListOffsetsRequest::api_key: {
-        protocol::ListOffsetsRequest req;
-        if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, co_await handle_list_offsets(ctx, req));
-    }
-    case protocol::CreateTopicsRequest::api_key: {
-        protocol::CreateTopicsRequest req;
-        if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, co_await handle_create_topics(ctx, req));
-    }
-    case protocol::DeleteTopicsRequest::api_key: {
-        protocol::DeleteTopicsRequest req;
-        if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, co_await handle_delete_topics(ctx, req));
-    }
-    case protocol::InitProducerIdRequest::api_key: {
-        protocol::InitProducerIdRequest req;
-        if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, co_await handle_init_producer_id(ctx, req));
-    }
+    case protocol::MetadataRequest::api_key: co_return co_await serve(ctx, r, api, &handle_metadata);
+    case protocol::FetchRequest::api_key: co_return co_await serve(ctx, r, api, &handle_fetch);
+    case protocol::ListOffsetsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_offsets);
+    case protocol::CreateTopicsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_create_topics);
+    case protocol::DeleteTopicsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_topics);
+    case protocol::InitProducerIdRequest::api_key: co_return co_await serve(ctx, r, api, &handle_init_producer_id);
+    case protocol::FindCoordinatorRequest::api_key: co_return co_await serve(ctx, r, api, &handle_find_coordinator);
+    case protocol::JoinGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_join_group);
+    case protocol::SyncGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_sync_group);
+    case protocol::HeartbeatRequest::api_key: co_return co_await serve(ctx, r, api, &handle_heartbeat);
+    case protocol::LeaveGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_leave_group);
+    case protocol::OffsetCommitRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_commit);
+    case protocol::OffsetFetchRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_fetch);
+    case protocol::DescribeGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_groups);
+    case protocol::ListGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_groups);
+    case protocol::DeleteGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_groups);
+    case protocol::OffsetDeleteRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_delete);
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }

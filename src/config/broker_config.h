@@ -41,6 +41,10 @@ struct broker_config {
     int64_t log_retention_check_interval_ms = 5 * 60 * 1000;
     std::string log_message_timestamp_type = "CreateTime";
     int32_t max_inflight_requests_per_connection = 32;
+    int32_t group_initial_rebalance_delay_ms = 250;
+    int32_t group_min_session_timeout_ms = 6000;
+    int32_t group_max_session_timeout_ms = 1800000;
+    int64_t offsets_retention_minutes = 7 * 24 * 60;
     int32_t fetch_max_bytes = 57671680;   // 55 MiB, Kafka's default
     int32_t fetch_max_wait_ms_cap = 30000; // longest a fetch may park, whatever it asks
 };

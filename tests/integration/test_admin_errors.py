@@ -25,7 +25,8 @@ def delete(c, name):
 
 
 def topic_names(c):
-    return sorted(t[1] for t in c.request(metadata_request(None, allow_auto_create=False)).topics)
+    """User topics (internal ones, flagged is_internal, always exist)."""
+    return sorted(t[1] for t in c.request(metadata_request(None, allow_auto_create=False)).topics if not t[2])
 
 
 @pytest.fixture

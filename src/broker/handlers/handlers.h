@@ -23,6 +23,19 @@ asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_con
 asio::awaitable<protocol::DeleteTopicsResponse> handle_delete_topics(request_context& ctx, protocol::DeleteTopicsRequest& req);
 asio::awaitable<protocol::InitProducerIdResponse> handle_init_producer_id(request_context& ctx, protocol::InitProducerIdRequest& req);
 
+// Consumer groups (handlers/groups.cc).
+asio::awaitable<protocol::FindCoordinatorResponse> handle_find_coordinator(request_context& ctx, protocol::FindCoordinatorRequest& req);
+asio::awaitable<protocol::JoinGroupResponse> handle_join_group(request_context& ctx, protocol::JoinGroupRequest& req);
+asio::awaitable<protocol::SyncGroupResponse> handle_sync_group(request_context& ctx, protocol::SyncGroupRequest& req);
+asio::awaitable<protocol::HeartbeatResponse> handle_heartbeat(request_context& ctx, protocol::HeartbeatRequest& req);
+asio::awaitable<protocol::LeaveGroupResponse> handle_leave_group(request_context& ctx, protocol::LeaveGroupRequest& req);
+asio::awaitable<protocol::OffsetCommitResponse> handle_offset_commit(request_context& ctx, protocol::OffsetCommitRequest& req);
+asio::awaitable<protocol::OffsetFetchResponse> handle_offset_fetch(request_context& ctx, protocol::OffsetFetchRequest& req);
+asio::awaitable<protocol::DescribeGroupsResponse> handle_describe_groups(request_context& ctx, protocol::DescribeGroupsRequest& req);
+asio::awaitable<protocol::ListGroupsResponse> handle_list_groups(request_context& ctx, protocol::ListGroupsRequest& req);
+asio::awaitable<protocol::DeleteGroupsResponse> handle_delete_groups(request_context& ctx, protocol::DeleteGroupsRequest& req);
+asio::awaitable<protocol::OffsetDeleteResponse> handle_offset_delete(request_context& ctx, protocol::OffsetDeleteRequest& req);
+
 // Shared by Metadata and Produce: the topic, auto-created when allowed. Null with the error
 // to report otherwise.
 struct topic_lookup {

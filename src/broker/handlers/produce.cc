@@ -80,6 +80,10 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorCode = to_wire(found.error);
                 continue;
             }
+            if (t.Name == consumer_offsets_topic) { // only the group coordinator writes it
+                rp.ErrorCode = to_wire(error_code::invalid_topic_exception);
+                continue;
+            }
             if (p.Index < 0 || p.Index >= found.topic->partitions) {
                 rp.ErrorCode = to_wire(error_code::unknown_topic_or_partition);
                 continue;

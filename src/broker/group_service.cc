@@ -1,0 +1,161 @@
+#include "broker/group_service.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "base/log.h"
+#include "broker/broker.h"
+#include "records/record.h"
+
+namespace brook::broker {
+
+struct parked_slot {
+    explicit parked_slot(asio::any_io_executor ex) : wake(ex, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer wake;
+    std::optional<group_service::parked_response> response;
+};
+
+namespace {
+timestamp_ms wall_now() {
+    return timestamp_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+} // namespace
+
+group_service::group_service(broker& b) : b_(b) {}
+group_service::~group_service() = default;
+
+unsigned group_service::shard() const { return owner_shard(consumer_offsets_topic, 0, b_.shard_count()); }
+
+std::shared_ptr<partition> group_service::log_partition() { return b_.shard(shard()).find(consumer_offsets_topic, 0); }
+
+std::unique_ptr<group::group_coordinator> group_service::make_coordinator() {
+    const auto& c = b_.config();
+    group::group_config cfg;
+    cfg.initial_rebalance_delay_ms = c.group_initial_rebalance_delay_ms;
+    cfg.min_session_timeout_ms = c.group_min_session_timeout_ms;
+    cfg.max_session_timeout_ms = c.group_max_session_timeout_ms;
+    cfg.offsets_retention_ms = c.offsets_retention_minutes * 60 * 1000;
+    // Called on the owner shard only, so reading its topic snapshot needs no lock.
+    auto exists = [this](std::string_view topic, int32_t p) {
+        auto t = b_.shard(shard()).topic(std::string(topic));
+        return t && p >= 0 && p < t->partitions;
+    };
+    return std::make_unique<group::group_coordinator>(cfg, exists);
+}
+
+void group_service::load() {
+    coordinator_ = make_coordinator();
+    auto part = log_partition();
+    if (!part) throw std::runtime_error("__consumer_offsets partition 0 is not open");
+    auto& log = part->log();
+    size_t records = 0;
+    offset pos = log.log_start();
+    while (pos < log.log_end()) {
+        auto chunk = log.read(pos, 1 << 20, log.log_end());
+        if (!chunk || chunk->data.empty()) throw std::runtime_error("cannot read __consumer_offsets for replay");
+        std::span<const uint8_t> rest(chunk->data);
+        while (rest.size() >= records::batch_header_size) {
+            auto h = records::read_batch_header(rest);
+            if (h.size_bytes() > rest.size()) break;
+            auto batch = records::decode_batch(rest.first(h.size_bytes()));
+            rest = rest.subspan(h.size_bytes());
+            pos = h.last_offset() + 1;
+            if (!batch) {
+                spdlog::warn("__consumer_offsets: skipping undecodable batch at offset {}", h.base_offset.value());
+                continue;
+            }
+            for (const auto& r : batch->records) {
+                if (!r.key) continue;
+                std::optional<std::span<const uint8_t>> value;
+                if (r.value) value = std::span<const uint8_t>(*r.value);
+                if (coordinator_->replay(*r.key, value) != error_code::none)
+                    spdlog::warn("__consumer_offsets: skipping undecodable record at offset {}",
+                                 (h.base_offset + r.offset_delta).value());
+                ++records;
+            }
+        }
+    }
+    coordinator_->load_complete(wall_now());
+    spdlog::info("group coordinator loaded {} groups from {} records of __consumer_offsets", coordinator_->group_ids().size(),
+                 records);
+}
+
+void group_service::start() {
+    asio::co_spawn(b_.context(shard()), tick_loop(), asio::detached);
+}
+
+asio::awaitable<void> group_service::tick_loop() {
+    asio::steady_timer timer(b_.context(shard()));
+    for (;;) {
+        // Coarse but cheap: the coordinator says when it needs us; 100 ms bounds the lateness of
+        // session and rebalance timeouts, which are seconds long.
+        timer.expires_after(std::chrono::milliseconds(100));
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        auto now = wall_now();
+        auto next = coordinator_->next_deadline();
+        if (next && *next > now) continue;
+        auto fx = coordinator_->tick(now);
+        if (!fx.empty()) co_await apply(std::move(fx));
+    }
+}
+
+std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
+    auto& s = parked_[token];
+    if (!s) s = std::make_shared<parked_slot>(b_.context(shard()).get_executor());
+    return s;
+}
+
+asio::awaitable<bool> group_service::apply(group::effects fx) {
+    if (!fx.records.empty()) {
+        auto part = log_partition();
+        records::batch_builder builder;
+        builder.default_timestamp(wall_now());
+        for (const auto& r : fx.records) {
+            std::optional<std::span<const uint8_t>> value;
+            if (r.value) value = std::span<const uint8_t>(*r.value);
+            builder.add_bytes(std::span<const uint8_t>(r.key), value);
+        }
+        auto bytes = builder.build();
+        auto header = records::read_batch_header(bytes);
+        storage::append_options opts;
+        opts.now = wall_now();
+        auto appended = part ? part->log().append(bytes, header, opts) : result<storage::append_info>(error_code::kafka_storage_error);
+        if (!appended) {
+            // The coordinator applied the change eagerly; what is durable is the log, so start
+            // over from it. The caller's connection is closed and the client retries.
+            spdlog::error("__consumer_offsets append failed ({}); reloading the group coordinator",
+                          error_name(appended.error()));
+            load();
+            throw std::runtime_error("__consumer_offsets append failed");
+        }
+        part->notify_appended();
+        co_await b_.shard(shard()).flush->wait_durable(part, appended->last + 1);
+    }
+    for (auto& r : fx.released) {
+        auto s = slot(r.token);
+        s->response = std::move(r.response);
+        s->wake.cancel();
+    }
+    co_return true;
+}
+
+asio::awaitable<group_service::parked_response> group_service::park(uint64_t token) {
+    auto s = slot(token);
+    if (!s->response) {
+        boost::system::error_code ec;
+        co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    parked_.erase(token);
+    if (!s->response) throw std::runtime_error("parked group response woken without a response");
+    co_return std::move(*s->response);
+}
+
+} // namespace brook::broker
