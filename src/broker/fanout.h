@@ -17,6 +17,25 @@
 
 namespace brook::broker {
 
+// Work items (with `topic`, `index` and `error` members) grouped by the shard that owns each
+// item's partition; items that already carry an error stay behind.
+template <class T>
+struct owner_split {
+    std::vector<std::vector<T*>> by_shard;
+    std::vector<unsigned> targets; // shards with at least one item
+};
+
+template <class T>
+owner_split<T> split_by_owner(std::vector<T>& items, unsigned shards) {
+    owner_split<T> out;
+    out.by_shard.resize(shards);
+    for (auto& item : items)
+        if (item.error == error_code::none) out.by_shard[owner_shard(item.topic, item.index, shards)].push_back(&item);
+    for (unsigned s = 0; s < shards; ++s)
+        if (!out.by_shard[s].empty()) out.targets.push_back(s);
+    return out;
+}
+
 // `fn(shard)` must return asio::awaitable<void>; it runs on that shard's thread.
 template <class Fn>
 asio::awaitable<void> on_shards(broker& b, const std::vector<unsigned>& shards, Fn fn) {

@@ -32,6 +32,11 @@ struct shard_state {
         auto it = topics->find(name);
         return it == topics->end() ? nullptr : it->second;
     }
+    // Whether this shard's snapshot knows the topic with that partition.
+    bool has_partition(const std::string& name, int32_t index) const {
+        auto t = topic(name);
+        return t && index >= 0 && index < t->partitions;
+    }
 };
 
 } // namespace brook::broker

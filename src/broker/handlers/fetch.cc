@@ -42,32 +42,21 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         for (auto& p : t.Partitions)
             reads.push_back({t.Topic, p.Partition, p.FetchOffset, p.PartitionMaxBytes, error_code::none, -1, -1, {}});
 
-    std::vector<std::vector<partition_read*>> by_shard(n);
     for (auto& r : reads) {
-        auto topic = ctx.shard.topic(r.topic);
-        if (!topic || r.index < 0 || r.index >= topic->partitions) {
-            r.error = error_code::unknown_topic_or_partition;
-            continue;
-        }
-        if (r.max_bytes < 0) {
-            r.error = error_code::invalid_fetch_size;
-            continue;
-        }
-        by_shard[owner_shard(r.topic, r.index, n)].push_back(&r);
+        if (!ctx.shard.has_partition(r.topic, r.index)) r.error = error_code::unknown_topic_or_partition;
+        else if (r.max_bytes < 0) r.error = error_code::invalid_fetch_size;
     }
-    std::vector<unsigned> targets;
-    for (unsigned s = 0; s < n; ++s)
-        if (!by_shard[s].empty()) targets.push_back(s);
+    auto split = split_by_owner(reads, n);
 
     auto wake = std::make_shared<fetch_wakeup>(co_await asio::this_coro::executor);
     broker& b = ctx.b;
     for (;;) {
         const bool may_wait = clock::now() < deadline;
-        co_await on_shards(b, targets, [&b, &by_shard, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
+        co_await on_shards(b, split.targets, [&b, &split, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
             // Each shard reads within the response budget on its own, so the bytes held at once
             // stay under shards x fetch.max.bytes; the exact cut is made after the join.
             int64_t budget = max_bytes;
-            for (partition_read* r : by_shard[s]) {
+            for (partition_read* r : split.by_shard[s]) {
                 r->data.clear();
                 auto part = b.shard(s).find(r->topic, r->index);
                 if (!part) {

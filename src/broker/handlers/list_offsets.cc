@@ -49,22 +49,13 @@ asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_conte
     for (auto& t : req.Topics)
         for (auto& p : t.Partitions) queries.push_back({t.Name, p.PartitionIndex, p.Timestamp});
 
-    std::vector<std::vector<offset_query*>> by_shard(n);
-    for (auto& q : queries) {
-        auto topic = ctx.shard.topic(q.topic);
-        if (!topic || q.index < 0 || q.index >= topic->partitions) {
-            q.error = error_code::unknown_topic_or_partition;
-            continue;
-        }
-        by_shard[owner_shard(q.topic, q.index, n)].push_back(&q);
-    }
-    std::vector<unsigned> targets;
-    for (unsigned s = 0; s < n; ++s)
-        if (!by_shard[s].empty()) targets.push_back(s);
+    for (auto& q : queries)
+        if (!ctx.shard.has_partition(q.topic, q.index)) q.error = error_code::unknown_topic_or_partition;
+    auto split = split_by_owner(queries, n);
 
     broker& b = ctx.b;
-    co_await on_shards(b, targets, [&b, &by_shard](unsigned s) -> asio::awaitable<void> {
-        for (offset_query* q : by_shard[s]) {
+    co_await on_shards(b, split.targets, [&b, &split](unsigned s) -> asio::awaitable<void> {
+        for (offset_query* q : split.by_shard[s]) {
             auto part = b.shard(s).find(q->topic, q->index);
             if (!part) {
                 q->error = error_code::unknown_topic_or_partition;

@@ -110,17 +110,13 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
 
     // Group by owner shard, append there (and wait for the group commit for acks=all).
     const unsigned n = ctx.b.shard_count();
-    std::vector<std::vector<partition_write*>> by_shard(n);
-    for (auto& w : writes) by_shard[owner_shard(w.topic, w.index, n)].push_back(&w);
-    std::vector<unsigned> targets;
-    for (unsigned s = 0; s < n; ++s)
-        if (!by_shard[s].empty()) targets.push_back(s);
+    auto split = split_by_owner(writes, n);
 
     broker& b = ctx.b;
-    co_await on_shards(b, targets, [&b, &by_shard, acks](unsigned s) -> asio::awaitable<void> {
+    co_await on_shards(b, split.targets, [&b, &split, acks](unsigned s) -> asio::awaitable<void> {
         auto& st = b.shard(s);
         std::vector<std::pair<std::shared_ptr<partition>, offset>> durable;
-        for (partition_write* w : by_shard[s]) {
+        for (partition_write* w : split.by_shard[s]) {
             auto part = st.find(w->topic, w->index);
             if (!part) { // deleted between lookup and append
                 w->error = error_code::unknown_topic_or_partition;
