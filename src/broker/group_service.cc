@@ -101,10 +101,43 @@ asio::awaitable<void> group_service::tick_loop() {
         if (ec) co_return;
         auto now = wall_now();
         auto next = coordinator_->next_deadline();
-        if (next && *next > now) continue;
-        auto fx = coordinator_->tick(now);
-        if (!fx.empty()) co_await apply(std::move(fx));
+        if (!next || *next <= now) {
+            auto fx = coordinator_->tick(now);
+            if (!fx.empty()) co_await apply(std::move(fx));
+        }
+        co_await maybe_compact();
     }
+}
+
+// __consumer_offsets is kept to the latest record per key by rewriting the live state and
+// dropping the history before it (there is no general log cleaner yet). Crash-safe at every
+// step: until the old segments are deleted, replay sees the full history followed by the
+// snapshot, which rebuilds the same state; tombstones always follow the records they delete,
+// so a partly deleted history never resurrects anything.
+asio::awaitable<void> group_service::maybe_compact() {
+    auto part = log_partition();
+    if (!part) co_return;
+    auto& log = part->log();
+    const uint64_t threshold = 2 * compacted_bytes_ + static_cast<uint64_t>(b_.config().offsets_compaction_min_bytes);
+    if (log.size_bytes() < threshold) co_return;
+    const auto before = log.size_bytes();
+    // No co_await from the roll to the last snapshot append: nothing else can write between.
+    if (log.roll_now(wall_now()) != error_code::none) co_return;
+    const offset start = log.log_end();
+    auto snapshot = coordinator_->snapshot_records();
+    constexpr size_t records_per_batch = 500;
+    for (size_t i = 0; i < snapshot.size(); i += records_per_batch) {
+        auto n = std::min(records_per_batch, snapshot.size() - i);
+        if (auto r = append_records(std::span<const group::log_record>(snapshot).subspan(i, n)); !r) {
+            spdlog::warn("__consumer_offsets compaction: append failed ({}); history kept", error_name(r.error()));
+            co_return;
+        }
+    }
+    co_await b_.shard(shard()).flush->wait_durable(part, log.log_end());
+    log.delete_before(start);
+    compacted_bytes_ = log.size_bytes();
+    spdlog::info("__consumer_offsets compacted: {} live records, {} -> {} bytes, log start {}", snapshot.size(), before,
+                 compacted_bytes_, start.value());
 }
 
 std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
@@ -113,21 +146,27 @@ std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
     return s;
 }
 
+result<storage::append_info> group_service::append_records(std::span<const group::log_record> recs) {
+    auto part = log_partition();
+    if (!part) return error_code::kafka_storage_error;
+    records::batch_builder builder;
+    builder.default_timestamp(wall_now());
+    for (const auto& r : recs) {
+        std::optional<std::span<const uint8_t>> value;
+        if (r.value) value = std::span<const uint8_t>(*r.value);
+        builder.add_bytes(std::span<const uint8_t>(r.key), value);
+    }
+    auto bytes = builder.build();
+    storage::append_options opts;
+    opts.now = wall_now();
+    auto appended = part->log().append(bytes, records::read_batch_header(bytes), opts);
+    if (appended) part->notify_appended();
+    return appended;
+}
+
 asio::awaitable<bool> group_service::apply(group::effects fx) {
     if (!fx.records.empty()) {
-        auto part = log_partition();
-        records::batch_builder builder;
-        builder.default_timestamp(wall_now());
-        for (const auto& r : fx.records) {
-            std::optional<std::span<const uint8_t>> value;
-            if (r.value) value = std::span<const uint8_t>(*r.value);
-            builder.add_bytes(std::span<const uint8_t>(r.key), value);
-        }
-        auto bytes = builder.build();
-        auto header = records::read_batch_header(bytes);
-        storage::append_options opts;
-        opts.now = wall_now();
-        auto appended = part ? part->log().append(bytes, header, opts) : result<storage::append_info>(error_code::kafka_storage_error);
+        auto appended = append_records(fx.records);
         if (!appended) {
             // The coordinator applied the change eagerly; what is durable is the log, so start
             // over from it. The caller's connection is closed and the client retries.
@@ -136,8 +175,7 @@ asio::awaitable<bool> group_service::apply(group::effects fx) {
             load();
             throw std::runtime_error("__consumer_offsets append failed");
         }
-        part->notify_appended();
-        co_await b_.shard(shard()).flush->wait_durable(part, appended->last + 1);
+        co_await b_.shard(shard()).flush->wait_durable(log_partition(), appended->last + 1);
     }
     for (auto& r : fx.released) {
         auto s = slot(r.token);

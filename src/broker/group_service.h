@@ -46,6 +46,8 @@ public:
 
 private:
     asio::awaitable<void> tick_loop();
+    asio::awaitable<void> maybe_compact();
+    result<storage::append_info> append_records(std::span<const group::log_record> recs);
     std::shared_ptr<partition> log_partition();
     std::unique_ptr<group::group_coordinator> make_coordinator();
     std::shared_ptr<struct parked_slot> slot(uint64_t token);
@@ -55,6 +57,7 @@ private:
     // A release can come before or after the caller starts waiting: the slot holds either.
     std::unordered_map<uint64_t, std::shared_ptr<struct parked_slot>> parked_;
     uint64_t last_token_ = 0;
+    uint64_t compacted_bytes_ = 0; // log size after the last compaction
 };
 
 } // namespace brook::broker

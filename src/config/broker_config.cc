@@ -40,6 +40,7 @@ const std::vector<property>& table() {
         {"group.min.session.timeout.ms", property_type::int32, "Smallest session.timeout.ms a consumer may ask for", false, 1, INT32_MAX, I32(group_min_session_timeout_ms)},
         {"group.max.session.timeout.ms", property_type::int32, "Largest session.timeout.ms a consumer may ask for", false, 1, INT32_MAX, I32(group_max_session_timeout_ms)},
         {"offsets.retention.minutes", property_type::int64, "Committed offsets of an empty group are kept this long", false, 1, INT64_MAX / 60000, I64(offsets_retention_minutes)},
+        {"offsets.compaction.min.bytes", property_type::int64, "__consumer_offsets is rewritten to its live state once it grows past twice its last compacted size plus this", false, 1024, INT64_MAX / 4, I64(offsets_compaction_min_bytes)},
         {"fetch.max.bytes", property_type::int32, "Most bytes one Fetch response carries, whatever the client asks", false, 1024, INT32_MAX / 2, I32(fetch_max_bytes)},
         {"fetch.max.wait.ms.cap", property_type::int32, "Longest a Fetch may wait for data, whatever MaxWaitMs it sends", false, 0, INT32_MAX, I32(fetch_max_wait_ms_cap)},
         {"max.inflight.requests.per.connection", property_type::int32, "Requests read ahead on one connection before reading pauses", false, 1, 1024, I32(max_inflight_requests_per_connection)},

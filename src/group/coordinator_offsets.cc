@@ -18,6 +18,16 @@ protocol::OffsetCommitKey commit_key(const std::string& group, const topic_parti
     return k;
 }
 
+protocol::OffsetCommitValue commit_value(const committed_offset& c) {
+    protocol::OffsetCommitValue v;
+    v.offset = c.offset;
+    v.leaderEpoch = c.leader_epoch;
+    v.metadata = c.metadata;
+    v.commitTimestamp = c.commit_timestamp_ms;
+    v.expireTimestamp = c.expire_timestamp_ms;
+    return v;
+}
+
 // Topics named by the members' subscriptions ("consumer" protocol metadata:
 // int16 version, [string topic], ...). Unparseable metadata subscribes to nothing.
 std::set<std::string> subscribed_topics(const group& g) {
@@ -103,13 +113,7 @@ reply<protocol::OffsetCommitResponse> group_coordinator::offset_commit(const req
             if (ctx.api_version >= 2 && ctx.api_version <= 4 && req.RetentionTimeMs >= 0)
                 c.expire_timestamp_ms = c.commit_timestamp_ms + req.RetentionTimeMs;
             const topic_partition tp{t.Name, p.PartitionIndex};
-            protocol::OffsetCommitValue v;
-            v.offset = c.offset;
-            v.leaderEpoch = c.leader_epoch;
-            v.metadata = c.metadata;
-            v.commitTimestamp = c.commit_timestamp_ms;
-            v.expireTimestamp = c.expire_timestamp_ms;
-            out.fx.records.push_back(offset_commit_record(commit_key(g->group_id, tp), v));
+            out.fx.records.push_back(offset_commit_record(commit_key(g->group_id, tp), commit_value(c)));
             g->offsets[tp] = std::move(c);
         }
     }
@@ -262,6 +266,16 @@ void group_coordinator::expire_offsets(int64_t now, effects& fx) {
         fx.records.push_back(group_metadata_tombstone(id));
         groups_.erase(id);
     }
+}
+
+std::vector<log_record> group_coordinator::snapshot_records() const {
+    std::vector<log_record> out;
+    for (const auto& [id, g] : groups_) {
+        // Groups that only ever held offsets (assign() users) have no metadata record.
+        if (!g.protocol_type.empty() || g.generation != 0) out.push_back(group_metadata_record(id, g.to_metadata_value()));
+        for (const auto& [tp, c] : g.offsets) out.push_back(offset_commit_record(commit_key(id, tp), commit_value(c)));
+    }
+    return out;
 }
 
 } // namespace brook::group

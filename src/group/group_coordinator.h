@@ -107,6 +107,10 @@ public:
     error_code replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value);
     // Ends a load: starts members' session timers at `now`.
     void load_complete(timestamp_ms now);
+    // The whole live state as records: replayed alone into a fresh coordinator they rebuild
+    // what replaying the full history does. The runtime appends them and then drops the older
+    // history, which is how __consumer_offsets stays bounded (the latest record per key).
+    std::vector<log_record> snapshot_records() const;
 
     // Introspection (admin API, metrics, tests).
     const group* find(std::string_view group_id) const;

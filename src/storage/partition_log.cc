@@ -153,6 +153,31 @@ error_code partition_log::roll(timestamp_ms now) {
     return error_code::none;
 }
 
+error_code partition_log::roll_now(timestamp_ms now) {
+    if (active().empty()) return error_code::none;
+    return roll(now);
+}
+
+size_t partition_log::delete_before(offset new_start) {
+    new_start = std::min(new_start, log_end_);
+    size_t deleted = 0;
+    while (segments_.size() > 1) {
+        auto it = segments_.begin();
+        offset next_base = std::next(it)->first;
+        if (next_base > new_start) break; // this segment holds offsets at or past new_start
+        spdlog::info("storage: deleting {} (below log start {})", it->second->log_path().string(), new_start.value());
+        it->second->remove_files();
+        segments_.erase(it);
+        ++deleted;
+    }
+    if (new_start > log_start_) {
+        log_start_ = new_start;
+        (void)write_meta();
+    }
+    if (deleted > 0) trim_snapshots(2);
+    return deleted;
+}
+
 bool partition_log::maybe_roll(timestamp_ms now) {
     const segment& act = active();
     if (act.empty() || now - act.roll_base_time() <= cfg_.segment_ms) return false;

@@ -90,6 +90,12 @@ public:
     // Housekeeping (shard thread, with the wall clock).
     bool maybe_roll(timestamp_ms now);       // age-based roll of an idle, non-empty active segment
     size_t apply_retention(timestamp_ms now); // deletes whole old segments; returns how many
+    // Starts a new segment at log_end() (no-op when the active one is empty); the old one is
+    // synced first. Lets a caller put a fresh history at a segment boundary.
+    error_code roll_now(timestamp_ms now);
+    // Deletes every whole segment that lies entirely below `new_start` and moves log_start()
+    // there (never past log_end()). Returns how many segments went.
+    size_t delete_before(offset new_start);
 
     // Stamped into every appended batch; persisted in partition.meta.
     leader_epoch current_leader_epoch() const { return leader_epoch_; }

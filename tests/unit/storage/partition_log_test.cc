@@ -257,5 +257,32 @@ TEST(partition_log, durability_bookkeeping) {
     EXPECT_EQ(log->flushed_offset(), offset(5));
 }
 
+// How __consumer_offsets drops history after writing the live state: roll, append, then
+// delete everything below the new history; the log start survives a restart.
+TEST(partition_log, roll_now_and_delete_before) {
+    test::temp_dir dir;
+    auto log = open_log(dir.path);
+    for (int i = 0; i < 3; ++i) must_append(*log, make_batch(2));
+    EXPECT_EQ(log->roll_now(timestamp_ms(2000)), error_code::none);
+    EXPECT_EQ(log->roll_now(timestamp_ms(2001)), error_code::none); // empty active: no new segment
+    ASSERT_EQ(log->segment_count(), 2u);
+    const offset fresh = log->log_end();
+    EXPECT_EQ(fresh, offset(6));
+    must_append(*log, make_batch(2));
+    EXPECT_EQ(log->delete_before(fresh), 1u);
+    EXPECT_EQ(log->segment_count(), 1u);
+    EXPECT_EQ(log->log_start(), fresh);
+    auto gone = log->read(offset(0), 1024, log->log_end());
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error(), error_code::offset_out_of_range);
+    EXPECT_EQ(log->delete_before(offset(100)), 0u); // never past the end, never the active segment
+    EXPECT_EQ(log->log_start(), log->log_end());
+    log->close();
+    log.reset();
+    auto reopened = open_log(dir.path);
+    EXPECT_EQ(reopened->log_start(), offset(8));
+    EXPECT_EQ(reopened->log_end(), offset(8));
+}
+
 } // namespace
 } // namespace brook::storage
