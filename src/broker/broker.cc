@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace brook::broker {
@@ -146,9 +147,7 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
         if (ec) co_return;
-        timestamp_ms now(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count());
+        const timestamp_ms now = wall_clock_now();
         for (auto& [name, parts] : states_[s]->partitions)
             for (auto& p : parts)
                 if (p) {

@@ -75,7 +75,6 @@ public:
 private:
     create_outcome create_on_controller(const create_spec& spec);
     void open_partitions(unsigned shard, const topic_info& t);
-    void publish(topic_snapshot snap); // to every shard, blocking until applied
     asio::awaitable<void> housekeeping(unsigned shard);
 
     config::broker_config cfg_;

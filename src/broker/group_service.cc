@@ -8,6 +8,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
 #include "records/record.h"
@@ -19,13 +20,6 @@ struct parked_slot {
     asio::steady_timer wake;
     std::optional<group_service::parked_response> response;
 };
-
-namespace {
-timestamp_ms wall_now() {
-    return timestamp_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-} // namespace
 
 group_service::group_service(broker& b) : b_(b) {}
 group_service::~group_service() = default;
@@ -81,7 +75,7 @@ void group_service::load() {
             }
         }
     }
-    coordinator_->load_complete(wall_now());
+    coordinator_->load_complete(wall_clock_now());
     spdlog::info("group coordinator loaded {} groups from {} records of __consumer_offsets", coordinator_->group_ids().size(),
                  records);
 }
@@ -99,7 +93,7 @@ asio::awaitable<void> group_service::tick_loop() {
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
-        auto now = wall_now();
+        auto now = wall_clock_now();
         auto next = coordinator_->next_deadline();
         if (!next || *next <= now) {
             auto fx = coordinator_->tick(now);
@@ -122,7 +116,7 @@ asio::awaitable<void> group_service::maybe_compact() {
     if (log.size_bytes() < threshold) co_return;
     const auto before = log.size_bytes();
     // No co_await from the roll to the last snapshot append: nothing else can write between.
-    if (log.roll_now(wall_now()) != error_code::none) co_return;
+    if (log.roll_now(wall_clock_now()) != error_code::none) co_return;
     const offset start = log.log_end();
     auto snapshot = coordinator_->snapshot_records();
     constexpr size_t records_per_batch = 500;
@@ -150,7 +144,7 @@ result<storage::append_info> group_service::append_records(std::span<const group
     auto part = log_partition();
     if (!part) return error_code::kafka_storage_error;
     records::batch_builder builder;
-    builder.default_timestamp(wall_now());
+    builder.default_timestamp(wall_clock_now());
     for (const auto& r : recs) {
         std::optional<std::span<const uint8_t>> value;
         if (r.value) value = std::span<const uint8_t>(*r.value);
@@ -158,13 +152,13 @@ result<storage::append_info> group_service::append_records(std::span<const group
     }
     auto bytes = builder.build();
     storage::append_options opts;
-    opts.now = wall_now();
+    opts.now = wall_clock_now();
     auto appended = part->log().append(bytes, records::read_batch_header(bytes), opts);
     if (appended) part->notify_appended();
     return appended;
 }
 
-asio::awaitable<bool> group_service::apply(group::effects fx) {
+asio::awaitable<void> group_service::apply(group::effects fx) {
     if (!fx.records.empty()) {
         auto appended = append_records(fx.records);
         if (!appended) {
@@ -182,7 +176,6 @@ asio::awaitable<bool> group_service::apply(group::effects fx) {
         s->response = std::move(r.response);
         s->wake.cancel();
     }
-    co_return true;
 }
 
 asio::awaitable<group_service::parked_response> group_service::park(uint64_t token) {

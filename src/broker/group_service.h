@@ -37,8 +37,9 @@ public:
     using parked_response = std::variant<protocol::JoinGroupResponse, protocol::SyncGroupResponse>;
 
     // Owner shard only: apply a call's effects (append + wait durable, then release parked
-    // responses). Returns false if the append failed (the coordinator was reloaded).
-    asio::awaitable<bool> apply(group::effects fx);
+    // responses). If the append fails the coordinator is reloaded from the log and this throws,
+    // which closes the caller's connection so its client retries.
+    asio::awaitable<void> apply(group::effects fx);
     // Owner shard only: wait until the coordinator releases `token` (it may already have).
     asio::awaitable<parked_response> park(uint64_t token);
     group::group_coordinator& coordinator() { return *coordinator_; }

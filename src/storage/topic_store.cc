@@ -38,14 +38,6 @@ bool from_hex(const std::string& s, std::array<uint8_t, 16>& id) {
 
 } // namespace
 
-bool is_valid_topic_name(std::string_view name) {
-    if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-               c == '-';
-    });
-}
-
 topic_store::topic_store(std::filesystem::path data_dir) : data_(std::move(data_dir)) {}
 
 result<std::vector<topic_metadata>> topic_store::load() const {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "config/broker_config.h"
 
 namespace brook::storage {
 
@@ -28,8 +29,8 @@ struct topic_metadata {
     bool operator==(const topic_metadata&) const = default;
 };
 
-// Kafka's rules: 1..249 characters of [a-zA-Z0-9._-], and not "." or "..".
-bool is_valid_topic_name(std::string_view name);
+// Kafka's rules (one definition, in config): checked before a name touches the file system.
+using config::is_valid_topic_name;
 
 class topic_store {
 public:

@@ -4,16 +4,12 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "base/clock.h"
 #include "broker/handlers/handlers.h"
 #include "net/shard_set.h"
 
 namespace brook::broker {
 namespace {
-
-timestamp_ms wall_now() {
-    return timestamp_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 group::request_context group_context(const request_context& ctx) {
     auto host = ctx.conn.peer.substr(0, ctx.conn.peer.rfind(':'));
@@ -27,7 +23,7 @@ asio::awaitable<Response> on_coordinator(request_context& ctx, Call call) {
     group_service& gs = ctx.b.groups();
     auto task = [&gs, gctx = group_context(ctx), &call]() mutable -> asio::awaitable<Response> {
         gctx.token = gs.next_token();
-        auto r = call(gs.coordinator(), gctx, wall_now());
+        auto r = call(gs.coordinator(), gctx, wall_clock_now());
         co_await gs.apply(std::move(r.fx));
         if (r.response) co_return std::move(*r.response);
         // Only JoinGroup and SyncGroup park (the coordinator's contract).

@@ -1,7 +1,7 @@
 // Produce: validate on the connection's shard, append on each partition's owner shard,
 // and for acks=all answer only once the appended batch is on stable storage.
-#include <chrono>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "broker/fanout.h"
 #include "broker/handlers/handlers.h"
@@ -23,12 +23,6 @@ struct partition_write {
     int64_t log_start = -1;
     protocol::ProduceResponse::PartitionProduceResponse* out = nullptr;
 };
-
-timestamp_ms wall_clock_ms() {
-    return timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count());
-}
 
 // Kafka's produce-side batch rules, checked before any shard hop.
 error_code validate(const std::optional<std::vector<uint8_t>>& records, int32_t max_message_bytes, partition_write& w) {
@@ -123,7 +117,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 continue;
             }
             storage::append_options opts;
-            opts.now = wall_clock_ms();
+            opts.now = wall_clock_now();
             auto r = part->log().append(w->batch, w->header, opts);
             if (!r) {
                 w->error = r.error();
