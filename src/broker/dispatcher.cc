@@ -49,7 +49,7 @@ std::string describe(const protocol::request_header& h, const protocol::api_info
                        h.CorrelationId, h.ClientId.value_or(""));
 }
 
-asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, const net::connection_info& conn) {
+asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::connection_info& conn) {
     protocol::reader r(frame);
     protocol::request_header h;
     const bool header_ok = protocol::decode_request_header(r, h);
@@ -117,7 +117,7 @@ asio::awaitable<frame_result> dispatch(broker& b, std::vector<uint8_t> frame, co
 } // namespace
 
 net::frame_handler broker::frame_handler() {
-    return [this](std::vector<uint8_t> frame, const net::connection_info& conn) {
+    return [this](buffer frame, const net::connection_info& conn) {
         return dispatch(*this, std::move(frame), conn);
     };
 }

@@ -64,8 +64,8 @@ asio::awaitable<void> connection::read_loop() {
                          info_.peer, size, limits_.max_frame_bytes);
             break;
         }
-        std::vector<uint8_t> frame(static_cast<size_t>(size));
-        co_await asio::async_read(socket_, asio::buffer(frame), asio::redirect_error(use_awaitable, ec));
+        buffer frame(static_cast<size_t>(size));
+        co_await asio::async_read(socket_, asio::buffer(frame.data(), frame.size()), asio::redirect_error(use_awaitable, ec));
         if (ec) {
             spdlog::info("connection from {} ended inside a {}-byte request: {}", info_.peer, size, ec.message());
             break;
@@ -84,7 +84,7 @@ asio::awaitable<void> connection::read_loop() {
     writer_wake_.cancel();
 }
 
-asio::awaitable<void> connection::handle(std::vector<uint8_t> frame, std::shared_ptr<slot> s) {
+asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s) {
     auto self = shared_from_this();
     try {
         s->result = co_await handler_(std::move(frame), info_);

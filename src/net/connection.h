@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "base/buffer.h"
+
 namespace brook::net {
 
 namespace asio = boost::asio;
@@ -33,7 +35,7 @@ struct connection_info {
     std::string peer; // "ip:port"
 };
 
-using frame_handler = std::function<asio::awaitable<frame_result>(std::vector<uint8_t> frame, const connection_info&)>;
+using frame_handler = std::function<asio::awaitable<frame_result>(buffer frame, const connection_info&)>;
 
 struct connection_limits {
     int32_t max_frame_bytes = 100 * 1024 * 1024;
@@ -54,7 +56,7 @@ private:
     };
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
-    asio::awaitable<void> handle(std::vector<uint8_t> frame, std::shared_ptr<slot> s);
+    asio::awaitable<void> handle(buffer frame, std::shared_ptr<slot> s);
     asio::awaitable<void> wait(asio::steady_timer& t);
 
     asio::ip::tcp::socket socket_;

@@ -19,6 +19,7 @@
 
 #include "base/endian.h"
 #include "base/varint.h"
+#include "protocol/records_data.h"
 
 namespace brook::protocol {
 
@@ -105,6 +106,18 @@ public:
         if (n < 0) { out.reset(); return true; }
         return copy_to(out.emplace(), n);
     }
+    // Records are not copied: the result views the input (see records_data.h).
+    bool bytes_field(records_data& out, bool flexible) {
+        int32_t n = length(flexible, false);
+        if (n < 0) { ok_ = false; return false; }
+        return view_to(out, n);
+    }
+    bool nullable_bytes(std::optional<records_data>& out, bool flexible) {
+        int32_t n = length(flexible, false);
+        if (!ok_) return false;
+        if (n < 0) { out.reset(); return true; }
+        return view_to(out.emplace(), n);
+    }
 
     // A flexible-version tagged-field section, kept verbatim (tag order as received).
     bool tags(tagged_fields& out) {
@@ -136,6 +149,12 @@ private:
     T fixed() {
         if (!take(sizeof(T))) return T{};
         return load_be<T>(in_.data() + pos_ - sizeof(T));
+    }
+    bool view_to(records_data& out, int32_t n) {
+        auto s = raw(static_cast<size_t>(n));
+        if (!ok_) return false;
+        out = records_data::view_of(s);
+        return true;
     }
     template <class C>
     bool copy_to(C& out, int32_t n) {
@@ -191,6 +210,11 @@ public:
         raw(b);
     }
     void nullable_bytes(const std::optional<bytes>& b, bool flexible) {
+        if (!b) length(-1, flexible, false);
+        else bytes_field(*b, flexible);
+    }
+    void bytes_field(const records_data& b, bool flexible) { bytes_field(b.bytes(), flexible); }
+    void nullable_bytes(const std::optional<records_data>& b, bool flexible) {
         if (!b) length(-1, flexible, false);
         else bytes_field(*b, flexible);
     }

@@ -6,7 +6,10 @@
 // baseOffset and partitionLeaderEpoch lie outside the CRC, so set_base_offset /
 // set_leader_epoch keep the CRC valid for free; anything at or after `attributes`
 // needs recompute_crc(), which set_log_append_time does itself.
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "base/crc32c.h"
@@ -36,6 +39,25 @@ inline void set_log_append_time(std::span<uint8_t> batch, timestamp_ms now) {
     store_be<int64_t>(p + 27, now());                         // baseTimestamp
     store_be<int64_t>(p + batch_max_timestamp_offset, now()); // maxTimestamp
     recompute_crc(batch);
+}
+
+// The same edits applied to a copy of the 61-byte header only, so the append path can write
+// the header copy and then the rest of the batch straight from the request frame: the batch
+// body is never copied in user space. With `log_append_time` the CRC (which covers the
+// body too) is recomputed over the patched header and the untouched body.
+using header_bytes = std::array<uint8_t, batch_header_size>;
+inline header_bytes patched_header(std::span<const uint8_t> batch, offset base, leader_epoch epoch,
+                                   std::optional<timestamp_ms> log_append_time) {
+    header_bytes h;
+    std::copy_n(batch.begin(), h.size(), h.begin());
+    set_base_offset(h, base);
+    set_leader_epoch(h, epoch);
+    if (log_append_time) {
+        set_log_append_time(h, *log_append_time); // CRC of the header alone: redone below
+        std::span<const uint8_t> covered(h.data() + batch_attributes_offset, h.size() - batch_attributes_offset);
+        store_be<uint32_t>(h.data() + batch_crc_offset, crc32c_extend(crc32c(covered), batch.subspan(h.size())));
+    }
+    return h;
 }
 
 } // namespace brook::records

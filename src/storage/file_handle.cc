@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <vector>
 
@@ -41,6 +42,26 @@ error_code file_handle::pwrite_all(std::span<const uint8_t> data, uint64_t pos) 
         pos += static_cast<uint64_t>(n);
     }
     return error_code::none;
+}
+
+error_code file_handle::pwrite_all(std::span<const uint8_t> first, std::span<const uint8_t> second, uint64_t pos) const {
+    while (!first.empty()) {
+        iovec iov[2] = {{const_cast<uint8_t*>(first.data()), first.size()}, {const_cast<uint8_t*>(second.data()), second.size()}};
+        ssize_t n = ::pwritev(fd_, iov, second.empty() ? 1 : 2, static_cast<off_t>(pos));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return io_error("pwritev", path_);
+        }
+        auto done = static_cast<size_t>(n);
+        pos += done;
+        if (done < first.size()) {
+            first = first.subspan(done);
+            continue;
+        }
+        second = second.subspan(done - first.size());
+        first = {};
+    }
+    return pwrite_all(second, pos);
 }
 
 result<size_t> file_handle::pread_some(std::span<uint8_t> out, uint64_t pos) const {

@@ -33,6 +33,8 @@ public:
 
     // Writes all of `data` at `pos` (retrying short writes).
     error_code pwrite_all(std::span<const uint8_t> data, uint64_t pos) const;
+    // `first` then `second` at `pos`, in one pwritev where the kernel takes it all.
+    error_code pwrite_all(std::span<const uint8_t> first, std::span<const uint8_t> second, uint64_t pos) const;
     // Reads up to out.size() bytes at `pos`; returns the count (short only at end of file).
     result<size_t> pread_some(std::span<uint8_t> out, uint64_t pos) const;
     error_code datasync() const;

@@ -47,19 +47,13 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
         }
     }
 
-    write_buf_.assign(batch.begin(), batch.end());
-    records::batch_header stored = h;
-    stored.base_offset = log_end_;
-    stored.partition_leader_epoch = leader_epoch_;
-    records::set_base_offset(write_buf_, stored.base_offset);
-    records::set_leader_epoch(write_buf_, leader_epoch_);
-    timestamp_ms log_append_time(-1);
-    if (cfg_.log_append_time) {
-        records::set_log_append_time(write_buf_, opts.now);
-        stored = records::read_batch_header(write_buf_);
-        log_append_time = opts.now;
-    }
-    if (auto e = active_mut().append(write_buf_, stored, opts.now); e != error_code::none) return e;
+    std::optional<timestamp_ms> append_time;
+    if (cfg_.log_append_time) append_time = opts.now;
+    auto head = records::patched_header(batch, log_end_, leader_epoch_, append_time);
+    records::batch_header stored = records::read_batch_header(head);
+    auto body = batch.subspan(head.size());
+    if (auto e = active_mut().append(head, body, stored, opts.now); e != error_code::none) return e;
+    timestamp_ms log_append_time = append_time.value_or(timestamp_ms(-1));
     producers_.update(stored);
     log_end_ = stored.last_offset() + 1;
     max_ts_ = std::max(max_ts_, stored.max_timestamp);

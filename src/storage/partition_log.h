@@ -132,7 +132,6 @@ private:
     offset flushed_{0};
     timestamp_ms max_ts_{-1};
     leader_epoch leader_epoch_{0};
-    std::vector<uint8_t> write_buf_; // reused copy of the batch being appended
     bool closed_ = false;
 };
 

@@ -157,19 +157,21 @@ error_code segment::recover(bool full) {
     return error_code::none;
 }
 
-error_code segment::append(std::span<const uint8_t> batch, const records::batch_header& h, timestamp_ms now) {
+error_code segment::append(std::span<const uint8_t> head, std::span<const uint8_t> body, const records::batch_header& h,
+                           timestamp_ms now) {
     uint64_t pos = size_;
-    if (auto e = log_->pwrite_all(batch, pos); e != error_code::none) {
+    const size_t len = head.size() + body.size();
+    if (auto e = log_->pwrite_all(head, body, pos); e != error_code::none) {
         // Leave no partial batch behind: the next append must start at a batch boundary.
         (void)log_->truncate(pos);
         return e;
     }
-    size_ += batch.size();
+    size_ += len;
     next_ = h.last_offset() + 1;
     // Wall clock, not the client's timestamp: a producer with a skewed clock (or none, -1)
     // must not make every append roll a new segment.
     if (pos == 0) roll_base_ = now;
-    return index_batch(h, pos, batch.size());
+    return index_batch(h, pos, len);
 }
 
 result<std::vector<uint8_t>> segment::read(uint64_t pos, size_t len) const {

@@ -54,7 +54,12 @@ public:
     timestamp_ms roll_base_time() const { return roll_base_; }
 
     // Appends one whole batch whose header `h` already carries its assigned offsets.
-    error_code append(std::span<const uint8_t> batch, const records::batch_header& h, timestamp_ms now);
+    error_code append(std::span<const uint8_t> batch, const records::batch_header& h, timestamp_ms now) {
+        return append(batch, {}, h, now);
+    }
+    // The batch in two pieces (patched header copy, body from the request), written as one.
+    error_code append(std::span<const uint8_t> head, std::span<const uint8_t> body, const records::batch_header& h,
+                      timestamp_ms now);
 
     // Reads [pos, pos+len) clipped to size().
     result<std::vector<uint8_t>> read(uint64_t pos, size_t len) const;

@@ -67,7 +67,7 @@ class Gen:
         if f.elem in PRIMS:
             return PRIMS[f.elem][0]
         return {"string": "std::string", "bytes": "bytes", "uuid": "uuid",
-                "records": "bytes"}.get(f.elem) or self.qual(msg, f.struct)
+                "records": "records_data"}.get(f.elem) or self.qual(msg, f.struct)
 
     def cpp_type(self, msg, f):
         t = self.elem_type(msg, f)
@@ -415,6 +415,8 @@ class Gen:
             inner = f"{expr} = g.id();"
         elif f.elem == "string":
             inner = f"{expr} = g.text();"
+        elif f.elem == "records":
+            inner = f"{expr} = records_data(g.blob());"
         else:
             inner = f"{expr} = g.blob();"
         if opt and nc is not None:

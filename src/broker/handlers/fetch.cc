@@ -120,7 +120,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         p.LogStartOffset = r.log_start;
         p.AbortedTransactions.emplace(); // read_committed clients expect a list, not null
         p.PreferredReadReplica = -1;
-        p.Records = std::move(r.data);
+        p.Records = protocol::records_data(std::move(r.data));
     }
     co_return resp;
 }

@@ -25,12 +25,12 @@ struct partition_write {
 };
 
 // Kafka's produce-side batch rules, checked before any shard hop.
-error_code validate(const std::optional<std::vector<uint8_t>>& records, int32_t max_message_bytes, partition_write& w) {
+error_code validate(const std::optional<protocol::records_data>& records, int32_t max_message_bytes, partition_write& w) {
     if (!records || records->empty()) return error_code::invalid_record;
     records::validate_limits limits;
     limits.max_batch_bytes = static_cast<size_t>(max_message_bytes);
     // Produce v3+ carries exactly one batch per partition (INVALID_RECORD otherwise).
-    auto batch = records::validate_for_produce(*records, limits);
+    auto batch = records::validate_for_produce(records->bytes(), limits);
     if (!batch) return batch.error();
     const auto& b = *batch;
     if (b.header.is_control()) return error_code::invalid_record; // only the broker writes control batches

@@ -23,7 +23,7 @@ TEST(Tagged, UnknownPreservedAtEveryLevel) {
     topic.Name = "t";
     topic.unknown_tags.push_back({7, {}});
     auto& part = topic.PartitionData.emplace_back();
-    part.Records = bytes{0xde, 0xad};
+    part.Records = records_data(bytes{0xde, 0xad});
     part.unknown_tags.push_back({0, {9}});
 
     auto wire = encode(req, 9);
@@ -78,7 +78,7 @@ TEST(Tagged, TaggedStructField) {
     auto& p = t.Partitions.emplace_back();
     p.CurrentLeader.LeaderId = 3;
     p.CurrentLeader.LeaderEpoch = 8;
-    p.Records = bytes{1, 2, 3};
+    p.Records = records_data(bytes{1, 2, 3});
     auto wire = encode(resp, 12);
     FetchResponse back;
     reader r(wire);
