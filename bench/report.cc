@@ -102,6 +102,14 @@ std::string format_summary(std::span<const run_result> rows, nlohmann::json* out
   lines.back().met.reset();
   lines.push_back({"P3 Brook MB/s", p3b ? std::optional(p3b->mb_per_s()) : std::nullopt, "MB/s", ">= 500",
                    p3b ? std::optional(p3b->mb_per_s() >= 500) : std::nullopt});
+  // The machine's own limits for the produce paths (ceilings measured in this run).
+  ratio("P1 Brook MB/s / page-cache write MB/s", p1b, find(rows, "PAGECACHE", "ceiling"), &run_result::mb_per_s, 0.0);
+  lines.back().target = "(info)";
+  lines.back().met.reset();
+  ratio("P3 Brook MB/s / disk MB/s (8 MiB syncs)", p3b, find(rows, "DISK/sync128", "ceiling"), &run_result::mb_per_s,
+        0.0);
+  lines.back().target = "(info)";
+  lines.back().met.reset();
   ratio("C1 1KB MB/s / loopback MB/s", c1k, tcp, &run_result::mb_per_s, 0.40);
   ratio("C1 100B MB/s / loopback MB/s", c1s, tcp, &run_result::mb_per_s, 0.0);
   lines.back().target = "(info)";

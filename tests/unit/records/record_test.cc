@@ -87,6 +87,56 @@ TEST(record, check_records_counts) {
     EXPECT_EQ(check_records({}, 0, true), error_code::none);
 }
 
+// check_records has its own pointer walk for speed; it must accept and reject exactly what a
+// parse_record loop does, with the same error, on any bytes.
+error_code reference_check(std::span<const uint8_t> bytes, int32_t count, bool sequential) {
+    if (count < 0) return error_code::corrupt_message;
+    size_t pos = 0;
+    for (int32_t i = 0; i < count; ++i) {
+        if (pos >= bytes.size()) return error_code::corrupt_message;
+        auto r = parse_record(bytes.subspan(pos));
+        if (!r) return r.error();
+        if (sequential && r->offset_delta != i) return error_code::invalid_record;
+        pos += r->size_bytes;
+    }
+    return pos == bytes.size() ? error_code::none : error_code::corrupt_message;
+}
+
+TEST(record, check_records_agrees_with_parse_record_on_mutated_bytes) {
+    std::vector<uint8_t> good;
+    std::vector<record> rs(6);
+    for (int32_t i = 0; i < 6; ++i) {
+        rs[i].offset_delta = i;
+        rs[i].timestamp_delta = int64_t(i) * 1000003 - 5000;
+        if (i % 2) rs[i].key = to_bytes(std::string(size_t(i) * 50, 'k')); // 2-byte length varints
+        if (i != 3) rs[i].value = to_bytes(std::string(size_t(i) * 7, 'v'));
+        if (i >= 4) rs[i].headers = {{"h", to_bytes("x")}, {"n", std::nullopt}};
+        encode_record(good, rs[i]);
+    }
+    ASSERT_EQ(check_records(good, 6, true), error_code::none);
+    uint64_t seed = 12345;
+    auto rnd = [&seed] { seed = seed * 6364136223846793005ULL + 1442695040888963407ULL; return uint32_t(seed >> 33); };
+    int rejected = 0;
+    for (int iter = 0; iter < 50000; ++iter) {
+        auto bytes = good;
+        int edits = 1 + int(rnd() % 3);
+        for (int e = 0; e < edits; ++e) {
+            switch (rnd() % 4) {
+            case 0: bytes[rnd() % bytes.size()] = uint8_t(rnd()); break;
+            case 1: bytes[rnd() % bytes.size()] ^= uint8_t(1u << (rnd() % 8)); break;
+            case 2: bytes.resize(rnd() % bytes.size() + 1); break;
+            default: bytes[rnd() % bytes.size()] = uint8_t(0x80 | rnd()); break; // long varints
+            }
+        }
+        int32_t count = int32_t(rnd() % 8);
+        bool sequential = rnd() % 2;
+        auto want = reference_check(bytes, count, sequential);
+        ASSERT_EQ(check_records(bytes, count, sequential), want) << "iteration " << iter;
+        rejected += want != error_code::none;
+    }
+    EXPECT_GT(rejected, 10000); // the mutations do reach the error paths
+}
+
 TEST(batch_builder, timestamps_and_flags) {
     auto bytes = batch_builder(compression::gzip)
                      .base_offset(offset(10))

@@ -285,5 +285,23 @@ TEST(patch, offsets_epoch_and_log_append_time) {
     EXPECT_EQ(d->offset_of(d->records[3]), offset(1003));
 }
 
+// The append path writes patched_header() + the untouched body; that must be byte for byte
+// what patching a whole copy gives, CRC included.
+TEST(patch, patched_header_equals_patching_the_whole_batch) {
+    for (bool append_time : {false, true}) {
+        const auto original = make_batch(compression::none, 5);
+        auto whole = original;
+        set_base_offset(whole, offset(77));
+        set_leader_epoch(whole, leader_epoch(3));
+        if (append_time) set_log_append_time(whole, timestamp_ms(424242));
+        auto head = patched_header(original, offset(77), leader_epoch(3),
+                                   append_time ? std::optional(timestamp_ms(424242)) : std::nullopt);
+        std::vector<uint8_t> joined(head.begin(), head.end());
+        joined.insert(joined.end(), original.begin() + batch_header_size, original.end());
+        EXPECT_EQ(joined, whole) << "append_time " << append_time;
+        EXPECT_TRUE(validate_batches(joined, defaults)) << "append_time " << append_time;
+    }
+}
+
 } // namespace
 } // namespace brook::records
