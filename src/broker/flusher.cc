@@ -5,6 +5,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -24,15 +25,25 @@ flusher::~flusher() { stop(); }
 void flusher::stop() { sync_thread_.join(); }
 
 asio::awaitable<void> flusher::wait_durable(std::shared_ptr<partition> p, offset upto) {
-    if (p->log().flushed_offset() >= upto) co_return;
-    auto done = std::make_shared<asio::steady_timer>(shard_, asio::steady_timer::time_point::max());
-    waiters_.push_back({std::move(p), upto, done});
+    std::vector<durable_point> one;
+    one.push_back({std::move(p), upto});
+    co_await wait_durable(std::move(one));
+}
+
+asio::awaitable<void> flusher::wait_durable(std::vector<durable_point> points) {
+    auto group = std::make_shared<wait_group>(asio::steady_timer(shard_, asio::steady_timer::time_point::max()));
+    for (auto& pt : points) {
+        if (pt.p->log().flushed_offset() >= pt.upto) continue;
+        ++group->pending;
+        waiters_.push_back({std::move(pt.p), pt.upto, group});
+    }
+    if (group->pending == 0) co_return;
     if (!running_) {
         running_ = true;
         asio::co_spawn(shard_, run(), asio::detached);
     }
     boost::system::error_code ec;
-    co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+    co_await group->done.async_wait(asio::redirect_error(use_awaitable, ec));
 }
 
 asio::awaitable<void> flusher::run() {
@@ -54,6 +65,9 @@ asio::awaitable<void> flusher::run() {
         int err = co_await asio::co_spawn(
             sync_thread_,
             [&jobs]() -> asio::awaitable<int> {
+                // Only a hint (errors are ignored): fdatasync below is what makes it durable.
+                for (auto& j : jobs)
+                    for (auto& f : j.files) (void)::sync_file_range(f->fd(), 0, 0, SYNC_FILE_RANGE_WRITE);
                 for (auto& j : jobs)
                     for (auto& f : j.files)
                         if (::fdatasync(f->fd()) != 0) co_return errno;
@@ -70,7 +84,7 @@ asio::awaitable<void> flusher::run() {
         for (auto& j : jobs) j.p->log().mark_flushed(j.end);
         std::erase_if(waiters_, [](waiter& w) {
             if (w.p->log().flushed_offset() < w.upto) return false;
-            w.done->cancel();
+            if (--w.group->pending == 0) w.group->done.cancel();
             return true;
         });
     }

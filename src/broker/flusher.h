@@ -3,7 +3,9 @@
 // fdatasync for every partition with waiters on a helper thread (so the shard keeps
 // serving), then releases every waiter whose offset is now durable. Produces that arrive
 // while a sync is running share the next one: one fdatasync per partition per round,
-// however many producers wait.
+// however many producers wait. A round first starts writeback on every file
+// (sync_file_range), then fdatasyncs them one by one: the device sees all the data at once
+// and the later fdatasyncs find their journal commit already done.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,17 +24,28 @@ public:
     explicit flusher(asio::io_context& shard);
     ~flusher();
 
-    // Completes once everything in `p` below `upto` is on stable storage. Shard thread only;
-    // `p` must outlive the wait.
+    struct durable_point {
+        std::shared_ptr<partition> p;
+        offset upto;
+    };
+    // Completes once everything in `p` below `upto` is on stable storage. Shard thread only.
     asio::awaitable<void> wait_durable(std::shared_ptr<partition> p, offset upto);
+    // The same for several partitions at once: all join the same sync round (awaiting them
+    // one by one would cost one round each).
+    asio::awaitable<void> wait_durable(std::vector<durable_point> points);
     // Joins the sync thread; call after the shard stopped.
     void stop();
 
 private:
+    // One wait_durable call: released when its last partition is durable.
+    struct wait_group {
+        asio::steady_timer done;
+        size_t pending = 0;
+    };
     struct waiter {
         std::shared_ptr<partition> p;
         offset upto;
-        std::shared_ptr<asio::steady_timer> done;
+        std::shared_ptr<wait_group> group;
     };
     asio::awaitable<void> run();
 

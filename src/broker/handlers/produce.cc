@@ -109,7 +109,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     broker& b = ctx.b;
     co_await on_shards(b, split.targets, [&b, &split, acks](unsigned s) -> asio::awaitable<void> {
         auto& st = b.shard(s);
-        std::vector<std::pair<std::shared_ptr<partition>, offset>> durable;
+        std::vector<flusher::durable_point> durable;
         for (partition_write* w : split.by_shard[s]) {
             auto part = st.find(w->topic, w->index);
             if (!part) { // deleted between lookup and append
@@ -127,9 +127,9 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             w->log_append_time = r->log_append_time.value();
             w->log_start = r->log_start.value();
             if (!r->duplicate) part->notify_appended();
-            if (acks == -1) durable.emplace_back(part, r->last + 1);
+            if (acks == -1) durable.push_back({part, r->last + 1});
         }
-        for (auto& [part, upto] : durable) co_await st.flush->wait_durable(part, upto);
+        if (!durable.empty()) co_await st.flush->wait_durable(std::move(durable));
     });
 
     if (acks == 0) co_return std::nullopt;
