@@ -7,6 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <array>
+#include <cstring>
+
 #include "base/endian.h"
 #include "base/log.h"
 
@@ -51,12 +54,32 @@ asio::awaitable<void> connection::wait(asio::steady_timer& t) {
 
 asio::awaitable<void> connection::read_loop() {
     auto self = shared_from_this();
-    uint8_t size_buf[4];
+    // Reads go through a small buffer, so a small request (a fetch, a linger-0 produce) costs one
+    // recv, not one for its size and one for its body. A frame bigger than what is buffered is
+    // read straight into its own buffer: at most read_ahead bytes of a large produce are copied.
+    constexpr size_t read_ahead = 8192;
+    std::array<uint8_t, read_ahead> in;
+    size_t have = 0, at = 0; // buffered bytes are in[at, at + have)
     boost::system::error_code ec;
+    auto fill = [&](size_t want) -> asio::awaitable<bool> {
+        if (at > 0) {
+            std::memmove(in.data(), in.data() + at, have);
+            at = 0;
+        }
+        while (have < want) {
+            size_t n = co_await socket_.async_read_some(asio::buffer(in.data() + have, in.size() - have),
+                                                        asio::redirect_error(use_awaitable, ec));
+            if (ec) co_return false;
+            have += n;
+        }
+        co_return true;
+    };
     while (!closed_) {
-        co_await asio::async_read(socket_, asio::buffer(size_buf), asio::redirect_error(use_awaitable, ec));
-        if (ec) break; // peer went away: nothing to log at info
-        int32_t size = load_be<int32_t>(size_buf);
+        if (have < 4 && !co_await fill(4)) {
+            if (have > 0) spdlog::info("connection from {} ended inside a request size: {}", info_.peer, ec.message());
+            break; // peer went away: nothing to log at info
+        }
+        int32_t size = load_be<int32_t>(in.data() + at);
         if (size < 8 || size > limits_.max_frame_bytes) {
             // Too small to hold a request header, or over socket.request.max.bytes: the stream
             // cannot be resynchronised, so only this connection is dropped.
@@ -64,11 +87,20 @@ asio::awaitable<void> connection::read_loop() {
                          info_.peer, size, limits_.max_frame_bytes);
             break;
         }
+        at += 4;
+        have -= 4;
         buffer frame(static_cast<size_t>(size));
-        co_await asio::async_read(socket_, asio::buffer(frame.data(), frame.size()), asio::redirect_error(use_awaitable, ec));
-        if (ec) {
-            spdlog::info("connection from {} ended inside a {}-byte request: {}", info_.peer, size, ec.message());
-            break;
+        size_t from_buffer = std::min(have, frame.size());
+        std::memcpy(frame.data(), in.data() + at, from_buffer);
+        at += from_buffer;
+        have -= from_buffer;
+        if (from_buffer < frame.size()) {
+            co_await asio::async_read(socket_, asio::buffer(frame.data() + from_buffer, frame.size() - from_buffer),
+                                      asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                spdlog::info("connection from {} ended inside a {}-byte request: {}", info_.peer, size, ec.message());
+                break;
+            }
         }
         if (closing_) break; // a request before this one asked to close: answer nothing more
         auto s = std::make_shared<slot>();

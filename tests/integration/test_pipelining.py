@@ -42,6 +42,40 @@ def test_pipelined_requests_answered_in_order(b):
                 next_off[i % 4] += 1
 
 
+def test_requests_split_at_any_byte_are_read_whole(b):
+    # The reader buffers ahead (8 KiB) and reads large frames straight into their own buffer;
+    # requests cut anywhere — inside the size prefix, across the read-ahead, several per
+    # segment — must still arrive whole and in order.
+    import socket
+    import time
+    with RawConn(b.bootstrap) as c:
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        reqs, blob = [], b""
+        sizes = [10, 20000, 5, 9000, 100, 70000, 1]
+        for i, n in enumerate(sizes):
+            req = produce_request(TOPIC, 2, build_batch([(b"k", bytes([65 + i]) * n, [])]), acks=1)
+            corr, payload = c.encode(req)
+            reqs.append((corr, req))
+            blob += struct.pack(">i", len(payload)) + payload
+        cuts, pos, step = [], 0, 1
+        while pos < len(blob):
+            cuts.append(blob[pos:pos + step])
+            pos += step
+            step = step * 3 + 1 if step < 30000 else 2
+        for piece in cuts:
+            c.send_bytes(piece)
+            time.sleep(0.001)
+        offsets = []
+        for corr, req in reqs:
+            err, off = produce_result(c.read_response(req, corr, timeout=10))
+            assert err == 0
+            offsets.append(off)
+        assert offsets == list(range(offsets[0], offsets[0] + len(sizes)))
+        err, hw, data = fetch_result(c.request(fetch_request(TOPIC, 2, offsets[0], max_bytes=1 << 22)))
+        vals = [r.value for _, rs in decode_batches(data) for r in rs]
+        assert vals[:len(sizes)] == [bytes([65 + i]) * n for i, n in enumerate(sizes)]
+
+
 def test_acks_0_gets_no_response(b):
     with RawConn(b.bootstrap) as c:
         for i in range(5):
