@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include <time.h>
@@ -89,23 +90,38 @@ std::vector<uint8_t> make_batch(size_t value_size, size_t target_bytes, size_t* 
 // CRC: crc32c over one buffer, the same bytes every call (the batch CRC check of produce and of
 // recovery, without the memory traffic of fresh data: this is the compute side).
 
-run_result crc_row(const micro_context& ctx, std::string name, size_t size, uint64_t full_iters) {
+run_result crc_row(const micro_context& ctx, std::string name, size_t size, uint64_t full_iters,
+                   std::optional<crc32c_impl> impl = std::nullopt) {
   auto buf = random_bytes(size, 42);
   const uint64_t n = iterations(ctx, full_iters);
   std::vector<double> secs;
   uint32_t sink = 0;
   for (int rep = 0; rep < kReps; ++rep) {
     secs.push_back(time_once([&] {
-      for (uint64_t i = 0; i < n; ++i) sink ^= crc32c(buf);
+      if (impl) {
+        for (uint64_t i = 0; i < n; ++i) sink ^= crc32c_extend_with(*impl, 0, buf);
+      } else {
+        for (uint64_t i = 0; i < n; ++i) sink ^= crc32c(buf);
+      }
     }));
   }
   asm volatile("" : : "r"(sink)); // the CRCs are used: the loop cannot be dropped
-  return summarize(std::move(name), fmt::format("crc32c over {} B, {} calls/rep; ns per call", size, n), n,
-                   n * size, std::move(secs));
+  return summarize(std::move(name),
+                   fmt::format("crc32c over {} B, {} calls/rep; ns per call{}", size, n,
+                               impl ? "; one crc32 stream (baseline)" : ""),
+                   n, n * size, std::move(secs));
 }
 
+// The 1 MiB row again with one crc32 stream (what crc32c ran before the three-stream version),
+// so the ratio can be read within one run.
 std::vector<run_result> crc_case(const micro_context& ctx) {
-  return {crc_row(ctx, "CRC/1MiB", size_t(1) << 20, 2048), crc_row(ctx, "CRC/16KiB", size_t(16) << 10, 131072)};
+  std::vector<run_result> rows = {crc_row(ctx, "CRC/1MiB", size_t(1) << 20, 2048),
+                                  crc_row(ctx, "CRC/16KiB", size_t(16) << 10, 131072),
+                                  crc_row(ctx, "CRC/512B", 512, 4194304)};
+  if (crc32c_supported(crc32c_impl::sse42)) {
+    rows.push_back(crc_row(ctx, "CRC/1MiB-1str", size_t(1) << 20, 2048, crc32c_impl::sse42));
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,15 +155,19 @@ std::vector<run_result> v1k_case(const micro_context& ctx) { return {validate_ro
 
 // ---------------------------------------------------------------------------------------------
 // P: the produce path in process — validate_for_produce then partition_log::append (acks=1: no
-// fdatasync) of 1 MB batches into a fresh log per repetition. Mostly the kernel's page-cache
-// copy on this VM (see docs/performance.md's profile), so it says how much the rest matters.
+// fdatasync) of 1 MB batches into a fresh log per repetition. Much of it is the kernel's
+// page-cache write path (see docs/performance.md's profile), whose cost swings from one
+// repetition to the next on this VM far more than the user-space work does: read the V rows for
+// changes in Brook's own code, this one for how much they matter next to the write.
 
 run_result produce_row(const micro_context& ctx, std::string name, size_t value_size, uint64_t full_iters) {
   size_t count = 0;
   auto batch = make_batch(value_size, 1000000, &count);
   const uint64_t n = iterations(ctx, full_iters);
   std::vector<double> secs;
-  for (int rep = 0; rep < kReps; ++rep) {
+  // One extra repetition first, not counted: the first pass over fresh page-cache pages was
+  // consistently the slowest (up to 2x) here.
+  for (int rep = -1; rep < kReps; ++rep) {
     std::string dir = make_temp_dir(ctx.data_dir, "brook-micro-");
     if (dir.empty()) return failed(std::move(name), "cannot create a temp dir under " + ctx.data_dir);
     auto log = storage::partition_log::open(dir + "/p-0", storage::log_config{});
@@ -158,7 +178,7 @@ run_result produce_row(const micro_context& ctx, std::string name, size_t value_
     error_code err = error_code::none;
     storage::append_options opts;
     opts.now = timestamp_ms(1);
-    secs.push_back(time_once([&] {
+    const double t = time_once([&] {
       for (uint64_t i = 0; i < n && err == error_code::none; ++i) {
         auto v = records::validate_for_produce(batch, records::validate_limits{});
         if (!v) {
@@ -168,7 +188,8 @@ run_result produce_row(const micro_context& ctx, std::string name, size_t value_
         auto a = (*log)->append(v->bytes, v->header, opts);
         if (!a) err = a.error();
       }
-    }));
+    });
+    if (rep >= 0) secs.push_back(t);
     log->reset(); // closes without syncing; the files go next
     remove_tree(dir);
     if (err != error_code::none) return failed(std::move(name), fmt::format("produce: {}", error_name(err)));
@@ -185,7 +206,7 @@ std::vector<run_result> produce_case(const micro_context& ctx) {
 
 const std::vector<micro_case>& table() {
   static const std::vector<micro_case> t = {
-      {"CRC", "crc32c over 1 MiB and 16 KiB buffers", crc_case},
+      {"CRC", "crc32c over 1 MiB, 16 KiB and 512 B buffers (+ 1 MiB with one crc32 stream)", crc_case},
       {"V100", "validate_for_produce, 1 MB batch of 100 B records", v100_case},
       {"V1K", "validate_for_produce, 1 MB batch of 1 KiB records", v1k_case},
       {"P", "validate + partition_log::append of 1 MB batches (temp dir, no fsync)", produce_case},
