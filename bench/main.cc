@@ -1,8 +1,10 @@
-// brook_bench: Kafka-protocol benchmark driver (librdkafka client). Two modes:
+// brook_bench: Kafka-protocol benchmark driver (librdkafka client). Three modes:
 //   brook_bench --bootstrap HOST:PORT --workloads P1,C1     one target, rows + JSON lines
 //   brook_bench --all [--quick]                              mock peer, Brook, ceilings, ratios
+//   brook_bench --micro [--micro-cases CRC,V100]             in-process CPU work (micro.h)
 // Progress goes to stderr; stdout holds the JSON lines and the tables.
 #include <unistd.h>
+#include "micro.h"
 #include "process.h"
 #include "report.h"
 #include "workloads.h"
@@ -28,6 +30,7 @@ struct options {
   std::string brook_bin = "build/brook";
   std::string mock_bin;
   std::string data_base = "/tmp";
+  std::string micro_cases = "CRC,V100,V1K,P";
   std::string topic_prefix;
   int broker_pid = -1;
   int smp = 2;
@@ -36,6 +39,7 @@ struct options {
   bool quick = false;
   bool json_only = false;
   bool all = false;
+  bool micro = false;
   bool no_create = false;
   bool keep_data = false;
 };
@@ -73,15 +77,20 @@ class runner {
   void add(bb::run_result r) {
     std::printf("%s\n", bb::json_line(r).c_str());
     std::fflush(stdout);
-    progress(fmt::format("  {} {}: {:.0f} rec/s, {:.1f} MB/s{}{}", r.workload, r.target, r.records_per_s(),
+    progress(fmt::format("  {} {}: {:.0f} rec/s, {:.1f} MB/s{}{}{}", r.workload, r.target, r.records_per_s(),
                          r.mb_per_s(),
                          r.has_latency ? fmt::format(", p99 {:.3f} ms", r.p99_ms) : std::string(),
+                         r.spread_pct ? fmt::format(", {:.2f} ns/rec", r.ns_per_record()) : std::string(),
                          r.ok ? std::string() : " FAILED: " + r.error));
     rows_.push_back(std::move(r));
   }
 
   void progress(const std::string& s) const {
     if (!o_.json_only) std::fprintf(stderr, "%s\n", s.c_str());
+  }
+
+  void finish_micro() const {
+    if (!o_.json_only) std::printf("\n%s", bb::format_micro_table(rows_).c_str());
   }
 
   void finish(bool summary) const {
@@ -187,6 +196,28 @@ void run_brook(const options& o, const std::string& dir, runner& run) {
   brook->stop();
 }
 
+// In-process cases, one after the other on this thread; rows go through the same add().
+void run_micro(const options& o, runner& run) {
+  bb::micro_context ctx;
+  ctx.quick = o.quick;
+  ctx.scale = o.scale;
+  ctx.data_dir = o.data_base;
+  for (const auto& n : split(o.micro_cases)) {
+    const bb::micro_case* c = bb::find_micro_case(n);
+    if (c == nullptr) {
+      bb::run_result r;
+      r.workload = n;
+      r.target = "micro";
+      r.ok = false;
+      r.error = "unknown micro case";
+      run.add(std::move(r));
+      continue;
+    }
+    run.progress(fmt::format("[{}] {} ...", n, c->description));
+    for (auto& r : c->run(ctx)) run.add(std::move(r));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -197,6 +228,8 @@ int main(int argc, char** argv) {
   app.add_option("--target-name", o.target, "Label of the target in the output (single-target mode)")->capture_default_str();
   app.add_option("--broker-pid", o.broker_pid, "Broker pid for CPU/RSS sampling (single-target mode)");
   app.add_flag("--no-create-topics", o.no_create, "Do not send CreateTopics (brokers without it, e.g. the mock)");
+  app.add_flag("--micro", o.micro, "In-process micro benchmarks of the broker's CPU work (no broker, no client)");
+  app.add_option("--micro-cases", o.micro_cases, "Comma-separated micro cases (CRC,V100,V1K,P)")->capture_default_str();
   app.add_flag("--all", o.all, "Mock peer, then Brook, then ceilings; prints a summary with ratios");
   app.add_option("--brook-bin", o.brook_bin, "Brook binary for --all")->capture_default_str();
   app.add_option("--mock-bin", o.mock_bin, "brook_mock_cluster binary (default: beside brook_bench)");
@@ -218,6 +251,11 @@ int main(int argc, char** argv) {
   }
   runner run(o);
 
+  if (o.micro) {
+    run_micro(o, run);
+    run.finish_micro();
+    return run.all_ok() ? 0 : 1;
+  }
   if (!o.all) {
     if (o.bootstrap.empty()) {
       std::fprintf(stderr, "need --bootstrap HOST:PORT or --all\n");

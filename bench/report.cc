@@ -42,6 +42,10 @@ nlohmann::json to_json(const run_result& r) {
   if (r.broker_cpu_s) j["broker_cpu_s"] = *r.broker_cpu_s;
   if (auto v = r.broker_cpu_s_per_mb()) j["broker_cpu_s_per_mb"] = *v;
   if (r.broker_peak_rss_mb) j["broker_peak_rss_mb"] = *r.broker_peak_rss_mb;
+  if (r.spread_pct) {
+    j["ns_per_record"] = r.ns_per_record();
+    j["spread_pct"] = *r.spread_pct;
+  }
   if (!r.ok) j["error"] = r.error;
   return j;
 }
@@ -63,6 +67,21 @@ std::string format_table(std::span<const run_result> rows) {
                        lat(r.p99_ms), lat(r.p999_ms), opt(r.broker_cpu_s, "{:.2f}"),
                        opt(r.broker_cpu_s_per_mb(), "{:.4f}"), opt(r.broker_peak_rss_mb, "{:.0f}"), r.note,
                        r.ok ? "" : "  [FAILED: " + r.error + "]");
+  }
+  return out;
+}
+
+std::string format_micro_table(std::span<const run_result> rows) {
+  std::string out = fmt::format("{:<14} {:>12} {:>10} {:>10} {:>9} {:>8}  {}\n", "case", "records", "ns/rec",
+                                "MB/s", "seconds", "spread", "note");
+  for (const auto& r : rows) {
+    if (!r.ok) {
+      out += fmt::format("{:<14} FAILED: {}\n", r.workload, r.error);
+      continue;
+    }
+    out += fmt::format("{:<14} {:>12} {:>10.2f} {:>10.1f} {:>9.4f} {:>7.1f}%  {}{}\n", r.workload, r.records,
+                       r.ns_per_record(), r.mb_per_s(), r.seconds, r.spread_pct.value_or(0), r.note,
+                       r.errors ? fmt::format("  [{} errors]", r.errors) : std::string());
   }
   return out;
 }

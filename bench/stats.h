@@ -66,9 +66,12 @@ struct run_result {
   double client_cpu_s = 0;
   bool ok = true;
   std::string error;       // why the run failed, when !ok
+  // Micro rows (brook_bench --micro): (slowest - fastest) / median repetition, in percent.
+  std::optional<double> spread_pct;
 
   [[nodiscard]] double records_per_s() const { return seconds > 0 ? records / seconds : 0; }
   [[nodiscard]] double mb_per_s() const { return seconds > 0 ? bytes / 1e6 / seconds : 0; }
+  [[nodiscard]] double ns_per_record() const { return records > 0 ? seconds * 1e9 / records : 0; }
   [[nodiscard]] std::optional<double> broker_cpu_s_per_mb() const {
     if (!broker_cpu_s || bytes == 0) return std::nullopt;
     return *broker_cpu_s / (bytes / 1e6);
