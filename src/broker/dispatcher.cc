@@ -16,12 +16,12 @@ namespace {
 
 using net::frame_result;
 
-frame_result close_with(std::string reason) { return {frame_result::action::close, {}, std::move(reason)}; }
+frame_result close_with(std::string reason) { return {frame_result::action::close, {}, std::move(reason), {}}; }
 
 template <class Response>
 frame_result respond(const protocol::request_header& h, int16_t api_key, const Response& resp) {
     frame_result out;
-    protocol::writer w(out.body);
+    protocol::writer w(out.body, &out.splices); // fetched records stay in their files (sendfile)
     protocol::encode_response_header(w, h.CorrelationId, protocol::response_header_version(api_key, h.RequestApiVersion));
     resp.encode(w, h.RequestApiVersion);
     return out;
@@ -89,7 +89,7 @@ asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::conne
         protocol::ProduceRequest req;
         if (!decode_body(r, h, req)) co_return malformed();
         auto resp = co_await handle_produce(ctx, req);
-        if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}};
+        if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}, {}};
         co_return respond(h, h.RequestApiKey, *resp);
     }
     case protocol::MetadataRequest::api_key: co_return co_await serve(ctx, r, api, &handle_metadata);

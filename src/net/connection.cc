@@ -7,7 +7,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <cstring>
 
 #include "base/endian.h"
@@ -31,6 +35,8 @@ connection::connection(asio::ip::tcp::socket socket, connection_info info, conne
 void connection::start() {
     boost::system::error_code ec;
     socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    // sendfile() is called on the descriptor directly and must not block the shard.
+    socket_.native_non_blocking(true, ec);
     auto self = shared_from_this();
     asio::co_spawn(socket_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
     asio::co_spawn(socket_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
@@ -121,7 +127,7 @@ asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s) 
     try {
         s->result = co_await handler_(std::move(frame), info_);
     } catch (const std::exception& e) {
-        s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what()};
+        s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what(), {}};
     }
     if (s->result.what == frame_result::action::close) closing_ = true;
     s->done = true;
@@ -130,7 +136,6 @@ asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s) 
 
 asio::awaitable<void> connection::write_loop() {
     auto self = shared_from_this();
-    boost::system::error_code ec;
     while (!closed_) {
         if (slots_.empty() || !slots_.front()->done) {
             co_await wait(writer_wake_);
@@ -145,18 +150,92 @@ asio::awaitable<void> connection::write_loop() {
             break;
         }
         if (r.what == frame_result::action::no_response) continue;
-        if (r.body.size() > static_cast<size_t>(INT32_MAX)) {
-            spdlog::error("closing connection from {}: response of {} bytes exceeds the frame limit", info_.peer,
-                          r.body.size());
-            break;
-        }
-        uint8_t size_buf[4];
-        store_be<int32_t>(size_buf, static_cast<int32_t>(r.body.size()));
-        std::array<asio::const_buffer, 2> bufs{asio::buffer(size_buf), asio::buffer(r.body)};
-        co_await asio::async_write(socket_, bufs, asio::redirect_error(use_awaitable, ec));
-        if (ec) break;
+        if (!co_await send_frame(r)) break;
     }
     close();
+}
+
+asio::awaitable<bool> connection::send_frame(const frame_result& r) {
+    uint64_t total = r.body.size();
+    for (const auto& sp : r.splices) total += sp.range.length;
+    if (total > static_cast<uint64_t>(INT32_MAX)) {
+        spdlog::error("closing connection from {}: response of {} bytes exceeds the frame limit", info_.peer, total);
+        co_return false;
+    }
+    uint8_t size_buf[4];
+    store_be<int32_t>(size_buf, static_cast<int32_t>(total));
+    boost::system::error_code ec;
+    if (r.splices.empty()) {
+        std::array<asio::const_buffer, 2> bufs{asio::buffer(size_buf), asio::buffer(r.body)};
+        co_await asio::async_write(socket_, bufs, asio::redirect_error(use_awaitable, ec));
+        co_return !ec;
+    }
+    // Body pieces go out with MSG_MORE so the size prefix and the headers before a range share
+    // packets with its data; the last piece flushes.
+    size_t done = 0;
+    std::vector<asio::const_buffer> bufs{asio::buffer(size_buf)};
+    for (const auto& sp : r.splices) {
+        if (sp.at < done || sp.at > r.body.size()) {
+            spdlog::error("closing connection from {}: response splice at {} outside its body", info_.peer, sp.at);
+            co_return false;
+        }
+        bufs.push_back(asio::buffer(r.body.data() + done, sp.at - done));
+        done = sp.at;
+        if (sp.range.empty()) continue;
+        if (co_await send_bytes(std::move(bufs), true)) co_return false;
+        bufs.clear();
+        if (!co_await send_file(sp.range)) co_return false;
+    }
+    bufs.push_back(asio::buffer(r.body.data() + done, r.body.size() - done));
+    co_return !co_await send_bytes(std::move(bufs), false);
+}
+
+asio::awaitable<boost::system::error_code> connection::send_bytes(std::vector<asio::const_buffer> bufs, bool more) {
+    boost::system::error_code ec;
+    size_t left = asio::buffer_size(bufs);
+    auto next = bufs.begin();
+    while (left > 0) {
+        size_t n = co_await socket_.async_send(std::span(next, bufs.end()), more ? MSG_MORE : 0,
+                                               asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return ec;
+        left -= n;
+        // Drop what went out: whole buffers, then the front of a partly sent one.
+        while (n > 0 && n >= next->size()) n -= (next++)->size();
+        if (n > 0) *next += n;
+    }
+    co_return ec;
+}
+
+asio::awaitable<bool> connection::send_file(const file_range& f) {
+    off_t pos = static_cast<off_t>(f.position);
+    uint64_t left = f.length;
+    while (left > 0) {
+        ssize_t n = ::sendfile(socket_.native_handle(), f.fd, &pos, static_cast<size_t>(left));
+        if (n > 0) {
+            left -= static_cast<uint64_t>(n);
+            continue;
+        }
+        if (n == 0) {
+            // The file ends before the range does (truncated under us): the frame length is
+            // already out and cannot be honoured.
+            spdlog::error("closing connection from {}: file ended {} bytes short of a {}-byte response range",
+                          info_.peer, left, f.length);
+            co_return false;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            boost::system::error_code ec;
+            co_await socket_.async_wait(asio::socket_base::wait_write, asio::redirect_error(use_awaitable, ec));
+            if (ec) co_return false;
+            continue;
+        }
+        // The peer going away (or our own close) is routine; anything else (a read error on
+        // the file) is not.
+        if (!closed_ && errno != EPIPE && errno != ECONNRESET && errno != ENOTCONN)
+            spdlog::error("closing connection from {}: sendfile failed: {}", info_.peer, std::strerror(errno));
+        co_return false;
+    }
+    co_return true;
 }
 
 } // namespace brook::net

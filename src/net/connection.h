@@ -7,6 +7,11 @@
 // but the writer sends responses strictly in request order, as Kafka requires. A handler
 // may ask for no response (acks=0) or for the connection to be closed after the responses
 // before it are written (malformed request). Runs entirely on its shard's thread.
+//
+// A response may carry file ranges (fetched batches left in their segment files): they are
+// sent with sendfile(2) between the body pieces around them, never copied into user space.
+// If a range cannot be sent whole (the file is shorter than promised, an I/O error), the
+// frame is already partly out, so the connection is closed with one log line.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "base/buffer.h"
+#include "base/file_range.h"
 
 namespace brook::net {
 
@@ -26,8 +32,11 @@ namespace asio = boost::asio;
 struct frame_result {
     enum class action { respond, no_response, close };
     action what = action::respond;
-    std::vector<uint8_t> body; // response without the size prefix
+    std::vector<uint8_t> body; // response without the size prefix (and without the splices)
     std::string reason;        // for close: one line for the log
+    // File ranges whose bytes belong inside the body, ascending by position; the frame is
+    // body[0, at0) + range0 + body[at0, at1) + range1 + ... + body[at_last, end).
+    std::vector<file_splice> splices;
 };
 
 struct connection_info {
@@ -58,6 +67,10 @@ private:
     asio::awaitable<void> write_loop();
     asio::awaitable<void> handle(buffer frame, std::shared_ptr<slot> s);
     asio::awaitable<void> wait(asio::steady_timer& t);
+    // Sends one response frame; false: the connection must close (reason logged if any).
+    asio::awaitable<bool> send_frame(const frame_result& r);
+    asio::awaitable<boost::system::error_code> send_bytes(std::vector<asio::const_buffer> bufs, bool more);
+    asio::awaitable<bool> send_file(const file_range& f);
 
     asio::ip::tcp::socket socket_;
     connection_info info_;

@@ -6,10 +6,15 @@
 // without touching memory. Length prefixes (strings, bytes, arrays) are checked against
 // remaining() before any allocation, so a hostile length cannot make us allocate gigabytes.
 //
-// writer: appends big-endian / varint encodings to a caller-owned std::vector<uint8_t>.
+// writer: appends big-endian / varint encodings to a caller-owned std::vector<uint8_t>. Given
+// a splice list too, it accepts file-backed records (records_data.h): it writes their length
+// prefix and appends one file_splice per range (its bytes belong at that point of the body)
+// instead of the bytes, so the sender can sendfile them. Without a splice list, file-backed
+// records are a programming error (std::logic_error): the output would be missing bytes.
 // Neither type is thread-safe; both are cheap, short-lived values used on the owning shard.
 #include <array>
 #include <cstdint>
+#include <stdexcept>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -18,6 +23,7 @@
 #include <vector>
 
 #include "base/endian.h"
+#include "base/file_range.h"
 #include "base/varint.h"
 #include "protocol/records_data.h"
 
@@ -171,7 +177,8 @@ private:
 
 class writer {
 public:
-    explicit writer(std::vector<uint8_t>& out) : out_(out) {}
+    explicit writer(std::vector<uint8_t>& out, std::vector<file_splice>* splices = nullptr)
+        : out_(out), splices_(splices) {}
 
     std::vector<uint8_t>& buffer() { return out_; }
     size_t size() const { return out_.size(); }
@@ -213,7 +220,12 @@ public:
         if (!b) length(-1, flexible, false);
         else bytes_field(*b, flexible);
     }
-    void bytes_field(const records_data& b, bool flexible) { bytes_field(b.bytes(), flexible); }
+    void bytes_field(const records_data& b, bool flexible) {
+        if (!b.file_backed()) return bytes_field(b.bytes(), flexible);
+        if (!splices_) throw std::logic_error("file-backed records written without a splice list");
+        length(int64_t(b.size()), flexible, false);
+        for (const auto& f : b.files()) splices_->push_back({out_.size(), f});
+    }
     void nullable_bytes(const std::optional<records_data>& b, bool flexible) {
         if (!b) length(-1, flexible, false);
         else bytes_field(*b, flexible);
@@ -237,6 +249,7 @@ private:
         store_be<T>(out_.data() + at, v);
     }
     std::vector<uint8_t>& out_;
+    std::vector<file_splice>* splices_;
 };
 
 // Empty value for an optional member encoded at a version where it may not be null.

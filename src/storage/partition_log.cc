@@ -60,41 +60,42 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
     return append_info{stored.base_offset, stored.last_offset(), log_append_time, log_start_, false};
 }
 
-result<read_result> partition_log::read(offset from, size_t max_bytes, offset max_offset) const {
+result<partition_log::located> partition_log::locate(offset from, size_t max_bytes, offset max_offset) const {
     if (from < log_start_ || from > log_end_) return error_code::offset_out_of_range;
-    read_result rr{{}, log_start_, log_end_};
-    if (from == log_end_) return rr;
+    if (from == log_end_) return located{};
     auto it = segments_.upper_bound(from);
     if (it != segments_.begin()) --it;
     for (; it != segments_.end(); ++it) {
-        const segment& seg = *it->second;
-        auto pos = seg.lookup(from);
-        if (!pos) return pos.error();
-        if (!*pos) continue; // `from` is past this segment's last batch: the next one has it
-        auto data = seg.read(**pos, std::max(max_bytes, records::batch_header_size));
-        if (!data) return data.error();
-        std::span<const uint8_t> bytes(*data);
-        size_t used = 0;
-        while (bytes.size() - used >= records::batch_header_size) {
-            auto h = records::read_batch_header(bytes.subspan(used));
-            if (h.base_offset >= max_offset) break;
-            if (used + h.size_bytes() > bytes.size()) {
-                if (used == 0) {
-                    // KIP-74: the first batch goes out whole even when it exceeds max_bytes,
-                    // so a consumer can always make progress.
-                    auto whole = seg.read(**pos, h.size_bytes());
-                    if (!whole) return whole.error();
-                    *data = std::move(*whole);
-                    used = data->size();
-                }
-                break;
-            }
-            used += h.size_bytes();
-        }
-        data->resize(used);
-        rr.data = std::move(*data);
-        return rr;
+        auto run = it->second->read_run(from, max_bytes, max_offset);
+        if (!run) return run.error();
+        if (!*run) continue; // `from` is past this segment's last batch: the next one has it
+        if ((*run)->length == 0) return located{};
+        return located{it->second.get(), **run};
     }
+    return located{};
+}
+
+result<range_read> partition_log::read_range(offset from, size_t max_bytes, offset max_offset) const {
+    auto where = locate(from, max_bytes, max_offset);
+    if (!where) return where.error();
+    range_read rr{{}, log_start_, log_end_};
+    if (where->seg) {
+        const auto& f = where->seg->log_file();
+        rr.range = file_range{f, f->fd(), where->run.position, where->run.length};
+    }
+    return rr;
+}
+
+result<read_result> partition_log::read(offset from, size_t max_bytes, offset max_offset) const {
+    auto where = locate(from, max_bytes, max_offset);
+    if (!where) return where.error();
+    read_result rr{{}, log_start_, log_end_};
+    if (!where->seg) return rr;
+    auto data = where->seg->read(where->run.position, static_cast<size_t>(where->run.length));
+    if (!data) return data.error();
+    // The run lies below the segment's size, so anything shorter means the file shrank under us.
+    if (data->size() != where->run.length) return error_code::kafka_storage_error;
+    rr.data = std::move(*data);
     return rr;
 }
 

@@ -27,6 +27,7 @@
 #include <span>
 #include <vector>
 
+#include "base/file_range.h"
 #include "base/named_type.h"
 #include "base/result.h"
 #include "records/batch_header.h"
@@ -47,6 +48,13 @@ struct append_info {
     timestamp_ms log_append_time{-1}; // -1 unless the log uses LogAppendTime
     offset log_start;
     bool duplicate = false; // a retried batch: nothing written, original offsets returned
+};
+
+// Fetched batches left in their segment file, for the socket writer to sendfile.
+struct range_read {
+    file_range range; // whole batches; empty() when there is nothing to return
+    offset log_start;
+    offset log_end;
 };
 
 struct read_result {
@@ -73,6 +81,12 @@ public:
     // Whole batches from the one containing `from`, up to max_bytes (the first batch always
     // whole, KIP-74), excluding batches with base offset >= max_offset. Reads within one
     // segment. `from` outside [log_start, log_end] -> OFFSET_OUT_OF_RANGE.
+    // read_range returns where those bytes are (only batch headers are read); the range keeps
+    // the segment's file open, so it stays valid after the segment is deleted. Stored bytes
+    // never change in place (appends go past the end; truncation happens only in open()), so
+    // sending the range later sends what was there at the read.
+    result<range_read> read_range(offset from, size_t max_bytes, offset max_offset) const;
+    // The same batches copied into memory (group replay, ListOffsets, tests).
     result<read_result> read(offset from, size_t max_bytes, offset max_offset) const;
 
     offset log_start() const { return log_start_; }
@@ -115,6 +129,11 @@ public:
 
 private:
     partition_log(std::filesystem::path dir, log_config cfg) : dir_(std::move(dir)), cfg_(cfg) {}
+    struct located {
+        const segment* seg = nullptr; // null: nothing to read
+        segment::batch_run run;
+    };
+    result<located> locate(offset from, size_t max_bytes, offset max_offset) const;
     error_code load_segments();
     error_code load_meta();
     error_code write_meta() const;

@@ -9,6 +9,9 @@ namespace brook::storage {
 namespace {
 constexpr size_t scan_chunk = size_t(1) << 20;
 constexpr size_t walk_window = size_t(16) << 10;
+// Batch size from which reading just the next header beats a window: one small pread per
+// batch costs less than copying a few KiB of data we do not need.
+constexpr uint64_t header_only_after = uint64_t(4) << 10;
 constexpr int32_t min_batch_length = int32_t(records::batch_header_size - records::batch_log_overhead);
 } // namespace
 
@@ -51,18 +54,23 @@ result<scan_end> scan_file(const file_handle& f, uint64_t pos, uint64_t end,
 result<std::optional<header_walker::item>> header_walker::next() {
     if (pos_ >= end_) return std::optional<item>{};
     if (end_ - pos_ < records::batch_header_size) return error_code::corrupt_message;
-    if (pos_ < buf_pos_ || pos_ + records::batch_header_size > buf_pos_ + buf_.size()) {
-        buf_.resize(static_cast<size_t>(std::min<uint64_t>(walk_window, end_ - pos_)));
-        auto n = f_.pread_some(buf_, pos_);
+    if (pos_ < buf_pos_ || pos_ + records::batch_header_size > buf_pos_ + buf_len_) {
+        // A window holds several small batches' headers; past a big batch the next header is
+        // all we need (the data in between is never looked at).
+        size_t want = last_size_ >= header_only_after ? records::batch_header_size : walk_window;
+        want = static_cast<size_t>(std::min<uint64_t>(want, end_ - pos_));
+        if (buf_.size() < walk_window) buf_ = buffer(walk_window);
+        auto n = f_.pread_some(buf_.span().first(want), pos_);
         if (!n) return n.error();
-        buf_.resize(*n);
+        buf_len_ = *n;
         buf_pos_ = pos_;
-        if (buf_.size() < records::batch_header_size) return error_code::corrupt_message;
+        if (buf_len_ < records::batch_header_size) return error_code::corrupt_message;
     }
-    auto h = records::read_batch_header(std::span<const uint8_t>(buf_).subspan(pos_ - buf_pos_));
+    auto h = records::read_batch_header(buf_.span().subspan(pos_ - buf_pos_, buf_len_ - (pos_ - buf_pos_)));
     if (h.batch_length < min_batch_length || pos_ + h.size_bytes() > end_) return error_code::corrupt_message;
     item it{h, pos_};
     pos_ += h.size_bytes();
+    last_size_ = h.size_bytes();
     return std::optional<item>(it);
 }
 

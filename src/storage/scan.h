@@ -4,13 +4,17 @@
 // scan_file(): recovery reader — reads in large chunks and checks framing, magic and CRC of
 // every batch (records::scan_batches), stopping at the first bad or incomplete one.
 // header_walker: cheap reader for bytes already verified — reads only what it needs to
-// step from batch header to batch header (lookups, producer-state replay).
+// step from batch header to batch header (lookups, fetch extents, producer-state replay).
+// Small batches are read a window at a time (one pread covers many headers); after a large
+// batch only the next header is read, so walking big batches costs a 61-byte pread each
+// instead of copying their data.
 // Both read through a file_handle owned by the caller; single-threaded.
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
 
+#include "base/buffer.h"
 #include "base/result.h"
 #include "records/batch_header.h"
 #include "records/validate.h"
@@ -42,8 +46,10 @@ private:
     const file_handle& f_;
     uint64_t pos_;
     uint64_t end_;
-    std::vector<uint8_t> buf_;
-    uint64_t buf_pos_ = 0; // file position of buf_[0]
+    buffer buf_;
+    size_t buf_len_ = 0;       // valid bytes in buf_
+    uint64_t buf_pos_ = 0;     // file position of buf_[0]
+    uint64_t last_size_ = 0;   // size of the batch just stepped over
 };
 
 } // namespace brook::storage

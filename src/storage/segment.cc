@@ -192,18 +192,39 @@ result<records::batch_header> segment::header_at(uint64_t pos) const {
     return (*h)->header;
 }
 
+uint64_t segment::index_floor(offset o) const {
+    if (o <= base_) return 0;
+    auto rel = static_cast<uint32_t>(std::min<int64_t>(o - base_, UINT32_MAX));
+    if (auto e = floor_entry(index_, rel)) return e->position;
+    return 0;
+}
+
 result<std::optional<uint64_t>> segment::lookup(offset o) const {
-    uint64_t start = 0;
-    if (o > base_) {
-        auto rel = static_cast<uint32_t>(std::min<int64_t>(o - base_, UINT32_MAX));
-        if (auto e = floor_entry(index_, rel)) start = e->position;
-    }
-    header_walker w(*log_, start, size_);
+    header_walker w(*log_, index_floor(o), size_);
     for (;;) {
         auto h = w.next();
         if (!h) return h.error();
         if (!*h) return std::optional<uint64_t>{};
         if ((*h)->header.last_offset() >= o) return std::optional<uint64_t>((*h)->position);
+    }
+}
+
+result<std::optional<segment::batch_run>> segment::read_run(offset o, size_t max_bytes, offset max_offset) const {
+    // One walker for both the lookup and the extent: the headers are read once.
+    header_walker w(*log_, index_floor(o), size_);
+    std::optional<batch_run> run;
+    for (;;) {
+        auto h = w.next();
+        if (!h) return h.error();
+        if (!*h) return run; // end of segment
+        const auto& hdr = (*h)->header;
+        if (!run) {
+            if (hdr.last_offset() < o) continue;
+            run = batch_run{(*h)->position, 0};
+        }
+        if (hdr.base_offset >= max_offset) return run;
+        if (run->length > 0 && run->length + hdr.size_bytes() > max_bytes) return run;
+        run->length += hdr.size_bytes();
     }
 }
 

@@ -61,6 +61,16 @@ public:
     error_code append(std::span<const uint8_t> head, std::span<const uint8_t> body, const records::batch_header& h,
                       timestamp_ms now);
 
+    // Where a read from offset `o` lies in the .log: [position, position + length).
+    struct batch_run {
+        uint64_t position = 0;
+        uint64_t length = 0;
+    };
+    // Whole batches from the one holding `o`, ending before the first batch whose base offset
+    // is >= max_offset or that would take the run past max_bytes; the first batch counts
+    // whole even when it alone exceeds max_bytes (KIP-74), so a consumer always progresses.
+    // Only batch headers are read. nullopt: `o` is past this segment's last batch.
+    result<std::optional<batch_run>> read_run(offset o, size_t max_bytes, offset max_offset) const;
     // Reads [pos, pos+len) clipped to size().
     result<std::vector<uint8_t>> read(uint64_t pos, size_t len) const;
     // Header of the batch at `pos` (pos < size()).
@@ -88,6 +98,8 @@ private:
     segment(std::filesystem::path dir, offset base, const log_config& cfg) : dir_(std::move(dir)), base_(base), cfg_(cfg) {}
     std::filesystem::path path_with(const char* ext) const;
     error_code open_files(bool create);
+    // Position of the last indexed batch at or below `o` (0 if none): where a walk to `o` starts.
+    uint64_t index_floor(offset o) const;
     error_code recover(bool full);
     // Index bookkeeping shared by append and recovery.
     error_code index_batch(const records::batch_header& h, uint64_t pos, size_t size);

@@ -22,7 +22,7 @@ struct partition_read {
     error_code error = error_code::none;
     int64_t high_watermark = -1;
     int64_t log_start = -1;
-    std::vector<uint8_t> data;
+    file_range data; // left in the segment file; the connection sends it with sendfile
 };
 
 } // namespace
@@ -30,7 +30,7 @@ struct partition_read {
 asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, protocol::FetchRequest& req) {
     using clock = std::chrono::steady_clock;
     // Bounded by the broker too: a client may not park a request for days, nor make one
-    // response (allocated in full before it is sent) arbitrarily large.
+    // response arbitrarily large.
     const int32_t wait_ms = std::clamp(req.MaxWaitMs, 0, ctx.b.config().fetch_max_wait_ms_cap);
     const auto deadline = clock::now() + std::chrono::milliseconds(wait_ms);
     const int64_t max_bytes =
@@ -53,11 +53,12 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
     for (;;) {
         const bool may_wait = clock::now() < deadline;
         co_await on_shards(b, split.targets, [&b, &split, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
-            // Each shard reads within the response budget on its own, so the bytes held at once
-            // stay under shards x fetch.max.bytes; the exact cut is made after the join.
+            // Each shard reads within the response budget on its own (a read walks batch headers
+            // up to its limit); the exact cut is made after the join. Reads return file ranges,
+            // not bytes: nothing is copied until the connection sendfiles the response.
             int64_t budget = max_bytes;
             for (partition_read* r : split.by_shard[s]) {
-                r->data.clear();
+                r->data = {};
                 auto part = b.shard(s).find(r->topic, r->index);
                 if (!part) {
                     r->error = error_code::unknown_topic_or_partition;
@@ -72,14 +73,14 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
                     continue;
                 }
                 auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, budget));
-                auto got = part->log().read(offset(r->fetch_offset), limit, part->high_watermark());
+                auto got = part->log().read_range(offset(r->fetch_offset), limit, part->high_watermark());
                 if (!got) {
                     r->error = got.error();
                     continue;
                 }
                 r->error = error_code::none;
-                r->data = std::move(got->data);
-                budget -= static_cast<int64_t>(r->data.size());
+                r->data = std::move(got->range);
+                budget -= static_cast<int64_t>(r->data.length);
             }
             co_return;
         });
@@ -91,11 +92,11 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         for (auto& r : reads) {
             if (r.error != error_code::none) any_error = true;
             if (r.data.empty()) continue;
-            if (total > 0 && total + static_cast<int64_t>(r.data.size()) > max_bytes) {
-                r.data.clear();
+            if (total > 0 && total + static_cast<int64_t>(r.data.length) > max_bytes) {
+                r.data = {};
                 continue;
             }
-            total += static_cast<int64_t>(r.data.size());
+            total += static_cast<int64_t>(r.data.length);
         }
         if (any_error || total >= req.MinBytes || clock::now() >= deadline) break;
         if (!wake->woken) {
@@ -120,7 +121,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         p.LogStartOffset = r.log_start;
         p.AbortedTransactions.emplace(); // read_committed clients expect a list, not null
         p.PreferredReadReplica = -1;
-        p.Records = protocol::records_data(std::move(r.data));
+        p.Records = protocol::records_data::from_files({std::move(r.data)});
     }
     co_return resp;
 }
