@@ -81,7 +81,7 @@ public:
     // Whole batches from the one containing `from`, up to max_bytes (the first batch always
     // whole, KIP-74), excluding batches with base offset >= max_offset. Reads within one
     // segment. `from` outside [log_start, log_end] -> OFFSET_OUT_OF_RANGE.
-    // read_range returns where those bytes are (only batch headers are read); the range keeps
+    // read_range returns where those bytes are (it reads batch headers, not the data); the range keeps
     // the segment's file open, so it stays valid after the segment is deleted. Stored bytes
     // never change in place (appends go past the end; truncation happens only in open()), so
     // sending the range later sends what was there at the read.

@@ -69,7 +69,8 @@ public:
     // Whole batches from the one holding `o`, ending before the first batch whose base offset
     // is >= max_offset or that would take the run past max_bytes; the first batch counts
     // whole even when it alone exceeds max_bytes (KIP-74), so a consumer always progresses.
-    // Only batch headers are read. nullopt: `o` is past this segment's last batch.
+    // Reads headers, not data (small batches: see header_walker). nullopt: `o` is past this
+    // segment's last batch.
     result<std::optional<batch_run>> read_run(offset o, size_t max_bytes, offset max_offset) const;
     // Reads [pos, pos+len) clipped to size().
     result<std::vector<uint8_t>> read(uint64_t pos, size_t len) const;
