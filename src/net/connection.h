@@ -46,9 +46,16 @@ struct connection_info {
 
 using frame_handler = std::function<asio::awaitable<frame_result>(buffer frame, const connection_info&)>;
 
+// How file ranges in a response (fetched records) go out. sendfile skips the user-space copy
+// and suits a consumer on another machine; over loopback it measured slower here (the consumer
+// copies from page-cache pages cold in the CPU caches, and splicing is costly on this VM;
+// docs/performance.md), so by default local peers get pread into a reused buffer + send.
+enum class file_send { by_peer, sendfile, copy };
+
 struct connection_limits {
     int32_t max_frame_bytes = 100 * 1024 * 1024;
     int32_t max_inflight = 32;
+    file_send send_files = file_send::by_peer;
 };
 
 class connection : public std::enable_shared_from_this<connection> {
@@ -71,6 +78,8 @@ private:
     asio::awaitable<bool> send_frame(const frame_result& r);
     asio::awaitable<boost::system::error_code> send_bytes(std::vector<asio::const_buffer> bufs, bool more);
     asio::awaitable<bool> send_file(const file_range& f);
+    asio::awaitable<bool> copy_file(const file_range& f);
+    bool file_ended(const file_range& f, uint64_t left);
 
     asio::ip::tcp::socket socket_;
     connection_info info_;
@@ -81,6 +90,8 @@ private:
     asio::steady_timer reader_wake_;
     bool closed_ = false;
     bool closing_ = false; // a handler asked to close: read no further requests
+    bool copy_files_ = false;
+    buffer copy_buf_; // copy_file's chunk, allocated on first use
 };
 
 } // namespace brook::net

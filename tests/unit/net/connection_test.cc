@@ -58,7 +58,7 @@ struct temp_file {
 // One broker-side connection on its own io_context thread, and a blocking client socket.
 class harness {
 public:
-    explicit harness(frame_handler h) {
+    harness(frame_handler h, file_send mode) {
         asio::ip::tcp::acceptor acc(ctx_, {asio::ip::address_v4::loopback(), 0});
         client_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in addr{};
@@ -68,7 +68,8 @@ public:
         EXPECT_EQ(::connect(client_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
         timeval tv{10, 0}; // a hang fails the test instead of blocking it
         ::setsockopt(client_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        conn_ = std::make_shared<connection>(acc.accept(), connection_info{0, "test"}, connection_limits{}, std::move(h));
+        conn_ = std::make_shared<connection>(acc.accept(), connection_info{0, "test"},
+                                             connection_limits{.send_files = mode}, std::move(h));
         conn_->start();
         thread_ = std::thread([this] { ctx_.run(); });
     }
@@ -117,7 +118,12 @@ std::vector<uint8_t> concat(std::initializer_list<std::vector<uint8_t>> parts) {
     return out;
 }
 
-TEST(connection, splices_are_sent_in_place_and_in_order) {
+// Every file-range test runs with both ways of sending ranges (sendfile, pread + send).
+class file_sending : public ::testing::TestWithParam<file_send> {};
+INSTANTIATE_TEST_SUITE_P(modes, file_sending, ::testing::Values(file_send::sendfile, file_send::copy),
+                         [](const auto& info) { return info.param == file_send::sendfile ? "sendfile" : "copy"; });
+
+TEST_P(file_sending, splices_are_sent_in_place_and_in_order) {
     temp_file file(1 << 20);
     frame_handler h = [&file](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
         frame_result r;
@@ -130,7 +136,7 @@ TEST(connection, splices_are_sent_in_place_and_in_order) {
         }
         co_return r;
     };
-    harness t(h);
+    harness t(h, GetParam());
     t.send_request(1);
     t.send_request(2);
     std::vector<uint8_t> head{'h', 'e', 'a', 'd'}, mid{'|', 'm', 'i', 'd', '|'}, tail{'t', 'a', 'i', 'l'};
@@ -139,8 +145,8 @@ TEST(connection, splices_are_sent_in_place_and_in_order) {
     EXPECT_EQ(t.read_frame(), (std::vector<uint8_t>{'p', 'l', 'a', 'i', 'n'}));
 }
 
-// Bigger than the socket buffers and read late: sendfile hits EAGAIN and must wait for room.
-TEST(connection, large_range_waits_for_a_slow_reader) {
+// Bigger than the socket buffers and read late: sending hits EAGAIN and must wait for room.
+TEST_P(file_sending, large_range_waits_for_a_slow_reader) {
     temp_file file(24 << 20);
     frame_handler h = [&file](buffer, const connection_info&) -> asio::awaitable<frame_result> {
         frame_result r;
@@ -148,7 +154,7 @@ TEST(connection, large_range_waits_for_a_slow_reader) {
         r.splices = {{3, file.range(0, file.contents.size())}};
         co_return r;
     };
-    harness t(h);
+    harness t(h, GetParam());
     t.send_request(0);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     auto got = t.read_frame();
@@ -158,7 +164,7 @@ TEST(connection, large_range_waits_for_a_slow_reader) {
 
 // The file ends inside the range (truncated under us): the prefix promised more bytes than
 // exist, so the connection closes after what could be sent, and later requests get nothing.
-TEST(connection, short_file_closes_the_connection) {
+TEST_P(file_sending, short_file_closes_the_connection) {
     temp_file file(4096);
     frame_handler h = [&file](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
         frame_result r;
@@ -166,7 +172,7 @@ TEST(connection, short_file_closes_the_connection) {
         if (frame.data()[0] == 1) r.splices = {{1, file.range(1000, 10'000)}};
         co_return r;
     };
-    harness t(h);
+    harness t(h, GetParam());
     t.send_request(1);
     t.send_request(2);
     auto size = t.read_up_to(4);
