@@ -193,7 +193,14 @@ asio::awaitable<bool> connection::send_frame(const frame_result& r) {
         bufs.clear();
         // (Not a ?: inside co_await: GCC 12 destroys that temporary twice.)
         bool sent;
-        if (copy_files_) sent = co_await copy_file(sp.range);
+        if (copy_files_) {
+            // The last piece of the frame must go out without MSG_MORE, or the kernel holds it
+            // back (up to 200 ms) waiting for more: a Fetch below v12 ends with its records.
+            const bool more = sp.at < r.body.size() ||
+                              std::any_of(&sp + 1, r.splices.data() + r.splices.size(),
+                                          [](const file_splice& later) { return !later.range.empty(); });
+            sent = co_await copy_file(sp.range, more);
+        }
         else sent = co_await send_file(sp.range);
         if (!sent) co_return false;
     }
@@ -251,7 +258,7 @@ bool connection::file_ended(const file_range& f, uint64_t left) {
     return false;
 }
 
-asio::awaitable<bool> connection::copy_file(const file_range& f) {
+asio::awaitable<bool> connection::copy_file(const file_range& f, bool more) {
     constexpr size_t chunk = size_t(1) << 20;
     if (copy_buf_.empty()) copy_buf_ = buffer(chunk);
     uint64_t pos = f.position, left = f.length;
@@ -266,9 +273,9 @@ asio::awaitable<bool> connection::copy_file(const file_range& f) {
             co_return false;
         }
         std::vector<asio::const_buffer> piece{asio::buffer(copy_buf_.data(), static_cast<size_t>(n))};
-        if (co_await send_bytes(std::move(piece), true)) co_return false;
         pos += static_cast<uint64_t>(n);
         left -= static_cast<uint64_t>(n);
+        if (co_await send_bytes(std::move(piece), more || left > 0)) co_return false;
     }
     co_return true;
 }

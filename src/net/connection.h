@@ -78,7 +78,8 @@ private:
     asio::awaitable<bool> send_frame(const frame_result& r);
     asio::awaitable<boost::system::error_code> send_bytes(std::vector<asio::const_buffer> bufs, bool more);
     asio::awaitable<bool> send_file(const file_range& f);
-    asio::awaitable<bool> copy_file(const file_range& f);
+    // pread + send in chunks; `more`: frame bytes follow the range (MSG_MORE on its end too).
+    asio::awaitable<bool> copy_file(const file_range& f, bool more);
     bool file_ended(const file_range& f, uint64_t left);
 
     asio::ip::tcp::socket socket_;

@@ -162,6 +162,25 @@ TEST_P(file_sending, large_range_waits_for_a_slow_reader) {
     EXPECT_TRUE(std::equal(file.contents.begin(), file.contents.end(), got.begin() + 3));
 }
 
+// A frame that ends with a range (Fetch below v12 ends with its records) must be flushed at
+// once: sent with MSG_MORE to the end, the kernel would hold its tail back for up to 200 ms.
+TEST_P(file_sending, frame_ending_in_a_range_is_not_held_back) {
+    temp_file file(4096);
+    frame_handler h = [&file](buffer, const connection_info&) -> asio::awaitable<frame_result> {
+        frame_result r;
+        r.body = {1, 2, 3};
+        r.splices = {{3, file.range(100, 1000)}};
+        co_return r;
+    };
+    harness t(h, GetParam());
+    for (int i = 0; i < 5; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        t.send_request(0);
+        EXPECT_EQ(t.read_frame(), concat({{1, 2, 3}, file.bytes(100, 1000)}));
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(100)) << "request " << i;
+    }
+}
+
 // The file ends inside the range (truncated under us): the prefix promised more bytes than
 // exist, so the connection closes after what could be sent, and later requests get nothing.
 TEST_P(file_sending, short_file_closes_the_connection) {
