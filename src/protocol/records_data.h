@@ -43,9 +43,9 @@ public:
     records_data(const records_data& o)
         : owned_(o.owned_), view_(o.owns() ? std::span<const uint8_t>(owned_) : o.view_), files_(o.files_),
           file_bytes_(o.file_bytes_) {}
+    // A moved vector keeps its buffer, so an owning view stays pointed at the right bytes.
     records_data(records_data&& o) noexcept
-        : owned_(std::move(o.owned_)), view_(o.owns() ? std::span<const uint8_t>(owned_) : o.view_),
-          files_(std::move(o.files_)), file_bytes_(o.file_bytes_) {
+        : owned_(std::move(o.owned_)), view_(o.view_), files_(std::move(o.files_)), file_bytes_(o.file_bytes_) {
         o.view_ = {};
         o.files_.clear();
         o.file_bytes_ = 0;
