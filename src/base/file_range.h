@@ -1,6 +1,6 @@
 #pragma once
 // file_range: bytes that stay in a file until they are sent — [position, position + length)
-// of an open descriptor. Lets storage hand fetched batches to the socket writer (sendfile)
+// of an open descriptor. Lets storage hand fetched batches to the socket writer (sendfile or pread)
 // without copying them into user space. `keep_alive` owns whatever keeps `fd` open (a
 // segment's file handle), so the range stays readable while a response is pending even if
 // retention or topic deletion unlinks the file meanwhile.

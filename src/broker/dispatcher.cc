@@ -21,7 +21,7 @@ frame_result close_with(std::string reason) { return {frame_result::action::clos
 template <class Response>
 frame_result respond(const protocol::request_header& h, int16_t api_key, const Response& resp) {
     frame_result out;
-    protocol::writer w(out.body, &out.splices); // fetched records stay in their files (sendfile)
+    protocol::writer w(out.body, &out.splices); // fetched records stay in their files
     protocol::encode_response_header(w, h.CorrelationId, protocol::response_header_version(api_key, h.RequestApiVersion));
     resp.encode(w, h.RequestApiVersion);
     return out;

@@ -8,7 +8,7 @@
 // - Owned: messages built by hand (tests, small responses) own their bytes.
 // - File-backed: a fetch response names ranges of segment files (base/file_range.h) instead of
 //   bytes. The writer emits only the length prefix and records where the ranges go (splices);
-//   the connection sends them with sendfile. bytes() is empty for this form.
+//   the connection sends them from the file (net::file_send). bytes() is empty for this form.
 // Value type; copying a view copies the view, not the bytes; copying a file-backed value shares
 // the ranges' keep-alive owners.
 #include <algorithm>

@@ -9,7 +9,7 @@
 // writer: appends big-endian / varint encodings to a caller-owned std::vector<uint8_t>. Given
 // a splice list too, it accepts file-backed records (records_data.h): it writes their length
 // prefix and appends one file_splice per range (its bytes belong at that point of the body)
-// instead of the bytes, so the sender can sendfile them. Without a splice list, file-backed
+// instead of the bytes, so the connection can send them from the file. Without a splice list, file-backed
 // records are a programming error (std::logic_error): the output would be missing bytes.
 // Neither type is thread-safe; both are cheap, short-lived values used on the owning shard.
 #include <array>
@@ -93,36 +93,27 @@ public:
     bool string(std::string& out, bool flexible) {
         int32_t n = length(flexible, true);
         if (n < 0) { ok_ = false; return false; }
-        return copy_to(out, n);
+        return take_into(out, n);
     }
     bool nullable_string(std::optional<std::string>& out, bool flexible) {
         int32_t n = length(flexible, true);
         if (!ok_) return false;
         if (n < 0) { out.reset(); return true; }
-        return copy_to(out.emplace(), n);
+        return take_into(out.emplace(), n);
     }
-    bool bytes_field(bytes& out, bool flexible) {
+    // T = bytes (copied) or records_data (a view of the input, never copied: records_data.h).
+    template <class T>
+    bool bytes_field(T& out, bool flexible) {
         int32_t n = length(flexible, false);
         if (n < 0) { ok_ = false; return false; }
-        return copy_to(out, n);
+        return take_into(out, n);
     }
-    bool nullable_bytes(std::optional<bytes>& out, bool flexible) {
+    template <class T>
+    bool nullable_bytes(std::optional<T>& out, bool flexible) {
         int32_t n = length(flexible, false);
         if (!ok_) return false;
         if (n < 0) { out.reset(); return true; }
-        return copy_to(out.emplace(), n);
-    }
-    // Records are not copied: the result views the input (see records_data.h).
-    bool bytes_field(records_data& out, bool flexible) {
-        int32_t n = length(flexible, false);
-        if (n < 0) { ok_ = false; return false; }
-        return view_to(out, n);
-    }
-    bool nullable_bytes(std::optional<records_data>& out, bool flexible) {
-        int32_t n = length(flexible, false);
-        if (!ok_) return false;
-        if (n < 0) { out.reset(); return true; }
-        return view_to(out.emplace(), n);
+        return take_into(out.emplace(), n);
     }
 
     // A flexible-version tagged-field section, kept verbatim (tag order as received).
@@ -156,14 +147,14 @@ private:
         if (!take(sizeof(T))) return T{};
         return load_be<T>(in_.data() + pos_ - sizeof(T));
     }
-    bool view_to(records_data& out, int32_t n) {
-        auto s = raw(static_cast<size_t>(n));
+    bool take_into(records_data& out, int32_t n) {
+        auto v = raw(static_cast<size_t>(n));
         if (!ok_) return false;
-        out = records_data::view_of(s);
+        out = records_data::view_of(v);
         return true;
     }
     template <class C>
-    bool copy_to(C& out, int32_t n) {
+    bool take_into(C& out, int32_t n) {
         auto s = raw(static_cast<size_t>(n));
         if (!ok_) return false;
         out.assign(s.begin(), s.end());

@@ -1,7 +1,7 @@
 #pragma once
 // file_handle: RAII owner of one open file descriptor (O_RDWR|O_CLOEXEC), with the few
 // positional I/O calls storage needs. Shared through std::shared_ptr so that a flusher
-// thread can fdatasync a segment, and a pending fetch response can sendfile from it, even
+// thread can fdatasync a segment, and a pending fetch response can send from it, even
 // after retention deleted (unlinked) it: the fd stays open until the last owner lets go.
 //
 // Thread-safety: pread/pwrite/datasync on one handle may run concurrently (they are

@@ -50,7 +50,7 @@ struct append_info {
     bool duplicate = false; // a retried batch: nothing written, original offsets returned
 };
 
-// Fetched batches left in their segment file, for the socket writer to sendfile.
+// Fetched batches left in their segment file, for the socket writer to send from there.
 struct range_read {
     file_range range; // whole batches; empty() when there is nothing to return
     offset log_start;

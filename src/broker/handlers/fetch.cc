@@ -22,7 +22,7 @@ struct partition_read {
     error_code error = error_code::none;
     int64_t high_watermark = -1;
     int64_t log_start = -1;
-    file_range data; // left in the segment file; the connection sends it with sendfile
+    file_range data; // left in the segment file; the connection sends it from there
 };
 
 } // namespace
@@ -55,7 +55,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         co_await on_shards(b, split.targets, [&b, &split, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
             // Each shard reads within the response budget on its own (a read walks batch headers
             // up to its limit); the exact cut is made after the join. Reads return file ranges,
-            // not bytes: nothing is copied until the connection sendfiles the response.
+            // not bytes: nothing is copied into the response; the connection sends from the file.
             int64_t budget = max_bytes;
             for (partition_read* r : split.by_shard[s]) {
                 r->data = {};
