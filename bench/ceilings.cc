@@ -13,7 +13,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 namespace brook::bench {
@@ -40,20 +43,151 @@ run_result ceiling_row(const bench_context& ctx, std::string name, std::string n
   return r;
 }
 
+// A listening loopback socket on an ephemeral port; fills `a` with its address.
+int listen_loopback(sockaddr_in& a, int backlog) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  a = {};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, backlog) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int connect_nodelay(const sockaddr_in& a) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool read_full(int fd, char* p, size_t n) {
+  while (n > 0) {
+    ssize_t got = read(fd, p, n);
+    if (got <= 0) return false;
+    p += got;
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
+// The relay process: copies whatever the first accepted connection sends to the second one,
+// until EOF. Only async-signal-safe calls: it runs in a child forked from a threaded process.
+[[noreturn]] void relay_child(int listen_fd) {
+  int in = accept(listen_fd, nullptr, nullptr);
+  int out = accept(listen_fd, nullptr, nullptr);
+  int one = 1;
+  setsockopt(out, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  char buf[64 * 1024];
+  while (in >= 0 && out >= 0) {
+    ssize_t n = read(in, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(out, buf + off, static_cast<size_t>(n - off));
+      if (w <= 0) _exit(1);
+      off += w;
+    }
+  }
+  _exit(0);
+}
+
 }  // namespace
+
+std::vector<run_result> relay_ceiling(const bench_context& ctx) {
+  // L1's schedule through the least a broker can do: a separate process that forwards each
+  // 100-byte message from one loopback connection to another. Its percentiles are this host's
+  // floor for L1 (thread wake-ups and two socket hops, no Kafka client, no disk).
+  constexpr size_t msg_size = 100;
+  const double rate = 20'000;
+  const uint64_t n = ctx.count(600'000, 40'000);
+  const uint64_t warmup = std::min<uint64_t>(n / 10, 20'000);
+  run_result r = ceiling_row(ctx, "RELAY", "L1's schedule (20k msg/s, 100 B) through a forwarding process; no client, no disk");
+
+  sockaddr_in a{};
+  fd_guard lst(listen_loopback(a, 2));
+  if (lst.fd < 0) {
+    r.ok = false;
+    r.error = std::string("listen: ") + std::strerror(errno);
+    return {r};
+  }
+  pid_t child = fork();
+  if (child < 0) {
+    r.ok = false;
+    r.error = std::string("fork: ") + std::strerror(errno);
+    return {r};
+  }
+  if (child == 0) relay_child(lst.fd);
+  // Connect in the order the relay accepts: sender first, then receiver.
+  fd_guard out(connect_nodelay(a));
+  fd_guard in(connect_nodelay(a));
+  close(lst.fd);  // the relay holds its own copy; if it died, the queued connections now reset
+  lst.fd = -1;
+
+  latency_histogram e2e;
+  uint64_t received = 0;
+  std::thread receiver([&] {
+    char m[msg_size];
+    while (received < n && read_full(in.fd, m, msg_size)) {
+      int64_t intended = 0;
+      uint64_t seq = 0;
+      std::memcpy(&intended, m, 8);
+      std::memcpy(&seq, m + 8, 8);
+      int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+      if (seq >= warmup) e2e.record(now - intended);
+      ++received;
+    }
+  });
+
+  prctl(PR_SET_TIMERSLACK, 1000UL);  // as in L1
+  resource_probe probe(ctx);
+  char m[msg_size] = {};
+  const int64_t period = static_cast<int64_t>(1e9 / rate);
+  auto now_ns = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+  };
+  const int64_t t0 = now_ns() + 1'000'000;
+  bool sent_all = out.fd >= 0 && in.fd >= 0;
+  for (uint64_t i = 0; sent_all && i < n; ++i) {
+    int64_t intended = t0 + static_cast<int64_t>(i) * period;
+    int64_t now = now_ns();
+    if (intended > now) std::this_thread::sleep_for(std::chrono::nanoseconds(intended - now));
+    std::memcpy(m, &intended, 8);
+    std::memcpy(m + 8, &i, 8);
+    sent_all = write(out.fd, m, msg_size) == static_cast<ssize_t>(msg_size);
+  }
+  if (out.fd >= 0) shutdown(out.fd, SHUT_WR);  // relay sees EOF, exits, receiver sees EOF
+  receiver.join();
+  int64_t t1 = now_ns();
+  waitpid(child, nullptr, 0);
+  r.seconds = (t1 - t0) / 1e9;
+  r.records = received;
+  r.bytes = received * msg_size;
+  r.set_latency(e2e);
+  probe.finish(r);
+  if (received < n) {
+    r.ok = false;
+    r.error = fmt::format("relayed {} of {} messages", received, n);
+  }
+  return {r};
+}
 
 std::vector<run_result> loopback_ceiling(const bench_context& ctx) {
   const uint64_t total = ctx.quick ? (1ull << 30) : (4ull << 30);  // "1+ GB" even in quick mode
   const size_t chunk = 1 << 20;
   run_result r = ceiling_row(ctx, "TCP", fmt::format("loopback, 1 MiB writes, {} GiB", total >> 30));
 
-  fd_guard lst(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (bind(lst.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(lst.fd, 1) != 0 ||
-      getsockname(lst.fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+  fd_guard lst(listen_loopback(a, 1));
+  if (lst.fd < 0) {
     r.ok = false;
     r.error = std::string("listen: ") + std::strerror(errno);
     return {r};

@@ -282,8 +282,7 @@ int main(int argc, char** argv) {
     bb::bench_context ctx = base_context(o);
     ctx.data_dir = dir;
     run.progress("[RAW] physical ceilings ...");
-    for (auto& r : bb::loopback_ceiling(ctx)) run.add(std::move(r));
-    for (auto& r : bb::disk_ceiling(ctx)) run.add(std::move(r));
+    for (auto& r : bb::find_workload("RAW")->run(ctx)) run.add(std::move(r));
   }
   if (!o.keep_data) bb::remove_tree(dir);
   run.finish(true);

@@ -137,6 +137,11 @@ std::string format_summary(std::span<const run_result> rows, nlohmann::json* out
                    "<= 2", l1 && l1->has_latency ? std::optional(l1->p99_ms <= 2.0) : std::nullopt});
   lines.push_back({"L1 p99.9 end-to-end", l1 && l1->has_latency ? std::optional(l1->p999_ms) : std::nullopt, "ms",
                    "<= 5", l1 && l1->has_latency ? std::optional(l1->p999_ms <= 5.0) : std::nullopt});
+  // The host's floor for L1: the same schedule through a process that only forwards bytes.
+  if (const auto* relay = find(rows, "RELAY", "ceiling"); relay && relay->has_latency) {
+    lines.push_back({"L1 floor p99 (relay, no Kafka)", relay->p99_ms, "ms", "(info)", std::nullopt});
+    lines.push_back({"L1 floor p99.9 (relay, no Kafka)", relay->p999_ms, "ms", "(info)", std::nullopt});
+  }
   std::optional<double> rss = p3b ? p3b->broker_peak_rss_mb : std::nullopt;
   lines.push_back({"Brook peak RSS under P3", rss, "MiB", "< 1024", rss ? std::optional(*rss < 1024) : std::nullopt});
   for (const char* w : {"P1", "P2", "P3"}) {

@@ -353,10 +353,12 @@ std::vector<run_result> l1(const bench_context& ctx) {
 }
 
 std::vector<run_result> ceilings(const bench_context& ctx) {
-  auto a = loopback_ceiling(ctx);
-  auto b = disk_ceiling(ctx);
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
+  auto rows = loopback_ceiling(ctx);
+  for (auto* more : {relay_ceiling, disk_ceiling}) {
+    auto b = more(ctx);
+    rows.insert(rows.end(), b.begin(), b.end());
+  }
+  return rows;
 }
 
 const std::vector<workload>& table() {
@@ -367,7 +369,7 @@ const std::vector<workload>& table() {
       {"C1", "catch-up read from offset 0: 2M x 1 KB and 10M x 100 B (assign, no groups)", 1,
        {"C1-1KB", "C1-100B"}, c1},
       {"L1", "end-to-end latency at 20k rec/s, acks=all, linger 0, no coordinated omission", 1, {"L1"}, l1},
-      {"RAW", "physical ceilings: loopback TCP, disk pwrite+fdatasync (no broker)", 0, {}, ceilings},
+      {"RAW", "physical ceilings: loopback TCP, L1 relay, disk pwrite+fdatasync (no broker)", 0, {}, ceilings},
   };
   return t;
 }

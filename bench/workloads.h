@@ -56,8 +56,10 @@ const workload* find_workload(std::string_view name);
 // Topic names (with partition counts) the given workloads use, for pre-creating on the mock.
 std::vector<std::pair<std::string, int>> topics_for(const bench_context& ctx, std::span<const std::string> names);
 
-// Physical ceilings, not Kafka workloads: raw loopback TCP and raw disk append + fdatasync.
+// Physical ceilings, not Kafka workloads: raw loopback TCP and raw disk append + fdatasync, and
+// L1's schedule through a process that only forwards bytes (the host's latency floor).
 std::vector<run_result> loopback_ceiling(const bench_context& ctx);
+std::vector<run_result> relay_ceiling(const bench_context& ctx);
 std::vector<run_result> disk_ceiling(const bench_context& ctx);
 
 }  // namespace brook::bench
