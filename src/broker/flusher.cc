@@ -18,7 +18,7 @@ namespace brook::broker {
 
 using asio::use_awaitable;
 
-flusher::flusher(asio::io_context& shard) : shard_(shard) {}
+flusher::flusher(asio::io_context& shard, std::chrono::microseconds delay) : shard_(shard), delay_(delay) {}
 
 flusher::~flusher() { stop(); }
 
@@ -47,7 +47,12 @@ asio::awaitable<void> flusher::wait_durable(std::vector<durable_point> points) {
 }
 
 asio::awaitable<void> flusher::run() {
-    while (!waiters_.empty()) {
+    for (bool first = true; !waiters_.empty(); first = false) {
+        if (!first && delay_.count() > 0) {
+            asio::steady_timer gather(shard_, delay_);
+            boost::system::error_code ec;
+            co_await gather.async_wait(asio::redirect_error(use_awaitable, ec));
+        }
         // Snapshot what to sync: each partition with waiters, once, up to its current end.
         struct job {
             std::shared_ptr<partition> p;

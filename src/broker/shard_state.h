@@ -14,7 +14,8 @@
 namespace brook::broker {
 
 struct shard_state {
-    shard_state(unsigned id_, asio::io_context& ctx_) : id(id_), ctx(ctx_), flush(std::make_unique<flusher>(ctx_)) {}
+    shard_state(unsigned id_, asio::io_context& ctx_, std::chrono::microseconds commit_delay)
+        : id(id_), ctx(ctx_), flush(std::make_unique<flusher>(ctx_, commit_delay)) {}
 
     unsigned id;
     asio::io_context& ctx;

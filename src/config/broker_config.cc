@@ -44,6 +44,7 @@ const std::vector<property>& table() {
         {"fetch.max.bytes", property_type::int32, "Most bytes one Fetch response carries, whatever the client asks", false, 1024, INT32_MAX / 2, I32(fetch_max_bytes)},
         {"fetch.max.wait.ms.cap", property_type::int32, "Longest a Fetch may wait for data, whatever MaxWaitMs it sends", false, 0, INT32_MAX, I32(fetch_max_wait_ms_cap)},
         {"max.inflight.requests.per.connection", property_type::int32, "Requests read ahead on one connection before reading pauses", false, 1, 1024, I32(max_inflight_requests_per_connection)},
+        {"group.commit.delay.us", property_type::int32, "When acks=all produces are already waiting as a group commit (fdatasync round) ends, wait this long before the next round so more share it; 0 syncs again at once", false, 0, 100000, I32(group_commit_delay_us)},
     };
     return t;
 }

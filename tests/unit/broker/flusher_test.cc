@@ -1,0 +1,113 @@
+// flusher: group commit on a real partition log in a temp dir, driven on one io_context.
+// Timing is asserted only where a timer bounds it from below (a timer never fires early), or
+// with a wide margin above.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
+#include "broker/flusher.h"
+#include "test_util.h"
+
+namespace brook::broker {
+namespace {
+
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+using storage::test::make_batch;
+
+struct fixture {
+    storage::test::temp_dir dir;
+    asio::io_context io;
+    std::shared_ptr<partition> part;
+
+    fixture() {
+        auto log = storage::partition_log::open(dir.path / "t-0", storage::log_config{});
+        EXPECT_TRUE(log) << error_name(log.error());
+        part = std::make_shared<partition>("t", 0, std::move(log).value());
+    }
+    offset append() {
+        auto b = make_batch(3);
+        auto r = part->log().append(b.bytes, b.header);
+        EXPECT_TRUE(r);
+        return r->last + 1;
+    }
+};
+
+// Runs `body` on the fixture's io_context to completion.
+template <class Body>
+void run(fixture& f, Body body) {
+    bool done = false;
+    asio::co_spawn(f.io, [&]() -> asio::awaitable<void> {
+        co_await body();
+        done = true;
+    }, asio::detached);
+    f.io.run();
+    ASSERT_TRUE(done);
+}
+
+TEST(flusher, wait_durable_returns_once_the_log_is_synced) {
+    fixture f;
+    flusher fl(f.io);
+    run(f, [&]() -> asio::awaitable<void> {
+        offset upto = f.append();
+        EXPECT_LT(f.part->log().flushed_offset(), upto);
+        co_await fl.wait_durable(f.part, upto);
+        EXPECT_GE(f.part->log().flushed_offset(), upto);
+        // Already durable: returns without a round.
+        co_await fl.wait_durable(f.part, upto);
+    });
+    fl.stop();
+}
+
+TEST(flusher, a_lone_producer_does_not_wait_for_the_commit_delay) {
+    fixture f;
+    flusher fl(f.io, 1s);
+    run(f, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) { // one at a time: each finds no round running
+            auto t0 = clock_type::now();
+            co_await fl.wait_durable(f.part, f.append());
+            EXPECT_LT(clock_type::now() - t0, 800ms) << "round " << i;
+        }
+    });
+    fl.stop();
+}
+
+// A produce that arrives while a round is running is synced by the next round, which starts
+// `delay` after the first one ends; with no delay it starts at once.
+void second_round_after(std::chrono::microseconds delay, bool expect_delayed) {
+    fixture f;
+    flusher fl(f.io, delay);
+    clock_type::time_point first_done, second_done;
+    run(f, [&]() -> asio::awaitable<void> {
+        auto ex = f.io.get_executor();
+        asio::co_spawn(ex, [&]() -> asio::awaitable<void> {
+            co_await fl.wait_durable(f.part, f.append());
+            first_done = clock_type::now();
+        }, asio::detached);
+        // Two turns of the (FIFO) loop: the waiter registers, then the round takes its snapshot
+        // and hands the sync to the helper thread.
+        co_await asio::post(ex, asio::use_awaitable);
+        co_await asio::post(ex, asio::use_awaitable);
+        offset second = f.append();
+        co_await fl.wait_durable(f.part, second);
+        second_done = clock_type::now();
+        EXPECT_GE(f.part->log().flushed_offset(), second);
+    });
+    fl.stop();
+    ASSERT_NE(first_done, clock_type::time_point{});
+    if (expect_delayed) EXPECT_GE(second_done - first_done, delay);
+    else EXPECT_LT(second_done - first_done, 800ms);
+}
+
+TEST(flusher, back_to_back_rounds_are_spaced_by_the_commit_delay) { second_round_after(1s, true); }
+
+TEST(flusher, without_a_commit_delay_the_next_round_starts_at_once) { second_round_after(0us, false); }
+
+} // namespace
+} // namespace brook::broker
