@@ -30,6 +30,17 @@ TEST(broker_config, bad_values_say_what_to_fix) {
     EXPECT_TRUE(set_property(c, "auto.create.topics.enable", "maybe"));
 }
 
+TEST(broker_config, group_commit_delay) {
+    broker_config c;
+    EXPECT_EQ(c.group_commit_delay_us, 1000);
+    EXPECT_FALSE(set_property(c, "group.commit.delay.us", "0")); // sync again at once
+    EXPECT_EQ(c.group_commit_delay_us, 0);
+    auto e = set_property(c, "group.commit.delay.us", "-1");
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->find("within"), std::string::npos);
+    EXPECT_TRUE(set_property(c, "group.commit.delay.us", "100001")); // a 0.1 s wait per round is a mistake
+}
+
 TEST(broker_config, yaml_then_env_precedence) {
     auto path = std::string(testing::TempDir()) + "/brook-config-test.yaml";
     std::ofstream(path) << "num.partitions: 4\nlog:\n  segment:\n    bytes: 4096\n";
