@@ -106,10 +106,11 @@ std::vector<run_result> relay_ceiling(const bench_context& ctx) {
   // L1's schedule through the least a broker can do: a separate process that forwards each
   // 100-byte message from one loopback connection to another. Its percentiles are this host's
   // floor for L1 (thread wake-ups and two socket hops, no Kafka client, no disk).
-  constexpr size_t msg_size = 100;
-  const double rate = 20'000;
-  const uint64_t n = ctx.count(600'000, 40'000);
-  const uint64_t warmup = std::min<uint64_t>(n / 10, 20'000);
+  const l1_schedule sched = l1_schedule_for(ctx);
+  const size_t msg_size = sched.record_size;
+  const double rate = sched.rate;
+  const uint64_t n = sched.records;
+  const uint64_t warmup = sched.warmup;
   run_result r = ceiling_row(ctx, "RELAY", "L1's schedule (20k msg/s, 100 B) through a forwarding process; no client, no disk");
 
   sockaddr_in a{};
@@ -135,7 +136,8 @@ std::vector<run_result> relay_ceiling(const bench_context& ctx) {
   latency_histogram e2e;
   uint64_t received = 0;
   std::thread receiver([&] {
-    char m[msg_size];
+    std::vector<char> buf(msg_size);
+    char* m = buf.data();
     while (received < n && read_full(in.fd, m, msg_size)) {
       int64_t intended = 0;
       uint64_t seq = 0;
@@ -149,7 +151,8 @@ std::vector<run_result> relay_ceiling(const bench_context& ctx) {
 
   prctl(PR_SET_TIMERSLACK, 1000UL);  // as in L1
   resource_probe probe(ctx);
-  char m[msg_size] = {};
+  std::vector<char> out_buf(msg_size);
+  char* m = out_buf.data();
   const int64_t period = static_cast<int64_t>(1e9 / rate);
   auto now_ns = [] {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();

@@ -243,14 +243,14 @@ std::vector<run_result> c1(const bench_context& ctx) {
 // t0 + i/rate, carries that intended time in its payload, and latency is measured from it — a
 // stall delays every later send and so shows up in the figures instead of hiding.
 
-constexpr size_t kL1RecordSize = 100;
-
 std::vector<run_result> l1(const bench_context& ctx) {
   const std::string name = "L1";
   const std::string topic = ctx.topic("L1");
-  const double rate = 20'000;
-  const uint64_t n = ctx.count(600'000, 40'000);           // 30 s full, 2 s quick
-  const uint64_t warmup = std::min<uint64_t>(n / 10, 20'000);  // first second excluded
+  const l1_schedule sched = l1_schedule_for(ctx);
+  const double rate = sched.rate;
+  const uint64_t n = sched.records;
+  const uint64_t warmup = sched.warmup;
+  const size_t record_size = sched.record_size;
   if (auto e = ensure_topic(ctx.bootstrap, topic, 1, ctx.create_topics); !e.empty()) return {failed(name, ctx, e)};
 
   std::string err;
@@ -295,7 +295,7 @@ std::vector<run_result> l1(const bench_context& ctx) {
       int64_t now = now_ns();
       for (ssize_t i = 0; i < got; ++i) {
         rd_kafka_message_t* m = msgs[i];
-        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->len == kL1RecordSize) {
+        if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->len == record_size) {
           int64_t intended = 0;
           uint64_t seq = 0;
           std::memcpy(&intended, m->payload, 8);
@@ -312,7 +312,7 @@ std::vector<run_result> l1(const bench_context& ctx) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 µs: sleep_until should not add 50 µs of lateness
   resource_probe probe(ctx);
-  std::vector<char> payload(kL1RecordSize, 'x');
+  std::vector<char> payload(record_size, 'x');
   const int64_t period = static_cast<int64_t>(1e9 / rate);
   const int64_t t0 = now_ns() + 1'000'000;
   for (uint64_t i = 0; i < n; ++i) {
@@ -339,7 +339,7 @@ std::vector<run_result> l1(const bench_context& ctx) {
   r.workload = name;
   r.target = ctx.target;
   r.records = received.load();
-  r.bytes = r.records * kL1RecordSize;
+  r.bytes = r.records * record_size;
   r.seconds = (t1 - t0) / 1e9;
   r.errors = pst.errors + (n - r.records);
   r.set_latency(e2e);
@@ -383,6 +383,13 @@ uint64_t bench_context::count(uint64_t full, uint64_t quick_n) const {
 }
 
 std::string bench_context::topic(std::string_view name) const { return fmt::format("{}-{}", topic_prefix, name); }
+
+l1_schedule l1_schedule_for(const bench_context& ctx) {
+  l1_schedule s;
+  s.records = ctx.count(600'000, 40'000);
+  s.warmup = std::min<uint64_t>(s.records / 10, 20'000);
+  return s;
+}
 
 resource_probe::resource_probe(const bench_context& ctx) : pid_(ctx.broker_pid), client_start_(self_cpu_seconds()) {
   if (pid_ > 0) {

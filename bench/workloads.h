@@ -56,6 +56,15 @@ const workload* find_workload(std::string_view name);
 // Topic names (with partition counts) the given workloads use, for pre-creating on the mock.
 std::vector<std::pair<std::string, int>> topics_for(const bench_context& ctx, std::span<const std::string> names);
 
+// L1's load, shared with the RELAY ceiling so both measure the same schedule.
+struct l1_schedule {
+  double rate = 20'000;      // records per second, each sent at its intended time
+  size_t record_size = 100;  // bytes of value; the first 16 carry intended send time and sequence
+  uint64_t records = 0;      // 30 s full, 2 s quick
+  uint64_t warmup = 0;       // the first second is not measured
+};
+l1_schedule l1_schedule_for(const bench_context& ctx);
+
 // Physical ceilings, not Kafka workloads: raw loopback TCP and raw disk append + fdatasync, and
 // L1's schedule through a process that only forwards bytes (the host's latency floor).
 std::vector<run_result> loopback_ceiling(const bench_context& ctx);
