@@ -148,6 +148,23 @@ asio::awaitable<void> connection::write_loop() {
             co_await wait(writer_wake_);
             continue;
         }
+        // Answered responses without file ranges at the front go out in one write: a group
+        // commit answers many pipelined produces at once, and one send beats one per response.
+        std::vector<std::shared_ptr<slot>> plain;
+        while (!slots_.empty() && slots_.front()->done && plain.size() < max_frames_per_write) {
+            const auto& r = slots_.front()->result;
+            if (r.what == frame_result::action::no_response) slots_.pop_front();
+            else if (r.what == frame_result::action::respond && r.splices.empty()) {
+                plain.push_back(std::move(slots_.front()));
+                slots_.pop_front();
+            }
+            else break;
+        }
+        if (!plain.empty() || slots_.empty() || !slots_.front()->done) {
+            reader_wake_.cancel();
+            if (!plain.empty() && !co_await send_frames(plain)) break;
+            continue;
+        }
         auto s = std::move(slots_.front());
         slots_.pop_front();
         reader_wake_.cancel();
@@ -160,6 +177,26 @@ asio::awaitable<void> connection::write_loop() {
         if (!co_await send_frame(r)) break;
     }
     close();
+}
+
+asio::awaitable<bool> connection::send_frames(const std::vector<std::shared_ptr<slot>>& frames) {
+    std::vector<std::array<uint8_t, 4>> sizes(frames.size());
+    std::vector<asio::const_buffer> bufs;
+    bufs.reserve(frames.size() * 2);
+    for (size_t i = 0; i < frames.size(); ++i) {
+        const auto& body = frames[i]->result.body;
+        if (body.size() > static_cast<size_t>(INT32_MAX)) {
+            spdlog::error("closing connection from {}: response of {} bytes exceeds the frame limit", info_.peer,
+                          body.size());
+            co_return false;
+        }
+        store_be<int32_t>(sizes[i].data(), static_cast<int32_t>(body.size()));
+        bufs.push_back(asio::buffer(sizes[i]));
+        bufs.push_back(asio::buffer(body));
+    }
+    boost::system::error_code ec;
+    co_await asio::async_write(socket_, bufs, asio::redirect_error(use_awaitable, ec));
+    co_return !ec;
 }
 
 asio::awaitable<bool> connection::send_frame(const frame_result& r) {

@@ -4,7 +4,8 @@
 //
 // The reader reads frames ahead (up to max_inflight) and starts a handler coroutine for
 // each; handlers may finish in any order (a produce waiting for fsync, a long-poll fetch),
-// but the writer sends responses strictly in request order, as Kafka requires. A handler
+// but the writer sends responses strictly in request order, as Kafka requires; responses
+// answered together go out in one gathered write. A handler
 // may ask for no response (acks=0) or for the connection to be closed after the responses
 // before it are written (malformed request). Runs entirely on its shard's thread.
 //
@@ -76,6 +77,10 @@ private:
     asio::awaitable<void> wait(asio::steady_timer& t);
     // Sends one response frame; false: the connection must close (reason logged if any).
     asio::awaitable<bool> send_frame(const frame_result& r);
+    // Sends several responses without file ranges with one gathered write.
+    asio::awaitable<bool> send_frames(const std::vector<std::shared_ptr<slot>>& frames);
+    // Two iovecs per frame; asio passes at most 64 buffers to one sendmsg.
+    static constexpr size_t max_frames_per_write = 32;
     asio::awaitable<boost::system::error_code> send_bytes(std::vector<asio::const_buffer> bufs, bool more);
     asio::awaitable<bool> send_file(const file_range& f);
     // pread + send in chunks; `more`: frame bytes follow the range (MSG_MORE on its end too).

@@ -7,6 +7,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -58,7 +62,7 @@ struct temp_file {
 // One broker-side connection on its own io_context thread, and a blocking client socket.
 class harness {
 public:
-    harness(frame_handler h, file_send mode) {
+    harness(frame_handler h, file_send mode, int32_t max_inflight = 32) {
         asio::ip::tcp::acceptor acc(ctx_, {asio::ip::address_v4::loopback(), 0});
         client_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in addr{};
@@ -69,7 +73,8 @@ public:
         timeval tv{10, 0}; // a hang fails the test instead of blocking it
         ::setsockopt(client_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         conn_ = std::make_shared<connection>(acc.accept(), connection_info{0, "test"},
-                                             connection_limits{.send_files = mode}, std::move(h));
+                                             connection_limits{.max_inflight = max_inflight, .send_files = mode},
+                                             std::move(h));
         conn_->start();
         thread_ = std::thread([this] { ctx_.run(); });
     }
@@ -183,6 +188,42 @@ TEST_P(file_sending, frame_ending_in_a_range_is_not_held_back) {
 
 // The file ends inside the range (truncated under us): the prefix promised more bytes than
 // exist, so the connection closes after what could be sent, and later requests get nothing.
+// Many pipelined requests answered in the same turn (as a group commit answers produces): the
+// plain responses go out gathered, around one with a file range and one with no response, and
+// each arrives whole and in request order.
+TEST_P(file_sending, responses_answered_together_arrive_whole_and_in_order) {
+    temp_file file(4096);
+    constexpr int n = 100; // more than one gathered write
+    std::unique_ptr<asio::steady_timer> release;
+    frame_handler h = [&](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
+        const uint8_t tag = frame.data()[0];
+        if (!release)
+            release = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                           asio::steady_timer::time_point::max());
+        if (tag == n - 1) release->cancel(); // the last request releases every earlier one at once
+        else {
+            boost::system::error_code ec;
+            co_await release->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        frame_result r;
+        if (tag == 50) {
+            r.what = frame_result::action::no_response;
+            co_return r;
+        }
+        r.body.assign(tag + 1u, tag);
+        if (tag == 60) r.splices = {{1, file.range(100, 1000)}};
+        co_return r;
+    };
+    harness t(h, GetParam(), n);
+    for (int i = 0; i < n; ++i) t.send_request(static_cast<uint8_t>(i));
+    for (int i = 0; i < n; ++i) {
+        if (i == 50) continue;
+        std::vector<uint8_t> want(i + 1u, static_cast<uint8_t>(i));
+        if (i == 60) want = concat({{60}, file.bytes(100, 1000), std::vector<uint8_t>(60, 60)});
+        ASSERT_EQ(t.read_frame(), want) << "response " << i;
+    }
+}
+
 TEST_P(file_sending, short_file_closes_the_connection) {
     temp_file file(4096);
     frame_handler h = [&file](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
