@@ -11,7 +11,7 @@
 // next one starts after `delay` (PostgreSQL's commit_delay). A lone producer never waits for
 // it; a stream of them shares fewer, larger syncs. Measured on the 2-vCPU VM of
 // docs/performance.md: back-to-back rounds (~2 500/s) froze the whole VM for ~10 ms every
-// 100 ms, and the delay took L1's p99 from 13-17 ms to ~4 ms.
+// 100 ms, and the delay took L1's p99 from 10-17 ms to 4.5-6 ms.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
