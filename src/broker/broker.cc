@@ -133,6 +133,7 @@ void broker::open_partitions(unsigned s, const topic_info& t) {
 }
 
 void broker::close_logs() {
+    warmer_.stop();
     for (auto& st : states_) {
         st->flush->stop(); // no fdatasync may still be running on a helper thread
         for (auto& [name, parts] : st->partitions)

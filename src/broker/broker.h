@@ -20,6 +20,7 @@
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
 #include "broker/group_service.h"
+#include "broker/page_warmer.h"
 #include "broker/shard_state.h"
 
 namespace brook::broker {
@@ -52,6 +53,8 @@ public:
     const advertised_address& advertised() const { return advertised_; }
     const std::string& cluster_id() const { return cluster_id_; }
     group_service& groups() { return *groups_; }
+    // Reads cold file ranges off the shard threads (fetch of data not in the page cache).
+    page_warmer& warmer() { return warmer_; }
 
     // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
     // every shard's snapshot has the change.
@@ -88,6 +91,7 @@ private:
     std::unique_ptr<txn::producer_id_allocator> pids_;
     topic_map controller_topics_;
     std::unique_ptr<group_service> groups_;
+    page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
 };
 
 } // namespace brook::broker

@@ -64,6 +64,18 @@ error_code file_handle::pwrite_all(std::span<const uint8_t> first, std::span<con
     return pwrite_all(second, pos);
 }
 
+std::optional<bool> file_handle::cached(uint64_t pos) const {
+    uint8_t byte;
+    iovec v{&byte, 1};
+    for (;;) {
+        ssize_t n = ::preadv2(fd_, &v, 1, static_cast<off_t>(pos), RWF_NOWAIT);
+        if (n >= 0) return true; // 0: past the end, nothing to wait for either
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN) return false;
+        return std::nullopt; // EOPNOTSUPP and friends: no answer, the caller reads as before
+    }
+}
+
 result<size_t> file_handle::pread_some(std::span<uint8_t> out, uint64_t pos) const {
     size_t done = 0;
     while (done < out.size()) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -37,6 +38,9 @@ public:
     error_code pwrite_all(std::span<const uint8_t> first, std::span<const uint8_t> second, uint64_t pos) const;
     // Reads up to out.size() bytes at `pos`; returns the count (short only at end of file).
     result<size_t> pread_some(std::span<uint8_t> out, uint64_t pos) const;
+    // Whether the byte at `pos` is in the page cache, asked without blocking (preadv2 with
+    // RWF_NOWAIT). nullopt where the kernel or filesystem cannot tell.
+    std::optional<bool> cached(uint64_t pos) const;
     error_code datasync() const;
     error_code truncate(uint64_t size) const;
     result<uint64_t> size() const;

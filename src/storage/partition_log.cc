@@ -75,6 +75,19 @@ result<partition_log::located> partition_log::locate(offset from, size_t max_byt
     return located{};
 }
 
+std::optional<file_range> partition_log::uncached_range(offset from, size_t max_bytes) const {
+    if (from < log_start_ || from >= log_end_) return std::nullopt;
+    auto it = segments_.upper_bound(from);
+    if (it != segments_.begin()) --it;
+    // The last few MiB of the active segment were just written: a consumer at the tail asks
+    // every few milliseconds, and two probes per fetch would cost more than they find.
+    constexpr uint64_t hot_tail = 8 << 20;
+    auto span = it->second->uncached_span(from, max_bytes, std::next(it) == segments_.end() ? hot_tail : 0);
+    if (!span) return std::nullopt;
+    const auto& f = it->second->log_file();
+    return file_range{f, f->fd(), span->first, span->second};
+}
+
 result<range_read> partition_log::read_range(offset from, size_t max_bytes, offset max_offset) const {
     auto where = locate(from, max_bytes, max_offset);
     if (!where) return where.error();

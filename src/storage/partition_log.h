@@ -86,6 +86,11 @@ public:
     // never change in place (appends go past the end; truncation happens only in open()), so
     // sending the range later sends what was there at the read.
     result<range_read> read_range(offset from, size_t max_bytes, offset max_offset) const;
+    // Where a read_range(from, max_bytes) would block on the disk: the part of a segment file it
+    // reads, when that is not in the page cache (a probe, not a guarantee). A caller on a
+    // latency-sensitive thread reads this range somewhere else first (warming the cache), then
+    // calls read_range. nullopt: cached, nothing to read, or the kernel cannot tell.
+    std::optional<file_range> uncached_range(offset from, size_t max_bytes) const;
     // The same batches copied into memory (group replay, ListOffsets, tests).
     result<read_result> read(offset from, size_t max_bytes, offset max_offset) const;
 

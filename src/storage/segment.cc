@@ -199,6 +199,23 @@ uint64_t segment::index_floor(offset o) const {
     return 0;
 }
 
+std::optional<std::pair<uint64_t, uint64_t>> segment::uncached_span(offset o, size_t max_bytes,
+                                                                   uint64_t hot_tail) const {
+    const uint64_t pos = index_floor(o);
+    if (pos >= size_ || size_ - pos <= hot_tail) return std::nullopt;
+    // From the index entry to `o` is at most one index interval plus a batch; the run itself
+    // is max_bytes, or one batch more when the first is bigger (KIP-74): a margin covers both
+    // for the common sizes, and a miss only means part of the read blocks, as before.
+    const uint64_t margin = uint64_t(std::max(cfg_.index_interval_bytes, 0)) + (uint64_t(1) << 20);
+    const uint64_t len = std::min<uint64_t>(size_ - pos, uint64_t(max_bytes) + margin);
+    for (uint64_t at : {pos, pos + len - 1}) {
+        auto c = log_->cached(at);
+        if (!c) return std::nullopt;
+        if (!*c) return std::pair{pos, len};
+    }
+    return std::nullopt;
+}
+
 result<std::optional<uint64_t>> segment::lookup(offset o) const {
     header_walker w(*log_, index_floor(o), size_);
     for (;;) {

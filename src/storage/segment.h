@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -91,6 +92,11 @@ public:
     void remove_files();
 
     const std::shared_ptr<file_handle>& log_file() const { return log_; }
+    // The span [position, +length) a read of up to max_bytes from `o` walks and returns, if
+    // its first or last byte is not in the page cache (probed without blocking); nullopt when
+    // both are, or when the kernel cannot tell. No I/O beyond the two probes. A span starting
+    // within `hot_tail` bytes of the end is taken as cached without probing (just written).
+    std::optional<std::pair<uint64_t, uint64_t>> uncached_span(offset o, size_t max_bytes, uint64_t hot_tail) const;
     const offset_index& offsets() const { return index_; }
     const time_index& times() const { return time_index_; }
     std::filesystem::path log_path() const;

@@ -1,6 +1,8 @@
 // Fetch with long-poll. Reads run on each partition's owner shard; when fewer than
 // MinBytes are available the request parks until MaxWaitMs passes or an append to one
-// of its partitions wakes it (partition::notify_appended) — never by polling.
+// of its partitions wakes it (partition::notify_appended) — never by polling. Data that is
+// not in the page cache is read on the page_warmer's threads first, so a catch-up consumer
+// does not block the shard on the disk.
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -57,6 +59,16 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
             // up to its limit); the exact cut is made after the join. Reads return file ranges,
             // not bytes: nothing is copied into the response; the connection sends from the file.
             int64_t budget = max_bytes;
+            // Batches not in the page cache are read on a helper thread first: a catch-up
+            // consumer must not stall every other connection on this shard on the disk.
+            std::vector<file_range> cold;
+            for (partition_read* r : split.by_shard[s]) {
+                auto part = b.shard(s).find(r->topic, r->index);
+                auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, max_bytes));
+                if (!part || limit == 0) continue;
+                if (auto c = part->log().uncached_range(offset(r->fetch_offset), limit)) cold.push_back(std::move(*c));
+            }
+            if (!cold.empty()) co_await b.warmer().warm(std::move(cold));
             for (partition_read* r : split.by_shard[s]) {
                 r->data = {};
                 auto part = b.shard(s).find(r->topic, r->index);

@@ -2,6 +2,8 @@
 // batches the in-memory read returns, cut by the same rules. The expected answer comes from
 // a model built from the appended batches (not from the code under test).
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "storage/partition_log.h"
@@ -160,6 +162,50 @@ TEST(read_range, range_outlives_segment_deletion) {
     EXPECT_EQ(pread_range(r->range), expected->data);
     log.reset(); // even the log itself may go
     EXPECT_EQ(pread_range(r->range), expected->data);
+}
+
+// uncached_range: a read of batches that are not in the page cache is reported (so the broker
+// can read them off its shard thread first); once read, it is not.
+TEST(uncached_range, reports_a_cold_range_until_it_is_read) {
+    test::temp_dir dir;
+    log_config cfg;
+    cfg.segment_bytes = 3 << 20;
+    auto log = open_log(dir.path, cfg);
+    auto b = make_batch(10, 1000, 1000);
+    for (int i = 0; i < 400; ++i) ASSERT_TRUE(log->append(b.bytes, b.header)); // ~4 MB: two segments
+    ASSERT_EQ(log->segment_count(), 2u);
+    log->sync(); // clean pages: DONTNEED can drop them (rolling synced the first segment)
+    auto whole = log->read_range(offset(0), 1 << 30, log->log_end()); // the first segment
+    ASSERT_TRUE(whole);
+    const int fd = whole->range.fd;
+    uint8_t probe;
+    iovec v{&probe, 1};
+    if (::preadv2(fd, &v, 1, 0, RWF_NOWAIT) < 0 && errno != EAGAIN) GTEST_SKIP() << "no RWF_NOWAIT here";
+    ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+
+    const offset mid(1000); // inside: the span starts at its index entry, not at 0
+    auto cold = log->uncached_range(mid, 1 << 20);
+    ASSERT_TRUE(cold) << "dropped pages should read as not cached";
+    auto run = log->read_range(mid, 1 << 20, log->log_end()); // blocks here, which is fine in a test
+    ASSERT_TRUE(run);
+    EXPECT_LE(cold->position, run->range.position);
+    EXPECT_GE(cold->position + cold->length, run->range.position + run->range.length);
+    EXPECT_EQ(cold->fd, fd);
+
+    // Read it (what the broker's helper thread does), and it is cached.
+    std::vector<uint8_t> buf(cold->length);
+    ASSERT_EQ(::pread(fd, buf.data(), buf.size(), static_cast<off_t>(cold->position)),
+              static_cast<ssize_t>(buf.size()));
+    EXPECT_FALSE(log->uncached_range(mid, 1 << 20));
+    // The active segment's last MiBs are taken as cached without a probe (a consumer at the
+    // tail fetches every few ms), even when dropped.
+    auto tail = log->read_range(log->log_end() - 1, 1, log->log_end());
+    ASSERT_TRUE(tail);
+    ASSERT_EQ(::posix_fadvise(tail->range.fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    EXPECT_FALSE(log->uncached_range(log->log_end() - 1, 1 << 20));
+    // Nothing to read: at or past the end, or before the start.
+    EXPECT_FALSE(log->uncached_range(log->log_end(), 1 << 20));
+    EXPECT_FALSE(log->uncached_range(offset(-1), 1 << 20));
 }
 
 } // namespace
