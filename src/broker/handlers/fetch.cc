@@ -61,12 +61,18 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
             int64_t budget = max_bytes;
             // Batches not in the page cache are read on a helper thread first: a catch-up
             // consumer must not stall every other connection on this shard on the disk.
+            // At most about a response's worth, as the reads below.
             std::vector<file_range> cold;
+            int64_t cold_bytes = 0;
             for (partition_read* r : split.by_shard[s]) {
+                if (cold_bytes >= max_bytes) break;
                 auto part = b.shard(s).find(r->topic, r->index);
-                auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, max_bytes));
+                auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, max_bytes - cold_bytes));
                 if (!part || limit == 0) continue;
-                if (auto c = part->log().uncached_range(offset(r->fetch_offset), limit)) cold.push_back(std::move(*c));
+                if (auto c = part->log().uncached_range(offset(r->fetch_offset), limit)) {
+                    cold_bytes += static_cast<int64_t>(c->length);
+                    cold.push_back(std::move(*c));
+                }
             }
             if (!cold.empty()) co_await b.warmer().warm(std::move(cold));
             for (partition_read* r : split.by_shard[s]) {
