@@ -35,4 +35,3 @@ asio::awaitable<void> page_warmer::warm(std::vector<file_range> ranges) {
 }
 
 } // namespace brook::broker
-
