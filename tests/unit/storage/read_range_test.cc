@@ -182,6 +182,7 @@ TEST(uncached_range, reports_a_cold_range_until_it_is_read) {
     iovec v{&probe, 1};
     if (::preadv2(fd, &v, 1, 0, RWF_NOWAIT) < 0 && errno != EAGAIN) GTEST_SKIP() << "no RWF_NOWAIT here";
     ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    if (::preadv2(fd, &v, 1, 0, RWF_NOWAIT) >= 0) GTEST_SKIP() << "the page cache cannot be dropped here (tmpfs?)";
 
     const offset mid(1000); // inside: the span starts at its index entry, not at 0
     auto cold = log->uncached_range(mid, 1 << 20);
