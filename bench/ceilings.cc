@@ -143,8 +143,7 @@ std::vector<run_result> relay_ceiling(const bench_context& ctx) {
       uint64_t seq = 0;
       std::memcpy(&intended, m, 8);
       std::memcpy(&seq, m + 8, 8);
-      int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
-      if (seq >= warmup) e2e.record(now - intended);
+      if (seq >= warmup) e2e.record(now_ns() - intended);
       ++received;
     }
   });
@@ -154,9 +153,6 @@ std::vector<run_result> relay_ceiling(const bench_context& ctx) {
   std::vector<char> out_buf(msg_size);
   char* m = out_buf.data();
   const int64_t period = static_cast<int64_t>(1e9 / rate);
-  auto now_ns = [] {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
-  };
   const int64_t t0 = now_ns() + 1'000'000;
   bool sent_all = out.fd >= 0 && in.fd >= 0;
   for (uint64_t i = 0; sent_all && i < n; ++i) {

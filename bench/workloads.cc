@@ -16,10 +16,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
-}
-
 // Incompressible payload shared by all messages of a run (librdkafka references it, no copy).
 std::vector<char> make_payload(size_t size) {
   std::vector<char> p(size);
@@ -383,6 +379,10 @@ uint64_t bench_context::count(uint64_t full, uint64_t quick_n) const {
 }
 
 std::string bench_context::topic(std::string_view name) const { return fmt::format("{}-{}", topic_prefix, name); }
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch()).count();
+}
 
 l1_schedule l1_schedule_for(const bench_context& ctx) {
   l1_schedule s;

@@ -64,6 +64,8 @@ struct l1_schedule {
   uint64_t warmup = 0;       // the first second is not measured
 };
 l1_schedule l1_schedule_for(const bench_context& ctx);
+// steady_clock now in nanoseconds: the time L1 and RELAY carry in each message.
+int64_t now_ns();
 
 // Physical ceilings, not Kafka workloads: raw loopback TCP and raw disk append + fdatasync, and
 // L1's schedule through a process that only forwards bytes (the host's latency floor).

@@ -173,8 +173,7 @@ asio::awaitable<void> connection::write_loop() {
             if (!r.reason.empty()) spdlog::warn("closing connection from {}: {}", info_.peer, r.reason);
             break;
         }
-        if (r.what == frame_result::action::no_response) continue;
-        if (!co_await send_frame(r)) break;
+        if (!co_await send_frame(r)) break; // a response with file ranges
     }
     close();
 }

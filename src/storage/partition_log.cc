@@ -60,12 +60,16 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
     return append_info{stored.base_offset, stored.last_offset(), log_append_time, log_start_, false};
 }
 
+partition_log::segment_map::const_iterator partition_log::segment_for(offset o) const {
+    auto it = segments_.upper_bound(o);
+    if (it != segments_.begin()) --it;
+    return it;
+}
+
 result<partition_log::located> partition_log::locate(offset from, size_t max_bytes, offset max_offset) const {
     if (from < log_start_ || from > log_end_) return error_code::offset_out_of_range;
     if (from == log_end_) return located{};
-    auto it = segments_.upper_bound(from);
-    if (it != segments_.begin()) --it;
-    for (; it != segments_.end(); ++it) {
+    for (auto it = segment_for(from); it != segments_.end(); ++it) {
         auto run = it->second->read_run(from, max_bytes, max_offset);
         if (!run) return run.error();
         if (!*run) continue; // `from` is past this segment's last batch: the next one has it
@@ -77,8 +81,7 @@ result<partition_log::located> partition_log::locate(offset from, size_t max_byt
 
 std::optional<file_range> partition_log::uncached_range(offset from, size_t max_bytes) const {
     if (from < log_start_ || from >= log_end_) return std::nullopt;
-    auto it = segments_.upper_bound(from);
-    if (it != segments_.begin()) --it;
+    auto it = segment_for(from);
     // The last few MiB of the active segment were just written: a consumer at the tail asks
     // every few milliseconds, and two probes per fetch would cost more than they find.
     constexpr uint64_t hot_tail = 8 << 20;

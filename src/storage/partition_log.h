@@ -138,6 +138,9 @@ private:
         const segment* seg = nullptr; // null: nothing to read
         segment::batch_run run;
     };
+    using segment_map = std::map<offset, std::unique_ptr<segment>>;
+    // The segment whose base offset is the greatest at or below `o` (the first if none is).
+    segment_map::const_iterator segment_for(offset o) const;
     result<located> locate(offset from, size_t max_bytes, offset max_offset) const;
     error_code load_segments();
     error_code load_meta();
@@ -149,7 +152,7 @@ private:
 
     std::filesystem::path dir_;
     log_config cfg_;
-    std::map<offset, std::unique_ptr<segment>> segments_; // by base offset, never empty once open
+    segment_map segments_; // by base offset, never empty once open
     producer_state producers_;
     offset log_start_{0};
     offset log_end_{0};
