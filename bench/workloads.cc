@@ -24,15 +24,6 @@ std::vector<char> make_payload(size_t size) {
   return p;
 }
 
-run_result failed(std::string workload, const bench_context& ctx, std::string error) {
-  run_result r;
-  r.workload = std::move(workload);
-  r.target = ctx.target;
-  r.ok = false;
-  r.error = std::move(error);
-  return r;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Producer throughput: send N records as fast as librdkafka accepts them, latency = time from
 // produce() to the delivery report.
@@ -141,79 +132,6 @@ std::vector<run_result> p3(const bench_context& ctx) {
 // ---------------------------------------------------------------------------------------------
 // C1: catch-up read. Load N records (fast producer settings), then read them from offset 0 with
 // an assign()ed consumer and check the offsets arrive contiguous.
-
-run_result consume_all(const bench_context& ctx, const std::string& workload, const std::string& topic,
-                       uint64_t expect, size_t record_size) {
-  std::string err;
-  kafka_handle rk = make_consumer(ctx.bootstrap,
-                                  {{"fetch.wait.max.ms", "100"}, {"queued.max.messages.kbytes", "262144"},
-                                   {"fetch.max.bytes", "52428800"}, {"max.partition.fetch.bytes", "4194304"}},
-                                  &err);
-  if (!rk) return failed(workload, ctx, err);
-  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  resource_probe probe(ctx);
-  auto t0 = clock_type::now();
-  auto aerr = rd_kafka_assign(rk.get(), parts);
-  rd_kafka_topic_partition_list_destroy(parts);
-  if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR) return failed(workload, ctx, rd_kafka_err2str(aerr));
-
-  queue_handle q(rd_kafka_queue_get_consumer(rk.get()));
-  if (!q) return failed(workload, ctx, "consumer has no queue (group.id missing?)");
-  std::vector<rd_kafka_message_t*> msgs(4096);
-  uint64_t got = 0, bytes = 0, gaps = 0;
-  int64_t next_offset = 0;
-  auto last_progress = clock_type::now();
-  std::optional<clock_type::time_point> first;
-  std::string error;
-  while (got < expect) {
-    ssize_t n = rd_kafka_consume_batch_queue(q.get(), 200, msgs.data(), msgs.size());
-    if (n <= 0) {
-      if (clock_type::now() - last_progress > std::chrono::seconds(30)) {
-        error = fmt::format("stalled at {} of {} records", got, expect);
-        break;
-      }
-      continue;
-    }
-    last_progress = clock_type::now();
-    if (!first) first = last_progress;
-    for (ssize_t i = 0; i < n; ++i) {
-      rd_kafka_message_t* m = msgs[i];
-      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (m->offset != next_offset) ++gaps;
-        next_offset = m->offset + 1;
-        ++got;
-        bytes += m->len;
-      } else if (error.empty() && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-        error = rd_kafka_message_errstr(m);
-      }
-      rd_kafka_message_destroy(m);
-    }
-  }
-  auto t1 = clock_type::now();
-  run_result r;
-  r.workload = workload;
-  r.target = ctx.target;
-  // The rate is timed from the first record: connecting and the first fetch round trip are a
-  // fixed cost that would otherwise dominate small (--quick) runs; it is shown in the note.
-  auto from = first.value_or(t0);
-  r.note = fmt::format("catch-up read, {} B records; first record after {:.0f} ms", record_size,
-                       std::chrono::duration<double, std::milli>(from - t0).count());
-  r.records = got;
-  r.bytes = bytes;
-  r.seconds = std::chrono::duration<double>(t1 - from).count();
-  r.errors = gaps;
-  probe.finish(r);
-  if (!error.empty()) {
-    r.ok = false;
-    r.error = error;
-  } else if (gaps > 0 || bytes != got * record_size) {
-    r.ok = false;
-    r.error = fmt::format("{} offset gaps, {} bytes for {} records", gaps, bytes, got);
-  }
-  rd_kafka_assign(rk.get(), nullptr);
-  return r;
-}
 
 std::vector<run_result> c1_case(const bench_context& ctx, const std::string& name, const std::string& topic,
                                 uint64_t n, size_t size) {
@@ -365,12 +283,98 @@ const std::vector<workload>& table() {
       {"C1", "catch-up read from offset 0: 2M x 1 KB and 10M x 100 B (assign, no groups)", 1,
        {"C1-1KB", "C1-100B"}, c1},
       {"L1", "end-to-end latency at 20k rec/s, acks=all, linger 0, no coordinated omission", 1, {"L1"}, l1},
+      {"TX", "transactions of 100 and 1,000 x 100 B vs idempotent produce; read_committed vs read_uncommitted fetch", 1,
+       {"TX-idem", "TX-100", "TX-1000", "TX-abort"}, tx},
       {"RAW", "physical ceilings: loopback TCP, L1 relay, disk pwrite+fdatasync (no broker)", 0, {}, ceilings},
   };
   return t;
 }
 
 }  // namespace
+
+run_result failed(std::string workload, const bench_context& ctx, std::string error) {
+  run_result r;
+  r.workload = std::move(workload);
+  r.target = ctx.target;
+  r.ok = false;
+  r.error = std::move(error);
+  return r;
+}
+
+// C1's reader (and TX's): read `expect` records of partition 0 from offset 0 with an assign()ed
+// consumer; with `contiguous`, offsets must arrive without gaps.
+run_result consume_all(const bench_context& ctx, const std::string& workload, const std::string& topic,
+                       uint64_t expect, size_t record_size, const consume_options& opts) {
+  std::string err;
+  config_list conf = {{"fetch.wait.max.ms", "100"}, {"queued.max.messages.kbytes", "262144"},
+                      {"fetch.max.bytes", "52428800"}, {"max.partition.fetch.bytes", "4194304"},
+                      {"isolation.level", opts.isolation_level}};
+  kafka_handle rk = make_consumer(ctx.bootstrap, conf, &err);
+  if (!rk) return failed(workload, ctx, err);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  resource_probe probe(ctx);
+  auto t0 = clock_type::now();
+  auto aerr = rd_kafka_assign(rk.get(), parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  if (aerr != RD_KAFKA_RESP_ERR_NO_ERROR) return failed(workload, ctx, rd_kafka_err2str(aerr));
+
+  queue_handle q(rd_kafka_queue_get_consumer(rk.get()));
+  if (!q) return failed(workload, ctx, "consumer has no queue (group.id missing?)");
+  std::vector<rd_kafka_message_t*> msgs(4096);
+  uint64_t got = 0, bytes = 0, gaps = 0;
+  int64_t next_offset = 0;
+  auto last_progress = clock_type::now();
+  std::optional<clock_type::time_point> first;
+  std::string error;
+  while (got < expect) {
+    ssize_t n = rd_kafka_consume_batch_queue(q.get(), 200, msgs.data(), msgs.size());
+    if (n <= 0) {
+      if (clock_type::now() - last_progress > std::chrono::seconds(30)) {
+        error = fmt::format("stalled at {} of {} records", got, expect);
+        break;
+      }
+      continue;
+    }
+    last_progress = clock_type::now();
+    if (!first) first = last_progress;
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = msgs[i];
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (opts.contiguous && m->offset != next_offset) ++gaps;
+        next_offset = m->offset + 1;
+        ++got;
+        bytes += m->len;
+      } else if (error.empty() && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        error = rd_kafka_message_errstr(m);
+      }
+      rd_kafka_message_destroy(m);
+    }
+  }
+  auto t1 = clock_type::now();
+  run_result r;
+  r.workload = workload;
+  r.target = ctx.target;
+  // The rate is timed from the first record: connecting and the first fetch round trip are a
+  // fixed cost that would otherwise dominate small (--quick) runs; it is shown in the note.
+  auto from = first.value_or(t0);
+  r.note = opts.note.empty() ? fmt::format("catch-up read, {} B records", record_size) : opts.note;
+  r.note += fmt::format("; first record after {:.0f} ms", std::chrono::duration<double, std::milli>(from - t0).count());
+  r.records = got;
+  r.bytes = bytes;
+  r.seconds = std::chrono::duration<double>(t1 - from).count();
+  r.errors = gaps;
+  probe.finish(r);
+  if (!error.empty()) {
+    r.ok = false;
+    r.error = error;
+  } else if (gaps > 0 || bytes != got * record_size) {
+    r.ok = false;
+    r.error = fmt::format("{} offset gaps, {} bytes for {} records", gaps, bytes, got);
+  }
+  rd_kafka_assign(rk.get(), nullptr);
+  return r;
+}
 
 uint64_t bench_context::count(uint64_t full, uint64_t quick_n) const {
   if (records) return *records;

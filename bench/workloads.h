@@ -67,6 +67,23 @@ l1_schedule l1_schedule_for(const bench_context& ctx);
 // steady_clock now in nanoseconds: the time L1 and RELAY carry in each message.
 int64_t now_ns();
 
+// A row that says why a workload could not run.
+run_result failed(std::string workload, const bench_context& ctx, std::string error);
+
+struct consume_options {
+  std::string isolation_level = "read_uncommitted";
+  bool contiguous = true;  // offsets must arrive without gaps (false where control batches sit)
+  std::string note;        // the row's note ("catch-up read, N B records" when empty)
+};
+// Reads `expect` records of partition 0 of `topic` from offset 0 (assign, no group) as fast as
+// the consumer goes; one row with the rate timed from the first record.
+run_result consume_all(const bench_context& ctx, const std::string& workload, const std::string& topic,
+                       uint64_t expect, size_t record_size, const consume_options& opts = {});
+
+// TX (txn_workloads.cc): transactional produce against idempotent produce, and the cost of
+// read_committed fetch.
+std::vector<run_result> tx(const bench_context& ctx);
+
 // Physical ceilings, not Kafka workloads: raw loopback TCP and raw disk append + fdatasync, and
 // L1's schedule through a process that only forwards bytes (the host's latency floor).
 std::vector<run_result> loopback_ceiling(const bench_context& ctx);

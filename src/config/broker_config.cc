@@ -45,6 +45,10 @@ const std::vector<property>& table() {
         {"fetch.max.wait.ms.cap", property_type::int32, "Longest a Fetch may wait for data, whatever MaxWaitMs it sends", false, 0, INT32_MAX, I32(fetch_max_wait_ms_cap)},
         {"max.inflight.requests.per.connection", property_type::int32, "Requests read ahead on one connection before reading pauses", false, 1, 1024, I32(max_inflight_requests_per_connection)},
         {"group.commit.delay.us", property_type::int32, "When acks=all produces are already waiting as a group commit (fdatasync round) ends, wait this long before the next round so more share it; 0 syncs again at once", false, 0, 100000, I32(group_commit_delay_us)},
+        {"transaction.max.timeout.ms", property_type::int32, "Largest transaction.timeout.ms a transactional producer may ask for (INVALID_TRANSACTION_TIMEOUT above it)", false, 1, INT32_MAX, I32(transaction_max_timeout_ms)},
+        {"transactional.id.expiration.ms", property_type::int64, "A transactional id with no transaction in progress is forgotten after this long without a request", false, 1, INT64_MAX, I64(transactional_id_expiration_ms)},
+        {"producer.id.expiration.ms", property_type::int64, "A partition forgets an idle producer (no open transaction) after this long without an append", false, 1, INT64_MAX, I64(producer_id_expiration_ms)},
+        {"transaction.state.compaction.min.bytes", property_type::int64, "__transaction_state is rewritten to its live state once it grows past twice its last compacted size plus this", false, 1024, INT64_MAX / 4, I64(transaction_state_compaction_min_bytes)},
     };
     return t;
 }

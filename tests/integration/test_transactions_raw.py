@@ -1,0 +1,139 @@
+"""Transactions at the wire, for what well-behaved clients never send: exact error codes for
+an empty transactional id, EndTxn with nothing open, a transactional batch to a partition not
+in the transaction or outside any transaction, a fenced epoch, and an unknown transactional id.
+"""
+import struct
+
+from kafka.protocol.api import Request, Response
+from kafka.protocol.types import Array, Boolean, Int16, Int32, Int64, Schema, String
+from kafka.record.default_records import DefaultRecordBatchBuilder
+
+from rawkafka import InitProducerIdRequest_v0, RawConn, metadata_request, produce_request, produce_result
+
+INVALID_PRODUCER_EPOCH = 47
+INVALID_PRODUCER_ID_MAPPING = 49
+INVALID_REQUEST = 42
+INVALID_TXN_STATE = 48
+PRODUCER_FENCED = 90
+
+
+class EndTxnResponse_v0(Response):
+    API_KEY = 26
+    API_VERSION = 0
+    SCHEMA = Schema(('throttle_time_ms', Int32), ('error_code', Int16))
+
+
+class EndTxnRequest_v0(Request):
+    API_KEY = 26
+    API_VERSION = 0
+    RESPONSE_TYPE = EndTxnResponse_v0
+    SCHEMA = Schema(('transactional_id', String('utf-8')), ('producer_id', Int64),
+                    ('producer_epoch', Int16), ('committed', Boolean))
+
+
+class AddPartitionsToTxnResponse_v0(Response):
+    API_KEY = 24
+    API_VERSION = 0
+    SCHEMA = Schema(('throttle_time_ms', Int32),
+                    ('results', Array(('name', String('utf-8')),
+                                      ('partitions', Array(('partition', Int32), ('error_code', Int16))))))
+
+
+class AddPartitionsToTxnRequest_v0(Request):
+    API_KEY = 24
+    API_VERSION = 0
+    RESPONSE_TYPE = AddPartitionsToTxnResponse_v0
+    SCHEMA = Schema(('transactional_id', String('utf-8')), ('producer_id', Int64),
+                    ('producer_epoch', Int16),
+                    ('topics', Array(('name', String('utf-8')), ('partitions', Array(Int32)))))
+
+
+def init_txn(conn, txn_id, timeout_ms=60000):
+    r = conn.request(InitProducerIdRequest_v0(transactional_id=txn_id, transaction_timeout_ms=timeout_ms))
+    return r.error_code, r.producer_id, r.producer_epoch
+
+
+def add_partitions(conn, txn_id, pid, epoch, topic, partitions):
+    r = conn.request(AddPartitionsToTxnRequest_v0(transactional_id=txn_id, producer_id=pid, producer_epoch=epoch,
+                                                  topics=[(topic, partitions)]))
+    return {p: e for _, parts in r.results for p, e in parts}
+
+
+def end_txn(conn, txn_id, pid, epoch, commit):
+    return conn.request(EndTxnRequest_v0(transactional_id=txn_id, producer_id=pid, producer_epoch=epoch,
+                                         committed=commit)).error_code
+
+
+def txn_batch(pid, epoch, seq, values):
+    b = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=True, producer_id=pid,
+                                  producer_epoch=epoch, base_sequence=seq, batch_size=1 << 20)
+    for i, v in enumerate(values):
+        b.append(i, timestamp=0, key=None, value=v, headers=[])
+    return bytes(b.build())
+
+
+def produce_txn(conn, txn_id, topic, partition, batch):
+    req = produce_request(topic, partition, batch, version=3)
+    req.transactional_id = txn_id
+    return produce_result(conn.request(req))[0]
+
+
+def test_empty_transactional_id_is_invalid_request(broker):
+    with RawConn(broker.bootstrap) as c:
+        assert init_txn(c, "")[0] == INVALID_REQUEST
+
+
+def test_end_txn_with_nothing_open(broker):
+    with RawConn(broker.bootstrap) as c:
+        err, pid, epoch = init_txn(c, "raw-nothing-open")
+        assert err == 0 and pid >= 0 and epoch == 0
+        assert end_txn(c, "raw-nothing-open", pid, epoch, True) == INVALID_TXN_STATE
+        assert end_txn(c, "raw-nothing-open", pid, epoch, False) == INVALID_TXN_STATE
+
+
+def test_unknown_transactional_id_and_wrong_producer(broker):
+    with RawConn(broker.bootstrap) as c:
+        assert end_txn(c, "raw-never-initialised", 1234, 0, True) == INVALID_PRODUCER_ID_MAPPING
+        err, pid, epoch = init_txn(c, "raw-wrong-pid")
+        assert err == 0
+        errs = add_partitions(c, "raw-wrong-pid", pid + 1000, epoch, "raw-t", [0])
+        assert errs == {0: INVALID_PRODUCER_ID_MAPPING}
+
+
+def test_transactional_batch_outside_the_transaction(broker):
+    topic = "raw-txn-produce"
+    with RawConn(broker.bootstrap) as c:
+        c.request(metadata_request([topic]))
+        err, pid, epoch = init_txn(c, "raw-produce")
+        assert err == 0
+        # no AddPartitionsToTxn at all: rejected, nothing written
+        assert produce_txn(c, "raw-produce", topic, 0, txn_batch(pid, epoch, 0, [b"x"])) == INVALID_TXN_STATE
+        # added partition 0 only: partition 0 takes it, partition 1 does not
+        c.request(metadata_request([topic]))
+        assert add_partitions(c, "raw-produce", pid, epoch, topic, [0]) == {0: 0}
+        assert produce_txn(c, "raw-produce", topic, 0, txn_batch(pid, epoch, 0, [b"in"])) == 0
+        assert produce_txn(c, "raw-produce", "raw-txn-other", 0, txn_batch(pid, epoch, 0, [b"out"])) in (
+            INVALID_TXN_STATE, 3)  # 3: the other topic may not exist yet
+        assert end_txn(c, "raw-produce", pid, epoch, True) == 0
+
+
+def test_fenced_epoch(broker):
+    topic = "raw-fenced"
+    with RawConn(broker.bootstrap) as c:
+        c.request(metadata_request([topic]))
+        err, pid, epoch = init_txn(c, "raw-fence")
+        assert err == 0
+        assert add_partitions(c, "raw-fence", pid, epoch, topic, [0]) == {0: 0}
+        assert produce_txn(c, "raw-fence", topic, 0, txn_batch(pid, epoch, 0, [b"old"])) == 0
+        # a second InitProducerId for the same id fences the first epoch (and aborts its
+        # transaction; the client may be told to retry while the abort completes)
+        for _ in range(50):
+            err2, pid2, epoch2 = init_txn(c, "raw-fence")
+            if err2 != 51:  # CONCURRENT_TRANSACTIONS
+                break
+        # Kafka: the fence takes epoch + 1 (the abort markers carry it), the retry epoch + 2
+        assert err2 == 0 and pid2 == pid and epoch2 == epoch + 2
+        # v0 clients get INVALID_PRODUCER_EPOCH for PRODUCER_FENCED, as Kafka maps it
+        assert add_partitions(c, "raw-fence", pid, epoch, topic, [0]) == {0: INVALID_PRODUCER_EPOCH}
+        assert end_txn(c, "raw-fence", pid, epoch, True) == INVALID_PRODUCER_EPOCH
+        assert produce_txn(c, "raw-fence", topic, 0, txn_batch(pid, epoch, 1, [b"zombie"])) == INVALID_PRODUCER_EPOCH
