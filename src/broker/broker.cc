@@ -95,12 +95,13 @@ void broker::load() {
         t->log = resolve_log_config(m.configs);
         controller_topics_[t->name] = t;
     }
-    if (!controller_topics_.contains(consumer_offsets_topic)) {
-        // Group offsets and metadata live in this internal topic; retention must never delete
-        // them (compaction, when it exists, will bound its size instead).
-        auto out = create_on_controller({consumer_offsets_topic, 1, {{"retention.ms", "-1"}}, false});
+    // Group offsets and transaction state live in internal topics; retention must never
+    // delete them (their coordinators bound their size by snapshot compaction instead).
+    for (const char* internal : {consumer_offsets_topic, transaction_state_topic}) {
+        if (controller_topics_.contains(internal)) continue;
+        auto out = create_on_controller({internal, 1, {{"retention.ms", "-1"}}, false});
         if (out.error != error_code::none)
-            throw std::runtime_error("cannot create " + std::string(consumer_offsets_topic) + ": " + out.message);
+            throw std::runtime_error("cannot create " + std::string(internal) + ": " + out.message);
     }
     auto snap = std::make_shared<const topic_map>(controller_topics_);
     // Shards are not running yet: recover each shard's partitions on a thread of its own,
@@ -223,7 +224,7 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
 }
 
 asio::awaitable<error_code> broker::delete_topic(std::string name) {
-    if (name == consumer_offsets_topic) co_return error_code::invalid_topic_exception; // internal: never deleted
+    if (is_internal_topic(name)) co_return error_code::invalid_topic_exception; // never deleted
     auto on_controller = [this, name]() -> asio::awaitable<error_code> {
         auto held = co_await controller_lock_->lock();
         if (!controller_topics_.contains(name)) co_return error_code::unknown_topic_or_partition;

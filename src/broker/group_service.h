@@ -20,8 +20,6 @@ namespace brook::broker {
 
 class broker;
 
-inline constexpr const char* consumer_offsets_topic = "__consumer_offsets";
-
 class group_service {
 public:
     explicit group_service(broker& b);

@@ -7,6 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ public:
 
     // High watermark: with one replica, everything appended is visible.
     offset high_watermark() const { return log_->log_end(); }
+    // What read_committed consumers may read: below the first open transaction.
+    offset last_stable_offset() const { return std::min(log_->last_stable_offset(), high_watermark()); }
 
     void add_waiter(const std::shared_ptr<fetch_wakeup>& w);
     // Wakes (and forgets) every registered fetch; called after each append.

@@ -21,6 +21,13 @@ struct topic_info {
     storage::log_config log;                   // resolved: topic config over broker defaults
 };
 
+// Internal topics: written only by their coordinators, never deleted by clients.
+inline constexpr const char* consumer_offsets_topic = "__consumer_offsets";
+inline constexpr const char* transaction_state_topic = "__transaction_state";
+inline bool is_internal_topic(std::string_view name) {
+    return name == consumer_offsets_topic || name == transaction_state_topic;
+}
+
 using topic_map = std::unordered_map<std::string, std::shared_ptr<const topic_info>>;
 using topic_snapshot = std::shared_ptr<const topic_map>;
 

@@ -23,8 +23,10 @@ struct partition_read {
     int32_t max_bytes = 0;
     error_code error = error_code::none;
     int64_t high_watermark = -1;
+    int64_t last_stable = -1;
     int64_t log_start = -1;
     file_range data; // left in the segment file; the connection sends it from there
+    std::vector<storage::aborted_txn> aborted; // read_committed: aborted transactions in range
 };
 
 } // namespace
@@ -42,7 +44,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
     std::vector<partition_read> reads;
     for (auto& t : req.Topics)
         for (auto& p : t.Partitions)
-            reads.push_back({t.Topic, p.Partition, p.FetchOffset, p.PartitionMaxBytes, error_code::none, -1, -1, {}});
+            reads.push_back({t.Topic, p.Partition, p.FetchOffset, p.PartitionMaxBytes, error_code::none, -1, -1, -1, {}, {}});
 
     for (auto& r : reads) {
         if (!ctx.shard.has_partition(r.topic, r.index)) r.error = error_code::unknown_topic_or_partition;
@@ -50,11 +52,14 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
     }
     auto split = split_by_owner(reads, n);
 
+    // read_committed (KIP-98) reads up to the last stable offset and is told which aborted
+    // transactions the returned range holds, so the client can drop their records.
+    const bool read_committed = req.IsolationLevel == 1;
     auto wake = std::make_shared<fetch_wakeup>(co_await asio::this_coro::executor);
     broker& b = ctx.b;
     for (;;) {
         const bool may_wait = clock::now() < deadline;
-        co_await on_shards(b, split.targets, [&b, &split, &wake, may_wait, max_bytes](unsigned s) -> asio::awaitable<void> {
+        co_await on_shards(b, split.targets, [&b, &split, &wake, may_wait, max_bytes, read_committed](unsigned s) -> asio::awaitable<void> {
             // Each shard reads within the response budget on its own (a read walks batch headers
             // up to its limit); the exact cut is made after the join. Reads return file ranges,
             // not bytes: nothing is copied into the response; the connection sends from the file.
@@ -77,6 +82,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
             if (!cold.empty()) co_await b.warmer().warm(std::move(cold));
             for (partition_read* r : split.by_shard[s]) {
                 r->data = {};
+                r->aborted.clear();
                 auto part = b.shard(s).find(r->topic, r->index);
                 if (!part) {
                     r->error = error_code::unknown_topic_or_partition;
@@ -85,19 +91,26 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
                 // Register before reading: an append after the read must wake us.
                 if (may_wait) part->add_waiter(wake);
                 r->high_watermark = part->high_watermark().value();
+                r->last_stable = part->last_stable_offset().value();
                 r->log_start = part->log().log_start().value();
                 if (budget <= 0) { // a read would still return one whole batch (KIP-74)
                     r->error = error_code::none;
                     continue;
                 }
                 auto limit = static_cast<size_t>(std::min<int64_t>(r->max_bytes, budget));
-                auto got = part->log().read_range(offset(r->fetch_offset), limit, part->high_watermark());
+                const offset visible_end = read_committed ? part->last_stable_offset() : part->high_watermark();
+                auto got = part->log().read_range(offset(r->fetch_offset), limit, visible_end);
                 if (!got) {
                     r->error = got.error();
                     continue;
                 }
                 r->error = error_code::none;
                 r->data = std::move(got->range);
+                // Aborted transactions overlapping [fetch offset, LSO): a superset of what the
+                // returned batches need, which clients accept (they match by producer id and
+                // offset).
+                if (read_committed && !r->data.empty())
+                    r->aborted = part->log().aborted_transactions(offset(r->fetch_offset), visible_end);
                 budget -= static_cast<int64_t>(r->data.length);
             }
             co_return;
@@ -135,9 +148,14 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         p.PartitionIndex = r.index;
         p.ErrorCode = to_wire(r.error);
         p.HighWatermark = r.high_watermark;
-        p.LastStableOffset = r.high_watermark; // no transactions yet: everything is stable
+        p.LastStableOffset = r.last_stable;
         p.LogStartOffset = r.log_start;
-        p.AbortedTransactions.emplace(); // read_committed clients expect a list, not null
+        auto& aborted = p.AbortedTransactions.emplace(); // read_committed clients expect a list, not null
+        for (const auto& a : r.aborted) {
+            auto& e = aborted.emplace_back();
+            e.ProducerId = a.pid.value();
+            e.FirstOffset = a.first_offset.value();
+        }
         p.PreferredReadReplica = -1;
         p.Records = protocol::records_data::from_files({std::move(r.data)});
     }

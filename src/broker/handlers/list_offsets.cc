@@ -54,7 +54,9 @@ asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_conte
     auto split = split_by_owner(queries, n);
 
     broker& b = ctx.b;
-    co_await on_shards(b, split.targets, [&b, &split](unsigned s) -> asio::awaitable<void> {
+    // read_committed's "latest" is the last stable offset (KIP-98).
+    const bool read_committed = req.IsolationLevel == 1;
+    co_await on_shards(b, split.targets, [&b, &split, read_committed](unsigned s) -> asio::awaitable<void> {
         for (offset_query* q : split.by_shard[s]) {
             auto part = b.shard(s).find(q->topic, q->index);
             if (!part) {
@@ -62,7 +64,7 @@ asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_conte
                 continue;
             }
             if (q->timestamp == latest_timestamp) {
-                q->offset = part->high_watermark().value();
+                q->offset = (read_committed ? part->last_stable_offset() : part->high_watermark()).value();
             } else if (q->timestamp == earliest_timestamp) {
                 q->offset = part->log().log_start().value();
             } else if (q->timestamp < 0) {

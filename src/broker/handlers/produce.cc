@@ -74,7 +74,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorCode = to_wire(found.error);
                 continue;
             }
-            if (t.Name == consumer_offsets_topic) { // only the group coordinator writes it
+            if (is_internal_topic(t.Name)) { // only their coordinators write them
                 rp.ErrorCode = to_wire(error_code::invalid_topic_exception);
                 continue;
             }

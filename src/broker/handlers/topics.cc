@@ -25,7 +25,7 @@ void describe_topic(const broker& b, const topic_info& t, protocol::MetadataResp
     out.ErrorCode = 0;
     out.Name = t.name;
     out.TopicId = t.topic_id;
-    out.IsInternal = t.name == consumer_offsets_topic;
+    out.IsInternal = is_internal_topic(t.name);
     for (int32_t p = 0; p < t.partitions; ++p) {
         auto& part = out.Partitions.emplace_back();
         part.ErrorCode = 0;
