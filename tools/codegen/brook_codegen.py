@@ -132,7 +132,9 @@ class Gen:
         lines.append(f"{ind}void encode(writer& w, int16_t version) const;")
         lines.append(f"{ind}// False on truncated or malformed input; never throws or over-reads.")
         lines.append(f"{ind}bool decode(reader& r, int16_t version);")
-        lines.append(f"{ind}bool operator==(const {s.name}&) const = default;")
+        # `struct` because a field may carry its struct's own name (DescribeTransactionsResponse's
+        # TransactionState.TransactionState), which hides the type inside the struct.
+        lines.append(f"{ind}bool operator==(const struct {s.name}&) const = default;")
         return lines
 
     def header(self):

@@ -151,6 +151,30 @@ TEST(Golden, HandCheckedFieldValues) {
             ADD_FAILURE();
         }
     });
+    out.clear();
+    round_trip(find("hand_add_partitions_to_txn_v3_request.hex"), out, [](const auto& m) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, AddPartitionsToTxnRequest>) {
+            EXPECT_EQ(m.V3AndBelowTransactionalId, "tx");
+            EXPECT_EQ(m.V3AndBelowProducerId, 5);
+            EXPECT_EQ(m.V3AndBelowProducerEpoch, 2);
+            ASSERT_EQ(m.V3AndBelowTopics.size(), 1u);
+            EXPECT_EQ(m.V3AndBelowTopics[0].Name, "t");
+            EXPECT_EQ(m.V3AndBelowTopics[0].Partitions, (std::vector<int32_t>{0, 1}));
+        } else {
+            ADD_FAILURE();
+        }
+    });
+    out.clear();
+    round_trip(find("hand_end_txn_v1_request.hex"), out, [](const auto& m) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(m)>, EndTxnRequest>) {
+            EXPECT_EQ(m.TransactionalId, "tx");
+            EXPECT_EQ(m.ProducerId, 5);
+            EXPECT_EQ(m.ProducerEpoch, 2);
+            EXPECT_TRUE(m.Committed);
+        } else {
+            ADD_FAILURE();
+        }
+    });
 }
 
 TEST(Golden, ApiVersionsRequestV3MatchesEncoder) {
