@@ -116,6 +116,8 @@ void broker::load() {
     for (auto& w : work) w.get(); // rethrows a recovery failure
     groups_ = std::make_unique<group_service>(*this);
     groups_->load();
+    txns_ = std::make_unique<txn_service>(*this);
+    txns_->load();
     spdlog::info("loaded {} topics from {}", controller_topics_.size(), data.string());
 }
 
@@ -164,6 +166,7 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
 void broker::start_housekeeping() {
     for (unsigned s = 0; s < shards_.size(); ++s) asio::co_spawn(shards_.context(s), housekeeping(s), asio::detached);
     groups_->start();
+    txns_->start();
 }
 
 broker::create_outcome broker::create_on_controller(const create_spec& spec) {

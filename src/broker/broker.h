@@ -22,6 +22,7 @@
 #include "broker/group_service.h"
 #include "broker/page_warmer.h"
 #include "broker/shard_state.h"
+#include "broker/txn_service.h"
 
 namespace brook::broker {
 
@@ -53,6 +54,7 @@ public:
     const advertised_address& advertised() const { return advertised_; }
     const std::string& cluster_id() const { return cluster_id_; }
     group_service& groups() { return *groups_; }
+    txn_service& transactions() { return *txns_; }
     // Reads cold file ranges off the shard threads (fetch of data not in the page cache).
     page_warmer& warmer() { return warmer_; }
 
@@ -91,6 +93,7 @@ private:
     std::unique_ptr<txn::producer_id_allocator> pids_;
     topic_map controller_topics_;
     std::unique_ptr<group_service> groups_;
+    std::unique_ptr<txn_service> txns_;
     page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
 };
 

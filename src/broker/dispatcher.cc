@@ -109,6 +109,13 @@ asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::conne
     case protocol::ListGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_groups);
     case protocol::DeleteGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_groups);
     case protocol::OffsetDeleteRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_delete);
+    case protocol::AddPartitionsToTxnRequest::api_key: co_return co_await serve(ctx, r, api, &handle_add_partitions_to_txn);
+    case protocol::AddOffsetsToTxnRequest::api_key: co_return co_await serve(ctx, r, api, &handle_add_offsets_to_txn);
+    case protocol::EndTxnRequest::api_key: co_return co_await serve(ctx, r, api, &handle_end_txn);
+    case protocol::TxnOffsetCommitRequest::api_key: co_return co_await serve(ctx, r, api, &handle_txn_offset_commit);
+    case protocol::DescribeProducersRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_producers);
+    case protocol::DescribeTransactionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_transactions);
+    case protocol::ListTransactionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_transactions);
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }

@@ -55,8 +55,9 @@ asio::awaitable<protocol::FindCoordinatorResponse> handle_find_coordinator(reque
     protocol::FindCoordinatorResponse resp;
     const auto& node = ctx.b.advertised();
     const int32_t id = ctx.b.config().node_id;
-    // Transactions (key type 1) have no coordinator yet.
-    const error_code err = req.KeyType == 0 ? error_code::none : error_code::coordinator_not_available;
+    // This node coordinates every group (key type 0) and transactional id (1); other key types
+    // (KIP-932's share groups) are not served.
+    const error_code err = req.KeyType == 0 || req.KeyType == 1 ? error_code::none : error_code::invalid_request;
     if (ctx.version() < 4) {
         resp.ErrorCode = to_wire(err);
         if (err == error_code::none) {
@@ -65,7 +66,7 @@ asio::awaitable<protocol::FindCoordinatorResponse> handle_find_coordinator(reque
             resp.Port = node.port;
         } else {
             resp.NodeId = -1;
-            resp.ErrorMessage = "transactions are not served yet";
+            resp.ErrorMessage = "unknown coordinator key type";
         }
         co_return resp;
     }

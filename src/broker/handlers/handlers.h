@@ -21,7 +21,29 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
 asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_context& ctx, protocol::ListOffsetsRequest& req);
 asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_context& ctx, protocol::CreateTopicsRequest& req);
 asio::awaitable<protocol::DeleteTopicsResponse> handle_delete_topics(request_context& ctx, protocol::DeleteTopicsRequest& req);
+asio::awaitable<protocol::DescribeProducersResponse> handle_describe_producers(request_context& ctx, protocol::DescribeProducersRequest& req);
+
+// Transactions (handlers/transactions.cc).
 asio::awaitable<protocol::InitProducerIdResponse> handle_init_producer_id(request_context& ctx, protocol::InitProducerIdRequest& req);
+asio::awaitable<protocol::AddPartitionsToTxnResponse> handle_add_partitions_to_txn(request_context& ctx, protocol::AddPartitionsToTxnRequest& req);
+asio::awaitable<protocol::AddOffsetsToTxnResponse> handle_add_offsets_to_txn(request_context& ctx, protocol::AddOffsetsToTxnRequest& req);
+asio::awaitable<protocol::EndTxnResponse> handle_end_txn(request_context& ctx, protocol::EndTxnRequest& req);
+asio::awaitable<protocol::DescribeTransactionsResponse> handle_describe_transactions(request_context& ctx, protocol::DescribeTransactionsRequest& req);
+asio::awaitable<protocol::ListTransactionsResponse> handle_list_transactions(request_context& ctx, protocol::ListTransactionsRequest& req);
+asio::awaitable<protocol::TxnOffsetCommitResponse> handle_txn_offset_commit(request_context& ctx, protocol::TxnOffsetCommitRequest& req);
+
+// One transactional batch of a produce request, checked against its producer's transaction.
+struct txn_write_check {
+    producer_id pid;
+    producer_epoch epoch;
+    std::string topic;
+    int32_t partition = 0;
+    error_code error = error_code::none; // set when the partition is not in the transaction
+};
+// Sets `error` on every check whose partition the producer's open transaction does not hold
+// (INVALID_TXN_STATE; INVALID_PRODUCER_EPOCH for a fenced epoch).
+asio::awaitable<void> verify_transactional_writes(request_context& ctx, const std::string& transactional_id,
+                                                  std::span<txn_write_check> checks);
 
 // Consumer groups (handlers/groups.cc).
 asio::awaitable<protocol::FindCoordinatorResponse> handle_find_coordinator(request_context& ctx, protocol::FindCoordinatorRequest& req);

@@ -34,8 +34,6 @@ error_code validate(const std::optional<protocol::records_data>& records, int32_
     if (!batch) return batch.error();
     const auto& b = *batch;
     if (b.header.is_control()) return error_code::invalid_record; // only the broker writes control batches
-    // Transactions are not served yet: a transactional batch has no coordinator to commit it.
-    if (b.header.is_transactional()) return error_code::invalid_producer_id_mapping;
     w.batch = b.bytes;
     w.header = b.header;
     return error_code::none;
@@ -100,6 +98,22 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             w.out = &rp;
             writes.push_back(std::move(w));
         }
+    }
+
+    // Transactional batches go only to partitions their producer's open transaction holds
+    // (checked with the coordinator before anything is written).
+    std::vector<txn_write_check> checks;
+    for (auto& w : writes)
+        if (w.header.is_transactional()) checks.push_back({w.header.pid, w.header.epoch, w.topic, w.index});
+    if (!checks.empty()) {
+        if (req.TransactionalId && !req.TransactionalId->empty()) {
+            co_await verify_transactional_writes(ctx, *req.TransactionalId, checks);
+        } else {
+            for (auto& c : checks) c.error = error_code::invalid_txn_state; // no transaction to belong to
+        }
+        size_t i = 0;
+        for (auto& w : writes)
+            if (w.header.is_transactional()) w.error = checks[i++].error;
     }
 
     // Group by owner shard, append there (and wait for the group commit for acks=all).
