@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include "records/control.h"
 #include "records/patch.h"
 
 namespace brook::storage {
@@ -28,6 +29,7 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
                                           append_options opts) {
     if (batch.size() < records::batch_header_size || h.size_bytes() != batch.size() || h.last_offset_delta < 0)
         return error_code::corrupt_message;
+    if (h.is_control()) return error_code::invalid_record;
     if (batch.size() > size_t(std::max(cfg_.max_message_bytes, 0))) return error_code::message_too_large;
 
     auto chk = producers_.check(h);
@@ -35,29 +37,84 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
     if (chk.k == producer_check::kind::duplicate)
         return append_info{chk.original.first_offset, chk.original.last_offset, timestamp_ms(-1), log_start_, true};
 
-    // Roll before writing, so a batch never straddles the size limit and relative offsets fit
-    // the 32-bit index fields.
-    {
-        const segment& act = active();
-        bool too_big = act.size() + batch.size() > uint64_t(std::max<int64_t>(cfg_.segment_bytes, 0));
-        bool too_old = opts.now - act.roll_base_time() > cfg_.segment_ms;
-        bool too_far = (log_end_ + h.last_offset_delta) - act.base_offset() > int64_t(INT32_MAX);
-        if (!act.empty() && (too_big || too_old || too_far)) {
-            if (auto e = roll(opts.now); e != error_code::none) return e;
+    if (auto e = roll_if_needed(batch.size(), h.last_offset_delta, opts.now); e != error_code::none) return e;
+    auto stored = write_batch(batch, opts.now);
+    if (!stored) return stored.error();
+    producers_.update(*stored, opts.now);
+    timestamp_ms log_append_time = cfg_.log_append_time ? opts.now : timestamp_ms(-1);
+    return append_info{stored->base_offset, stored->last_offset(), log_append_time, log_start_, false};
+}
+
+result<append_info> partition_log::append_marker(producer_id pid, producer_epoch epoch, bool commit,
+                                                 int32_t coordinator_epoch, timestamp_ms now) {
+    if (auto e = producers_.check_marker(pid, epoch, coordinator_epoch); e != error_code::none) return e;
+    auto batch = records::build_control_batch(pid, epoch, commit, coordinator_epoch, now);
+    // Not held to max.message.bytes: a marker is tiny and must always be writable.
+    if (auto e = roll_if_needed(batch.size(), 0, now); e != error_code::none) return e;
+    auto stored = write_batch(batch, now);
+    if (!stored) return stored.error();
+    auto done = producers_.apply_marker(pid, epoch, commit, coordinator_epoch, stored->base_offset, now);
+    if (done) {
+        if (auto e = index_completed(active_mut(), *done); e != error_code::none) return e;
+    }
+    timestamp_ms log_append_time = cfg_.log_append_time ? now : timestamp_ms(-1);
+    return append_info{stored->base_offset, stored->last_offset(), log_append_time, log_start_, false};
+}
+
+error_code partition_log::index_completed(segment& seg, const completed_txn& done) {
+    if (!done.aborted) return error_code::none;
+    // The LSO just after the marker (log end = marker + 1), unclamped by the log start so that
+    // a reader's early stop (txn_index.h) stays safe after retention.
+    offset lso = std::min(producers_.first_open_txn_offset().value_or(done.last_offset + 1), done.last_offset + 1);
+    return seg.txns().append({done.pid, done.first_offset, done.last_offset, lso});
+}
+
+offset partition_log::last_stable_offset() const {
+    auto first = producers_.first_open_txn_offset();
+    if (!first) return log_end_;
+    // Retention may delete the start of an open transaction; Kafka keeps the LSO at or above
+    // the log start then.
+    return std::clamp(*first, log_start_, log_end_);
+}
+
+std::vector<aborted_txn> partition_log::aborted_transactions(offset from, offset upto) const {
+    std::vector<aborted_txn> out;
+    // An entry lives in its marker's segment, and a marker at or after `from` is in the segment
+    // holding `from` or a later one.
+    for (auto it = segment_for(from); it != segments_.end(); ++it) {
+        for (const auto& e : it->second->txns().entries()) {
+            if (e.last_offset >= from && e.first_offset < upto) out.push_back({e.pid, e.first_offset});
+            if (e.last_stable_offset >= upto) return out;
         }
     }
+    return out;
+}
 
+size_t partition_log::expire_producers(timestamp_ms now, int64_t expiration_ms) {
+    return producers_.expire(now, expiration_ms);
+}
+
+error_code partition_log::roll_if_needed(size_t size, int32_t last_offset_delta, timestamp_ms now) {
+    // Roll before writing, so a batch never straddles the size limit and relative offsets fit
+    // the 32-bit index fields.
+    const segment& act = active();
+    bool too_big = act.size() + size > uint64_t(std::max<int64_t>(cfg_.segment_bytes, 0));
+    bool too_old = now - act.roll_base_time() > cfg_.segment_ms;
+    bool too_far = (log_end_ + last_offset_delta) - act.base_offset() > int64_t(INT32_MAX);
+    if (!act.empty() && (too_big || too_old || too_far)) return roll(now);
+    return error_code::none;
+}
+
+result<records::batch_header> partition_log::write_batch(std::span<const uint8_t> batch, timestamp_ms now) {
     std::optional<timestamp_ms> append_time;
-    if (cfg_.log_append_time) append_time = opts.now;
+    if (cfg_.log_append_time) append_time = now;
     auto head = records::patched_header(batch, log_end_, leader_epoch_, append_time);
     records::batch_header stored = records::read_batch_header(head);
     auto body = batch.subspan(head.size());
-    if (auto e = active_mut().append(head, body, stored, opts.now); e != error_code::none) return e;
-    timestamp_ms log_append_time = append_time.value_or(timestamp_ms(-1));
-    producers_.update(stored);
+    if (auto e = active_mut().append(head, body, stored, now); e != error_code::none) return e;
     log_end_ = stored.last_offset() + 1;
     max_ts_ = std::max(max_ts_, stored.max_timestamp);
-    return append_info{stored.base_offset, stored.last_offset(), log_append_time, log_start_, false};
+    return stored;
 }
 
 partition_log::segment_map::const_iterator partition_log::segment_for(offset o) const {
@@ -153,6 +210,8 @@ error_code partition_log::roll(timestamp_ms now) {
     segment& old = active_mut();
     if (auto e = old.seal(); e != error_code::none) return e;
     if (auto e = old.sync(); e != error_code::none) fatal_sync_failure(old.log_path(), e);
+    // Sealed segments' aborted entries are not replayed on restart: they must be on disk now.
+    if (auto e = old.txns().sync(); e != error_code::none) fatal_sync_failure(old.txns().path(), e);
     mark_flushed(log_end_);
     auto seg = segment::create(dir_, log_end_, cfg_, now);
     if (!seg) return seg.error();
@@ -244,6 +303,8 @@ void partition_log::close() {
     closed_ = true;
     sync();
     (void)active_mut().seal();
+    // The snapshot below makes the next open replay nothing of this segment.
+    (void)active_mut().txns().sync();
     if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
     (void)write_meta();
 }

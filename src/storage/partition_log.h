@@ -4,6 +4,7 @@
 //   partition.meta   JSON {"version":1,"leader_epoch":N,"log_start_offset":M}, replaced atomically
 //                    (temp + fsync + rename + directory fsync) whenever either value changes
 //   <20-digit offset>.snapshot   producer-state snapshots (format in producer_state.h)
+//   <20-digit base>.txnindex     per segment: aborted transactions whose marker is in it (txn_index.h)
 //
 // Guarantees:
 // - Offsets are dense and assigned here: append() stores the caller's batch with baseOffset =
@@ -15,6 +16,10 @@
 //   (never a valid batch before the first bad one), missing/corrupt indexes are rebuilt, and
 //   producer state is reloaded from the newest usable snapshot plus a replay of the log.
 // - flushed_offset(): every offset below it is on stable storage.
+// - Transactions (Kafka's rules, see producer_state.h): log_start() <= last_stable_offset() <=
+//   log_end(), equal to log_end() while no transaction is open; every abort marker written or
+//   replayed after an open transaction has its entry in the txnindex of the marker's segment,
+//   and open() rebuilds open transactions, the LSO and the entries of the replayed range.
 //
 // Threading: owned by one shard thread; nothing here is thread-safe. The one exception is the
 // group-commit flusher: it may fdatasync the handles from unsynced_files() on another thread,
@@ -40,6 +45,13 @@ namespace brook::storage {
 
 struct append_options {
     timestamp_ms now{0}; // wall clock for LogAppendTime, segment age and retention
+};
+
+// An aborted transaction, as a read_committed fetch reports it (Kafka's AbortedTransaction).
+struct aborted_txn {
+    producer_id pid;
+    offset first_offset;
+    bool operator==(const aborted_txn&) const = default;
 };
 
 struct append_info {
@@ -72,11 +84,35 @@ public:
     partition_log(const partition_log&) = delete;
     partition_log& operator=(const partition_log&) = delete;
 
-    // Appends one whole, already validated batch (`h` = its parsed header). Errors:
-    // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_PRODUCER_EPOCH,
-    // OUT_OF_ORDER_SEQUENCE_NUMBER, KAFKA_STORAGE_ERROR.
+    // Appends one whole, already validated data batch (`h` = its parsed header); a
+    // transactional one opens its producer's transaction if none is open. Errors:
+    // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_RECORD (a control
+    // batch: markers go through append_marker), INVALID_PRODUCER_EPOCH,
+    // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_TXN_STATE (non-transactional batch from a producer
+    // with an open transaction), KAFKA_STORAGE_ERROR.
     result<append_info> append(std::span<const uint8_t> batch, const records::batch_header& h,
                                append_options opts = {});
+
+    // Appends a transaction marker (one control batch, timestamp `now`) for the producer and
+    // ends its open transaction; an ABORT that ends one records it in the active segment's
+    // txnindex. A marker for a producer with no open transaction is still written (retried
+    // marker writes succeed) and indexes nothing. Errors (nothing written):
+    // INVALID_PRODUCER_EPOCH (epoch below the producer's), TRANSACTION_COORDINATOR_FENCED
+    // (coordinator epoch below the producer's last marker's), KAFKA_STORAGE_ERROR.
+    // Called by the broker's marker writer and the coordinator runtime (owner shard).
+    result<append_info> append_marker(producer_id pid, producer_epoch epoch, bool commit, int32_t coordinator_epoch,
+                                      timestamp_ms now);
+
+    // First offset of the oldest open transaction (not below log_start()), else log_end().
+    // O(1): read on every fetch.
+    offset last_stable_offset() const;
+    // Every aborted transaction with marker offset >= from and first offset < upto, in marker
+    // order (read_committed fetch of [from, upto)). Walks the in-memory txnindex entries of
+    // the segments from the one holding `from` and stops at the first entry whose LSO is >= upto.
+    std::vector<aborted_txn> aborted_transactions(offset from, offset upto) const;
+    // Drops producers with no open transaction whose last append is `expiration_ms` or more
+    // before `now` (producer.id.expiration.ms, Kafka's default 86400000). Returns how many.
+    size_t expire_producers(timestamp_ms now, int64_t expiration_ms);
 
     // Whole batches from the one containing `from`, up to max_bytes (the first batch always
     // whole, KIP-74), excluding batches with base offset >= max_offset. Reads within one
@@ -147,6 +183,14 @@ private:
     error_code write_meta() const;
     error_code load_producer_state();
     error_code roll(timestamp_ms now);
+    // Rolls first if `size` more bytes, `last_offset_delta` more offsets or age do not fit.
+    error_code roll_if_needed(size_t size, int32_t last_offset_delta, timestamp_ms now);
+    // Writes a batch at log_end() into the active segment; returns its stored header.
+    result<records::batch_header> write_batch(std::span<const uint8_t> batch, timestamp_ms now);
+    // Recovery helpers (partition_log_open.cc).
+    error_code rebuild_txn_indexes();
+    error_code replay_marker(segment& seg, const records::batch_header& h, uint64_t pos);
+    error_code index_completed(segment& seg, const completed_txn& done);
     void trim_snapshots(size_t keep);
     segment& active_mut() { return *segments_.rbegin()->second; }
 

@@ -1,8 +1,12 @@
 // partition_log: opening, crash recovery, partition.meta and producer-state reload.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <spdlog/spdlog.h>
+#include <unordered_map>
 
+#include "records/control.h"
+#include "records/record.h"
 #include "storage/partition_log.h"
 
 namespace brook::storage {
@@ -73,7 +77,7 @@ error_code partition_log::load_segments() {
         if (!base) continue;
         if (ext == ".log") {
             bases.push_back(*base);
-        } else if (ext == ".index" || ext == ".timeindex") {
+        } else if (ext == ".index" || ext == ".timeindex" || ext == ".txnindex") {
             auto log_path = p;
             log_path.replace_extension(".log");
             if (!std::filesystem::exists(log_path)) orphans.push_back(p);
@@ -130,15 +134,103 @@ error_code partition_log::load_producer_state() {
         from = *it;
     }
     offset replay_from = std::max(from.value_or(offset(0)), segments_.begin()->first);
-    for (const auto& [base, seg] : segments_) {
+    if (auto e = rebuild_txn_indexes(); e != error_code::none) return e;
+    // Aborted entries at or past the replay start are recomputed by the replay (the active
+    // segment's were written without fsync, and a torn tail may have cut their markers).
+    for (auto it = segment_for(replay_from); it != segments_.end(); ++it) {
+        if (auto e = it->second->txns().truncate_from(replay_from); e != error_code::none) return e;
+    }
+    for (auto& [base, seg] : segments_) {
         if (seg->next_offset() <= replay_from && seg.get() != &active()) continue;
         auto pos = seg->lookup(replay_from);
         if (!pos) return pos.error();
         if (!*pos) continue;
-        auto e = seg->for_each_header(**pos, [&](const records::batch_header& h) {
-            if (h.base_offset >= replay_from) producers_.update(h);
+        segment& s = *seg;
+        auto e = s.for_each_header(**pos, [&](const records::batch_header& h, uint64_t at) -> error_code {
+            if (h.base_offset < replay_from) return error_code::none;
+            if (h.is_control()) return replay_marker(s, h, at);
+            // The wall clock of the append is not in the log; the batch's own timestamp is
+            // Kafka's notion of the producer's last activity.
+            producers_.update(h, h.max_timestamp);
+            return error_code::none;
         });
         if (e != error_code::none) return e;
+    }
+    return error_code::none;
+}
+
+namespace {
+
+// The marker record of a control batch read from the log; nullopt for a control record that
+// is not a transaction marker (skipped, as nothing else writes control batches here).
+result<std::optional<records::control_record>> read_marker(const segment& seg, const records::batch_header& h,
+                                                           uint64_t pos) {
+    auto bytes = seg.read(pos, h.size_bytes());
+    if (!bytes) return bytes.error();
+    auto d = records::decode_batch(*bytes);
+    if (!d) return d.error();
+    if (d->records.empty() || !d->records[0].key) return error_code::corrupt_message;
+    static const std::vector<uint8_t> no_value;
+    auto r = records::parse_control_record(*d->records[0].key, d->records[0].value.value_or(no_value));
+    if (!r) {
+        spdlog::warn("storage: {}: unreadable control record at offset {} ({}); skipped", seg.log_path().string(),
+                     h.base_offset(), error_name(r.error()));
+        return std::optional<records::control_record>{};
+    }
+    return std::optional<records::control_record>(*r);
+}
+
+} // namespace
+
+error_code partition_log::replay_marker(segment& seg, const records::batch_header& h, uint64_t pos) {
+    auto m = read_marker(seg, h, pos);
+    if (!m) return m.error();
+    if (!*m) return error_code::none;
+    auto done = producers_.apply_marker(h.pid, h.epoch, (*m)->commit, (*m)->coordinator_epoch, h.base_offset,
+                                        h.max_timestamp);
+    if (!done) return error_code::none;
+    return index_completed(seg, *done);
+}
+
+error_code partition_log::rebuild_txn_indexes() {
+    auto last_missing = segments_.end();
+    for (auto it = segments_.begin(); it != segments_.end(); ++it)
+        if (it->second->txns().needs_rebuild()) last_missing = it;
+    if (last_missing == segments_.end()) return error_code::none;
+    // A segment's entries need the transactions open at its start, which may have begun in any
+    // earlier segment: follow them from the first segment on (headers, plus the small control
+    // batches). A transaction whose data lies entirely below the log start is not seen; it
+    // could hide nothing that is still here.
+    std::unordered_map<producer_id, offset> open;
+    std::set<std::pair<offset, producer_id>> by_first;
+    for (auto it = segments_.begin(); it != std::next(last_missing); ++it) {
+        segment& s = *it->second;
+        bool rebuild = s.txns().needs_rebuild();
+        if (rebuild) {
+            spdlog::warn("storage: {} missing or corrupt; rebuilding", s.txns().path().string());
+            if (auto e = s.txns().reset(); e != error_code::none) return e;
+        }
+        auto e = s.for_each_header(0, [&](const records::batch_header& h, uint64_t at) -> error_code {
+            if (!h.has_producer_id() || !h.is_transactional()) return error_code::none;
+            if (!h.is_control()) {
+                if (open.emplace(h.pid, h.base_offset).second) by_first.emplace(h.base_offset, h.pid);
+                return error_code::none;
+            }
+            auto m = read_marker(s, h, at);
+            if (!m) return m.error();
+            auto o = open.find(h.pid);
+            if (!*m || o == open.end()) return error_code::none;
+            offset first = o->second;
+            by_first.erase({first, h.pid});
+            open.erase(o);
+            if (!rebuild || (*m)->commit) return error_code::none;
+            offset lso = by_first.empty() ? h.base_offset + 1 : std::min(by_first.begin()->first, h.base_offset + 1);
+            return s.txns().append({h.pid, first, h.base_offset, lso});
+        });
+        if (e != error_code::none) return e;
+        if (rebuild && &s != &active()) {
+            if (auto se = s.txns().sync(); se != error_code::none) return se;
+        }
     }
     return error_code::none;
 }

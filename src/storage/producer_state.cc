@@ -15,6 +15,7 @@ namespace {
 constexpr char snapshot_magic[4] = {'B', 'P', 'S', '1'};
 constexpr size_t snapshot_header = 4 + 2 + 4; // magic, version, crc
 constexpr size_t batch_record = 4 + 4 + 8 + 8 + 8;
+constexpr int16_t snapshot_version = 2;
 
 sequence next_sequence(sequence s) { return sequence(s() == INT32_MAX ? 0 : s() + 1); }
 
@@ -64,6 +65,9 @@ producer_check producer_state::check(const records::batch_header& h) const {
         if (h.base_sequence() != 0) {
             r.k = producer_check::kind::error;
             r.error = error_code::out_of_order_sequence_number;
+        } else if (e.txn_first_offset && !h.is_transactional()) {
+            r.k = producer_check::kind::error;
+            r.error = error_code::invalid_txn_state;
         }
         return r;
     }
@@ -80,20 +84,77 @@ producer_check producer_state::check(const records::batch_header& h) const {
     if (h.base_sequence != expected) {
         r.k = producer_check::kind::error;
         r.error = error_code::out_of_order_sequence_number;
+        return r;
+    }
+    if (e.txn_first_offset && !h.is_transactional()) {
+        r.k = producer_check::kind::error;
+        r.error = error_code::invalid_txn_state;
     }
     return r;
 }
 
-void producer_state::update(const records::batch_header& h) {
-    if (!h.has_producer_id()) return;
+void producer_state::update(const records::batch_header& h, timestamp_ms now) {
+    if (!h.has_producer_id() || h.is_control()) return;
     producer_entry& e = producers_[h.pid];
     if (h.epoch != e.epoch) {
         e.epoch = h.epoch;
         e.batches.clear();
     }
-    if (h.is_control() || h.base_sequence() < 0) return;
+    e.last_append = now;
+    if (h.is_transactional() && !e.txn_first_offset) open_txn(h.pid, e, h.base_offset);
+    if (h.base_sequence() < 0) return;
     e.batches.push_back({h.base_sequence, h.last_sequence(), h.base_offset, h.last_offset(), h.max_timestamp});
     while (e.batches.size() > max_batches) e.batches.pop_front();
+}
+
+void producer_state::open_txn(producer_id pid, producer_entry& e, offset first) {
+    e.txn_first_offset = first;
+    open_txns_.emplace(first, pid);
+}
+
+void producer_state::close_txn(producer_id pid, producer_entry& e) {
+    if (!e.txn_first_offset) return;
+    open_txns_.erase({*e.txn_first_offset, pid});
+    e.txn_first_offset.reset();
+}
+
+error_code producer_state::check_marker(producer_id pid, producer_epoch epoch, int32_t coordinator_epoch) const {
+    auto it = producers_.find(pid);
+    if (it == producers_.end()) return error_code::none;
+    if (epoch < it->second.epoch) return error_code::invalid_producer_epoch;
+    if (coordinator_epoch < it->second.coordinator_epoch) return error_code::transaction_coordinator_fenced;
+    return error_code::none;
+}
+
+std::optional<completed_txn> producer_state::apply_marker(producer_id pid, producer_epoch epoch, bool commit,
+                                                          int32_t coordinator_epoch, offset at, timestamp_ms now) {
+    producer_entry& e = producers_[pid];
+    std::optional<completed_txn> done;
+    if (e.txn_first_offset) done = completed_txn{pid, *e.txn_first_offset, at, !commit};
+    close_txn(pid, e);
+    // A bumped epoch (the coordinator's timeout abort) restarts the sequence window, as a data
+    // batch with a new epoch does.
+    if (epoch != e.epoch) {
+        e.epoch = epoch;
+        e.batches.clear();
+    }
+    e.coordinator_epoch = coordinator_epoch;
+    e.last_append = now;
+    return done;
+}
+
+size_t producer_state::expire(timestamp_ms now, int64_t expiration_ms) {
+    size_t n = 0;
+    for (auto it = producers_.begin(); it != producers_.end();) {
+        const producer_entry& e = it->second;
+        if (!e.txn_first_offset && now - e.last_append >= expiration_ms) {
+            it = producers_.erase(it);
+            ++n;
+        } else {
+            ++it;
+        }
+    }
+    return n;
 }
 
 std::vector<uint8_t> producer_state::encode_snapshot() const {
@@ -101,7 +162,7 @@ std::vector<uint8_t> producer_state::encode_snapshot() const {
     out.reserve(64 + producers_.size() * (14 + max_batches * batch_record));
     out.resize(4);
     std::memcpy(out.data(), snapshot_magic, 4);
-    put<int16_t>(out, 1);
+    put<int16_t>(out, snapshot_version);
     put<uint32_t>(out, 0); // crc, filled below
     // Sorted so that equal states give equal files.
     std::vector<producer_id> ids;
@@ -112,6 +173,9 @@ std::vector<uint8_t> producer_state::encode_snapshot() const {
         const auto& e = producers_.at(id);
         put<int64_t>(out, id());
         put<int16_t>(out, e.epoch());
+        put<int64_t>(out, e.last_append());
+        put<int32_t>(out, e.coordinator_epoch);
+        put<int64_t>(out, e.txn_first_offset ? (*e.txn_first_offset)() : int64_t(-1));
         put<int32_t>(out, static_cast<int32_t>(e.batches.size()));
         for (const auto& b : e.batches) {
             put<int32_t>(out, b.first_seq());
@@ -130,7 +194,8 @@ result<producer_state> producer_state::decode_snapshot(std::span<const uint8_t> 
     if (bytes.size() < snapshot_header + 4 || std::memcmp(bytes.data(), snapshot_magic, 4) != 0)
         return error_code::corrupt_message;
     reader r{bytes, 4};
-    if (r.get<int16_t>() != 1) return error_code::corrupt_message;
+    int16_t version = r.get<int16_t>();
+    if (version != 1 && version != snapshot_version) return error_code::corrupt_message;
     uint32_t crc = r.get<uint32_t>();
     if (crc != crc32c(bytes.subspan(snapshot_header))) return error_code::corrupt_message;
     producer_state st;
@@ -140,6 +205,13 @@ result<producer_state> producer_state::decode_snapshot(std::span<const uint8_t> 
         producer_id id(r.get<int64_t>());
         producer_entry e;
         e.epoch = producer_epoch(r.get<int16_t>());
+        if (version >= 2) {
+            e.last_append = timestamp_ms(r.get<int64_t>());
+            e.coordinator_epoch = r.get<int32_t>();
+            int64_t first = r.get<int64_t>();
+            if (first < -1) return error_code::corrupt_message;
+            if (first >= 0) e.txn_first_offset = offset(first);
+        }
         int32_t n = r.get<int32_t>();
         if (n < 0 || size_t(n) > max_batches || (bytes.size() - r.pos) < size_t(n) * batch_record)
             return error_code::corrupt_message;
@@ -152,6 +224,11 @@ result<producer_state> producer_state::decode_snapshot(std::span<const uint8_t> 
             b.max_timestamp = timestamp_ms(r.get<int64_t>());
             e.batches.push_back(b);
         }
+        // v1 did not record the time of the last append: the newest batch's timestamp is the
+        // best there is (Kafka's own notion of it).
+        if (version == 1 && !e.batches.empty()) e.last_append = e.batches.back().max_timestamp;
+        if (!r.ok) break;
+        if (e.txn_first_offset) st.open_txns_.emplace(*e.txn_first_offset, id);
         st.producers_[id] = std::move(e);
     }
     if (!r.ok || r.pos != bytes.size()) return error_code::corrupt_message;

@@ -53,6 +53,10 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
     // A leftover index from an earlier incarnation would point into nothing.
     if (auto e = s->index_.reset(); e != error_code::none) return e;
     if (auto e = s->time_index_.reset(); e != error_code::none) return e;
+    // Created with the segment (empty), so that a missing one later means it was lost.
+    auto txns = txn_index::create(s->path_with(".txnindex"));
+    if (!txns) return txns.error();
+    s->txns_ = std::move(*txns);
     s->roll_base_ = now;
     return s;
 }
@@ -64,6 +68,9 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
     bool indexes_exist = std::filesystem::exists(s->path_with(".index"), ec) &&
                          std::filesystem::exists(s->path_with(".timeindex"), ec);
     if (auto e = s->open_files(false); e != error_code::none) return e;
+    auto txns = txn_index::load(s->path_with(".txnindex"));
+    if (!txns) return txns.error();
+    s->txns_ = std::move(*txns);
     // A sealed segment always ends its time index with its max timestamp; without one we
     // cannot know it (retention, time lookups) without a scan.
     bool sealed_ok = recover_tail || s->size_ == 0 || !s->time_index_.empty();
@@ -271,6 +278,17 @@ error_code segment::for_each_header(uint64_t pos, const std::function<void(const
     }
 }
 
+error_code segment::for_each_header(
+    uint64_t pos, const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const {
+    header_walker w(*log_, pos, size_);
+    for (;;) {
+        auto h = w.next();
+        if (!h) return h.error();
+        if (!*h) return error_code::none;
+        if (auto e = fn((*h)->header, (*h)->position); e != error_code::none) return e;
+    }
+}
+
 error_code segment::seal() {
     if (max_ts_() >= 0 && (time_index_.empty() || time_index_.back().timestamp < max_ts_())) {
         return time_index_.append({max_ts_(), static_cast<uint32_t>(offset_of_max_ts_ - base_)});
@@ -280,6 +298,7 @@ error_code segment::seal() {
 
 void segment::remove_files() {
     std::error_code ec;
+    txns_.remove_file();
     for (const char* ext : {".log", ".index", ".timeindex"}) {
         std::filesystem::remove(path_with(ext), ec);
         if (ec) spdlog::warn("storage: cannot remove {}: {}", path_with(ext).string(), ec.message());

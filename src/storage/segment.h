@@ -1,6 +1,7 @@
 #pragma once
 // segment: one `<20-digit base offset>.log` plus its `.index` and `.timeindex` (formats in
-// index.h). The .log holds record batch v2 bytes back to back, exactly as appended (base
+// index.h) and its aborted-transaction index `.txnindex` (txn_index.h; kept by partition_log,
+// which alone knows the transactions). The .log holds record batch v2 bytes back to back, exactly as appended (base
 // offset and leader epoch already patched by partition_log); nothing else is in the file.
 //
 // Guarantees: batches are appended with pwrite at the end position only; lookups never
@@ -23,6 +24,7 @@
 #include "storage/file_handle.h"
 #include "storage/index.h"
 #include "storage/log_config.h"
+#include "storage/txn_index.h"
 
 namespace brook::storage {
 
@@ -83,13 +85,20 @@ public:
     result<std::optional<offset>> find_timestamp(timestamp_ms ts) const;
     // Calls fn(header) for every batch from position `pos` to the end, in order.
     error_code for_each_header(uint64_t pos, const std::function<void(const records::batch_header&)>& fn) const;
+    // The same with each batch's position; fn returning an error stops the walk with it.
+    error_code for_each_header(uint64_t pos,
+                               const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const;
 
     error_code sync() const { return log_->datasync(); }
     // Called when the segment stops being the active one: records the final max timestamp in
     // the time index so that reopening knows it without a scan.
     error_code seal();
-    // Unlinks the three files (open handles stay valid for their holders).
+    // Unlinks the four files (open handles stay valid for their holders).
     void remove_files();
+
+    // The aborted-transaction index; partition_log appends to it and syncs it when it rolls.
+    const txn_index& txns() const { return txns_; }
+    txn_index& txns() { return txns_; }
 
     const std::shared_ptr<file_handle>& log_file() const { return log_; }
     // The span [position, +length) a read of up to max_bytes from `o` walks and returns, if
@@ -117,6 +126,7 @@ private:
     std::shared_ptr<file_handle> log_;
     offset_index index_;
     time_index time_index_;
+    txn_index txns_;
     uint64_t size_ = 0;
     offset next_;
     timestamp_ms max_ts_{-1};

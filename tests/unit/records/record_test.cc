@@ -197,5 +197,43 @@ TEST(control, commit_and_abort_markers) {
     EXPECT_FALSE(parse_control_key(std::vector<uint8_t>{0}));
 }
 
+TEST(control, build_and_parse_marker_record) {
+    for (bool commit : {true, false}) {
+        auto bytes = build_control_batch(producer_id(5), producer_epoch(3), commit, 42, timestamp_ms(1234));
+        auto d = decode_batch(bytes);
+        ASSERT_TRUE(d);
+        EXPECT_TRUE(d->header.is_control());
+        EXPECT_TRUE(d->header.is_transactional());
+        EXPECT_EQ(d->header.pid, producer_id(5));
+        EXPECT_EQ(d->header.epoch, producer_epoch(3));
+        EXPECT_EQ(d->header.base_sequence, no_sequence);
+        EXPECT_EQ(d->header.max_timestamp, timestamp_ms(1234));
+        ASSERT_EQ(d->records.size(), 1u);
+        // Kafka's bytes: key = version 0, type (0 abort, 1 commit); value = version 0, epoch 42.
+        EXPECT_EQ(d->records[0].key, (std::vector<uint8_t>{0, 0, 0, uint8_t(commit ? 1 : 0)}));
+        EXPECT_EQ(d->records[0].value, (std::vector<uint8_t>{0, 0, 0, 0, 0, 42}));
+        auto r = parse_control_record(*d->records[0].key, *d->records[0].value);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->commit, commit);
+        EXPECT_EQ(r->coordinator_epoch, 42);
+    }
+}
+
+TEST(control, parse_control_record_errors) {
+    using v = std::vector<uint8_t>;
+    const v value{0, 0, 0, 0, 0, 7};
+    EXPECT_EQ(parse_control_record(v{0, 0, 0}, value).error(), error_code::corrupt_message);         // short key
+    EXPECT_EQ(parse_control_record(v{0xff, 0xff, 0, 1}, value).error(), error_code::corrupt_message); // version -1
+    EXPECT_EQ(parse_control_record(v{0, 0, 0, 1}, v{0, 0, 0, 0, 7}).error(), error_code::corrupt_message);
+    EXPECT_EQ(parse_control_record(v{0, 0, 0, 1}, v{0x80, 0, 0, 0, 0, 7}).error(), error_code::corrupt_message);
+    // Another control type (KRaft's leader change is 2): skippable, not corrupt.
+    EXPECT_EQ(parse_control_record(v{0, 0, 0, 2}, value).error(), error_code::unsupported_version);
+    // A newer version is read as version 0, with trailing bytes ignored (Kafka does the same).
+    auto newer = parse_control_record(v{0, 1, 0, 0, 9}, v{0, 3, 0, 0, 1, 0, 0xaa});
+    ASSERT_TRUE(newer);
+    EXPECT_FALSE(newer->commit);
+    EXPECT_EQ(newer->coordinator_epoch, 256);
+}
+
 } // namespace
 } // namespace brook::records
