@@ -1,11 +1,13 @@
 #pragma once
-// The runtime around group::group_coordinator: it owns the coordinator on the shard that owns
-// `__consumer_offsets` partition 0, loads it by replaying that partition at start-up, appends
-// the records each call produces (and waits for them to be durable) before any response of
-// that call is sent, parks JoinGroup/SyncGroup responses until the coordinator releases them,
-// and ticks the coordinator's timers.
+// The consumer-group service: group::group_coordinator on a coord::runtime over
+// `__consumer_offsets` partition 0, on the shard that owns that partition. The runtime loads
+// the coordinator by replay, appends the records each call produces (and waits for them to be
+// durable) before any response of that call is sent, fires the coordinator's timers at their
+// deadline and compacts the topic. This service adds what is particular to groups: JoinGroup/
+// SyncGroup responses parked until the coordinator releases them, and the handler-facing API.
 //
-// Handlers on any shard reach it with `run(fn)`, which hops to the owner shard and back.
+// Handlers on any shard reach it by hopping to shard() (net::run_on); every member below is
+// for the owner shard only.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -13,6 +15,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "coord/runtime.h"
 #include "group/group_coordinator.h"
 #include "broker/partition.h"
 
@@ -29,13 +32,14 @@ public:
     // Replays __consumer_offsets into a fresh coordinator. On the owner shard's state, before
     // the shards run (or on the owner shard).
     void load();
-    // Starts the timer loop on the owner shard.
+    // Starts the coordinator's timers (and compaction checks) on the owner shard.
     void start();
 
     using parked_response = std::variant<protocol::JoinGroupResponse, protocol::SyncGroupResponse>;
 
     // Owner shard only: apply a call's effects (append + wait durable, then release parked
-    // responses). If the append fails the coordinator is reloaded from the log and this throws,
+    // responses) and re-arm the timer, since the call may have moved the coordinator's next
+    // deadline. If the append fails the coordinator is reloaded from the log and this throws,
     // which closes the caller's connection so its client retries.
     asio::awaitable<void> apply(group::effects fx);
     // Owner shard only: wait until the coordinator releases `token` (it may already have).
@@ -44,19 +48,17 @@ public:
     uint64_t next_token() { return ++last_token_; }
 
 private:
-    asio::awaitable<void> tick_loop();
-    asio::awaitable<void> maybe_compact();
-    result<storage::append_info> append_records(std::span<const group::log_record> recs);
+    asio::awaitable<void> on_deadline(timestamp_ms now);
     std::shared_ptr<partition> log_partition();
     std::unique_ptr<group::group_coordinator> make_coordinator();
     std::shared_ptr<struct parked_slot> slot(uint64_t token);
 
     broker& b_;
     std::unique_ptr<group::group_coordinator> coordinator_;
+    std::unique_ptr<coord::runtime> runtime_;
     // A release can come before or after the caller starts waiting: the slot holds either.
     std::unordered_map<uint64_t, std::shared_ptr<struct parked_slot>> parked_;
     uint64_t last_token_ = 0;
-    uint64_t compacted_bytes_ = 0; // log size after the last compaction
 };
 
 } // namespace brook::broker

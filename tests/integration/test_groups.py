@@ -614,3 +614,19 @@ def test_raw_static_rejoin_same_generation(raw):
     # the old incarnation is fenced
     r = raw.request(HeartbeatRequest_v3(group, j1.generation_id, j1.member_id, "inst-1"))
     assert r.error_code == 82  # FENCED_INSTANCE_ID
+
+
+def test_raw_static_member_expires_at_its_session_timeout(raw):
+    # A static member that goes away without LeaveGroup (a closed static consumer) leaves the
+    # group at its session timeout, as in Kafka: a delete right after it succeeds. With timers
+    # on a fixed 100 ms tick the member lingered up to 100 ms (NON_EMPTY_GROUP).
+    group, meta = "graw-static-expiry", [("range", metadata_bytes("graw"))]
+    j = raw.request(JoinGroupRequest_v5(group, 6000, 10000, "", "inst-exp", "consumer", meta), timeout=15)
+    assert j.error_code == 0
+    s = raw.request(SyncGroupRequest[1](group, j.generation_id, j.member_id,
+                                        [(j.member_id, assignment_bytes("graw", [0, 1]))]))
+    assert s.error_code == 0
+    # the member's last sign of life was at or before now: its session ends by now + 6 s
+    time.sleep(6.0 + 0.03)
+    r = raw.request(DeleteGroupsRequest[0]([group]))
+    assert r.results == [(group, 0)], "the static member outlived its session timeout"

@@ -1,0 +1,263 @@
+#include "coord/runtime.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <stdexcept>
+
+#include "base/clock.h"
+#include "base/endian.h"
+#include "base/log.h"
+#include "records/record.h"
+
+namespace brook::coord {
+namespace {
+
+// Control record key: int16 version (0) | int16 type (0 abort, 1 commit). Kept private and tiny
+// until records grows the shared helper; nullopt for anything else.
+std::optional<bool> parse_marker_key(const std::optional<std::vector<uint8_t>>& key) {
+    if (!key || key->size() < 4 || load_be<int16_t>(key->data()) != 0) return std::nullopt;
+    const int16_t type = load_be<int16_t>(key->data() + 2);
+    if (type != 0 && type != 1) return std::nullopt;
+    return type == 1;
+}
+
+std::optional<std::span<const uint8_t>> value_span(const std::optional<std::vector<uint8_t>>& v) {
+    if (!v) return std::nullopt;
+    return std::span<const uint8_t>(*v);
+}
+
+} // namespace
+
+runtime::runtime(asio::any_io_executor ex, runtime_config cfg, machine m, environment env)
+    : ex_(std::move(ex)), cfg_(std::move(cfg)), m_(std::move(m)), env_(std::move(env)), timer_(ex_) {
+    if (!m_.replay_marker) m_.replay_marker = [](const batch_context&, bool) {};
+    if (!env_.now) env_.now = [] { return wall_clock_now(); };
+}
+
+runtime::~runtime() { *alive_ = false; }
+
+timestamp_ms runtime::now() const { return env_.now(); }
+
+void runtime::load() {
+    storage::partition_log* log = env_.log();
+    if (!log) throw std::runtime_error(cfg_.name + " partition is not open");
+    m_.reset();
+    size_t records = 0, markers = 0;
+    offset pos = log->log_start();
+    while (pos < log->log_end()) {
+        auto chunk = log->read(pos, 1 << 20, log->log_end());
+        if (!chunk || chunk->data.empty()) throw std::runtime_error("cannot read " + cfg_.name + " for replay");
+        std::span<const uint8_t> rest(chunk->data);
+        const offset chunk_start = pos;
+        while (rest.size() >= records::batch_header_size) {
+            auto h = records::read_batch_header(rest);
+            if (h.size_bytes() > rest.size()) break;
+            auto batch = records::decode_batch(rest.first(h.size_bytes()));
+            rest = rest.subspan(h.size_bytes());
+            pos = h.last_offset() + 1;
+            if (!batch) {
+                spdlog::warn("{}: skipping undecodable batch at offset {}", cfg_.name, h.base_offset.value());
+                continue;
+            }
+            const batch_context ctx{h.base_offset, h.pid, h.epoch, h.is_transactional(), h.is_control()};
+            if (ctx.control) {
+                auto commit = batch->records.empty() ? std::nullopt : parse_marker_key(batch->records.front().key);
+                if (!commit) {
+                    spdlog::warn("{}: skipping unknown control batch at offset {}", cfg_.name, h.base_offset.value());
+                    continue;
+                }
+                m_.replay_marker(ctx, *commit);
+                ++markers;
+                continue;
+            }
+            for (const auto& r : batch->records) {
+                if (!r.key) continue;
+                if (m_.replay(ctx, *r.key, value_span(r.value)) != error_code::none)
+                    spdlog::warn("{}: skipping undecodable record at offset {}", cfg_.name,
+                                 (h.base_offset + r.offset_delta).value());
+                ++records;
+            }
+        }
+        // A read returns whole batches; one larger than the read size would never advance.
+        if (pos == chunk_start) throw std::runtime_error("cannot read " + cfg_.name + " for replay: batch too large");
+    }
+    m_.load_complete(now());
+    spdlog::info("{}: loaded {} records and {} markers (offsets {}..{})", cfg_.name, records, markers,
+                 log->log_start().value(), log->log_end().value());
+}
+
+void runtime::start() {
+    if (running_) return;
+    running_ = true;
+    asio::co_spawn(ex_, timer_loop(alive_), asio::detached);
+    check_compaction();
+}
+
+void runtime::stop() {
+    running_ = false;
+    timer_.cancel();
+}
+
+void runtime::reschedule() {
+    // Only an earlier deadline needs the loop woken (it re-reads next_deadline()); a later one
+    // costs one early wake-up that just waits again, which is cheaper than a cancel on every
+    // heartbeat. When the loop is not waiting (it is running on_deadline) it re-reads the
+    // deadline afterwards anyway.
+    if (!running_ || !waiting_) return;
+    const auto next = m_.next_deadline();
+    if (!next || (armed_ && *next >= *armed_)) return;
+    timer_.cancel();
+}
+
+asio::awaitable<void> runtime::timer_loop(std::shared_ptr<bool> alive) {
+    for (;;) {
+        if (!*alive || !running_) co_return;
+        const auto next = m_.next_deadline();
+        if (next) {
+            // Deadlines are wall clock; wait on the monotonic clock for the time left. A clock
+            // step makes us wake early or late once; early wake-ups just wait again.
+            const auto left = std::max<int64_t>(0, *next - now());
+            timer_.expires_after(std::chrono::milliseconds(left));
+        } else {
+            timer_.expires_at(asio::steady_timer::time_point::max());
+        }
+        boost::system::error_code ec;
+        armed_ = next;
+        waiting_ = true;
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!*alive) co_return;
+        waiting_ = false;
+        armed_.reset();
+        if (!running_) co_return;
+        if (ec) continue; // reschedule(): read the deadline again
+        const timestamp_ms t = now();
+        const auto due = m_.next_deadline();
+        if (!due || *due > t) continue;
+        try {
+            co_await m_.on_deadline(t);
+        } catch (const std::exception& e) {
+            // A failed tick must not end the loop: later deadlines still have to fire.
+            if (!*alive) co_return;
+            spdlog::error("{}: timer callback failed: {}", cfg_.name, e.what());
+        } catch (...) {
+            if (!*alive) co_return;
+            spdlog::error("{}: timer callback failed", cfg_.name);
+        }
+    }
+}
+
+result<storage::append_info> runtime::append_batch(std::vector<uint8_t> bytes) {
+    storage::partition_log* log = env_.log();
+    if (!log) return error_code::kafka_storage_error;
+    storage::append_options opts;
+    opts.now = now();
+    auto appended = log->append(bytes, records::read_batch_header(bytes), opts);
+    if (appended) {
+        if (env_.notify_appended) env_.notify_appended();
+        check_compaction();
+    }
+    return appended;
+}
+
+result<storage::append_info> runtime::append(std::span<const log_record> recs, std::optional<txn_owner> owner) {
+    records::batch_builder builder;
+    builder.default_timestamp(now());
+    // Coordinator batches carry no sequence: the coordinator is the only writer of its records.
+    if (owner) builder.producer(owner->pid, owner->epoch, no_sequence).transactional();
+    for (const auto& r : recs) builder.add_bytes(std::span<const uint8_t>(r.key), value_span(r.value));
+    return append_batch(builder.build());
+}
+
+result<storage::append_info> runtime::append_marker(producer_id pid, producer_epoch epoch, bool commit,
+                                                    int32_t coordinator_epoch) {
+    std::vector<uint8_t> key(4), value(6);
+    store_be<int16_t>(key.data(), 0);
+    store_be<int16_t>(key.data() + 2, commit ? 1 : 0);
+    store_be<int16_t>(value.data(), 0);
+    store_be<int32_t>(value.data() + 2, coordinator_epoch);
+    records::batch_builder builder;
+    builder.default_timestamp(now()).producer(pid, epoch, no_sequence).transactional().control();
+    builder.add_bytes(std::span<const uint8_t>(key), std::span<const uint8_t>(value));
+    return append_batch(builder.build());
+}
+
+asio::awaitable<void> runtime::wait_durable(offset upto) { co_await env_.wait_durable(upto); }
+
+asio::awaitable<void> runtime::commit(std::span<const log_record> recs, std::optional<txn_owner> owner) {
+    if (recs.empty()) co_return;
+    auto appended = append(recs, owner);
+    if (!appended) {
+        // The machine applied the change eagerly; what is durable is the log, so start over
+        // from it. The caller's connection is closed and the client retries.
+        spdlog::error("{}: append failed ({}); reloading the coordinator from the log", cfg_.name,
+                      error_name(appended.error()));
+        load();
+        reschedule();
+        throw std::runtime_error(cfg_.name + " append failed");
+    }
+    co_await wait_durable(appended->last + 1);
+}
+
+bool runtime::compaction_due() const {
+    storage::partition_log* log = env_.log();
+    return log && !compacting_ && log->size_bytes() >= 2 * compacted_bytes_ + cfg_.compaction_min_bytes;
+}
+
+void runtime::check_compaction() {
+    if (!running_ || !compaction_due()) return;
+    asio::co_spawn(ex_, [this, alive = alive_]() -> asio::awaitable<void> {
+        if (!*alive) co_return;
+        try {
+            co_await maybe_compact();
+        } catch (const std::exception& e) {
+            if (!*alive) co_return;
+            spdlog::error("{}: compaction failed: {}", cfg_.name, e.what());
+        }
+    }, asio::detached);
+}
+
+// The partition is kept to its live state by rewriting that state and dropping the history
+// before it (there is no general log cleaner yet). Crash-safe at every step: until the old
+// segments are deleted, replay sees the full history followed by the snapshot, which rebuilds
+// the same state; tombstones always follow the records they delete, so a partly deleted
+// history never resurrects anything.
+asio::awaitable<void> runtime::maybe_compact() {
+    if (!compaction_due()) co_return;
+    storage::partition_log* log = env_.log();
+    compacting_ = true;
+    struct clear_flag {
+        bool& f;
+        ~clear_flag() { f = false; }
+    } guard{compacting_};
+    // Asked before the roll: declining must leave the log as it was.
+    auto snapshot = m_.snapshot();
+    if (!snapshot) co_return;
+    const auto before = log->size_bytes();
+    // No co_await from the roll to the last snapshot append: nothing else can write between.
+    if (log->roll_now(now()) != error_code::none) co_return;
+    const offset start = log->log_end();
+    const size_t per_batch = std::max<size_t>(1, cfg_.snapshot_records_per_batch);
+    for (size_t i = 0; i < snapshot->size(); i += per_batch) {
+        const auto n = std::min(per_batch, snapshot->size() - i);
+        if (auto r = append(std::span<const log_record>(*snapshot).subspan(i, n)); !r) {
+            spdlog::warn("{} compaction: append failed ({}); history kept", cfg_.name, error_name(r.error()));
+            co_return;
+        }
+    }
+    co_await wait_durable(log->log_end());
+    log = env_.log(); // the wait may outlive a closed partition
+    if (!log) co_return;
+    log->delete_before(start);
+    compacted_bytes_ = log->size_bytes();
+    ++compactions_;
+    spdlog::info("{} compacted: {} live records, {} -> {} bytes, log start {}", cfg_.name, snapshot->size(), before,
+                 compacted_bytes_, start.value());
+}
+
+} // namespace brook::coord
