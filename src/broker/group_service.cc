@@ -114,11 +114,12 @@ asio::awaitable<void> group_service::maybe_compact() {
     auto& log = part->log();
     const uint64_t threshold = 2 * compacted_bytes_ + static_cast<uint64_t>(b_.config().offsets_compaction_min_bytes);
     if (log.size_bytes() < threshold) co_return;
+    if (coordinator_->has_pending_transactions()) co_return; // asked again at the next compaction check
     const auto before = log.size_bytes();
     // No co_await from the roll to the last snapshot append: nothing else can write between.
     if (log.roll_now(wall_clock_now()) != error_code::none) co_return;
     const offset start = log.log_end();
-    auto snapshot = coordinator_->snapshot_records();
+    auto snapshot = *coordinator_->snapshot_records(); // engaged: checked above, no co_await since
     constexpr size_t records_per_batch = 500;
     for (size_t i = 0; i < snapshot.size(); i += records_per_batch) {
         auto n = std::min(records_per_batch, snapshot.size() - i);

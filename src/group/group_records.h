@@ -18,16 +18,14 @@
 #include <vector>
 
 #include "base/result.h"
+#include "coord/record.h"
 #include "protocol/internal_messages.h"
 
 namespace brook::group {
 
-// One record to append to (or read from) a __consumer_offsets partition.
-struct log_record {
-    std::vector<uint8_t> key;
-    std::optional<std::vector<uint8_t>> value; // nullopt = tombstone
-    bool operator==(const log_record&) const = default;
-};
+// One record to append to (or read from) a __consumer_offsets partition (the coordinator
+// runtime's type, so effects go to coord::runtime::append as they are).
+using log_record = coord::log_record;
 
 inline constexpr int16_t offset_commit_key_version = 1;
 inline constexpr int16_t group_metadata_key_version = 2;
