@@ -1,13 +1,15 @@
 // DescribeGroups, ListGroups, DeleteGroups and load (replay) of group_coordinator.
 #include <algorithm>
 #include <cctype>
+#include <set>
 
+#include "group/coordinator_internal.h"
 #include "group/group_coordinator.h"
 
 namespace brook::group {
 
 namespace {
-int16_t err(error_code e) { return static_cast<int16_t>(e); }
+using detail::err;
 } // namespace
 
 protocol::DescribeGroupsResponse group_coordinator::describe_groups(const request_context& ctx,
@@ -83,13 +85,13 @@ reply<protocol::DeleteGroupsResponse> group_coordinator::delete_groups(const req
             res.ErrorCode = err(error_code::non_empty_group);
         } else {
             // Offsets first, then the group: a reader of the log never sees offsets outlive it.
-            for (const auto& [tp, c] : g->offsets) {
-                protocol::OffsetCommitKey k;
-                k.group = id;
-                k.topic = tp.first;
-                k.partition = tp.second;
-                out.fx.records.push_back(offset_commit_tombstone(k));
-            }
+            // Kafka deletes an Empty group even with open transactional offsets (removeAllOffsets
+            // drops them); their partitions get tombstones too, so a reload drops them as well.
+            std::set<topic_partition> tps;
+            for (const auto& [tp, c] : g->offsets) tps.insert(tp);
+            for (const auto& [pid, pending] : g->pending_txn)
+                for (const auto& [tp, c] : pending) tps.insert(tp);
+            for (const auto& tp : tps) out.fx.records.push_back(offset_commit_tombstone(detail::commit_key(id, tp)));
             out.fx.records.push_back(group_metadata_tombstone(id));
             groups_.erase(id);
         }
@@ -98,19 +100,36 @@ reply<protocol::DeleteGroupsResponse> group_coordinator::delete_groups(const req
     return out;
 }
 
-error_code group_coordinator::replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value) {
+error_code group_coordinator::replay(const coord::batch_context& batch, std::span<const uint8_t> key,
+                                     std::optional<std::span<const uint8_t>> value) {
+    if (batch.control) return error_code::none; // markers go to replay_marker
     auto rec = decode_record(key, value);
     if (!rec) return rec.error();
     if (auto* oc = std::get_if<offset_commit_entry>(&*rec)) {
         const topic_partition tp{oc->key.topic, oc->key.partition};
+        const bool txn = batch.transactional && batch.pid != no_producer_id;
         if (!oc->value) {
-            if (group* g = find_mut(oc->key.group)) g->offsets.erase(tp);
+            if (group* g = find_mut(oc->key.group)) {
+                if (txn) { // Kafka's load: drops that producer's pending offset only
+                    auto p = g->pending_txn.find(batch.pid);
+                    if (p != g->pending_txn.end() && p->second.erase(tp) && p->second.empty()) g->pending_txn.erase(p);
+                } else { // as OffsetDelete / DeleteGroups / expiry did live
+                    g->offsets.erase(tp);
+                    drop_pending(*g, tp);
+                }
+            }
             return error_code::none;
         }
         group& g = groups_[oc->key.group];
         g.group_id = oc->key.group;
         const auto& v = *oc->value;
-        g.offsets[tp] = committed_offset{v.offset, v.leaderEpoch, v.metadata, v.commitTimestamp, v.expireTimestamp};
+        committed_offset c{v.offset, v.leaderEpoch, v.metadata, v.commitTimestamp, v.expireTimestamp};
+        if (txn) {
+            add_pending(g, batch.pid, tp, std::move(c));
+        } else {
+            c.log_order = next_log_order();
+            g.offsets[tp] = std::move(c);
+        }
         return error_code::none;
     }
     if (auto* gm = std::get_if<group_metadata_entry>(&*rec)) {
@@ -118,13 +137,15 @@ error_code group_coordinator::replay(std::span<const uint8_t> key, std::optional
         if (!gm->value) {
             // Deleted. Offsets committed after the deletion (a new incarnation) stay.
             if (group* g = find_mut(id)) {
-                if (g->offsets.empty()) {
+                if (!g->has_offsets()) {
                     groups_.erase(id);
                 } else {
                     auto offsets = std::move(g->offsets);
+                    auto pending = std::move(g->pending_txn);
                     *g = group{};
                     g->group_id = id;
                     g->offsets = std::move(offsets);
+                    g->pending_txn = std::move(pending);
                 }
             }
             return error_code::none;

@@ -2,31 +2,16 @@
 #include <algorithm>
 #include <set>
 
+#include "group/coordinator_internal.h"
 #include "group/group_coordinator.h"
 
 namespace brook::group {
 
 namespace {
 
-int16_t err(error_code e) { return static_cast<int16_t>(e); }
-
-protocol::OffsetCommitKey commit_key(const std::string& group, const topic_partition& tp) {
-    protocol::OffsetCommitKey k;
-    k.group = group;
-    k.topic = tp.first;
-    k.partition = tp.second;
-    return k;
-}
-
-protocol::OffsetCommitValue commit_value(const committed_offset& c) {
-    protocol::OffsetCommitValue v;
-    v.offset = c.offset;
-    v.leaderEpoch = c.leader_epoch;
-    v.metadata = c.metadata;
-    v.commitTimestamp = c.commit_timestamp_ms;
-    v.expireTimestamp = c.expire_timestamp_ms;
-    return v;
-}
+using detail::commit_key;
+using detail::commit_value;
+using detail::err;
 
 // Topics named by the members' subscriptions ("consumer" protocol metadata:
 // int16 version, [string topic], ...). Unparseable metadata subscribes to nothing.
@@ -114,6 +99,9 @@ reply<protocol::OffsetCommitResponse> group_coordinator::offset_commit(const req
                 c.expire_timestamp_ms = c.commit_timestamp_ms + req.RetentionTimeMs;
             const topic_partition tp{t.Name, p.PartitionIndex};
             out.fx.records.push_back(offset_commit_record(commit_key(g->group_id, tp), commit_value(c)));
+            // Applied now even over a pending transactional offset of `tp` (Kafka does too);
+            // being later in the log, it wins if that transaction commits.
+            c.log_order = next_log_order();
             g->offsets[tp] = std::move(c);
         }
     }
@@ -124,6 +112,11 @@ reply<protocol::OffsetCommitResponse> group_coordinator::offset_commit(const req
 protocol::OffsetFetchResponse group_coordinator::offset_fetch(const request_context& ctx,
                                                               const protocol::OffsetFetchRequest& req) const {
     using Resp = protocol::OffsetFetchResponse;
+    // RequireStable (v7+, for every group of a v8 request): a partition with a pending
+    // transactional offset answers UNSTABLE_OFFSET_COMMIT with no offset, per partition as Kafka
+    // does (the group-level error stays NONE), so the consumer retries instead of reading an
+    // offset its producer's transaction may still replace.
+    const bool require_stable = ctx.api_version >= 7 && req.RequireStable;
     // One group's answer in the v8 shape; older versions are converted below.
     auto fetch_one = [&](const std::string& group_id,
                          const std::optional<std::vector<std::pair<std::string, std::vector<int32_t>>>>& topics) {
@@ -134,7 +127,11 @@ protocol::OffsetFetchResponse group_coordinator::offset_fetch(const request_cont
             out.ErrorCode = err(error_code::invalid_group_id);
             g = nullptr; // requested partitions are still listed (v0-1 carry the error there)
         }
-        auto fill = [](Resp::OffsetFetchResponsePartitions& p, const committed_offset* c) {
+        auto fill = [&](Resp::OffsetFetchResponsePartitions& p, const topic_partition& tp, const committed_offset* c) {
+            if (require_stable && g && g->has_pending_txn_offset(tp)) {
+                c = nullptr;
+                p.ErrorCode = err(error_code::unstable_offset_commit);
+            }
             p.CommittedOffset = c ? c->offset : -1;
             p.CommittedLeaderEpoch = c ? c->leader_epoch : -1;
             p.Metadata = c ? c->metadata : "";
@@ -145,7 +142,7 @@ protocol::OffsetFetchResponse group_coordinator::offset_fetch(const request_cont
                 if (out.Topics.empty() || out.Topics.back().Name != tp.first) out.Topics.emplace_back().Name = tp.first;
                 auto& p = out.Topics.back().Partitions.emplace_back();
                 p.PartitionIndex = tp.second;
-                fill(p, &c);
+                fill(p, tp, &c);
             }
             return out;
         }
@@ -155,13 +152,14 @@ protocol::OffsetFetchResponse group_coordinator::offset_fetch(const request_cont
             for (int32_t part : parts) {
                 auto& p = t.Partitions.emplace_back();
                 p.PartitionIndex = part;
+                const topic_partition tp{name, part};
                 const committed_offset* c = nullptr;
                 if (g) {
-                    auto it = g->offsets.find({name, part});
+                    auto it = g->offsets.find(tp);
                     if (it != g->offsets.end()) c = &it->second;
                 }
-                fill(p, c);
                 p.ErrorCode = out.ErrorCode;
+                fill(p, tp, c);
             }
         }
         return out;
@@ -231,7 +229,11 @@ reply<protocol::OffsetDeleteResponse> group_coordinator::offset_delete(const req
                 continue;
             }
             const topic_partition tp{t.Name, p.PartitionIndex};
-            if (g->offsets.erase(tp)) out.fx.records.push_back(offset_commit_tombstone(commit_key(g->group_id, tp)));
+            // Pending transactional offsets of the partition go too (Kafka's removeOffsets). The
+            // tombstone is written even when only those existed, so a reload drops them as well.
+            const bool had = g->offsets.erase(tp) + g->has_pending_txn_offset(tp) > 0;
+            drop_pending(*g, tp);
+            if (had) out.fx.records.push_back(offset_commit_tombstone(commit_key(g->group_id, tp)));
         }
     }
     out.response = std::move(r);
@@ -247,20 +249,22 @@ int64_t group_coordinator::offset_expiry(const group& g, const committed_offset&
 
 // Offsets of Empty groups expire offsets.retention after the group became empty (after the
 // commit for groups that never had members), or at their explicit expire timestamp. An Empty
-// group left with no offsets is deleted (tombstone), as Kafka does.
+// group left with no offsets, committed or pending, is deleted (tombstone), as Kafka does. An
+// offset whose partition has a pending transactional offset is kept until that transaction is
+// decided: its tombstone would also drop the pending offset on reload.
 void group_coordinator::expire_offsets(int64_t now, effects& fx) {
     std::vector<std::string> dead;
     for (auto& [id, g] : groups_) {
         if (g.state != group_state::empty) continue;
         for (auto it = g.offsets.begin(); it != g.offsets.end();) {
-            if (now >= offset_expiry(g, it->second)) {
+            if (now >= offset_expiry(g, it->second) && !g.has_pending_txn_offset(it->first)) {
                 fx.records.push_back(offset_commit_tombstone(commit_key(id, it->first)));
                 it = g.offsets.erase(it);
             } else {
                 ++it;
             }
         }
-        if (g.offsets.empty() && g.members.empty() && g.pending_members.empty()) dead.push_back(id);
+        if (!g.has_offsets() && g.members.empty() && g.pending_members.empty()) dead.push_back(id);
     }
     for (const auto& id : dead) {
         fx.records.push_back(group_metadata_tombstone(id));
@@ -268,7 +272,8 @@ void group_coordinator::expire_offsets(int64_t now, effects& fx) {
     }
 }
 
-std::vector<log_record> group_coordinator::snapshot_records() const {
+std::optional<std::vector<log_record>> group_coordinator::snapshot_records() const {
+    if (has_pending_transactions()) return std::nullopt;
     std::vector<log_record> out;
     for (const auto& [id, g] : groups_) {
         // Groups that only ever held offsets (assign() users) have no metadata record.

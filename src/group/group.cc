@@ -22,6 +22,12 @@ const std::vector<uint8_t>* member::metadata_for(std::string_view protocol) cons
     return nullptr;
 }
 
+bool group::has_pending_txn_offset(const topic_partition& tp) const {
+    for (const auto& [pid, offsets] : pending_txn)
+        if (offsets.count(tp)) return true;
+    return false;
+}
+
 bool group::is_fenced(const std::optional<std::string>& instance_id, std::string_view member_id) const {
     if (!instance_id) return false;
     auto it = static_members.find(*instance_id);
@@ -101,7 +107,8 @@ protocol::GroupMetadataValue group::to_metadata_value() const {
 }
 
 persisted_view persisted(const group& g) {
-    persisted_view v{g.protocol_type, g.generation, g.protocol_name, g.leader_id, g.to_metadata_value(), g.offsets};
+    persisted_view v{g.protocol_type, g.generation,          g.protocol_name, g.leader_id,
+                     g.to_metadata_value(), g.offsets, g.pending_txn};
     v.metadata.currentStateTimestamp = -1;
     return v;
 }

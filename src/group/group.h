@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/named_type.h"
 #include "protocol/internal_messages.h"
 
 namespace brook::group {
@@ -53,10 +54,21 @@ struct committed_offset {
     std::string metadata;
     int64_t commit_timestamp_ms{0};
     int64_t expire_timestamp_ms{-1}; // explicit retention from OffsetCommit v2-4, else -1
-    bool operator==(const committed_offset&) const = default;
+    // Where its record lies among this coordinator's offset records (a counter in append order
+    // live, in replay order on load): when a transaction commits, its offset replaces the current
+    // one only if its record is the later of the two, as Kafka compares log offsets. Not
+    // persisted and not part of the value's identity (==), since a reload renumbers.
+    uint64_t log_order{0};
+    bool operator==(const committed_offset& o) const {
+        return offset == o.offset && leader_epoch == o.leader_epoch && metadata == o.metadata &&
+               commit_timestamp_ms == o.commit_timestamp_ms && expire_timestamp_ms == o.expire_timestamp_ms;
+    }
 };
 
 using topic_partition = std::pair<std::string, int32_t>;
+// Transactional offset commits not yet decided, by producer (Kafka's
+// pendingTransactionalOffsetCommits): invisible to OffsetFetch until the producer's marker.
+using pending_txn_offsets = std::map<producer_id, std::map<topic_partition, committed_offset>>;
 
 // Storm signals: how much churn a group has seen.
 struct group_stats {
@@ -79,6 +91,7 @@ struct group {
     std::map<std::string, int64_t> pending_members;      // KIP-394 ids handed out -> expiry
     int64_t state_timestamp_ms{-1};                      // when the current state began
     std::map<topic_partition, committed_offset> offsets;
+    pending_txn_offsets pending_txn;                     // never holds an empty inner map
     group_stats stats;
     uint64_t next_join_order{0};
     // Rebalance timers. In preparing_rebalance: complete the join at rebalance_deadline_ms
@@ -89,6 +102,11 @@ struct group {
     int64_t initial_delay_cap_ms{0}; // the delay is extended by new joins up to here
     bool new_member_added{false};
 
+    // Kafka's hasPendingOffsetCommitsForTopicPartition (transactional ones; plain commits are
+    // applied in the call).
+    bool has_pending_txn_offset(const topic_partition& tp) const;
+    // Kafka's hasOffsets: committed or pending. An Empty group without offsets may be deleted.
+    bool has_offsets() const { return !offsets.empty() || !pending_txn.empty(); }
     bool has_member(std::string_view id) const { return members.find(std::string(id)) != members.end(); }
     // KIP-345: a request carrying an instance id owned by another member id is fenced.
     bool is_fenced(const std::optional<std::string>& instance_id, std::string_view member_id) const;
@@ -108,6 +126,7 @@ struct persisted_view {
     std::optional<std::string> leader_id;
     protocol::GroupMetadataValue metadata; // members with subscription + assignment
     std::map<topic_partition, committed_offset> offsets;
+    pending_txn_offsets pending_txn;
     bool operator==(const persisted_view&) const = default;
 };
 persisted_view persisted(const group& g);

@@ -12,14 +12,21 @@
 //    rebalance completes, SyncGroup until the leader's assignment). A later call or tick()
 //    releases it in `fx.released` with that token. Tokens are the runtime's and must be unique
 //    among outstanding requests.
+//  - When `fx.owner` is set (TxnOffsetCommit), append `fx.records` as ONE transactional batch
+//    owned by that producer. Later, after appending that producer's commit/abort marker to the
+//    partition, call complete_txn(pid, commit, now).
 //  - Call tick(now) at next_deadline() (or periodically, e.g. every 100 ms).
-//  - Load: replay() every record of the partition in offset order, then load_complete(now).
+//  - Load: replay(batch, key, value) every record of every data batch of the partition in offset
+//    order, replay_marker(batch, commit) for every control batch, then load_complete(now).
+//  - Compaction: snapshot_records() declines (nullopt) while transactional offsets are pending;
+//    ask again later.
 // Not thread-safe; owned by the shard that leads the partition.
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +35,7 @@
 
 #include "base/error_code.h"
 #include "base/named_type.h"
+#include "coord/record.h"
 #include "group/group.h"
 #include "group/group_config.h"
 #include "group/group_records.h"
@@ -50,6 +58,9 @@ struct released_response {
 struct effects {
     std::vector<log_record> records;         // append to __consumer_offsets, in order
     std::vector<released_response> released; // parked responses now complete
+    // Set by TxnOffsetCommit: `records` are one transactional batch owned by this producer,
+    // decided by its later marker (complete_txn). Unset: a plain (non-transactional) append.
+    std::optional<coord::txn_owner> owner;
     bool empty() const { return records.empty() && released.empty(); }
 };
 
@@ -97,20 +108,46 @@ public:
     reply<protocol::OffsetDeleteResponse> offset_delete(const request_context& ctx,
                                                         const protocol::OffsetDeleteRequest& req, timestamp_ms now);
 
+    // TxnOffsetCommit v0-3 (coordinator_txn_offsets.cc). The accepted offsets are pending under
+    // req.ProducerId: OffsetFetch does not return them (RequireStable fetches of their partitions
+    // get UNSTABLE_OFFSET_COMMIT) until complete_txn. fx.owner = (ProducerId, ProducerEpoch)
+    // whenever fx.records is not empty. A missing group is created (Empty), as Kafka does.
+    reply<protocol::TxnOffsetCommitResponse> txn_offset_commit(const request_context& ctx,
+                                                               const protocol::TxnOffsetCommitRequest& req,
+                                                               timestamp_ms now);
+    // Called once `pid`'s commit/abort marker is in the partition (the marker is the record, so
+    // no records are returned). Commit: each pending offset of `pid` becomes the committed one
+    // unless a commit appended after it already replaced it (Kafka compares log positions).
+    // Abort: they are dropped. Unknown pid: nothing happens (markers are retried).
+    effects complete_txn(producer_id pid, bool commit, timestamp_ms now);
+    // Whether any transactional offset is pending (then snapshot_records() declines).
+    bool has_pending_transactions() const;
+
     // Session/rebalance/sync timeouts, pending-member expiry, offset retention.
     effects tick(timestamp_ms now);
     // The earliest time tick() has work to do (nullopt: nothing scheduled).
     std::optional<timestamp_ms> next_deadline() const;
 
-    // Load: apply one record of the partition (value nullopt = tombstone). CORRUPT_MESSAGE for
-    // a record we cannot decode (state unchanged); records of newer group types are skipped.
-    error_code replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value);
+    // Load: apply one record of a data batch of the partition (value nullopt = tombstone).
+    // Offsets from a transactional batch stay pending under batch.pid until replay_marker.
+    // CORRUPT_MESSAGE for a record we cannot decode (state unchanged); records of newer group
+    // types are skipped.
+    error_code replay(const coord::batch_context& batch, std::span<const uint8_t> key,
+                      std::optional<std::span<const uint8_t>> value);
+    // A record of a non-transactional batch.
+    error_code replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value) {
+        return replay(coord::batch_context{}, key, value);
+    }
+    // Load: a control batch (marker) of batch.pid: commits or drops its pending offsets.
+    void replay_marker(const coord::batch_context& batch, bool commit);
     // Ends a load: starts members' session timers at `now`.
     void load_complete(timestamp_ms now);
     // The whole live state as records: replayed alone into a fresh coordinator they rebuild
     // what replaying the full history does. The runtime appends them and then drops the older
     // history, which is how __consumer_offsets stays bounded (the latest record per key).
-    std::vector<log_record> snapshot_records() const;
+    // nullopt while transactional offsets are pending: their batches and markers cannot be
+    // rewritten as plain records, so the history must stay until they are decided.
+    std::optional<std::vector<log_record>> snapshot_records() const;
 
     // Introspection (admin API, metrics, tests).
     const group* find(std::string_view group_id) const;
@@ -146,12 +183,25 @@ private:
     void expire_offsets(int64_t now, effects& fx);
     // When an offset of an Empty group expires.
     int64_t offset_expiry(const group& g, const committed_offset& c) const;
+    // The next position in this coordinator's sequence of offset records (committed_offset::log_order).
+    uint64_t next_log_order() { return next_log_order_++; }
+
+    // Transactional offsets (coordinator_txn_offsets.cc).
+    void add_pending(group& g, producer_id pid, const topic_partition& tp, committed_offset c);
+    // Commits (if `commit`) or drops every pending offset of `pid`.
+    void complete_pending(producer_id pid, bool commit);
+    // A later plain record (tombstone) for `tp`: no pending transactional offset of `tp` survives it.
+    static void drop_pending(group& g, const topic_partition& tp);
 
     group_config cfg_;
     partition_exists_fn exists_;
     std::mt19937_64 ids_;
     std::map<std::string, group, std::less<>> groups_;
     int64_t next_retention_check_ms_{0};
+    uint64_t next_log_order_{1};
+    // Groups that may hold pending offsets of a producer (an entry can outlive the offsets, e.g.
+    // after DeleteGroups); dropped when the producer's transaction completes.
+    std::map<producer_id, std::set<std::string>> txn_groups_;
 };
 
 } // namespace brook::group

@@ -23,7 +23,8 @@
 
 namespace brook::group {
 
-// One record to append to (or read from) a __consumer_offsets partition.
+// One record to append to (or read from) a __consumer_offsets partition (the coordinator
+// runtime's type, so effects go to coord::runtime::append as they are).
 using log_record = coord::log_record;
 
 inline constexpr int16_t offset_commit_key_version = 1;
