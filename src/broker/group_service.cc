@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
+#include "net/shard_set.h"
 
 namespace brook::broker {
 
@@ -43,15 +44,15 @@ void group_service::load() {
     if (!runtime_) {
         coord::machine m;
         m.reset = [this] { coordinator_ = make_coordinator(); };
-        // The batch context matters only to transactional offsets, which the coordinator does
-        // not keep yet.
-        m.replay = [this](const coord::batch_context&, std::span<const uint8_t> key,
-                          std::optional<std::span<const uint8_t>> value) { return coordinator_->replay(key, value); };
+        // Transactional offset commits stay pending until their producer's marker.
+        m.replay = [this](const coord::batch_context& batch, std::span<const uint8_t> key,
+                          std::optional<std::span<const uint8_t>> value) { return coordinator_->replay(batch, key, value); };
+        m.replay_marker = [this](const coord::batch_context& batch, bool commit) { coordinator_->replay_marker(batch, commit); };
         m.load_complete = [this](timestamp_ms now) {
             coordinator_->load_complete(now);
             spdlog::info("group coordinator loaded {} groups", coordinator_->group_ids().size());
         };
-        m.snapshot = [this] { return std::optional(coordinator_->snapshot_records()); };
+        m.snapshot = [this] { return coordinator_->snapshot_records(); };
         m.next_deadline = [this] { return coordinator_->next_deadline(); };
         m.on_deadline = [this](timestamp_ms now) { return on_deadline(now); };
         coord::environment env;
@@ -90,12 +91,34 @@ std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
 
 asio::awaitable<void> group_service::apply(group::effects fx) {
     runtime_->reschedule();
-    co_await runtime_->commit(fx.records);
+    co_await runtime_->commit(fx.records, fx.owner);
     for (auto& r : fx.released) {
         auto s = slot(r.token);
         s->response = std::move(r.response);
         s->wake.cancel();
     }
+}
+
+asio::awaitable<error_code> group_service::complete_transaction(producer_id pid, producer_epoch epoch, bool commit,
+                                                                int32_t coordinator_epoch) {
+    auto task = [this, pid, epoch, commit, coordinator_epoch]() -> asio::awaitable<error_code> {
+        auto appended = runtime_->append_marker(pid, epoch, commit, coordinator_epoch);
+        // An older epoch than the partition has seen: a newer transaction of this producer
+        // already ended this one here.
+        if (!appended) co_return appended.error() == error_code::invalid_producer_epoch ? error_code::none : appended.error();
+        co_await runtime_->wait_durable(appended->last + 1);
+        co_await apply(coordinator_->complete_txn(pid, commit, wall_clock_now()));
+        co_return error_code::none;
+    };
+    co_return co_await net::run_on(b_.context(shard()), std::move(task));
+}
+
+error_code group_service::check_producer_epoch(producer_id pid, producer_epoch epoch) {
+    auto part = log_partition();
+    if (!part) return error_code::coordinator_not_available;
+    const auto& producers = part->log().producers().producers();
+    auto it = producers.find(pid);
+    return it != producers.end() && epoch < it->second.epoch ? error_code::invalid_producer_epoch : error_code::none;
 }
 
 asio::awaitable<group_service::parked_response> group_service::park(uint64_t token) {

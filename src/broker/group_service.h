@@ -45,6 +45,15 @@ public:
     // Owner shard only: wait until the coordinator releases `token` (it may already have).
     asio::awaitable<parked_response> park(uint64_t token);
     group::group_coordinator& coordinator() { return *coordinator_; }
+
+    // The transaction marker writer's way into __consumer_offsets (any shard): appends the
+    // producer's commit/abort marker, waits until it is durable, then lets the coordinator
+    // publish (commit) or drop (abort) the transaction's pending offsets.
+    asio::awaitable<error_code> complete_transaction(producer_id pid, producer_epoch epoch, bool commit,
+                                                     int32_t coordinator_epoch);
+    // Owner shard only: INVALID_PRODUCER_EPOCH when the partition has seen a newer epoch of
+    // `pid` (a fenced producer's TxnOffsetCommit), else none.
+    error_code check_producer_epoch(producer_id pid, producer_epoch epoch);
     uint64_t next_token() { return ++last_token_; }
 
 private:

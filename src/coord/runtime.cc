@@ -13,18 +13,18 @@
 #include "base/clock.h"
 #include "base/endian.h"
 #include "base/log.h"
+#include "records/control.h"
 #include "records/record.h"
 
 namespace brook::coord {
 namespace {
 
-// Control record key: int16 version (0) | int16 type (0 abort, 1 commit). Kept private and tiny
-// until records grows the shared helper; nullopt for anything else.
+// Commit (true) or abort (false) for a transaction marker's key; nullopt for anything else.
 std::optional<bool> parse_marker_key(const std::optional<std::vector<uint8_t>>& key) {
-    if (!key || key->size() < 4 || load_be<int16_t>(key->data()) != 0) return std::nullopt;
-    const int16_t type = load_be<int16_t>(key->data() + 2);
-    if (type != 0 && type != 1) return std::nullopt;
-    return type == 1;
+    if (!key) return std::nullopt;
+    auto type = records::parse_control_key(*key);
+    if (!type) return std::nullopt;
+    return *type == records::control_type::commit;
 }
 
 std::optional<std::span<const uint8_t>> value_span(const std::optional<std::vector<uint8_t>>& v) {
@@ -176,15 +176,15 @@ result<storage::append_info> runtime::append(std::span<const log_record> recs, s
 
 result<storage::append_info> runtime::append_marker(producer_id pid, producer_epoch epoch, bool commit,
                                                     int32_t coordinator_epoch) {
-    std::vector<uint8_t> key(4), value(6);
-    store_be<int16_t>(key.data(), 0);
-    store_be<int16_t>(key.data() + 2, commit ? 1 : 0);
-    store_be<int16_t>(value.data(), 0);
-    store_be<int32_t>(value.data() + 2, coordinator_epoch);
-    records::batch_builder builder;
-    builder.default_timestamp(now()).producer(pid, epoch, no_sequence).transactional().control();
-    builder.add_bytes(std::span<const uint8_t>(key), std::span<const uint8_t>(value));
-    return append_batch(builder.build());
+    storage::partition_log* log = env_.log();
+    if (!log) return error_code::kafka_storage_error;
+    // Through the log's own marker path: it ends the producer's open transaction there.
+    auto appended = log->append_marker(pid, epoch, commit, coordinator_epoch, now());
+    if (appended) {
+        if (env_.notify_appended) env_.notify_appended();
+        check_compaction();
+    }
+    return appended;
 }
 
 asio::awaitable<void> runtime::wait_durable(offset upto) { co_await env_.wait_durable(upto); }

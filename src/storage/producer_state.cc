@@ -47,9 +47,12 @@ struct reader {
 producer_check producer_state::check(const records::batch_header& h) const {
     producer_check r;
     if (!h.has_producer_id() || h.is_control()) return r;
+    // A batch without a sequence is the broker's own (a coordinator's transactional offset
+    // commit): only its epoch is checked, as Kafka does for coordinator appends.
+    const bool sequenced = h.base_sequence() >= 0;
     auto it = producers_.find(h.pid);
     if (it == producers_.end()) {
-        if (h.base_sequence() != 0) {
+        if (sequenced && h.base_sequence() != 0) {
             r.k = producer_check::kind::error;
             r.error = error_code::out_of_order_sequence_number;
         }
@@ -62,10 +65,17 @@ producer_check producer_state::check(const records::batch_header& h) const {
         return r;
     }
     if (h.epoch > e.epoch) {
-        if (h.base_sequence() != 0) {
+        if (sequenced && h.base_sequence() != 0) {
             r.k = producer_check::kind::error;
             r.error = error_code::out_of_order_sequence_number;
         } else if (e.txn_first_offset && !h.is_transactional()) {
+            r.k = producer_check::kind::error;
+            r.error = error_code::invalid_txn_state;
+        }
+        return r;
+    }
+    if (!sequenced) {
+        if (e.txn_first_offset && !h.is_transactional()) {
             r.k = producer_check::kind::error;
             r.error = error_code::invalid_txn_state;
         }

@@ -63,6 +63,7 @@ def produce_txn(p, topic, vals, partition=None, commit=True):
     if commit:
         p.commit_transaction(30)
     else:
+        p.flush(30)  # abort_transaction drops what is still queued: make the broker hold it first
         p.abort_transaction(30)
 
 

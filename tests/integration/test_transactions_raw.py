@@ -96,6 +96,7 @@ def test_unknown_transactional_id_and_wrong_producer(broker):
         assert end_txn(c, "raw-never-initialised", 1234, 0, True) == INVALID_PRODUCER_ID_MAPPING
         err, pid, epoch = init_txn(c, "raw-wrong-pid")
         assert err == 0
+        c.request(metadata_request(["raw-t"]))  # auto-creates it: unknown topics are checked first
         errs = add_partitions(c, "raw-wrong-pid", pid + 1000, epoch, "raw-t", [0])
         assert errs == {0: INVALID_PRODUCER_ID_MAPPING}
 
