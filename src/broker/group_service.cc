@@ -89,8 +89,8 @@ std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
     return s;
 }
 
-asio::awaitable<void> group_service::apply(group::effects fx) {
-    runtime_->reschedule();
+asio::awaitable<void> group_service::apply(group::effects fx, bool deadline_may_be_earlier) {
+    if (deadline_may_be_earlier) runtime_->reschedule();
     co_await runtime_->commit(fx.records, fx.owner);
     for (auto& r : fx.released) {
         auto s = slot(r.token);

@@ -38,10 +38,11 @@ public:
     using parked_response = std::variant<protocol::JoinGroupResponse, protocol::SyncGroupResponse>;
 
     // Owner shard only: apply a call's effects (append + wait durable, then release parked
-    // responses) and re-arm the timer, since the call may have moved the coordinator's next
-    // deadline. If the append fails the coordinator is reloaded from the log and this throws,
-    // which closes the caller's connection so its client retries.
-    asio::awaitable<void> apply(group::effects fx);
+    // responses) and, unless the caller knows its call can only have moved the coordinator's
+    // next deadline later (a heartbeat), re-arm the timer: next_deadline() walks every group.
+    // If the append fails the coordinator is reloaded from the log and this throws, which
+    // closes the caller's connection so its client retries.
+    asio::awaitable<void> apply(group::effects fx, bool deadline_may_be_earlier = true);
     // Owner shard only: wait until the coordinator releases `token` (it may already have).
     asio::awaitable<parked_response> park(uint64_t token);
     group::group_coordinator& coordinator() { return *coordinator_; }

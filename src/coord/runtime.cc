@@ -116,14 +116,18 @@ void runtime::reschedule() {
 }
 
 asio::awaitable<void> runtime::timer_loop(std::shared_ptr<bool> alive) {
+    // After a failed on_deadline the deadline is still due: without a pause the loop would
+    // spin on it (a full disk fails every retry).
+    std::optional<asio::steady_timer::time_point> not_before;
     for (;;) {
         if (!*alive || !running_) co_return;
         const auto next = m_.next_deadline();
         if (next) {
             // Deadlines are wall clock; wait on the monotonic clock for the time left. A clock
             // step makes us wake early or late once; early wake-ups just wait again.
-            const auto left = std::max<int64_t>(0, *next - now());
-            timer_.expires_after(std::chrono::milliseconds(left));
+            auto at = asio::steady_timer::clock_type::now() + std::chrono::milliseconds(std::max<int64_t>(0, *next - now()));
+            if (not_before && *not_before > at) at = *not_before;
+            timer_.expires_at(at);
         } else {
             timer_.expires_at(asio::steady_timer::time_point::max());
         }
@@ -139,16 +143,23 @@ asio::awaitable<void> runtime::timer_loop(std::shared_ptr<bool> alive) {
         const timestamp_ms t = now();
         const auto due = m_.next_deadline();
         if (!due || *due > t) continue;
+        bool failed = false;
         try {
             co_await m_.on_deadline(t);
         } catch (const std::exception& e) {
             // A failed tick must not end the loop: later deadlines still have to fire.
             if (!*alive) co_return;
             spdlog::error("{}: timer callback failed: {}", cfg_.name, e.what());
+            failed = true;
         } catch (...) {
             if (!*alive) co_return;
             spdlog::error("{}: timer callback failed", cfg_.name);
+            failed = true;
         }
+        if (failed)
+            not_before = asio::steady_timer::clock_type::now() + std::chrono::milliseconds(cfg_.failure_backoff_ms);
+        else
+            not_before.reset();
     }
 }
 

@@ -12,7 +12,7 @@
 //  - Timers fire at their deadline: one steady_timer waits until machine::next_deadline()
 //    (wall clock) and then awaits machine::on_deadline(now). The owner calls reschedule() after
 //    every call that may have moved the deadline earlier. An exception from on_deadline is
-//    logged and the timer loop keeps running.
+//    logged and the timer loop keeps running; it retries after failure_backoff_ms.
 //  - Snapshot compaction: once the partition outgrows 2 x (size after the last compaction) +
 //    compaction_min_bytes (checked after each append, a size comparison), the machine's live
 //    state is appended after a roll and the history below it deleted. The machine may decline
@@ -81,6 +81,7 @@ struct runtime_config {
     std::string name;                   // the topic, for logs ("__consumer_offsets")
     uint64_t compaction_min_bytes = 64ULL << 20;
     size_t snapshot_records_per_batch = 500;
+    int64_t failure_backoff_ms = 100; // pause before retrying a deadline whose callback threw
 };
 
 class runtime {

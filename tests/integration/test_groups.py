@@ -626,7 +626,8 @@ def test_raw_static_member_expires_at_its_session_timeout(raw):
     s = raw.request(SyncGroupRequest[1](group, j.generation_id, j.member_id,
                                         [(j.member_id, assignment_bytes("graw", [0, 1]))]))
     assert s.error_code == 0
-    # the member's last sign of life was at or before now: its session ends by now + 6 s
+    # its last heartbeat: the session ends 6 s after the broker handled it, so by now + 6 s
+    assert raw.request(HeartbeatRequest_v3(group, j.generation_id, j.member_id, "inst-exp")).error_code == 0
     time.sleep(6.0 + 0.03)
     r = raw.request(DeleteGroupsRequest[0]([group]))
     assert r.results == [(group, 0)], "the static member outlived its session timeout"

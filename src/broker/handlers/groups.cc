@@ -24,7 +24,8 @@ asio::awaitable<Response> on_coordinator(request_context& ctx, Call call) {
     auto task = [&gs, gctx = group_context(ctx), &call]() mutable -> asio::awaitable<Response> {
         gctx.token = gs.next_token();
         auto r = call(gs.coordinator(), gctx, wall_clock_now());
-        co_await gs.apply(std::move(r.fx));
+        // A heartbeat only pushes a session deadline later: no need to re-arm the timer.
+        co_await gs.apply(std::move(r.fx), !std::is_same_v<Response, protocol::HeartbeatResponse>);
         if (r.response) co_return std::move(*r.response);
         // Only JoinGroup and SyncGroup park (the coordinator's contract).
         if constexpr (std::is_same_v<Response, protocol::JoinGroupResponse> ||
