@@ -34,6 +34,7 @@ result<txn_index> txn_index::load(std::filesystem::path path) {
     std::error_code ec;
     if (!std::filesystem::exists(idx.path_, ec)) {
         idx.needs_rebuild_ = true;
+        idx.missing_ = true;
         return idx;
     }
     auto raw = read_whole_file(idx.path_);
@@ -89,6 +90,7 @@ error_code txn_index::reset() {
     if (auto err = file_->truncate(0); err != error_code::none) return err;
     entries_.clear();
     needs_rebuild_ = false;
+    missing_ = false;
     dirty_ = true;
     return error_code::none;
 }

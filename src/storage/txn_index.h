@@ -45,6 +45,7 @@ public:
     static result<txn_index> load(std::filesystem::path path);
 
     bool needs_rebuild() const { return needs_rebuild_; }
+    bool missing() const { return missing_; } // the file was absent at load()
     const std::vector<aborted_txn_entry>& entries() const { return entries_; }
 
     // Appends one entry (its last_offset must exceed the previous entry's).
@@ -66,6 +67,7 @@ private:
     std::shared_ptr<file_handle> file_; // open while writes are unsynced
     std::vector<aborted_txn_entry> entries_;
     bool needs_rebuild_ = false;
+    bool missing_ = false;
     bool dirty_ = false;
 };
 

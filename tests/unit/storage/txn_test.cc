@@ -377,6 +377,34 @@ TEST(txn, missing_or_corrupt_txnindex_of_a_sealed_segment_is_rebuilt) {
     }
 }
 
+TEST(txn, upgrade_from_meta_v1_creates_missing_txnindex_without_a_scan) {
+    test::temp_dir dir;
+    {
+        auto log = open_log(dir.path, small_segments());
+        producer a{1};
+        append(*log, a.next());
+        marker(*log, a, false); // cannot happen under v1; here it shows no scan ran
+        plain(*log, 8);
+        log->close();
+    }
+    std::vector<std::filesystem::path> idx_files;
+    for (const auto& de : std::filesystem::directory_iterator(dir.path))
+        if (de.path().extension() == ".txnindex") idx_files.push_back(de.path());
+    ASSERT_GT(idx_files.size(), 2u);
+    for (const auto& f : idx_files) std::filesystem::remove(f);
+    std::ofstream(dir.path / "partition.meta", std::ios::trunc) << R"({"version":1,"leader_epoch":0,"log_start_offset":0})";
+    auto log = open_log(dir.path, small_segments());
+    for (const auto& f : idx_files) {
+        ASSERT_TRUE(std::filesystem::exists(f)) << f;
+        EXPECT_EQ(std::filesystem::file_size(f), 0u) << f;
+    }
+    EXPECT_TRUE(log->aborted_transactions(offset(0), log->log_end()).empty());
+    log->close();
+    auto meta = read_whole_file(dir.path / "partition.meta");
+    ASSERT_TRUE(meta);
+    EXPECT_NE(std::string(meta->begin(), meta->end()).find(R"("version":2)"), std::string::npos);
+}
+
 TEST(txn, retention_keeps_lso_at_log_start_and_deletes_txnindex) {
     test::temp_dir dir;
     auto log = open_log(dir.path, small_segments());
