@@ -236,7 +236,7 @@ error_code partition_log::rebuild_txn_indexes() {
             return s.txns().append({h.pid, first, h.base_offset, lso});
         });
         if (e != error_code::none) return e;
-        if (rebuild && &s != &active()) {
+        if (rebuild) {
             if (auto se = s.txns().sync(); se != error_code::none) return se;
         }
     }

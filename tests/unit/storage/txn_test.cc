@@ -405,6 +405,28 @@ TEST(txn, upgrade_from_meta_v1_creates_missing_txnindex_without_a_scan) {
     EXPECT_NE(std::string(meta->begin(), meta->end()).find(R"("version":2)"), std::string::npos);
 }
 
+TEST(txn, failed_txnindex_write_keeps_the_entry_and_rebuilds_the_file) {
+    test::temp_dir dir;
+    auto idx_path = dir.path / "00000000000000000000.txnindex";
+    std::vector<aborted_txn> expected;
+    {
+        auto log = open_log(dir.path);
+        // Make the index unwritable: a directory where the file was.
+        std::filesystem::remove(idx_path);
+        std::filesystem::create_directory(idx_path);
+        producer a{1};
+        offset first = append(*log, a.next());
+        marker(*log, a, false); // succeeds: the marker is in the log
+        expected = {{producer_id(1), first}};
+        EXPECT_EQ(log->aborted_transactions(offset(0), log->log_end()), expected);
+        log->close(); // abandons the index file
+    }
+    EXPECT_FALSE(std::filesystem::exists(idx_path));
+    auto log = open_log(dir.path);
+    EXPECT_EQ(log->aborted_transactions(offset(0), log->log_end()), expected);
+    EXPECT_EQ(std::filesystem::file_size(idx_path), aborted_txn_entry::size);
+}
+
 TEST(txn, retention_keeps_lso_at_log_start_and_deletes_txnindex) {
     test::temp_dir dir;
     auto log = open_log(dir.path, small_segments());
