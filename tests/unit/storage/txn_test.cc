@@ -248,8 +248,9 @@ TEST(txn, aborted_transactions_over_ranges_and_segments) {
     EXPECT_EQ(log->aborted_transactions(a_end + 1, c0), std::vector<aborted_txn>{});
     // The fetch offset at a marker still includes it (last_offset >= from).
     EXPECT_EQ(log->aborted_transactions(c_end, log->log_end()), (std::vector<aborted_txn>{{producer_id(3), c0}}));
-    (void)b0;
-    (void)b_end;
+    // b's range holds only the aborted a and c that overlap it; b itself committed.
+    EXPECT_EQ(log->aborted_transactions(b0, b_end + 1),
+              (std::vector<aborted_txn>{{producer_id(1), a0}, {producer_id(3), c0}}));
 }
 
 // The state a reader sees: LSO, open transactions, aborted entries of every segment.
