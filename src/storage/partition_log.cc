@@ -54,9 +54,8 @@ result<append_info> partition_log::append_marker(producer_id pid, producer_epoch
     auto stored = write_batch(batch, now);
     if (!stored) return stored.error();
     auto done = producers_.apply_marker(pid, epoch, commit, coordinator_epoch, stored->base_offset, now);
-    if (done) {
-        if (auto e = index_completed(active_mut(), *done); e != error_code::none) return e;
-    }
+    // The marker is in the log: an index write failure does not fail it (see txn_index::append).
+    if (done) (void)index_completed(active_mut(), *done);
     timestamp_ms log_append_time = cfg_.log_append_time ? now : timestamp_ms(-1);
     return append_info{stored->base_offset, stored->last_offset(), log_append_time, log_start_, false};
 }

@@ -1,8 +1,11 @@
 #pragma once
 // partition_log: the log of one partition — an ordered run of segments in
 // `<data>/<topic>/<partition>/`, the last one active, plus:
-//   partition.meta   JSON {"version":1,"leader_epoch":N,"log_start_offset":M}, replaced atomically
-//                    (temp + fsync + rename + directory fsync) whenever either value changes
+//   partition.meta   JSON {"version":2,"leader_epoch":N,"log_start_offset":M}, replaced atomically
+//                    (temp + fsync + rename + directory fsync) whenever either value changes.
+//                    Version 2: every segment has a .txnindex; version 1 was written by releases
+//                    that accepted no transactional data, so their segments' missing .txnindex
+//                    files are created empty instead of being rebuilt by a scan
 //   <20-digit offset>.snapshot   producer-state snapshots (format in producer_state.h)
 //   <20-digit base>.txnindex     per segment: aborted transactions whose marker is in it (txn_index.h)
 //
@@ -203,6 +206,7 @@ private:
     offset flushed_{0};
     timestamp_ms max_ts_{-1};
     leader_epoch leader_epoch_{0};
+    int meta_version_ = 0; // of partition.meta as found at open (0: none)
     bool closed_ = false;
 };
 

@@ -50,13 +50,14 @@ error_code partition_log::load_meta() {
         spdlog::warn("storage: {} is unreadable; using defaults", path.string());
         return error_code::none;
     }
+    meta_version_ = j.value("version", 0);
     log_start_ = offset(j.value("log_start_offset", int64_t(0)));
     leader_epoch_ = leader_epoch(j.value("leader_epoch", int32_t(0)));
     return error_code::none;
 }
 
 error_code partition_log::write_meta() const {
-    nlohmann::json j = {{"version", 1}, {"leader_epoch", leader_epoch_()}, {"log_start_offset", log_start_()}};
+    nlohmann::json j = {{"version", 2}, {"leader_epoch", leader_epoch_()}, {"log_start_offset", log_start_()}};
     auto s = j.dump();
     return write_file_atomic(dir_ / meta_file,
                              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
@@ -194,8 +195,15 @@ error_code partition_log::replay_marker(segment& seg, const records::batch_heade
 
 error_code partition_log::rebuild_txn_indexes() {
     auto last_missing = segments_.end();
-    for (auto it = segments_.begin(); it != segments_.end(); ++it)
-        if (it->second->txns().needs_rebuild()) last_missing = it;
+    for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+        txn_index& idx = it->second->txns();
+        // Written before transactions existed (partition.meta version 1): nothing to find.
+        if (meta_version_ == 1 && idx.missing()) {
+            if (auto e = idx.reset(); e != error_code::none) return e;
+            if (auto e = idx.sync(); e != error_code::none) return e;
+        }
+        if (idx.needs_rebuild()) last_missing = it;
+    }
     if (last_missing == segments_.end()) return error_code::none;
     // A segment's entries need the transactions open at its start, which may have begun in any
     // earlier segment: follow them from the first segment on (headers, plus the small control
@@ -228,7 +236,7 @@ error_code partition_log::rebuild_txn_indexes() {
             return s.txns().append({h.pid, first, h.base_offset, lso});
         });
         if (e != error_code::none) return e;
-        if (rebuild && &s != &active()) {
+        if (rebuild) {
             if (auto se = s.txns().sync(); se != error_code::none) return se;
         }
     }

@@ -34,6 +34,7 @@ result<txn_index> txn_index::load(std::filesystem::path path) {
     std::error_code ec;
     if (!std::filesystem::exists(idx.path_, ec)) {
         idx.needs_rebuild_ = true;
+        idx.missing_ = true;
         return idx;
     }
     auto raw = read_whole_file(idx.path_);
@@ -63,17 +64,29 @@ error_code txn_index::ensure_open() {
 }
 
 error_code txn_index::append(const aborted_txn_entry& e) {
-    if (auto err = ensure_open(); err != error_code::none) return err;
-    std::array<uint8_t, aborted_txn_entry::size> buf{};
-    encode(e, buf.data());
-    if (auto err = file_->pwrite_all(buf, entries_.size() * aborted_txn_entry::size); err != error_code::none)
-        return err;
+    size_t at = entries_.size() * aborted_txn_entry::size;
     entries_.push_back(e);
+    if (broken_) return error_code::kafka_storage_error;
+    error_code err = ensure_open();
+    if (err == error_code::none) {
+        std::array<uint8_t, aborted_txn_entry::size> buf{};
+        encode(e, buf.data());
+        err = file_->pwrite_all(buf, at);
+    }
+    if (err != error_code::none) {
+        // The marker it describes is already in the log, so the entry stays in memory (fetches
+        // stay right) and the file, now short of it, is deleted at the next sync: the next
+        // open rebuilds it from the log.
+        spdlog::error("storage: cannot write {}; it will be rebuilt at the next start", path_.string());
+        broken_ = true;
+        return err;
+    }
     dirty_ = true;
     return error_code::none;
 }
 
 error_code txn_index::truncate_from(offset o) {
+    if (broken_) return error_code::kafka_storage_error;
     auto keep = std::find_if(entries_.begin(), entries_.end(), [&](const auto& e) { return e.last_offset >= o; });
     if (keep == entries_.end()) return error_code::none;
     size_t n = static_cast<size_t>(keep - entries_.begin());
@@ -89,11 +102,16 @@ error_code txn_index::reset() {
     if (auto err = file_->truncate(0); err != error_code::none) return err;
     entries_.clear();
     needs_rebuild_ = false;
+    missing_ = false;
     dirty_ = true;
     return error_code::none;
 }
 
 error_code txn_index::sync() {
+    if (broken_) {
+        remove_file();
+        return error_code::none;
+    }
     if (dirty_ && file_) {
         if (auto err = file_->datasync(); err != error_code::none) return err;
     }

@@ -45,9 +45,12 @@ public:
     static result<txn_index> load(std::filesystem::path path);
 
     bool needs_rebuild() const { return needs_rebuild_; }
+    bool missing() const { return missing_; } // the file was absent at load()
     const std::vector<aborted_txn_entry>& entries() const { return entries_; }
 
-    // Appends one entry (its last_offset must exceed the previous entry's).
+    // Appends one entry (its last_offset must exceed the previous entry's). The entry is kept
+    // in memory even when the write fails (KAFKA_STORAGE_ERROR); the file is then abandoned:
+    // sync() deletes it, so that the next open rebuilds it from the log.
     error_code append(const aborted_txn_entry& e);
     // Drops the entries with last_offset >= o (recovery replays them).
     error_code truncate_from(offset o);
@@ -66,6 +69,8 @@ private:
     std::shared_ptr<file_handle> file_; // open while writes are unsynced
     std::vector<aborted_txn_entry> entries_;
     bool needs_rebuild_ = false;
+    bool missing_ = false;
+    bool broken_ = false; // a write failed: the file is short of entries_
     bool dirty_ = false;
 };
 

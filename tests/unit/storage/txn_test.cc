@@ -248,8 +248,9 @@ TEST(txn, aborted_transactions_over_ranges_and_segments) {
     EXPECT_EQ(log->aborted_transactions(a_end + 1, c0), std::vector<aborted_txn>{});
     // The fetch offset at a marker still includes it (last_offset >= from).
     EXPECT_EQ(log->aborted_transactions(c_end, log->log_end()), (std::vector<aborted_txn>{{producer_id(3), c0}}));
-    (void)b0;
-    (void)b_end;
+    // b's range holds only the aborted a and c that overlap it; b itself committed.
+    EXPECT_EQ(log->aborted_transactions(b0, b_end + 1),
+              (std::vector<aborted_txn>{{producer_id(1), a0}, {producer_id(3), c0}}));
 }
 
 // The state a reader sees: LSO, open transactions, aborted entries of every segment.
@@ -375,6 +376,56 @@ TEST(txn, missing_or_corrupt_txnindex_of_a_sealed_segment_is_rebuilt) {
             EXPECT_EQ(idx->entries(), before[i]) << "corrupt: " << corrupt << " file " << files[i];
         }
     }
+}
+
+TEST(txn, upgrade_from_meta_v1_creates_missing_txnindex_without_a_scan) {
+    test::temp_dir dir;
+    {
+        auto log = open_log(dir.path, small_segments());
+        producer a{1};
+        append(*log, a.next());
+        marker(*log, a, false); // cannot happen under v1; here it shows no scan ran
+        plain(*log, 8);
+        log->close();
+    }
+    std::vector<std::filesystem::path> idx_files;
+    for (const auto& de : std::filesystem::directory_iterator(dir.path))
+        if (de.path().extension() == ".txnindex") idx_files.push_back(de.path());
+    ASSERT_GT(idx_files.size(), 2u);
+    for (const auto& f : idx_files) std::filesystem::remove(f);
+    std::ofstream(dir.path / "partition.meta", std::ios::trunc) << R"({"version":1,"leader_epoch":0,"log_start_offset":0})";
+    auto log = open_log(dir.path, small_segments());
+    for (const auto& f : idx_files) {
+        ASSERT_TRUE(std::filesystem::exists(f)) << f;
+        EXPECT_EQ(std::filesystem::file_size(f), 0u) << f;
+    }
+    EXPECT_TRUE(log->aborted_transactions(offset(0), log->log_end()).empty());
+    log->close();
+    auto meta = read_whole_file(dir.path / "partition.meta");
+    ASSERT_TRUE(meta);
+    EXPECT_NE(std::string(meta->begin(), meta->end()).find(R"("version":2)"), std::string::npos);
+}
+
+TEST(txn, failed_txnindex_write_keeps_the_entry_and_rebuilds_the_file) {
+    test::temp_dir dir;
+    auto idx_path = dir.path / "00000000000000000000.txnindex";
+    std::vector<aborted_txn> expected;
+    {
+        auto log = open_log(dir.path);
+        // Make the index unwritable: a directory where the file was.
+        std::filesystem::remove(idx_path);
+        std::filesystem::create_directory(idx_path);
+        producer a{1};
+        offset first = append(*log, a.next());
+        marker(*log, a, false); // succeeds: the marker is in the log
+        expected = {{producer_id(1), first}};
+        EXPECT_EQ(log->aborted_transactions(offset(0), log->log_end()), expected);
+        log->close(); // abandons the index file
+    }
+    EXPECT_FALSE(std::filesystem::exists(idx_path));
+    auto log = open_log(dir.path);
+    EXPECT_EQ(log->aborted_transactions(offset(0), log->log_end()), expected);
+    EXPECT_EQ(std::filesystem::file_size(idx_path), aborted_txn_entry::size);
 }
 
 TEST(txn, retention_keeps_lso_at_log_start_and_deletes_txnindex) {
