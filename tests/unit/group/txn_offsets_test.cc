@@ -67,9 +67,9 @@ struct txn_harness : harness {
         r.GroupId = group;
         r.GenerationIdOrMemberEpoch = generation;
         r.MemberId = member;
-        auto& t = r.Topics.emplace_back();
-        t.Name = topic;
-        auto& p = t.Partitions.emplace_back();
+        auto& rt = r.Topics.emplace_back();
+        rt.Name = topic;
+        auto& p = rt.Partitions.emplace_back();
         p.PartitionIndex = partition_index;
         p.CommittedOffset = off;
         auto out = c.offset_commit(ctx(8), r, t());

@@ -69,12 +69,14 @@ TEST(Headers, ResponseHeader) {
 
 TEST(ApiTable, ServedApis) {
     auto apis = served_apis();
-    ASSERT_EQ(apis.size(), 19u);
+    ASSERT_EQ(apis.size(), 26u);
     struct want { int16_t key, min, max, flex; };
     const want expected[] = {{0, 3, 9, 9},   {1, 4, 12, 12}, {2, 0, 6, 6},   {3, 0, 12, 9},  {8, 0, 8, 8},
                              {9, 0, 8, 6},   {10, 0, 4, 3},  {11, 0, 9, 6},  {12, 0, 4, 4},  {13, 0, 5, 4},
                              {14, 0, 5, 4},  {15, 0, 5, 5},  {16, 0, 4, 3},  {18, 0, 4, 3},  {19, 0, 5, 5},
-                             {20, 0, 4, 4},  {22, 0, 4, 2},  {42, 0, 2, 2},  {47, 0, 0, INT16_MAX}};
+                             {20, 0, 4, 4},  {22, 0, 4, 2},  {24, 0, 3, 3},  {25, 0, 3, 3},  {26, 0, 3, 3},
+                             {28, 0, 3, 3},  {42, 0, 2, 2},  {47, 0, 0, INT16_MAX}, {61, 0, 0, 0}, {65, 0, 0, 0},
+                             {66, 0, 1, 0}};
     for (size_t i = 0; i < apis.size(); ++i) {
         EXPECT_EQ(apis[i].api_key, expected[i].key);
         EXPECT_EQ(apis[i].min_version, expected[i].min);
