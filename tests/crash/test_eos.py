@@ -28,6 +28,7 @@ class App:
         self.log_dir = log_dir
         self.proc = None
         self.starts = 0
+        self.kills = 0
 
     def start(self):
         self.starts += 1
@@ -44,6 +45,7 @@ class App:
     def kill9(self):
         self.proc.kill()
         self.proc.wait(10)
+        self.kills += 1
 
     def committed_so_far(self):
         path = os.path.join(self.log_dir, f"app-{self.starts}.log")
@@ -102,10 +104,15 @@ def test_exactly_once_through_app_and_broker_crashes(tmp_path):
         assert p.flush(30) == 0
 
         app.start()
-        # app kill 1, broker kill, app kill 2: each at a random point of the run
-        for event in ("app", "broker", "app"):
-            time.sleep(rng.uniform(1.0, 4.0))
-            app.ensure_running()
+        # app kill 1, broker kill, app kill 2: each once the group has committed a random amount
+        # of the input, then a random few ms later, so kills land inside transactions too
+        plan = [("app", rng.randint(1000, 3000)), ("broker", rng.randint(4000, 6000)), ("app", rng.randint(7000, 9000))]
+        for event, at in plan:
+            deadline = time.monotonic() + 120
+            while INPUTS - group_lag(b.bootstrap) < at and time.monotonic() < deadline:
+                app.ensure_running()
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0, 0.2))
             if event == "app":
                 app.kill9()
                 app.start()
@@ -127,7 +134,7 @@ def test_exactly_once_through_app_and_broker_crashes(tmp_path):
         assert not missing, f"{len(missing)} inputs without output, e.g. {missing[:5]}"
         assert not dupes, f"{len(dupes)} inputs with several outputs, e.g. {list(dupes.items())[:5]}"
         assert len(outputs) == INPUTS
-        assert app.starts >= 3
+        assert app.kills >= 3  # the two planned kills and the final stop
     finally:
         if app.proc and app.proc.poll() is None:
             app.kill9()
