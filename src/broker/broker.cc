@@ -159,6 +159,8 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
                 if (p) {
                     p->log().maybe_roll(now);
                     p->log().apply_retention(now);
+                    // Idle producers are forgotten (Kafka checks every 10 min; here with retention).
+                    p->log().expire_producers(now, cfg_.producer_id_expiration_ms);
                 }
     }
 }

@@ -1,8 +1,10 @@
 """Idempotent produce over raw sockets: a resent batch (same producer id / epoch / sequence) is
 stored once and the resend is answered with no error and the ORIGINAL offset."""
+import time
+
 from clients import create_topic
 from rawkafka import (RawConn, build_batch, decode_batches, fetch_request, fetch_result,
-                      init_producer_id, produce_request, produce_result)
+                      init_producer_id, metadata_request, produce_request, produce_result)
 
 
 def send(conn, topic, batch):
@@ -60,3 +62,21 @@ def test_duplicate_detected_after_restart(broker):
         b1 = build_batch([(b"k", b"r1", [])], producer_id=pid, producer_epoch=epoch, base_sequence=1)
         assert send(c, topic, b1) == (0, 1)
         assert values(c, topic)[1] == [(0, b"r0"), (1, b"r1")]
+
+
+def test_idle_producers_are_forgotten(broker_factory):
+    """producer.id.expiration.ms: a partition drops the state of a producer idle that long (it
+    used to grow with every producer instance); a later batch of it starts over at sequence 0,
+    as a new producer would. An open transaction keeps its producer (checked in unit tests)."""
+    b = broker_factory(sets={"producer.id.expiration.ms": 500, "log.retention.check.interval.ms": 100})
+    with RawConn(b.bootstrap) as c:
+        c.request(metadata_request(["expiring"]))
+        pid, epoch = init_producer_id(c)
+        batch = build_batch([(None, b"v", [])], producer_id=pid, producer_epoch=epoch, base_sequence=0)
+        assert send(c, "expiring", batch)[0] == 0
+        # while remembered, sequence 5 is out of order (next is 1)
+        late = build_batch([(None, b"v", [])], producer_id=pid, producer_epoch=epoch, base_sequence=5)
+        assert send(c, "expiring", late)[0] == 45
+        time.sleep(1.5)
+        # forgotten: the same retried first batch is new again, not a duplicate of offset 0
+        assert send(c, "expiring", batch) == (0, 1)

@@ -41,6 +41,19 @@ TEST(broker_config, group_commit_delay) {
     EXPECT_TRUE(set_property(c, "group.commit.delay.us", "100001")); // a 0.1 s wait per round is a mistake
 }
 
+TEST(broker_config, transaction_properties) {
+    broker_config c;
+    EXPECT_EQ(c.transaction_max_timeout_ms, 900000); // Kafka's defaults
+    EXPECT_EQ(c.transactional_id_expiration_ms, 604800000);
+    EXPECT_EQ(c.producer_id_expiration_ms, 86400000);
+    EXPECT_FALSE(set_property(c, "transaction.max.timeout.ms", "10000"));
+    EXPECT_EQ(c.transaction_max_timeout_ms, 10000);
+    EXPECT_TRUE(set_property(c, "transaction.max.timeout.ms", "0")); // no transaction could start
+    EXPECT_TRUE(set_property(c, "producer.id.expiration.ms", "-5"));
+    EXPECT_FALSE(set_property(c, "transactional.id.expiration.ms", "3600000"));
+    EXPECT_EQ(c.transactional_id_expiration_ms, 3600000);
+}
+
 TEST(broker_config, yaml_then_env_precedence) {
     auto path = std::string(testing::TempDir()) + "/brook-config-test.yaml";
     std::ofstream(path) << "num.partitions: 4\nlog:\n  segment:\n    bytes: 4096\n";
