@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
   options o;
   CLI::App app{"Brook benchmark driver (librdkafka client)"};
   app.add_option("--bootstrap", o.bootstrap, "Broker to measure, HOST:PORT (single-target mode)");
-  app.add_option("--workloads", o.workloads, "Comma-separated workloads (P1,P2,P3,C1,L1,RAW)")->capture_default_str();
+  app.add_option("--workloads", o.workloads, "Comma-separated workloads (P1,P2,P3,C1,L1,TX,RAW)")->capture_default_str();
   app.add_option("--target-name", o.target, "Label of the target in the output (single-target mode)")->capture_default_str();
   app.add_option("--broker-pid", o.broker_pid, "Broker pid for CPU/RSS sampling (single-target mode)");
   app.add_flag("--no-create-topics", o.no_create, "Do not send CreateTopics (brokers without it, e.g. the mock)");
