@@ -32,9 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# kafkajs, pinned by tests/js/package-lock.json (npm registry).
+# kafkajs and @platformatic/kafka, pinned by tests/js/package-lock.json (npm registry).
 js="$(dirname "$0")/../tests/js"
-if [ ! -f "$js/node_modules/kafkajs/package.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+if [ ! -f "$js/node_modules/kafkajs/package.json" ] || [ ! -f "$js/node_modules/@platformatic/kafka/package.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
   echo "install-deps: npm ci in tests/js"
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi
