@@ -126,7 +126,9 @@ protocol::ListTransactionsResponse txn_coordinator::list_transactions(const requ
     const auto& pids = req.ProducerIdFilters;
     for (const auto& [id, m] : txns_) {
         if (!pids.empty() && std::find(pids.begin(), pids.end(), m.pid.value()) == pids.end()) continue;
-        if (!states.empty() && std::find(states.begin(), states.end(), m.status) == states.end()) continue;
+        // A filter list naming only unknown states matches nothing (Kafka tests the request's
+        // list, not the states it could parse).
+        if (!req.StateFilters.empty() && std::find(states.begin(), states.end(), m.status) == states.end()) continue;
         // v1: only transactions running longer than the filter (Kafka compares the start time,
         // whatever the state).
         if (req.DurationFilter >= 0 && now.value() - m.start_ms <= req.DurationFilter) continue;

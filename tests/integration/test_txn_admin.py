@@ -50,10 +50,6 @@ def test_transaction_admin_apis_through_platformatic_kafka(broker):
         ("no-such-topic", 0, 3, 0), ("pk-txn", 0, 0, 2), ("pk-txn", 7, 3, 0)]  # 3: UNKNOWN_TOPIC_OR_PARTITION
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Brook bug: ListTransactions with StateFilters=['Bogus'] (only unknown states) lists every "
-    "transaction; Kafka lists none (the filter is non-empty and matches no state) — "
-    "txn_coordinator::list_transactions tests the parsed states, not the request's filter list"))
 def test_list_transactions_unknown_state_filter_alone(broker):
     r = run_txn_admin(broker, "pk-txn-filter")
     assert r["list_unknown_filter"] == {"unknown": ["Bogus"], "listed": 0}

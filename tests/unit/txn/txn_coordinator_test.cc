@@ -354,6 +354,10 @@ TEST(TxnCoordinator, DescribeAndList) {
     ASSERT_EQ(l.TransactionStates.size(), 1u);
     EXPECT_EQ(l.TransactionStates[0].TransactionalId, "b");
     EXPECT_EQ(l.UnknownStateFilters, (std::vector<std::string>{"Bogus"}));
+    by_state.StateFilters = {"Bogus"}; // only unknown states: matches nothing, as in Kafka
+    l = h.c.list_transactions({1}, by_state, h.t());
+    EXPECT_TRUE(l.TransactionStates.empty());
+    EXPECT_EQ(l.UnknownStateFilters, (std::vector<std::string>{"Bogus"}));
 
     ListTransactionsRequest by_pid;
     by_pid.ProducerIdFilters = {1000};
