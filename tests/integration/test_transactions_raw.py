@@ -3,12 +3,14 @@ an empty transactional id, EndTxn with nothing open, a transactional batch to a 
 in the transaction or outside any transaction, a fenced epoch, and an unknown transactional id.
 """
 import struct
+import time
 
 from kafka.protocol.api import Request, Response
 from kafka.protocol.types import Array, Boolean, Int16, Int32, Int64, Schema, String
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
-from rawkafka import InitProducerIdRequest_v0, RawConn, metadata_request, produce_request, produce_result
+from rawkafka import (InitProducerIdRequest_v0, RawConn, fetch_request, fetch_result, metadata_request,
+                      produce_request, produce_result)
 
 INVALID_PRODUCER_EPOCH = 47
 INVALID_PRODUCER_ID_MAPPING = 49
@@ -138,3 +140,41 @@ def test_fenced_epoch(broker):
         assert add_partitions(c, "raw-fence", pid, epoch, topic, [0]) == {0: INVALID_PRODUCER_EPOCH}
         assert end_txn(c, "raw-fence", pid, epoch, True) == INVALID_PRODUCER_EPOCH
         assert produce_txn(c, "raw-fence", topic, 0, txn_batch(pid, epoch, 1, [b"zombie"])) == INVALID_PRODUCER_EPOCH
+
+
+def test_acknowledged_commit_survives_kill9_before_its_markers(broker):
+    """EndTxn(commit) is acknowledged once PrepareCommit is durable; the markers follow. A
+    SIGKILL right after the acknowledgement leaves PrepareCommit without CompleteCommit, and the
+    restarted coordinator writes the missing markers: every record becomes visible to
+    read_committed, none is lost or left hanging."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    topic = "raw-kill-after-commit"
+    with RawConn(broker.bootstrap) as c:
+        c.request(metadata_request([topic]))
+        err, pid, epoch = init_txn(c, "raw-kill")
+        assert err == 0
+        assert add_partitions(c, "raw-kill", pid, epoch, topic, [0]) == {0: 0}
+        assert produce_txn(c, "raw-kill", topic, 0, txn_batch(pid, epoch, 0, [b"a", b"b", b"c"])) == 0
+        assert end_txn(c, "raw-kill", pid, epoch, True) == 0
+        broker.kill9()  # microseconds after the answer: the markers are not durable yet
+    broker.start()
+    assert "(1 to complete)" in broker.log_text(), "the restart found no half-ended transaction"
+
+    cons = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "raw-kill-reader",
+                     "isolation.level": "read_committed", "enable.auto.commit": False})
+    cons.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    deadline = time.monotonic() + 15
+    while len(got) < 3 and time.monotonic() < deadline:
+        m = cons.poll(0.2)
+        if m is not None and not m.error():
+            got.append(m.value())
+    lso = cons.get_watermark_offsets(TopicPartition(topic, 0), timeout=5, cached=False)[1]
+    cons.close()
+    assert got == [b"a", b"b", b"c"]
+    with RawConn(broker.bootstrap) as c:
+        hwm = fetch_result(c.request(fetch_request(topic, 0, 0)))[1]
+    # Nothing left open: the LSO is the log end. (A marker that reached the page cache before the
+    # kill survives it, and the restart writes another: a second marker ends no transaction.)
+    assert lso == hwm and hwm in (4, 5)
