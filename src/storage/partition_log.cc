@@ -154,6 +154,7 @@ result<range_read> partition_log::read_range(offset from, size_t max_bytes, offs
     if (where->seg) {
         const auto& f = where->seg->log_file();
         rr.range = file_range{f, f->fd(), where->run.position, where->run.length};
+        if (where->run.length > 0) rr.next = where->run.next;
     }
     return rr;
 }

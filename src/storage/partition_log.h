@@ -70,6 +70,7 @@ struct range_read {
     file_range range; // whole batches; empty() when there is nothing to return
     offset log_start;
     offset log_end;
+    offset next{-1}; // one past the last offset in `range` (-1 when empty)
 };
 
 struct read_result {

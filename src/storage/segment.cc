@@ -244,11 +244,12 @@ result<std::optional<segment::batch_run>> segment::read_run(offset o, size_t max
         const auto& hdr = (*h)->header;
         if (!run) {
             if (hdr.last_offset() < o) continue;
-            run = batch_run{(*h)->position, 0};
+            run = batch_run{(*h)->position, 0, hdr.base_offset};
         }
         if (hdr.base_offset >= max_offset) return run;
         if (run->length > 0 && run->length + hdr.size_bytes() > max_bytes) return run;
         run->length += hdr.size_bytes();
+        run->next = hdr.last_offset() + 1;
     }
 }
 

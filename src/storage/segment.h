@@ -68,6 +68,7 @@ public:
     struct batch_run {
         uint64_t position = 0;
         uint64_t length = 0;
+        offset next{0}; // one past the last offset of the run's last batch
     };
     // Whole batches from the one holding `o`, ending before the first batch whose base offset
     // is >= max_offset or that would take the run past max_bytes; the first batch counts

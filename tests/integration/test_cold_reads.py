@@ -23,6 +23,9 @@ def drop_page_cache(topic_dir):
             continue
         fd = os.open(topic_dir / name, os.O_RDONLY)
         try:
+            # Dirty pages cannot be dropped: write them back first (on a busy disk the
+            # active segment's tail may still be dirty when the test gets here).
+            os.fsync(fd)
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             try:
                 os.preadv(fd, [bytearray(1)], 0, os.RWF_NOWAIT)

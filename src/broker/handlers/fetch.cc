@@ -106,11 +106,10 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
                 }
                 r->error = error_code::none;
                 r->data = std::move(got->range);
-                // Aborted transactions overlapping [fetch offset, LSO): a superset of what the
-                // returned batches need, which clients accept (they match by producer id and
-                // offset).
+                // The aborted transactions the returned batches may hold (Kafka bounds the list
+                // by the fetched range the same way).
                 if (read_committed && !r->data.empty())
-                    r->aborted = part->log().aborted_transactions(offset(r->fetch_offset), visible_end);
+                    r->aborted = part->log().aborted_transactions(offset(r->fetch_offset), got->next);
                 budget -= static_cast<int64_t>(r->data.length);
             }
             co_return;
@@ -125,6 +124,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
             if (r.data.empty()) continue;
             if (total > 0 && total + static_cast<int64_t>(r.data.length) > max_bytes) {
                 r.data = {};
+                r.aborted.clear();
                 continue;
             }
             total += static_cast<int64_t>(r.data.length);

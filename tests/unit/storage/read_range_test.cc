@@ -96,8 +96,11 @@ TEST(read_range, matches_model_and_copying_read) {
                 if (want.empty()) {
                     EXPECT_TRUE(r->range.empty());
                     EXPECT_TRUE(copied->data.empty());
+                    EXPECT_EQ(r->next, offset(-1));
                     continue;
                 }
+                // read_committed bounds its aborted-transaction list with it
+                EXPECT_EQ(r->next, want.back().last + 1);
                 EXPECT_GE(r->range.fd, 0);
                 EXPECT_NE(r->range.keep_alive, nullptr);
                 auto bytes = pread_range(r->range);
