@@ -18,7 +18,7 @@ using detail::err;
 } // namespace
 
 reply<protocol::TxnOffsetCommitResponse> group_coordinator::txn_offset_commit(
-    const request_context& ctx, const protocol::TxnOffsetCommitRequest& req, timestamp_ms now) {
+    const request_context& ctx, const protocol::TxnOffsetCommitRequest& req, timestamp_ms now, error_code producer) {
     reply<protocol::TxnOffsetCommitResponse> out;
     protocol::TxnOffsetCommitResponse r;
     auto answer_all = [&](error_code e) {
@@ -30,6 +30,7 @@ reply<protocol::TxnOffsetCommitResponse> group_coordinator::txn_offset_commit(
         out.response = std::move(r);
         return out;
     };
+    if (producer != error_code::none) return answer_all(producer);
     if (!valid_group_id(req.GroupId)) return answer_all(error_code::invalid_group_id);
     // v0-2 carry no member fields; their defaults (-1, "", null) skip the member checks, as in
     // Kafka's validateOffsetCommit. Unlike OffsetCommit there is no "only members may commit to

@@ -112,9 +112,11 @@ public:
     // req.ProducerId: OffsetFetch does not return them (RequireStable fetches of their partitions
     // get UNSTABLE_OFFSET_COMMIT) until complete_txn. fx.owner = (ProducerId, ProducerEpoch)
     // whenever fx.records is not empty. A missing group is created (Empty), as Kafka does.
+    // `producer` is what the partition knows of the producer's epoch: INVALID_PRODUCER_EPOCH for
+    // a fenced one (a newer epoch was seen) is answered for every partition, nothing appended.
     reply<protocol::TxnOffsetCommitResponse> txn_offset_commit(const request_context& ctx,
                                                                const protocol::TxnOffsetCommitRequest& req,
-                                                               timestamp_ms now);
+                                                               timestamp_ms now, error_code producer = error_code::none);
     // Called once `pid`'s commit/abort marker is in the partition (the marker is the record, so
     // no records are returned). Commit: each pending offset of `pid` becomes the committed one
     // unless a commit appended after it already replaced it (Kafka compares log positions).

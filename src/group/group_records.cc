@@ -1,28 +1,13 @@
 #include "group/group_records.h"
 
+#include "protocol/versioned.h"
+
 namespace brook::group {
 
 namespace {
 
-template <class T>
-std::vector<uint8_t> encode_versioned(const T& v, int16_t version) {
-    std::vector<uint8_t> out;
-    protocol::writer w(out);
-    w.i16(version);
-    v.encode(w, version);
-    return out;
-}
-
-// Decodes `T` at the version read from the first two bytes; the whole span must be consumed.
-template <class T>
-std::optional<T> decode_versioned(std::span<const uint8_t> in) {
-    protocol::reader r(in);
-    const int16_t version = r.i16();
-    if (!r.ok() || version < T::min_version || version > T::max_version) return std::nullopt;
-    T v;
-    if (!v.decode(r, version) || r.remaining() != 0) return std::nullopt;
-    return v;
-}
+using protocol::decode_versioned;
+using protocol::encode_versioned;
 
 template <class T>
 std::optional<T> decode_at(std::span<const uint8_t> in, int16_t version) {

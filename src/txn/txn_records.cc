@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "protocol/versioned.h"
+
 namespace brook::txn {
 
 namespace {
@@ -10,14 +12,8 @@ constexpr std::array<std::string_view, 8> status_names = {
     "Empty", "Ongoing", "PrepareCommit", "PrepareAbort", "CompleteCommit", "CompleteAbort", "Dead", "PrepareEpochFence",
 };
 
-template <class T>
-std::vector<uint8_t> encode_versioned(const T& v, int16_t version) {
-    std::vector<uint8_t> out;
-    protocol::writer w(out);
-    w.i16(version);
-    v.encode(w, version);
-    return out;
-}
+using protocol::decode_versioned;
+using protocol::encode_versioned;
 
 } // namespace
 
@@ -54,16 +50,10 @@ result<txn_record> decode_txn_record(std::span<const uint8_t> key, std::optional
 
     txn_log_entry e{std::move(k.TransactionalId), std::nullopt};
     if (value) {
-        protocol::reader vr(*value);
-        const int16_t vv = vr.i16();
-        if (!vr.ok() || vv < protocol::TransactionLogValue::min_version ||
-            vv > protocol::TransactionLogValue::max_version)
+        auto v = decode_versioned<protocol::TransactionLogValue>(*value);
+        if (!v || v->TransactionStatus < 0 || v->TransactionStatus > static_cast<int8_t>(txn_status::prepare_epoch_fence))
             return error_code::corrupt_message;
-        protocol::TransactionLogValue v;
-        if (!v.decode(vr, vv) || vr.remaining() != 0) return error_code::corrupt_message;
-        if (v.TransactionStatus < 0 || v.TransactionStatus > static_cast<int8_t>(txn_status::prepare_epoch_fence))
-            return error_code::corrupt_message;
-        e.value = std::move(v);
+        e.value = std::move(*v);
     }
     return txn_record{std::move(e)};
 }

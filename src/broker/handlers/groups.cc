@@ -127,23 +127,8 @@ asio::awaitable<protocol::TxnOffsetCommitResponse> handle_txn_offset_commit(requ
                                                                            protocol::TxnOffsetCommitRequest& req) {
     co_return co_await on_coordinator<protocol::TxnOffsetCommitResponse>(
         ctx, [&req, &gs = ctx.b.groups()](group::group_coordinator& gc, const group::request_context& g, timestamp_ms now) {
-            if (auto e = gs.check_producer_epoch(producer_id(req.ProducerId), producer_epoch(req.ProducerEpoch));
-                e != error_code::none) {
-                group::reply<protocol::TxnOffsetCommitResponse> r;
-                auto& resp = r.response.emplace();
-                resp.ThrottleTimeMs = 0;
-                for (const auto& t : req.Topics) {
-                    auto& rt = resp.Topics.emplace_back();
-                    rt.Name = t.Name;
-                    for (const auto& p : t.Partitions) {
-                        auto& rp = rt.Partitions.emplace_back();
-                        rp.PartitionIndex = p.PartitionIndex;
-                        rp.ErrorCode = to_wire(e);
-                    }
-                }
-                return r;
-            }
-            return gc.txn_offset_commit(g, req, now);
+            auto producer = gs.check_producer_epoch(producer_id(req.ProducerId), producer_epoch(req.ProducerEpoch));
+            return gc.txn_offset_commit(g, req, now, producer);
         });
 }
 

@@ -48,8 +48,9 @@ struct txn_harness : harness {
         partition.push_back({b, std::nullopt, commit});
     }
 
-    std::vector<int16_t> txn(const TxnOffsetCommitRequest& req, int16_t version = 3) {
-        auto r = c.txn_offset_commit(ctx(version), req, t());
+    std::vector<int16_t> txn(const TxnOffsetCommitRequest& req, int16_t version = 3,
+                             error_code producer = error_code::none) {
+        auto r = c.txn_offset_commit(ctx(version), req, t(), producer);
         EXPECT_EQ(r.fx.owner.has_value(), !r.fx.records.empty());
         if (r.fx.owner) {
             EXPECT_EQ(r.fx.owner->pid, producer_id(req.ProducerId));
@@ -328,6 +329,12 @@ TEST(TxnOffsets, ValidationErrors) {
     EXPECT_EQ(h.txn(txn_req("g", 7, {{"t", 0, 1}}, 99, "x"), 2), (std::vector<int16_t>{0}));
     // No member fields at v3 either: accepted although the group has members.
     EXPECT_EQ(h.txn(txn_req("g", 7, {{"t", 0, 1}})), (std::vector<int16_t>{0}));
+    // A fenced producer (the partition has seen a newer epoch): every partition, nothing appended.
+    const size_t before = h.txn_records();
+    const int16_t fenced = ec(error_code::invalid_producer_epoch);
+    EXPECT_EQ(h.txn(txn_req("g", 7, {{"t", 0, 1}, {"t", 1, 1}}), 3, error_code::invalid_producer_epoch),
+              (std::vector<int16_t>{fenced, fenced}));
+    EXPECT_EQ(h.txn_records(), before);
 }
 
 TEST(TxnOffsets, FencedStaticInstance) {
