@@ -81,12 +81,15 @@ public:
 
     // Length of a string/bytes/array: -1 means null. Classic: int16 (strings) or int32
     // (bytes, arrays); flexible: uvarint N+1. Fails if the length is below -1 or larger than
-    // what remains (every element/byte takes at least one byte on the wire).
+    // what remains (every element/byte takes at least one byte on the wire), and for a string
+    // longer than 32767 bytes even where the flexible encoding could carry it: Kafka's readers
+    // refuse those too, so every string fits the classic int16 length wherever it is written
+    // back (a transactional id in __transaction_state's key, say).
     int32_t length(bool flexible, bool is_string) {
         int64_t n;
         if (flexible) n = int64_t(uvarint()) - 1;
         else n = is_string ? i16() : i32();
-        if (!ok_ || n < -1 || n > int64_t(remaining())) { ok_ = false; return -1; }
+        if (!ok_ || n < -1 || n > int64_t(remaining()) || (is_string && n > INT16_MAX)) { ok_ = false; return -1; }
         return static_cast<int32_t>(n);
     }
 

@@ -178,3 +178,41 @@ def test_acknowledged_commit_survives_kill9_before_its_markers(broker):
     # Nothing left open: the LSO is the log end. (A marker that reached the page cache before the
     # kill survives it, and the restart writes another: a second marker ends no transaction.)
     assert lso == hwm and hwm in (4, 5)
+
+
+def uvarint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def init_producer_id_v4(conn, txn_id):
+    """InitProducerId v4 (flexible: the id is a compact string, which could carry any length)."""
+    conn.corr += 1
+    header = struct.pack(">hhih", 22, 4, conn.corr, 3) + b"raw" + b"\x00"
+    body = uvarint(len(txn_id) + 1) + txn_id + struct.pack(">iqh", 60000, -1, -1) + b"\x00"
+    conn.send_frame(header + body)
+    frame = conn.recv_frame()
+    _, _, _, err, pid, epoch = struct.unpack(">ibihqh", frame[:21])
+    return err, pid, epoch
+
+
+def test_transactional_id_longer_than_a_kafka_string_is_malformed(broker):
+    """Kafka's strings are at most 32767 bytes (its readers refuse longer ones even in compact
+    form, closing the connection); so does Brook, so every id fits __transaction_state's key."""
+    from rawkafka import Closed
+
+    with RawConn(broker.bootstrap) as c:
+        err, pid, epoch = init_producer_id_v4(c, b"x" * 32767)
+        assert (err, epoch) == (0, 0) and pid >= 0
+    with RawConn(broker.bootstrap) as c:
+        try:
+            init_producer_id_v4(c, b"x" * 32768)
+            raise AssertionError("a 32768-byte transactional id was answered")
+        except Closed:
+            pass
+    assert "malformed InitProducerId v4" in broker.log_text()

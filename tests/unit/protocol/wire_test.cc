@@ -63,6 +63,18 @@ TEST(Wire, LengthsCheckedAgainstRemaining) {
     reader r5(v);
     r5.uvarint();
     EXPECT_FALSE(r5.ok());
+    // A compact string may claim more than 32767 bytes; like Kafka we refuse it (every string
+    // must fit the classic int16 length), and accept exactly 32767.
+    for (size_t len : {size_t(32767), size_t(32768)}) {
+        std::vector<uint8_t> buf;
+        writer w(buf);
+        w.uvarint(len + 1);
+        buf.resize(buf.size() + len, 'x');
+        reader r(buf);
+        std::string got;
+        EXPECT_EQ(r.string(got, true), len == 32767) << len;
+        EXPECT_EQ(r.ok(), len == 32767) << len;
+    }
 }
 
 TEST(Wire, CompactEncodings) {
