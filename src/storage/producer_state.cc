@@ -52,9 +52,12 @@ producer_check producer_state::check(const records::batch_header& h) const {
     const bool sequenced = h.base_sequence() >= 0;
     auto it = producers_.find(h.pid);
     if (it == producers_.end()) {
+        // Kafka's answer for a producer it has no record of (expired, or its batches deleted by
+        // retention): UNKNOWN_PRODUCER_ID, on which clients bump the epoch and go on (KIP-360);
+        // OUT_OF_ORDER_SEQUENCE_NUMBER would be fatal to librdkafka's idempotent producer.
         if (sequenced && h.base_sequence() != 0) {
             r.k = producer_check::kind::error;
-            r.error = error_code::out_of_order_sequence_number;
+            r.error = error_code::unknown_producer_id;
         }
         return r;
     }

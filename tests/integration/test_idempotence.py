@@ -78,5 +78,40 @@ def test_idle_producers_are_forgotten(broker_factory):
         late = build_batch([(None, b"v", [])], producer_id=pid, producer_epoch=epoch, base_sequence=5)
         assert send(c, "expiring", late)[0] == 45
         time.sleep(1.5)
-        # forgotten: the same retried first batch is new again, not a duplicate of offset 0
+        # forgotten: a later sequence is UNKNOWN_PRODUCER_ID (Kafka's answer, on which clients
+        # bump the epoch, KIP-360) and the first batch is new again, not a duplicate of offset 0
+        assert send(c, "expiring", late)[0] == 59
         assert send(c, "expiring", batch) == (0, 1)
+
+
+def test_idempotent_producer_goes_on_after_its_state_expired(broker_factory):
+    """librdkafka's idempotent producer idle past producer.id.expiration.ms: its next batch gets
+    UNKNOWN_PRODUCER_ID, it takes a new producer id (KIP-360) and carries on — no fatal error,
+    nothing lost or doubled."""
+    from confluent_kafka import Consumer, Producer, TopicPartition
+
+    b = broker_factory(sets={"producer.id.expiration.ms": 500, "log.retention.check.interval.ms": 100})
+    errors = []
+    p = Producer({"bootstrap.servers": b.bootstrap, "enable.idempotence": True, "linger.ms": 1,
+                  "error_cb": lambda e: errors.append(e)})
+    for i in range(10):
+        p.produce("kip360", value=b"a%d" % i, on_delivery=lambda err, m: err and errors.append(err))
+    assert p.flush(10) == 0
+    time.sleep(1.5)
+    for i in range(10):
+        p.produce("kip360", value=b"b%d" % i, on_delivery=lambda err, m: err and errors.append(err))
+    assert p.flush(20) == 0
+    assert errors == []
+    c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "kip360-reader", "enable.partition.eof": True})
+    c.assign([TopicPartition("kip360", 0, 0)])
+    got = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        m = c.poll(0.2)
+        if m is None:
+            continue
+        if m.error():
+            break
+        got.append(m.value())
+    c.close()
+    assert got == [b"a%d" % i for i in range(10)] + [b"b%d" % i for i in range(10)]
