@@ -92,8 +92,7 @@ public:
     // transactional one opens its producer's transaction if none is open. Errors:
     // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_RECORD (a control
     // batch: markers go through append_marker), INVALID_PRODUCER_EPOCH,
-    // OUT_OF_ORDER_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID (a producer with no state here sends a
-    // sequence other than 0), INVALID_TXN_STATE (non-transactional batch from a producer
+    // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_TXN_STATE (non-transactional batch from a producer
     // with an open transaction), KAFKA_STORAGE_ERROR.
     result<append_info> append(std::span<const uint8_t> batch, const records::batch_header& h,
                                append_options opts = {});

@@ -51,16 +51,11 @@ producer_check producer_state::check(const records::batch_header& h) const {
     // commit): only its epoch is checked, as Kafka does for coordinator appends.
     const bool sequenced = h.base_sequence() >= 0;
     auto it = producers_.find(h.pid);
-    if (it == producers_.end()) {
-        // Kafka's answer for a producer it has no record of (expired, or its batches deleted by
-        // retention): UNKNOWN_PRODUCER_ID, on which clients bump the epoch and go on (KIP-360);
-        // OUT_OF_ORDER_SEQUENCE_NUMBER would be fatal to librdkafka's idempotent producer.
-        if (sequenced && h.base_sequence() != 0) {
-            r.k = producer_check::kind::error;
-            r.error = error_code::unknown_producer_id;
-        }
-        return r;
-    }
+    // A producer this partition has no record of (new, expired, or its batches deleted by
+    // retention) is accepted at any sequence, as Kafka does since KIP-360: refusing it would be
+    // fatal to librdkafka's idempotent producer after an idle day. A retry of a batch from
+    // before the expiry is then stored again — the price Kafka pays too.
+    if (it == producers_.end()) return r;
     const producer_entry& e = it->second;
     if (h.epoch < e.epoch) {
         r.k = producer_check::kind::error;

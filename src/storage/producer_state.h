@@ -92,7 +92,7 @@ public:
     //   epoch > current: base sequence must be 0 ..... else OUT_OF_ORDER_SEQUENCE_NUMBER
     //   same first+last sequence as a recent batch ... duplicate (original offsets)
     //   base = last sequence + 1 (INT32_MAX wraps) ... new
-    //   unknown producer: base sequence 0 ............ new, else UNKNOWN_PRODUCER_ID (KIP-360)
+    //   unknown producer (new or expired) ............ new, at any sequence (Kafka, KIP-360)
     //   non-transactional, transaction open .......... INVALID_TXN_STATE
     producer_check check(const records::batch_header& h) const;
     // Records a data batch that was stored; `h` carries its assigned offsets, `now` is the wall

@@ -66,8 +66,9 @@ def test_duplicate_detected_after_restart(broker):
 
 def test_idle_producers_are_forgotten(broker_factory):
     """producer.id.expiration.ms: a partition drops the state of a producer idle that long (it
-    used to grow with every producer instance); a later batch of it starts over at sequence 0,
-    as a new producer would. An open transaction keeps its producer (checked in unit tests)."""
+    used to grow with every producer instance); its next batch is then accepted at whatever
+    sequence it carries, as Kafka does (KIP-360). An open transaction keeps its producer
+    (checked in unit tests)."""
     b = broker_factory(sets={"producer.id.expiration.ms": 500, "log.retention.check.interval.ms": 100})
     with RawConn(b.bootstrap) as c:
         c.request(metadata_request(["expiring"]))
@@ -78,16 +79,15 @@ def test_idle_producers_are_forgotten(broker_factory):
         late = build_batch([(None, b"v", [])], producer_id=pid, producer_epoch=epoch, base_sequence=5)
         assert send(c, "expiring", late)[0] == 45
         time.sleep(1.5)
-        # forgotten: a later sequence is UNKNOWN_PRODUCER_ID (Kafka's answer, on which clients
-        # bump the epoch, KIP-360) and the first batch is new again, not a duplicate of offset 0
-        assert send(c, "expiring", late)[0] == 59
-        assert send(c, "expiring", batch) == (0, 1)
+        # forgotten: the same sequence 5 is now accepted, and the window restarts from it
+        assert send(c, "expiring", late) == (0, 1)
+        assert send(c, "expiring", batch)[0] == 45  # sequence 0 after 5: out of order again
 
 
 def test_idempotent_producer_goes_on_after_its_state_expired(broker_factory):
-    """librdkafka's idempotent producer idle past producer.id.expiration.ms: its next batch gets
-    UNKNOWN_PRODUCER_ID, it takes a new producer id (KIP-360) and carries on — no fatal error,
-    nothing lost or doubled."""
+    """librdkafka's idempotent producer idle past producer.id.expiration.ms carries on where it
+    was (its next sequence is accepted, as Kafka does since KIP-360): no fatal error, nothing lost
+    or doubled. Before, OUT_OF_ORDER_SEQUENCE_NUMBER here was fatal to the producer."""
     from confluent_kafka import Consumer, Producer, TopicPartition
 
     b = broker_factory(sets={"producer.id.expiration.ms": 500, "log.retention.check.interval.ms": 100})
