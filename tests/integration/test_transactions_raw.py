@@ -216,3 +216,43 @@ def test_transactional_id_longer_than_a_kafka_string_is_malformed(broker):
         except Closed:
             pass
     assert "malformed InitProducerId v4" in broker.log_text()
+
+
+def test_transaction_state_is_compacted_and_survives_restart(broker_factory):
+    """__transaction_state stays bounded like __consumer_offsets: past the threshold the
+    coordinator rewrites its live state (one record per transactional id) and drops the history;
+    after a restart every id continues from its epoch, and an open transaction is still open."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    b = broker_factory(sets={"transaction.state.compaction.min.bytes": "1024"})
+    topic = "raw-compact"
+    epochs = {}
+    with RawConn(b.bootstrap) as c:
+        c.request(metadata_request([topic]))
+        for round_ in range(30):
+            for tid in ("cmp-a", "cmp-b", "cmp-c"):
+                err, pid, epoch = init_txn(c, tid)
+                assert err == 0
+                assert add_partitions(c, tid, pid, epoch, topic, [0]) == {0: 0}
+                assert end_txn(c, tid, pid, epoch, round_ % 2 == 0) == 0
+                epochs[tid] = (pid, epoch)
+        err, pid, epoch = init_txn(c, "cmp-open")
+        assert add_partitions(c, "cmp-open", pid, epoch, topic, [0]) == {0: 0}
+        epochs["cmp-open"] = (pid, epoch)
+
+    def state_start():
+        cons = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "probe"})
+        try:
+            return cons.get_watermark_offsets(TopicPartition("__transaction_state", 0), timeout=10)
+        finally:
+            cons.close()
+
+    low, high = state_start()
+    assert low > 0, f"no history dropped ({low}..{high})"
+    b.restart(graceful=False)
+    with RawConn(b.bootstrap) as c:
+        for tid in ("cmp-a", "cmp-b", "cmp-c"):
+            err, pid, epoch = init_txn(c, tid)
+            assert (err, pid, epoch) == (0, epochs[tid][0], epochs[tid][1] + 1), tid
+        # the open transaction is remembered: re-initialising its id aborts it first
+        assert init_txn(c, "cmp-open")[0] == 51  # CONCURRENT_TRANSACTIONS while the abort completes
