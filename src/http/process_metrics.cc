@@ -1,5 +1,6 @@
 #include "http/process_metrics.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -36,10 +37,14 @@ void write_process_metrics(exposition& out) {
     const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
     const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
     auto f = stat_fields();
-    // Field numbers from proc(5): utime 14, stime 15, starttime 22, rss 24 (index = n - 3).
+    // Field numbers from proc(5): starttime 22, rss 24 (index = n - 3).
     if (f.size() > 21 && ticks > 0) {
+        // getrusage, not stat's utime/stime: those count whole clock ticks (10 ms).
+        rusage ru{};
+        ::getrusage(RUSAGE_SELF, &ru);
+        auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
         out.family("process_cpu_seconds_total", metric_type::counter, "Total user and system CPU time spent in seconds.");
-        out.sample({}, (std::stod(f[11]) + std::stod(f[12])) / ticks);
+        out.sample({}, secs(ru.ru_utime) + secs(ru.ru_stime));
         out.family("process_start_time_seconds", metric_type::gauge,
                    "Start time of the process since unix epoch in seconds.");
         out.sample({}, boot_time_seconds() + std::stod(f[19]) / ticks);
