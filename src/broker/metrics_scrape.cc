@@ -98,7 +98,8 @@ void write_kafka(exposition& out, const std::vector<shard_figures>& shards) {
                "and CONNECTION_CLOSED for requests that made the broker close the connection.");
     for (const auto& [k, n] : errors) out.sample({{"api", api_name(k.first)}, {"error", k.second}}, static_cast<double>(n));
     out.family("brook_kafka_request_duration_seconds", metric_type::histogram,
-               "Time from a request's arrival to its response being ready, by API.");
+               "Time from a request's arrival to its response being ready, by API (includes a Fetch's long-poll wait "
+               "and an acks=all Produce's wait for fsync).");
     for (const auto& [key, h] : durations) out.sample({{"api", api_name(key)}}, h);
     out.family("brook_connections", metric_type::gauge,
                "Open Kafka connections by client software (KIP-511 ClientSoftwareName; unknown before ApiVersions v3+).");

@@ -11,11 +11,14 @@ import json
 import re
 import shutil
 import socket
+import struct
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+from confluent_kafka import Consumer, TopicPartition
 
 from clients import ck_produce_all, ck_producer, create_topic
 from groups_helpers import ck_group_consumer, commit_sync, poll_until
@@ -124,10 +127,23 @@ def test_metrics_count_traffic_and_group_lag(broker):
     p.list_topics(timeout=5)
     assert metadata_total(get(broker, "/metrics")[2]) > before
 
-    # A produce to a partition that does not exist is counted as a per-partition error.
-    p2 = ck_producer(broker.bootstrap, **{"message.timeout.ms": 1500, "topic.metadata.refresh.interval.ms": 100})
-    p2.produce(topic, b"x", partition=7)
-    p2.flush(5)
+    # Errors: a fetch past the end is a per-partition OFFSET_OUT_OF_RANGE; a frame with an
+    # unknown API key makes the broker close the connection.
+    lost = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "metrics-lost",
+                     "auto.offset.reset": "error", "enable.auto.commit": False})
+    lost.assign([TopicPartition(topic, 0, n + 1000)])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        msg = lost.poll(0.2)
+        if msg is not None and msg.error():
+            break
+    lost.close()
+    with socket.create_connection(("127.0.0.1", broker.port), timeout=5) as s:
+        s.sendall(struct.pack(">ihhih", 10, 999, 0, 1, -1))
+        assert s.recv(1) == b""  # closed by the broker
+    text = get(broker, "/metrics")[2]
+    assert value(text, "brook_kafka_request_errors_total", api="Fetch", error="OFFSET_OUT_OF_RANGE") >= 1
+    assert value(text, "brook_kafka_request_errors_total", api="unknown", error="CONNECTION_CLOSED") == 1
 
     promtool = shutil.which("promtool")
     if promtool is None:
