@@ -47,14 +47,51 @@ std::span<const double> batch_size_buckets() {
     return b;
 }
 
+namespace {
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlongs, no surrogates,
+// nothing above U+10FFFF), or 0 if it is not one.
+size_t utf8_sequence(std::string_view s, size_t i) {
+    auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = at(i);
+    if (c < 0x80) return 1;
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 0;
+    if (i + n > s.size()) return 0;
+    if (at(i + 1) < lo || at(i + 1) > hi) return 0;
+    for (size_t k = 2; k < n; ++k)
+        if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+    return n;
+}
+} // namespace
+
 std::string escape_label_value(std::string_view v) {
     std::string out;
     out.reserve(v.size());
-    for (char c : v) {
+    for (size_t i = 0; i < v.size();) {
+        const char c = v[i];
         if (c == '\\') out += "\\\\";
         else if (c == '"') out += "\\\"";
         else if (c == '\n') out += "\\n";
-        else out.push_back(c);
+        else if (size_t n = utf8_sequence(v, i); n == 0) {
+            // A client-chosen name (group id, client software) that is not UTF-8 would make
+            // the whole scrape unparsable; U+FFFD keeps the rest readable.
+            out += "\xEF\xBF\xBD";
+        } else {
+            out.append(v.substr(i, n));
+            i += n;
+            continue;
+        }
+        ++i;
     }
     return out;
 }

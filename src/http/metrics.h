@@ -76,7 +76,8 @@ private:
     std::string out_;
 };
 
-// Label value escaping of the text format: backslash, double quote and line feed.
+// Label value escaping of the text format: backslash, double quote and line feed; bytes
+// that are not well-formed UTF-8 become U+FFFD (the format requires UTF-8).
 std::string escape_label_value(std::string_view v);
 // A float as the format writes it: integers without exponent, +Inf / -Inf / NaN spelled out.
 std::string format_value(double v);

@@ -58,6 +58,15 @@ TEST(metrics, merge_adds_counts_and_adopts_bounds) {
     EXPECT_EQ(empty.counts().back(), 1u);
 }
 
+TEST(metrics, label_values_are_made_valid_utf8) {
+    EXPECT_EQ(escape_label_value("gr\xC3\xBC\xC3\x9F \xE2\x82\xAC \xF0\x9F\x98\x80"),
+              "gr\xC3\xBC\xC3\x9F \xE2\x82\xAC \xF0\x9F\x98\x80"); // kept as is
+    EXPECT_EQ(escape_label_value("a\xFF" "b"), "a\xEF\xBF\xBD" "b");        // stray byte
+    EXPECT_EQ(escape_label_value("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD"); // overlong '/'
+    EXPECT_EQ(escape_label_value("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // surrogate
+    EXPECT_EQ(escape_label_value("x\xE2\x82"), "x\xEF\xBF\xBD\xEF\xBF\xBD"); // truncated
+}
+
 TEST(metrics, values_in_the_formats_spelling) {
     EXPECT_EQ(format_value(3), "3");
     EXPECT_EQ(format_value(-2), "-2");

@@ -1,6 +1,7 @@
 // router: method + path matching with {param} segments, 404 / 405 (with Allow) / 500 as JSON
 // error bodies of the registry's shape, and malformed route tables refused at start-up.
 #include "http/router.h"
+#include "http/probes.h"
 
 #include <gtest/gtest.h>
 
@@ -108,6 +109,29 @@ TEST(message, bad_json_body_is_a_400) {
     auto ok = parse_json_body(req);
     ASSERT_TRUE(ok.value);
     EXPECT_EQ((*ok.value)["a"], 1);
+}
+
+} // namespace
+} // namespace brook::http
+
+namespace brook::http {
+namespace {
+
+TEST(probes, health_always_ready_only_when_the_predicate_holds) {
+    bool is_ready = false;
+    router r;
+    add_probe_routes(r, [&] { return is_ready; }, "storage recovery");
+    EXPECT_EQ(run(r, "GET", "/v1/health").status, 200);
+    EXPECT_EQ(nlohmann::json::parse(run(r, "GET", "/v1/health").body)["status"], "ok");
+    auto not_yet = run(r, "GET", "/v1/ready");
+    EXPECT_EQ(not_yet.status, 503);
+    auto j = nlohmann::json::parse(not_yet.body);
+    EXPECT_EQ(j["error_code"], 503);
+    EXPECT_EQ(j["message"], "not ready: storage recovery");
+    is_ready = true;
+    auto now = run(r, "GET", "/v1/ready");
+    EXPECT_EQ(now.status, 200);
+    EXPECT_EQ(nlohmann::json::parse(now.body)["status"], "ready");
 }
 
 } // namespace
