@@ -44,6 +44,9 @@ struct group_row {
 };
 
 shard_figures collect_shard(shard_state& st) {
+    // Fetched-bytes counters of deleted topics go here, on the shard that owns them, so topic
+    // churn does not grow the map without bound.
+    std::erase_if(st.metrics.topic_bytes_out, [&st](const auto& kv) { return !st.topic(kv.first); });
     shard_figures f;
     f.metrics = st.metrics;
     f.sync = st.flush->stats();

@@ -35,7 +35,8 @@ struct shard_metrics {
     std::unordered_map<int16_t, api_stats> apis;
     // (API key, error name) -> count. Error names are static strings (error_name()).
     std::map<std::pair<int16_t, std::string_view>, uint64_t> errors;
-    // Fetched bytes per topic, counted where the response is assembled (the connection's shard).
+    // Fetched bytes per topic, counted where the response is assembled (the connection's shard);
+    // entries of deleted topics are dropped at the next scrape.
     std::unordered_map<std::string, uint64_t> topic_bytes_out;
     // Live connections by ClientSoftwareName ("unknown" until an ApiVersions v3+ names it).
     std::map<std::string, int64_t, std::less<>> connections;

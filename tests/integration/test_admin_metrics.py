@@ -19,6 +19,7 @@ import urllib.request
 
 import pytest
 from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from clients import ck_produce_all, ck_producer, create_topic
 from groups_helpers import ck_group_consumer, commit_sync, poll_until
@@ -154,3 +155,26 @@ def test_metrics_count_traffic_and_group_lag(broker):
                        capture_output=True, timeout=30)
     c.close()
     assert r.returncode == 0, r.stdout.decode() + r.stderr.decode()
+
+
+def test_a_deleted_topic_leaves_no_series(broker):
+    topic, group = "metrics-gone", "metrics-gone-group"
+    create_topic(broker.bootstrap, topic, partitions=2)
+    ck_produce_all(ck_producer(broker.bootstrap), topic, [{"value": b"x", "partition": i % 2} for i in range(10)])
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False,
+                  "auto.offset.reset": "earliest"})
+    c.assign([TopicPartition(topic, 0, 0)])
+    got = []
+    poll_until([c], lambda: len(got) >= 1, timeout=15, on_msg=lambda _, m: got.append(m))
+    c.commit(offsets=[TopicPartition(topic, 0, 1)], asynchronous=False)
+    c.close()
+    text = get(broker, "/metrics")[2]
+    assert value(text, "brook_topic_bytes_out_total", topic=topic) > 0
+    assert value(text, "brook_consumer_group_lag_records", group=group, topic=topic, partition=0) == 4
+
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.delete_topics([topic], operation_timeout=15)[topic].result(15)
+    text = get(broker, "/metrics")[2]
+    for name in ("brook_topic_bytes_out_total", "brook_topic_records_in_total", "brook_partition_high_watermark",
+                 "brook_consumer_group_lag_records"):
+        assert not any(("topic", topic) in k for k in samples(text, name)), name
