@@ -36,8 +36,8 @@ public:
 
     // Binds every shard's acceptor; throws std::system_error if the address is unusable.
     void start();
-    // Stops accepting and closes every connection, each on its shard. Blocks until done;
-    // the shards must be running (or never have run).
+    // Stops accepting and closes every connection, each on its shard. Blocks until done, so
+    // the shards must be running; a server whose shards never ran is simply destroyed.
     void stop();
     uint16_t port() const { return port_; }
 
