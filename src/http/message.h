@@ -44,7 +44,7 @@ response text_response(std::string body, std::string content_type, int status = 
 // An error: `status` with {"error_code": error_code or status, "message": message}.
 response error_response(int status, std::string message, std::optional<int> error_code = std::nullopt);
 
-// The body parsed as JSON, or a 400 error response saying where it is malformed.
+// The body parsed as JSON, or a 400 error response ("request body is not valid JSON").
 struct json_body_result {
     std::optional<nlohmann::json> value;
     std::optional<response> error;
