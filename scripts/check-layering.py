@@ -19,7 +19,7 @@ ALLOWED = {
     "coord": {"storage", "records", "config", "base"},
     "group": {"coord", "protocol", "records", "config", "base"},
     "txn": {"coord", "protocol", "records", "config", "base"},
-    "broker": {"group", "txn", "coord", "storage", "records", "protocol", "net", "config", "base"},
+    "broker": {"group", "txn", "coord", "storage", "records", "protocol", "net", "http", "config", "base"},
     "http": {"net", "config", "base"},
     "client": {"base"},
     "registry": {"http", "client", "config", "base"},

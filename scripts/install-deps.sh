@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   zlib1g-dev libzstd-dev liblz4-dev libsnappy-dev libssl-dev librdkafka-dev
   # tests: unit, fuzz, real clients
-  libgtest-dev clang-14 libclang-rt-14-dev
+  libgtest-dev clang-14 libclang-rt-14-dev prometheus
   kcat python3-pytest python3-pytest-timeout python3-confluent-kafka python3-kafka
   python3-snappy python3-lz4 python3-zstandard
 )

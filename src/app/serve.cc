@@ -3,12 +3,16 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <iostream>
 #include <thread>
 
 #include "base/log.h"
+#include "broker/admin_routes.h"
 #include "broker/broker.h"
 #include "config/broker_config.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "net/server.h"
 #include "net/shard_set.h"
 
@@ -79,10 +83,18 @@ int run_serve(const serve_options& opts, char** env) {
 
     try {
         auto endpoint = net::parse_endpoint(cfg.kafka_addr);
+        auto admin_endpoint = net::parse_endpoint(cfg.admin_addr);
         // Owned by pointer so shutdown can destroy them in dependency order: the listener,
         // then the shards (their pending coroutines still reference the broker), then the broker.
         auto shards = std::make_unique<net::shard_set>(smp);
         auto b = std::make_unique<broker::broker>(cfg, *shards);
+        // Ready once storage is recovered and the Kafka listener is up (set below). The admin
+        // listener binds first so a probe's connection waits rather than being refused.
+        std::atomic<bool> ready{false};
+        http::router admin_routes;
+        broker::add_admin_routes(admin_routes, *b, [&ready] { return ready.load(std::memory_order_acquire); });
+        auto admin = std::make_unique<http::server>(*shards, admin_endpoint, admin_routes);
+        admin->start();
         b->load();
         auto kafka = std::make_unique<net::server>(
             *shards, endpoint, net::connection_limits{cfg.socket_request_max_bytes, cfg.max_inflight_requests_per_connection},
@@ -91,18 +103,23 @@ int run_serve(const serve_options& opts, char** env) {
         b->set_advertised(advertised(cfg, kafka->port()));
         b->start_housekeeping();
         shards->start();
+        ready.store(true, std::memory_order_release);
         spdlog::info("Kafka API listening on {}:{} (advertised as {}:{}), {} shards, data in {}",
                      endpoint.address().to_string(), kafka->port(), b->advertised().host, b->advertised().port, smp,
                      cfg.data_dir);
+        spdlog::info("admin API and /metrics listening on {}:{}", admin_endpoint.address().to_string(), admin->port());
 
         int sig = 0;
         sigwait(&sigs, &sig);
         spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        ready.store(false, std::memory_order_release);
+        admin->stop();
         kafka->stop();
         shards->stop();
         shards->join();
         b->close_logs();
         kafka.reset();
+        admin.reset();
         shards.reset();
         b.reset();
         spdlog::info("shutdown complete");

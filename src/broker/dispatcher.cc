@@ -6,6 +6,10 @@
 // table (so clients can downgrade); any other unsupported version closes the connection.
 #include <fmt/format.h>
 
+#include <chrono>
+
+#include "base/endian.h"
+
 #include "base/log.h"
 #include "broker/broker.h"
 #include "broker/handlers/handlers.h"
@@ -34,6 +38,26 @@ bool decode_body(protocol::reader& r, const protocol::request_header& h, Request
 
 std::string describe(const protocol::request_header& h, const protocol::api_info* api);
 
+// Error codes a response carries, for brook_kafka_request_errors_total: the top-level one
+// where the response has it, and for Produce and Fetch each partition's (cheap: a walk of
+// the response just built).
+template <class Response>
+void note_errors(shard_metrics& m, int16_t api_key, const Response& resp) {
+    if constexpr (requires { resp.ErrorCode != 0; })
+        if (resp.ErrorCode != 0) m.count_error(api_key, error_name(static_cast<error_code>(resp.ErrorCode)));
+}
+void note_errors(shard_metrics& m, int16_t api_key, const protocol::ProduceResponse& resp) {
+    for (const auto& t : resp.Responses)
+        for (const auto& p : t.PartitionResponses)
+            if (p.ErrorCode != 0) m.count_error(api_key, error_name(static_cast<error_code>(p.ErrorCode)));
+}
+void note_errors(shard_metrics& m, int16_t api_key, const protocol::FetchResponse& resp) {
+    if (resp.ErrorCode != 0) m.count_error(api_key, error_name(static_cast<error_code>(resp.ErrorCode)));
+    for (const auto& t : resp.Responses)
+        for (const auto& p : t.Partitions)
+            if (p.ErrorCode != 0) m.count_error(api_key, error_name(static_cast<error_code>(p.ErrorCode)));
+}
+
 // Decode, run the handler, encode: the common shape of every API but ApiVersions and Produce.
 template <class Request, class Response>
 asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, const protocol::api_info* api,
@@ -41,6 +65,7 @@ asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, c
     Request req;
     if (!decode_body(r, ctx.header, req)) co_return close_with("malformed " + describe(ctx.header, api));
     auto resp = co_await handler(ctx, req);
+    note_errors(ctx.shard.metrics, Request::api_key, resp);
     co_return respond(ctx.header, Request::api_key, resp);
 }
 
@@ -49,7 +74,7 @@ std::string describe(const protocol::request_header& h, const protocol::api_info
                        h.CorrelationId, h.ClientId.value_or(""));
 }
 
-asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::connection_info& conn) {
+asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const net::connection_info& conn) {
     protocol::reader r(frame);
     protocol::request_header h;
     const bool header_ok = protocol::decode_request_header(r, h);
@@ -90,6 +115,7 @@ asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::conne
         if (!decode_body(r, h, req)) co_return malformed();
         auto resp = co_await handle_produce(ctx, req);
         if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}, {}};
+        note_errors(ctx.shard.metrics, h.RequestApiKey, *resp);
         co_return respond(h, h.RequestApiKey, *resp);
     }
     case protocol::MetadataRequest::api_key: co_return co_await serve(ctx, r, api, &handle_metadata);
@@ -119,6 +145,23 @@ asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::conne
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }
+}
+
+// Counts every request on its shard: by API and version (served versions only, so a client
+// cannot grow the table), its latency, and a closed connection as an error.
+asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::connection_info& conn) {
+    auto& m = b.shard(conn.shard).metrics;
+    if (!conn.handler_state) conn.handler_state = std::make_shared<connection_tally>(m, "unknown");
+    const auto start = std::chrono::steady_clock::now();
+    const int16_t key = frame.size() >= 4 ? load_be<int16_t>(frame.data()) : shard_metrics::unknown_api;
+    const int16_t version = frame.size() >= 4 ? load_be<int16_t>(frame.data() + 2) : int16_t{0};
+    auto out = co_await dispatch_request(b, std::move(frame), conn);
+    const protocol::api_info* api = protocol::find_api(key);
+    const int16_t label_key = api ? key : shard_metrics::unknown_api;
+    if (api && api->supports(version))
+        m.count_request(key, version, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (out.what == frame_result::action::close) m.count_error(label_key, shard_metrics::connection_closed);
+    co_return out;
 }
 
 } // namespace

@@ -66,16 +66,21 @@ asio::awaitable<void> flusher::run() {
             seen.emplace(w.p.get(), jobs.size());
             jobs.push_back({w.p, w.p->log().log_end(), w.p->log().unsynced_files()});
         }
-        // fdatasync blocks; run it on the helper thread and resume here.
+        // fdatasync blocks; run it on the helper thread and resume here. Durations are
+        // observed back on the shard (the histogram is the shard's).
+        std::vector<double> durations;
         int err = co_await asio::co_spawn(
             sync_thread_,
-            [&jobs]() -> asio::awaitable<int> {
+            [&jobs, &durations]() -> asio::awaitable<int> {
                 // Only a hint (errors are ignored): fdatasync below is what makes it durable.
                 for (auto& j : jobs)
                     for (auto& f : j.files) (void)::sync_file_range(f->fd(), 0, 0, SYNC_FILE_RANGE_WRITE);
                 for (auto& j : jobs)
-                    for (auto& f : j.files)
+                    for (auto& f : j.files) {
+                        const auto start = std::chrono::steady_clock::now();
                         if (::fdatasync(f->fd()) != 0) co_return errno;
+                        durations.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+                    }
                 co_return 0;
             },
             use_awaitable);
@@ -86,12 +91,18 @@ asio::awaitable<void> flusher::run() {
             spdlog::critical("fdatasync failed: {}; stopping so recovery can verify the log", std::strerror(err));
             std::abort();
         }
+        for (double d : durations) stats_.fsync_seconds.observe(d);
         for (auto& j : jobs) j.p->log().mark_flushed(j.end);
-        std::erase_if(waiters_, [](waiter& w) {
+        size_t released = 0;
+        std::erase_if(waiters_, [&released](waiter& w) {
             if (w.p->log().flushed_offset() < w.upto) return false;
-            if (--w.group->pending == 0) w.group->done.cancel();
+            if (--w.group->pending == 0) {
+                w.group->done.cancel();
+                ++released;
+            }
             return true;
         });
+        if (released > 0) stats_.commit_batch.observe(static_cast<double>(released));
     }
     running_ = false;
 }

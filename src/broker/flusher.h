@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "base/named_type.h"
+#include "http/metrics.h"
 #include "broker/partition.h"
 
 namespace brook::broker {
@@ -43,6 +44,14 @@ public:
     // Joins the sync thread; call after the shard stopped.
     void stop();
 
+    // For /metrics; shard thread only. fsync_seconds: each fdatasync call. commit_batch: how
+    // many wait_durable calls (acks=all produces) one sync round released.
+    struct sync_stats {
+        http::metrics::histogram fsync_seconds{http::metrics::fsync_buckets_seconds()};
+        http::metrics::histogram commit_batch{http::metrics::batch_size_buckets()};
+    };
+    const sync_stats& stats() const { return stats_; }
+
 private:
     // One wait_durable call: released when its last partition is durable.
     struct wait_group {
@@ -61,6 +70,7 @@ private:
     asio::thread_pool sync_thread_{1};
     std::vector<waiter> waiters_;
     bool running_ = false;
+    sync_stats stats_;
 };
 
 } // namespace brook::broker

@@ -40,6 +40,13 @@ public:
     // What read_committed consumers may read: below the first open transaction.
     offset last_stable_offset() const { return std::min(log_->last_stable_offset(), high_watermark()); }
 
+    // Appended traffic since the partition was opened (for /metrics); owner shard only.
+    struct traffic_counters {
+        uint64_t bytes_in = 0;
+        uint64_t records_in = 0;
+    };
+    traffic_counters traffic;
+
     void add_waiter(const std::shared_ptr<fetch_wakeup>& w);
     // Wakes (and forgets) every registered fetch; called after each append.
     void notify_appended();

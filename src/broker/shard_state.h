@@ -9,6 +9,7 @@
 
 #include "broker/flusher.h"
 #include "broker/partition.h"
+#include "broker/shard_metrics.h"
 #include "broker/topic_table.h"
 
 namespace brook::broker {
@@ -23,6 +24,7 @@ struct shard_state {
     // topic -> partition index -> partition (null where another shard owns it)
     std::unordered_map<std::string, std::vector<std::shared_ptr<partition>>> partitions;
     std::unique_ptr<flusher> flush;
+    shard_metrics metrics;
 
     std::shared_ptr<partition> find(const std::string& topic, int32_t index) const {
         auto it = partitions.find(topic);

@@ -20,7 +20,7 @@ const std::vector<property>& table() {
         {"data.dir", property_type::string, "Directory holding topics, segments and metadata", false, 0, 0, STR(data_dir)},
         {"kafka.addr", property_type::string, "Kafka listener HOST:PORT", false, 0, 0, STR(kafka_addr)},
         {"advertise.addr", property_type::string, "HOST:PORT given to clients in Metadata (default: listener, 0.0.0.0 as localhost)", false, 0, 0, STR(advertise_addr)},
-        {"admin.addr", property_type::string, "Admin API HOST:PORT (reserved; not served yet)", false, 0, 0, STR(admin_addr)},
+        {"admin.addr", property_type::string, "Admin API HOST:PORT: /v1/health, /v1/ready and Prometheus /metrics over HTTP", false, 0, 0, STR(admin_addr)},
         {"schema.registry.addr", property_type::string, "Schema registry HOST:PORT (reserved; not served yet)", false, 0, 0, STR(schema_registry_addr)},
         {"smp", property_type::int32, "Shards (threads); 0 = one per core", false, 0, 256, I32(smp)},
         {"log.level", property_type::string, "trace, debug, info, warn, error", false, 0, 0, STR(log_level)},

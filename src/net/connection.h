@@ -43,6 +43,10 @@ struct frame_result {
 struct connection_info {
     unsigned shard = 0;
     std::string peer; // "ip:port"
+    // Whatever the frame handler keeps per connection (the broker: its connection tally for
+    // metrics). Set by the handler, destroyed with the connection on its shard. Mutable
+    // because handlers see the info as const: the rest of it is the listener's.
+    mutable std::shared_ptr<void> handler_state;
 };
 
 using frame_handler = std::function<asio::awaitable<frame_result>(buffer frame, const connection_info&)>;

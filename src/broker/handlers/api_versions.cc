@@ -2,7 +2,11 @@
 
 namespace brook::broker {
 
-protocol::ApiVersionsResponse handle_api_versions(request_context&, const protocol::ApiVersionsRequest&) {
+protocol::ApiVersionsResponse handle_api_versions(request_context& ctx, const protocol::ApiVersionsRequest& req) {
+    // KIP-511: v3+ names the client's software; connections are counted by it in /metrics.
+    if (!req.ClientSoftwareName.empty())
+        if (auto* tally = static_cast<connection_tally*>(ctx.conn.handler_state.get()))
+            tally->relabel(req.ClientSoftwareName);
     protocol::ApiVersionsResponse resp;
     resp.ErrorCode = 0;
     for (const auto& api : protocol::served_apis()) {

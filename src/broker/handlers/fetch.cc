@@ -157,6 +157,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
             e.FirstOffset = a.first_offset.value();
         }
         p.PreferredReadReplica = -1;
+        if (!r.data.empty()) ctx.shard.metrics.topic_bytes_out[r.topic] += r.data.length;
         p.Records = protocol::records_data::from_files({std::move(r.data)});
     }
     co_return resp;

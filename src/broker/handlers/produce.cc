@@ -140,7 +140,11 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             w->base_offset = r->base.value();
             w->log_append_time = r->log_append_time.value();
             w->log_start = r->log_start.value();
-            if (!r->duplicate) part->notify_appended();
+            if (!r->duplicate) {
+                part->traffic.bytes_in += w->batch.size();
+                part->traffic.records_in += static_cast<uint64_t>(r->last.value() - r->base.value() + 1);
+                part->notify_appended();
+            }
             if (acks == -1) durable.push_back({part, r->last + 1});
         }
         if (!durable.empty()) co_await st.flush->wait_durable(std::move(durable));

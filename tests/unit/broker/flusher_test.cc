@@ -65,6 +65,19 @@ TEST(flusher, wait_durable_returns_once_the_log_is_synced) {
     fl.stop();
 }
 
+TEST(flusher, counts_each_fsync_and_the_waits_a_round_released) {
+    fixture f;
+    flusher fl(f.io);
+    run(f, [&]() -> asio::awaitable<void> {
+        co_await fl.wait_durable(f.part, f.append());
+        co_await fl.wait_durable(f.part, f.append());
+    });
+    fl.stop();
+    EXPECT_GE(fl.stats().fsync_seconds.count(), 2u); // at least one file per round
+    EXPECT_EQ(fl.stats().commit_batch.count(), 2u);  // two rounds
+    EXPECT_EQ(fl.stats().commit_batch.sum(), 2);     // each released one wait
+}
+
 TEST(flusher, a_lone_producer_does_not_wait_for_the_commit_delay) {
     fixture f;
     flusher fl(f.io, 1s);

@@ -1,0 +1,212 @@
+#include "broker/metrics_scrape.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <numeric>
+
+#include "broker/broker.h"
+#include "broker/fanout.h"
+#include "http/metrics.h"
+#include "http/process_metrics.h"
+#include "protocol/api_table.h"
+
+namespace brook::broker {
+namespace {
+
+using http::metrics::exposition;
+using http::metrics::histogram;
+using http::metrics::metric_type;
+
+struct partition_row {
+    std::string topic;
+    int32_t index = 0;
+    int64_t high_watermark = 0;
+    int64_t log_start = 0;
+    int64_t last_stable = 0;
+    uint64_t size_bytes = 0;
+    uint64_t segments = 0;
+    partition::traffic_counters traffic;
+};
+
+// What a shard hands back: copies, so merging happens off the shard.
+struct shard_figures {
+    shard_metrics metrics;
+    flusher::sync_stats sync;
+    std::vector<partition_row> partitions;
+};
+
+struct group_row {
+    std::string id;
+    std::string state;
+    size_t members = 0;
+    std::vector<std::pair<group::topic_partition, int64_t>> committed;
+};
+
+shard_figures collect_shard(shard_state& st) {
+    // Fetched-bytes counters of deleted topics go here, on the shard that owns them, so topic
+    // churn does not grow the map without bound.
+    std::erase_if(st.metrics.topic_bytes_out, [&st](const auto& kv) { return !st.topic(kv.first); });
+    shard_figures f;
+    f.metrics = st.metrics;
+    f.sync = st.flush->stats();
+    for (const auto& [topic, parts] : st.partitions)
+        for (const auto& p : parts) {
+            if (!p) continue;
+            auto& log = p->log();
+            f.partitions.push_back({topic, p->index(), p->high_watermark().value(), log.log_start().value(),
+                                    p->last_stable_offset().value(), log.size_bytes(), log.segment_count(), p->traffic});
+        }
+    return f;
+}
+
+std::vector<group_row> collect_groups(group::group_coordinator& c) {
+    std::vector<group_row> out;
+    for (const auto& id : c.group_ids()) {
+        const auto* g = c.find(id);
+        if (!g) continue;
+        group_row row{id, std::string(group::state_name(g->state)), g->members.size(), {}};
+        for (const auto& [tp, off] : g->offsets) row.committed.emplace_back(tp, off.offset);
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+std::string_view api_name(int16_t key) {
+    const auto* api = protocol::find_api(key);
+    return api ? api->name : std::string_view("unknown");
+}
+
+void write_kafka(exposition& out, const std::vector<shard_figures>& shards) {
+    std::map<std::pair<int16_t, int16_t>, uint64_t> requests;
+    std::map<int16_t, histogram> durations;
+    std::map<std::pair<int16_t, std::string_view>, uint64_t> errors;
+    std::map<std::string, int64_t, std::less<>> connections;
+    for (const auto& s : shards) {
+        for (const auto& [key, a] : s.metrics.apis) {
+            for (size_t v = 0; v < a.requests_by_version.size(); ++v)
+                if (a.requests_by_version[v]) requests[{key, static_cast<int16_t>(v)}] += a.requests_by_version[v];
+            durations[key].merge(a.duration);
+        }
+        for (const auto& [k, n] : s.metrics.errors) errors[k] += n;
+        for (const auto& [sw, n] : s.metrics.connections) connections[sw] += n;
+    }
+    out.family("brook_kafka_requests_total", metric_type::counter, "Kafka requests served, by API and version.");
+    for (const auto& [k, n] : requests) {
+        auto v = std::to_string(k.second);
+        out.sample({{"api", api_name(k.first)}, {"version", v}}, static_cast<double>(n));
+    }
+    out.family("brook_kafka_request_errors_total", metric_type::counter,
+               "Kafka request errors by API and error: top-level and per-partition (Produce, Fetch) error codes, "
+               "and CONNECTION_CLOSED for requests that made the broker close the connection.");
+    for (const auto& [k, n] : errors) out.sample({{"api", api_name(k.first)}, {"error", k.second}}, static_cast<double>(n));
+    out.family("brook_kafka_request_duration_seconds", metric_type::histogram,
+               "Time from a request's arrival to its response being ready, by API (includes a Fetch's long-poll wait "
+               "and an acks=all Produce's wait for fsync).");
+    for (const auto& [key, h] : durations) out.sample({{"api", api_name(key)}}, h);
+    out.family("brook_connections", metric_type::gauge,
+               "Open Kafka connections by client software (KIP-511 ClientSoftwareName; unknown before ApiVersions v3+).");
+    for (const auto& [sw, n] : connections) out.sample({{"client_software", sw}}, static_cast<double>(n));
+
+    histogram fsync, batch;
+    for (const auto& s : shards) {
+        fsync.merge(s.sync.fsync_seconds);
+        batch.merge(s.sync.commit_batch);
+    }
+    out.family("brook_fsync_duration_seconds", metric_type::histogram, "Duration of each fdatasync of a log file.");
+    out.sample({}, fsync);
+    out.family("brook_group_commit_batch_size", metric_type::histogram,
+               "acks=all produce requests completed by one group-commit sync round.");
+    out.sample({}, batch);
+}
+
+void write_partitions(exposition& out, std::vector<partition_row>& parts, const std::vector<shard_figures>& shards) {
+    std::sort(parts.begin(), parts.end(),
+              [](const auto& a, const auto& b) { return std::tie(a.topic, a.index) < std::tie(b.topic, b.index); });
+    struct topic_sum {
+        uint64_t bytes_in = 0, records_in = 0, bytes_out = 0;
+    };
+    std::map<std::string, topic_sum> topics;
+    for (const auto& p : parts) {
+        auto& t = topics[p.topic];
+        t.bytes_in += p.traffic.bytes_in;
+        t.records_in += p.traffic.records_in;
+    }
+    for (const auto& s : shards)
+        for (const auto& [topic, n] : s.metrics.topic_bytes_out)
+            if (auto it = topics.find(topic); it != topics.end()) it->second.bytes_out += n; // deleted topics drop out
+    auto per_topic = [&](const char* name, const char* help, uint64_t topic_sum::*field) {
+        out.family(name, metric_type::counter, help);
+        for (const auto& [t, s] : topics) out.sample({{"topic", t}}, static_cast<double>(s.*field));
+    };
+    per_topic("brook_topic_bytes_in_total", "Record batch bytes appended to the topic (since the broker started).",
+              &topic_sum::bytes_in);
+    per_topic("brook_topic_records_in_total", "Records appended to the topic (since the broker started).",
+              &topic_sum::records_in);
+    per_topic("brook_topic_bytes_out_total", "Record batch bytes returned by Fetch from the topic.", &topic_sum::bytes_out);
+
+    auto per_partition = [&](const char* name, const char* help, auto value) {
+        out.family(name, metric_type::gauge, help);
+        for (const auto& p : parts) {
+            auto idx = std::to_string(p.index);
+            out.sample({{"topic", p.topic}, {"partition", idx}}, static_cast<double>(value(p)));
+        }
+    };
+    per_partition("brook_partition_high_watermark", "Offset after the last record visible to consumers.",
+                  [](const partition_row& p) { return p.high_watermark; });
+    per_partition("brook_partition_log_start_offset", "First offset still in the log.",
+                  [](const partition_row& p) { return p.log_start; });
+    per_partition("brook_partition_last_stable_offset", "First offset of the oldest open transaction, else the high watermark.",
+                  [](const partition_row& p) { return p.last_stable; });
+    per_partition("brook_partition_size_bytes", "Bytes of the partition's segment files.",
+                  [](const partition_row& p) { return p.size_bytes; });
+    per_partition("brook_partition_segments", "Segments in the partition's log.", [](const partition_row& p) { return p.segments; });
+}
+
+void write_groups(exposition& out, const std::vector<group_row>& groups, const std::vector<partition_row>& parts) {
+    std::map<std::pair<std::string_view, int32_t>, int64_t> hwm;
+    for (const auto& p : parts) hwm[{p.topic, p.index}] = p.high_watermark;
+    out.family("brook_consumer_group_members", metric_type::gauge, "Members of the consumer group.");
+    for (const auto& g : groups) out.sample({{"group", g.id}}, static_cast<double>(g.members));
+    out.family("brook_consumer_group_state", metric_type::gauge, "1 for the group's current state (Kafka's state names).");
+    for (const auto& g : groups) out.sample({{"group", g.id}, {"state", g.state}}, 1);
+    out.family("brook_consumer_group_lag_records", metric_type::gauge,
+               "High watermark minus the group's committed offset, per partition with a committed offset.");
+    for (const auto& g : groups)
+        for (const auto& [tp, committed] : g.committed) {
+            auto it = hwm.find({tp.first, tp.second});
+            if (it == hwm.end() || committed < 0) continue; // topic gone, or no position
+            auto idx = std::to_string(tp.second);
+            out.sample({{"group", g.id}, {"topic", tp.first}, {"partition", idx}},
+                       static_cast<double>(std::max<int64_t>(0, it->second - committed)));
+        }
+}
+
+} // namespace
+
+asio::awaitable<std::string> scrape_metrics(broker& b) {
+    std::vector<shard_figures> shards(b.shard_count());
+    std::vector<unsigned> all(b.shard_count());
+    std::iota(all.begin(), all.end(), 0u);
+    // Each shard writes only its own slot; the join (posted back here) orders the writes
+    // before the reads below.
+    co_await on_shards(b, all, [&b, &shards](unsigned s) -> asio::awaitable<void> {
+        shards[s] = collect_shard(b.shard(s));
+        co_return;
+    });
+    auto& gs = b.groups();
+    auto groups = co_await net::run_on(b.context(gs.shard()), [&gs]() -> asio::awaitable<std::vector<group_row>> {
+        co_return collect_groups(gs.coordinator());
+    });
+
+    std::vector<partition_row> parts;
+    for (auto& s : shards) std::move(s.partitions.begin(), s.partitions.end(), std::back_inserter(parts));
+    exposition out;
+    write_kafka(out, shards);
+    write_partitions(out, parts, shards);
+    write_groups(out, groups, parts);
+    http::metrics::write_process_metrics(out);
+    co_return std::move(out).take();
+}
+
+} // namespace brook::broker
