@@ -176,6 +176,12 @@ broker::create_outcome broker::create_on_controller(const create_spec& spec) {
         return {error_code::invalid_topic_exception, "topic name '" + spec.name + "' is not valid: use 1-249 of [a-zA-Z0-9._-]", nullptr};
     if (auto it = controller_topics_.find(spec.name); it != controller_topics_.end())
         return {error_code::topic_already_exists, "topic '" + spec.name + "' already exists", it->second};
+    if (spec.name.find_first_of("._") != std::string::npos) {
+        for (const auto& [other, _] : controller_topics_)
+            if (config::topic_names_collide(spec.name, other))
+                return {error_code::invalid_topic_exception,
+                        "Topic '" + spec.name + "' collides with existing topic: " + other, nullptr};
+    }
     int32_t partitions = spec.partitions == -1 ? cfg_.num_partitions : spec.partitions;
     if (partitions <= 0 || partitions > 100000)
         return {error_code::invalid_partitions, "number of partitions must be in [1, 100000]", nullptr};

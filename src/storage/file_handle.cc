@@ -118,6 +118,11 @@ error_code sync_directory(const std::filesystem::path& dir) {
 error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data) {
     auto tmp = path;
     tmp += ".tmp";
+    return write_file_atomic(path, data, tmp);
+}
+
+error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data,
+                             const std::filesystem::path& tmp) {
     {
         int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) return io_error("create", tmp);
