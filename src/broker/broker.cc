@@ -258,6 +258,10 @@ asio::awaitable<error_code> broker::delete_topic(std::string name) {
         }
         if (!store_->remove(name)) co_return error_code::kafka_storage_error;
         spdlog::info("deleted topic {}", name);
+        // Still under the controller lock, so a re-create of the name cannot come first: its
+        // consumers must not start from the old topic's committed offsets (Kafka removes them).
+        // The topic is gone either way; a failure is logged by the group service.
+        (void)co_await groups_->delete_topic_offsets(name);
         co_return error_code::none;
     };
     auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));
