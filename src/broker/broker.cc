@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "storage/cluster_id.h"
 
 namespace brook::broker {
 
@@ -30,18 +31,12 @@ std::array<uint8_t, 16> random_uuid() {
     return u;
 }
 
-std::string load_or_create_cluster_id(const std::filesystem::path& meta) {
-    auto file = meta / "cluster_id";
-    if (std::ifstream in(file); in) {
-        std::string id;
-        std::getline(in, id);
-        if (!id.empty()) return id;
-    }
+// Kafka's form: 22 characters of the URL-safe base64 alphabet.
+std::string new_cluster_id() {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     auto u = random_uuid();
     std::string id;
     for (size_t i = 0; i < 22; ++i) id.push_back(alphabet[(u[i % 16] + i * 7) % 64]);
-    std::ofstream(file) << id << "\n";
     return id;
 }
 
@@ -79,8 +74,11 @@ storage::log_config broker::resolve_log_config(const std::map<std::string, std::
 
 void broker::load() {
     std::filesystem::path data(cfg_.data_dir);
-    std::filesystem::create_directories(data / "_meta");
-    cluster_id_ = load_or_create_cluster_id(data / "_meta");
+    // Durable before anything is served: a cluster id that changed across a power cut would
+    // make every client treat this as another cluster.
+    auto id = storage::load_or_create_cluster_id(data, new_cluster_id());
+    if (!id) throw std::runtime_error("cannot read or store the cluster id in " + (data / "_meta").string());
+    cluster_id_ = std::move(*id);
     store_ = std::make_unique<storage::topic_store>(data);
     pids_ = std::make_unique<txn::producer_id_allocator>(data / "_meta");
 

@@ -134,6 +134,18 @@ error_code write_file_atomic(const std::filesystem::path& path, std::span<const 
     return sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
 }
 
+error_code create_directories_durable(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (dir.empty() || std::filesystem::is_directory(dir, ec)) return error_code::none;
+    // Parents first, so that each one exists (durably) before its child's entry is synced.
+    if (auto e = create_directories_durable(dir.parent_path()); e != error_code::none) return e;
+    if (!std::filesystem::create_directory(dir, ec) && ec) {
+        spdlog::error("storage: cannot create {}: {}", dir.string(), ec.message());
+        return error_code::kafka_storage_error;
+    }
+    return sync_directory(dir.parent_path().empty() ? std::filesystem::path(".") : dir.parent_path());
+}
+
 result<std::vector<uint8_t>> read_whole_file(const std::filesystem::path& path) {
     auto f = file_handle::open(path, false);
     if (!f) return f.error();

@@ -58,6 +58,9 @@ error_code write_file_atomic(const std::filesystem::path& path, std::span<const 
                              const std::filesystem::path& tmp);
 // fsyncs a directory so that creates/renames/unlinks in it are durable.
 error_code sync_directory(const std::filesystem::path& dir);
+// Creates `dir` and any missing parents, fsyncing the parent of each directory created, so the
+// new entries survive a power cut. Existing directories are left as they are.
+error_code create_directories_durable(const std::filesystem::path& dir);
 // Whole-file read (small control files: metadata, snapshots).
 result<std::vector<uint8_t>> read_whole_file(const std::filesystem::path& path);
 

@@ -84,12 +84,8 @@ bool topic_store::save(const topic_metadata& t) const {
         spdlog::error("storage: refusing to store topic with invalid name '{}'", t.name);
         return false;
     }
-    std::error_code ec;
-    std::filesystem::create_directories(topics_dir(), ec);
-    if (ec) {
-        spdlog::error("storage: cannot create {}: {}", topics_dir().string(), ec.message());
-        return false;
-    }
+    // The first topic creates the directory: its entry must be durable with the document.
+    if (create_directories_durable(topics_dir()) != error_code::none) return false;
     nlohmann::json configs = nlohmann::json::object();
     for (const auto& [k, v] : t.configs) configs[k] = v;
     nlohmann::json j = {{"version", 1},
