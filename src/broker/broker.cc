@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "storage/cluster_id.h"
 
 namespace brook::broker {
 
@@ -30,18 +31,12 @@ std::array<uint8_t, 16> random_uuid() {
     return u;
 }
 
-std::string load_or_create_cluster_id(const std::filesystem::path& meta) {
-    auto file = meta / "cluster_id";
-    if (std::ifstream in(file); in) {
-        std::string id;
-        std::getline(in, id);
-        if (!id.empty()) return id;
-    }
+// Kafka's form: 22 characters of the URL-safe base64 alphabet.
+std::string new_cluster_id() {
     static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     auto u = random_uuid();
     std::string id;
     for (size_t i = 0; i < 22; ++i) id.push_back(alphabet[(u[i % 16] + i * 7) % 64]);
-    std::ofstream(file) << id << "\n";
     return id;
 }
 
@@ -79,8 +74,11 @@ storage::log_config broker::resolve_log_config(const std::map<std::string, std::
 
 void broker::load() {
     std::filesystem::path data(cfg_.data_dir);
-    std::filesystem::create_directories(data / "_meta");
-    cluster_id_ = load_or_create_cluster_id(data / "_meta");
+    // Durable before anything is served: a cluster id that changed across a power cut would
+    // make every client treat this as another cluster.
+    auto id = storage::load_or_create_cluster_id(data, new_cluster_id());
+    if (!id) throw std::runtime_error("cannot read or store the cluster id in " + (data / "_meta").string());
+    cluster_id_ = std::move(*id);
     store_ = std::make_unique<storage::topic_store>(data);
     pids_ = std::make_unique<txn::producer_id_allocator>(data / "_meta");
 
@@ -176,6 +174,12 @@ broker::create_outcome broker::create_on_controller(const create_spec& spec) {
         return {error_code::invalid_topic_exception, "topic name '" + spec.name + "' is not valid: use 1-249 of [a-zA-Z0-9._-]", nullptr};
     if (auto it = controller_topics_.find(spec.name); it != controller_topics_.end())
         return {error_code::topic_already_exists, "topic '" + spec.name + "' already exists", it->second};
+    if (spec.name.find_first_of("._") != std::string::npos) {
+        for (const auto& [other, _] : controller_topics_)
+            if (config::topic_names_collide(spec.name, other))
+                return {error_code::invalid_topic_exception,
+                        "Topic '" + spec.name + "' collides with existing topic: " + other, nullptr};
+    }
     int32_t partitions = spec.partitions == -1 ? cfg_.num_partitions : spec.partitions;
     if (partitions <= 0 || partitions > 100000)
         return {error_code::invalid_partitions, "number of partitions must be in [1, 100000]", nullptr};
@@ -252,6 +256,10 @@ asio::awaitable<error_code> broker::delete_topic(std::string name) {
         }
         if (!store_->remove(name)) co_return error_code::kafka_storage_error;
         spdlog::info("deleted topic {}", name);
+        // Still under the controller lock, so a re-create of the name cannot come first: its
+        // consumers must not start from the old topic's committed offsets (Kafka removes them).
+        // The topic is gone either way; a failure is logged by the group service.
+        (void)co_await groups_->delete_topic_offsets(name);
         co_return error_code::none;
     };
     auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));

@@ -113,6 +113,23 @@ asio::awaitable<error_code> group_service::complete_transaction(producer_id pid,
     co_return co_await net::run_on(b_.context(shard()), std::move(task));
 }
 
+asio::awaitable<error_code> group_service::delete_topic_offsets(std::string topic) {
+    auto task = [this, topic = std::move(topic)]() -> asio::awaitable<error_code> {
+        auto fx = coordinator_->delete_topic_offsets(topic, wall_clock_now());
+        if (fx.empty()) co_return error_code::none;
+        const size_t n = fx.records.size();
+        try {
+            co_await apply(std::move(fx));
+        } catch (const std::exception& e) {
+            spdlog::error("groups: cannot remove the committed offsets of deleted topic {}: {}", topic, e.what());
+            co_return error_code::kafka_storage_error;
+        }
+        spdlog::info("groups: removed {} committed offset(s) of deleted topic {}", n, topic);
+        co_return error_code::none;
+    };
+    co_return co_await net::run_on(b_.context(shard()), std::move(task));
+}
+
 error_code group_service::check_producer_epoch(producer_id pid, producer_epoch epoch) {
     auto part = log_partition();
     if (!part) return error_code::coordinator_not_available;

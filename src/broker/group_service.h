@@ -52,6 +52,11 @@ public:
     // publish (commit) or drop (abort) the transaction's pending offsets.
     asio::awaitable<error_code> complete_transaction(producer_id pid, producer_epoch epoch, bool commit,
                                                      int32_t coordinator_epoch);
+    // Any shard, once `topic` is gone from every shard's topic table (so no new commit of it is
+    // accepted): drops its committed offsets from every group and waits until the tombstones
+    // are durable. KAFKA_STORAGE_ERROR (logged) if they could not be appended; the coordinator
+    // is then reloaded and still holds the offsets.
+    asio::awaitable<error_code> delete_topic_offsets(std::string topic);
     // Owner shard only: INVALID_PRODUCER_EPOCH when the partition has seen a newer epoch of
     // `pid` (a fenced producer's TxnOffsetCommit), else none.
     error_code check_producer_epoch(producer_id pid, producer_epoch epoch);

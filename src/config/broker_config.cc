@@ -166,6 +166,14 @@ bool is_valid_topic_name(std::string_view name) {
     });
 }
 
+bool topic_names_collide(std::string_view a, std::string_view b) {
+    if (a.size() != b.size() || a == b) return false;
+    auto unify = [](char c) { return c == '.' ? '_' : c; };
+    for (size_t i = 0; i < a.size(); ++i)
+        if (unify(a[i]) != unify(b[i])) return false;
+    return true;
+}
+
 std::span<const topic_property> topic_properties() {
     static const auto is_i64 = [](std::string_view v) { return parse_int<int64_t>(v).has_value(); };
     static const std::vector<topic_property> t = {

@@ -84,6 +84,9 @@ std::optional<std::string> apply_environment(broker_config& cfg, char** environ)
 
 // Kafka's rule for topic names: 1..249 characters of [a-zA-Z0-9._-], not "." or "..".
 bool is_valid_topic_name(std::string_view name);
+// Whether two distinct names collide once '.' and '_' are taken as one character (Kafka's
+// metric names cannot tell them apart): Kafka refuses to create the second of such a pair.
+bool topic_names_collide(std::string_view a, std::string_view b);
 
 // Per-topic configuration keys accepted by CreateTopics, with the broker default each
 // falls back to. Returns an error message for an unknown key or a bad value.

@@ -240,6 +240,26 @@ reply<protocol::OffsetDeleteResponse> group_coordinator::offset_delete(const req
     return out;
 }
 
+effects group_coordinator::delete_topic_offsets(std::string_view topic, timestamp_ms /*now*/) {
+    effects fx;
+    for (auto& [id, g] : groups_) {
+        std::set<topic_partition> tps;
+        for (const auto& [tp, c] : g.offsets)
+            if (tp.first == topic) tps.insert(tp);
+        for (const auto& [pid, pending] : g.pending_txn)
+            for (const auto& [tp, c] : pending)
+                if (tp.first == topic) tps.insert(tp);
+        for (const auto& tp : tps) {
+            g.offsets.erase(tp);
+            // A plain tombstone, so a reload drops the pending ones too (as OffsetDelete does);
+            // a later commit marker of their transaction then finds nothing of this topic.
+            drop_pending(g, tp);
+            fx.records.push_back(offset_commit_tombstone(commit_key(id, tp)));
+        }
+    }
+    return fx;
+}
+
 int64_t group_coordinator::offset_expiry(const group& g, const committed_offset& c) const {
     if (c.expire_timestamp_ms >= 0) return c.expire_timestamp_ms;
     const int64_t base =

@@ -108,6 +108,12 @@ public:
     reply<protocol::OffsetDeleteResponse> offset_delete(const request_context& ctx,
                                                         const protocol::OffsetDeleteRequest& req, timestamp_ms now);
 
+    // The topic was deleted: its offsets go from every group, committed and pending
+    // transactional ones alike, whatever the group's state (Kafka's onPartitionsDeleted), so
+    // that a topic re-created under the name starts from no committed offset. One tombstone per
+    // partition that had either; the groups themselves stay.
+    effects delete_topic_offsets(std::string_view topic, timestamp_ms now);
+
     // TxnOffsetCommit v0-3 (coordinator_txn_offsets.cc). The accepted offsets are pending under
     // req.ProducerId: OffsetFetch does not return them (RequireStable fetches of their partitions
     // get UNSTABLE_OFFSET_COMMIT) until complete_txn. fx.owner = (ProducerId, ProducerEpoch)

@@ -46,14 +46,24 @@ inline void set_log_append_time(std::span<uint8_t> batch, timestamp_ms now) {
 // body is never copied in user space. With `log_append_time` the CRC (which covers the
 // body too) is recomputed over the patched header and the untouched body.
 using header_bytes = std::array<uint8_t, batch_header_size>;
+// `max_timestamp` (CreateTime): the records' largest timestamp, written as maxTimestamp when
+// the header says otherwise (Kafka's LogValidator does the same), CRC recomputed.
 inline header_bytes patched_header(std::span<const uint8_t> batch, offset base, leader_epoch epoch,
-                                   std::optional<timestamp_ms> log_append_time) {
+                                   std::optional<timestamp_ms> log_append_time,
+                                   std::optional<timestamp_ms> max_timestamp = std::nullopt) {
     header_bytes h;
     std::copy_n(batch.begin(), h.size(), h.begin());
     set_base_offset(h, base);
     set_leader_epoch(h, epoch);
+    bool crc_stale = false;
     if (log_append_time) {
         set_log_append_time(h, *log_append_time); // CRC of the header alone: redone below
+        crc_stale = true;
+    } else if (max_timestamp && load_be<int64_t>(h.data() + batch_max_timestamp_offset) != (*max_timestamp)()) {
+        store_be<int64_t>(h.data() + batch_max_timestamp_offset, (*max_timestamp)());
+        crc_stale = true;
+    }
+    if (crc_stale) {
         std::span<const uint8_t> covered(h.data() + batch_attributes_offset, h.size() - batch_attributes_offset);
         store_be<uint32_t>(h.data() + batch_crc_offset, crc32c_extend(crc32c(covered), batch.subspan(h.size())));
     }

@@ -1,6 +1,9 @@
 #include "records/record.h"
 
+#include <algorithm>
+#include <climits>
 #include <cstdlib>
+
 
 #include "base/crc32c.h"
 #include "base/endian.h"
@@ -118,6 +121,18 @@ struct walker {
         p += v->length;
         return true;
     }
+    bool varlong(int64_t& out) {
+        if (p < end && *p < 0x80) {
+            uint64_t z = *p++;
+            out = static_cast<int64_t>((z >> 1) ^ -(z & 1));
+            return true;
+        }
+        auto v = read_varlong({p, end});
+        if (!v) return false;
+        p += v->length;
+        out = v->value;
+        return true;
+    }
     // Length-prefixed bytes; -1 (null) only where allowed.
     bool skip_bytes(bool allow_null) {
         int32_t n;
@@ -131,8 +146,10 @@ struct walker {
 
 } // namespace
 
-error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, bool require_sequential_deltas) {
+error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, bool require_sequential_deltas,
+                         int64_t* max_timestamp_delta) {
     if (count < 0) return error_code::corrupt_message;
+    int64_t max_delta = INT64_MIN;
     walker all{records_bytes.data(), records_bytes.data() + records_bytes.size()};
     for (int32_t i = 0; i < count; ++i) {
         if (all.p >= all.end) return error_code::corrupt_message; // fewer records than claimed
@@ -141,16 +158,20 @@ error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, 
         walker r{all.p, all.p + len};
         all.p = r.end;
         int32_t offset_delta, header_count;
+        int64_t timestamp_delta;
         ++r.p; // attributes: len >= min_record_body, so the byte is there
-        if (!r.skip_varlong() || !r.varint(offset_delta) || !r.skip_bytes(true) || !r.skip_bytes(true) ||
+        if (!r.varlong(timestamp_delta) || !r.varint(offset_delta) || !r.skip_bytes(true) || !r.skip_bytes(true) ||
             !r.varint(header_count) || header_count < 0)
             return error_code::corrupt_message;
         for (int32_t h = 0; h < header_count; ++h)
             if (!r.skip_bytes(false) || !r.skip_bytes(true)) return error_code::corrupt_message;
         if (r.p != r.end) return error_code::corrupt_message; // the record must end where its length says
         if (require_sequential_deltas && offset_delta != i) return error_code::invalid_record;
+        max_delta = std::max(max_delta, timestamp_delta);
     }
-    return all.p == all.end ? error_code::none : error_code::corrupt_message; // trailing bytes
+    if (all.p != all.end) return error_code::corrupt_message; // trailing bytes
+    if (max_timestamp_delta && count > 0) *max_timestamp_delta = max_delta;
+    return error_code::none;
 }
 
 record to_record(const record_view& v) {

@@ -59,8 +59,10 @@ result<record_view> parse_record(std::span<const uint8_t> in);
 
 // Walks `count` records that must consume `records_bytes` exactly. With
 // `require_sequential_deltas`, record i must have offsetDelta i (what producers send).
-// Returns none, CORRUPT_MESSAGE (framing) or INVALID_RECORD (offset deltas).
-error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, bool require_sequential_deltas);
+// Returns none, CORRUPT_MESSAGE (framing) or INVALID_RECORD (offset deltas). With
+// `max_timestamp_delta`, stores there the largest record timestamp delta (unset when count is 0).
+error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, bool require_sequential_deltas,
+                         int64_t* max_timestamp_delta = nullptr);
 
 // Owning copy of a view (headers decoded).
 record to_record(const record_view& v);

@@ -53,7 +53,9 @@ result<batch_view> validate_batch(std::span<const uint8_t> batch, const validate
         plain = std::move(d).value();
         body = plain;
     }
-    if (auto e = check_records(body, h.records_count, limits.produce); e != error_code::none) return e;
+    int64_t max_delta = 0;
+    if (auto e = check_records(body, h.records_count, limits.produce, &max_delta); e != error_code::none) return e;
+    if (h.records_count > 0) v.records_max_timestamp = timestamp_ms(h.base_timestamp() + max_delta);
     return v;
 }
 

@@ -20,6 +20,7 @@
 // Pure functions over caller-owned bytes; any thread.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -32,6 +33,10 @@ namespace brook::records {
 struct batch_view {
     batch_header header;
     std::span<const uint8_t> bytes; // the whole batch, header included
+    // The largest record timestamp (baseTimestamp + largest timestampDelta), which Kafka's
+    // LogValidator stores as maxTimestamp whatever the header says (CreateTime). Set by
+    // validate_batch when it walks the records of a non-empty batch; nullopt otherwise.
+    std::optional<timestamp_ms> records_max_timestamp;
 };
 
 struct validate_limits {

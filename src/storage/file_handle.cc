@@ -118,6 +118,11 @@ error_code sync_directory(const std::filesystem::path& dir) {
 error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data) {
     auto tmp = path;
     tmp += ".tmp";
+    return write_file_atomic(path, data, tmp);
+}
+
+error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data,
+                             const std::filesystem::path& tmp) {
     {
         int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) return io_error("create", tmp);
@@ -127,6 +132,18 @@ error_code write_file_atomic(const std::filesystem::path& path, std::span<const 
     }
     if (::rename(tmp.c_str(), path.c_str()) != 0) return io_error("rename", tmp);
     return sync_directory(path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path());
+}
+
+error_code create_directories_durable(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (dir.empty() || std::filesystem::is_directory(dir, ec)) return error_code::none;
+    // Parents first, so that each one exists (durably) before its child's entry is synced.
+    if (auto e = create_directories_durable(dir.parent_path()); e != error_code::none) return e;
+    if (!std::filesystem::create_directory(dir, ec) && ec) {
+        spdlog::error("storage: cannot create {}: {}", dir.string(), ec.message());
+        return error_code::kafka_storage_error;
+    }
+    return sync_directory(dir.parent_path().empty() ? std::filesystem::path(".") : dir.parent_path());
 }
 
 result<std::vector<uint8_t>> read_whole_file(const std::filesystem::path& path) {

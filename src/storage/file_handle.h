@@ -52,8 +52,15 @@ private:
 
 // Replaces `path` with `data` atomically: write `path.tmp`, fsync, rename, fsync the directory.
 error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data);
+// The same through the temp file `tmp` (same directory), for a `path` whose name leaves no room
+// for a suffix under the 255-byte file-name limit.
+error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data,
+                             const std::filesystem::path& tmp);
 // fsyncs a directory so that creates/renames/unlinks in it are durable.
 error_code sync_directory(const std::filesystem::path& dir);
+// Creates `dir` and any missing parents, fsyncing the parent of each directory created, so the
+// new entries survive a power cut. Existing directories are left as they are.
+error_code create_directories_durable(const std::filesystem::path& dir);
 // Whole-file read (small control files: metadata, snapshots).
 result<std::vector<uint8_t>> read_whole_file(const std::filesystem::path& path);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include <spdlog/spdlog.h>
+
 #include "base/endian.h"
 
 namespace brook::storage {
@@ -62,18 +64,40 @@ result<index_file<Entry>> index_file<Entry>::open(const std::filesystem::path& p
 }
 
 template <class Entry>
-error_code index_file<Entry>::append(const Entry& e) {
-    std::array<uint8_t, Entry::size> buf{};
-    encode(e, buf.data());
-    if (auto err = file_->pwrite_all(buf, entries_.size() * Entry::size); err != error_code::none) return err;
+void index_file<Entry>::append(const Entry& e) {
+    // The batch this entry points at is already in the log: failing here would leave the log
+    // holding a batch whose offsets the partition then hands out again.
+    if (!abandoned_) {
+        std::array<uint8_t, Entry::size> buf{};
+        encode(e, buf.data());
+        if (file_->pwrite_all(buf, entries_.size() * Entry::size) != error_code::none) abandon();
+    }
     entries_.push_back(e);
-    return error_code::none;
+}
+
+template <class Entry>
+void index_file<Entry>::abandon() {
+    abandoned_ = true;
+    const auto& path = file_->path();
+    std::error_code ec;
+    // A missing index makes the next open rebuild it; an empty one is at worst slow (a walk
+    // from the segment start) and a sealed segment's empty time index is rebuilt too.
+    if (!std::filesystem::remove(path, ec) || ec) {
+        (void)file_->truncate(0);
+        spdlog::warn("storage: index {} could not be written nor removed ({}); emptied, rebuilt at next open",
+                     path.string(), ec.message());
+        return;
+    }
+    spdlog::warn("storage: index {} could not be written; removed, kept in memory and rebuilt at next open",
+                 path.string());
 }
 
 template <class Entry>
 error_code index_file<Entry>::truncate(size_t n) {
     n = std::min(n, entries_.size());
-    if (auto err = file_->truncate(n * Entry::size); err != error_code::none) return err;
+    if (!abandoned_) {
+        if (auto err = file_->truncate(n * Entry::size); err != error_code::none) return err;
+    }
     entries_.resize(n);
     return error_code::none;
 }

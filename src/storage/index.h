@@ -14,6 +14,9 @@
 // index (only when the max timestamp grew) and once more when the segment stops being active.
 //
 // A file that breaks these rules loads as !valid(); the owning segment then rebuilds it.
+// A write that fails (ENOSPC, EIO) never makes the index disagree with the log: the entry is
+// kept in memory and the file is abandoned (unlinked, or emptied if that fails too), so that the
+// next open rebuilds it from the .log; from then on the index lives in memory only.
 // Owned by one segment, hence one shard thread; not thread-safe.
 #include <cstdint>
 #include <filesystem>
@@ -52,16 +55,24 @@ public:
     bool empty() const { return entries_.empty(); }
     const Entry& back() const { return entries_.back(); }
 
-    error_code append(const Entry& e);
+    // Always takes the entry; a failed file write abandons the file (see above), so the caller
+    // has nothing to undo.
+    void append(const Entry& e);
     // Keeps the first n entries (file and memory).
     error_code truncate(size_t n);
     // Drops everything, making the index valid again (start of a rebuild).
     error_code reset() { valid_ = true; return truncate(0); }
+    // The file was abandoned after a failed write; entries() stays right, the file is rebuilt
+    // at the next open.
+    bool abandoned() const { return abandoned_; }
 
 private:
+    void abandon();
+
     std::shared_ptr<file_handle> file_;
     std::vector<Entry> entries_;
     bool valid_ = true;
+    bool abandoned_ = false;
 };
 
 using offset_index = index_file<offset_index_entry>;

@@ -38,7 +38,7 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
         return append_info{chk.original.first_offset, chk.original.last_offset, timestamp_ms(-1), log_start_, true};
 
     if (auto e = roll_if_needed(batch.size(), h.last_offset_delta, opts.now); e != error_code::none) return e;
-    auto stored = write_batch(batch, opts.now);
+    auto stored = write_batch(batch, opts.now, opts.records_max_timestamp);
     if (!stored) return stored.error();
     producers_.update(*stored, opts.now);
     timestamp_ms log_append_time = cfg_.log_append_time ? opts.now : timestamp_ms(-1);
@@ -104,10 +104,11 @@ error_code partition_log::roll_if_needed(size_t size, int32_t last_offset_delta,
     return error_code::none;
 }
 
-result<records::batch_header> partition_log::write_batch(std::span<const uint8_t> batch, timestamp_ms now) {
+result<records::batch_header> partition_log::write_batch(std::span<const uint8_t> batch, timestamp_ms now,
+                                                        std::optional<timestamp_ms> records_max_timestamp) {
     std::optional<timestamp_ms> append_time;
     if (cfg_.log_append_time) append_time = now;
-    auto head = records::patched_header(batch, log_end_, leader_epoch_, append_time);
+    auto head = records::patched_header(batch, log_end_, leader_epoch_, append_time, records_max_timestamp);
     records::batch_header stored = records::read_batch_header(head);
     auto body = batch.subspan(head.size());
     if (auto e = active_mut().append(head, body, stored, now); e != error_code::none) return e;

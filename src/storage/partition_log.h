@@ -48,6 +48,10 @@ namespace brook::storage {
 
 struct append_options {
     timestamp_ms now{0}; // wall clock for LogAppendTime, segment age and retention
+    // The largest timestamp of the batch's records (records::batch_view): stored as the
+    // batch's maxTimestamp when the header disagrees, as Kafka does, so that time lookups and
+    // retention see the records' times. nullopt: the header is kept.
+    std::optional<timestamp_ms> records_max_timestamp;
 };
 
 // An aborted transaction, as a read_committed fetch reports it (Kafka's AbortedTransaction).
@@ -190,7 +194,8 @@ private:
     // Rolls first if `size` more bytes, `last_offset_delta` more offsets or age do not fit.
     error_code roll_if_needed(size_t size, int32_t last_offset_delta, timestamp_ms now);
     // Writes a batch at log_end() into the active segment; returns its stored header.
-    result<records::batch_header> write_batch(std::span<const uint8_t> batch, timestamp_ms now);
+    result<records::batch_header> write_batch(std::span<const uint8_t> batch, timestamp_ms now,
+                                              std::optional<timestamp_ms> records_max_timestamp = std::nullopt);
     // Recovery helpers (partition_log_open.cc).
     error_code rebuild_txn_indexes();
     error_code replay_marker(segment& seg, const records::batch_header& h, uint64_t pos);

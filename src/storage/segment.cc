@@ -98,7 +98,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
     return s;
 }
 
-error_code segment::index_batch(const records::batch_header& h, uint64_t pos, size_t size) {
+void segment::index_batch(const records::batch_header& h, uint64_t pos, size_t size) {
     if (h.max_timestamp > max_ts_) {
         max_ts_ = h.max_timestamp;
         offset_of_max_ts_ = h.last_offset();
@@ -106,16 +106,15 @@ error_code segment::index_batch(const records::batch_header& h, uint64_t pos, si
     if (pos > 0 && bytes_since_index_ >= uint64_t(std::max(cfg_.index_interval_bytes, 1))) {
         auto rel = static_cast<uint32_t>(h.base_offset - base_);
         if (index_.empty() || index_.back().relative_offset < rel) {
-            if (auto e = index_.append({rel, static_cast<uint32_t>(pos)}); e != error_code::none) return e;
+            index_.append({rel, static_cast<uint32_t>(pos)});
         }
         if (max_ts_() >= 0 && (time_index_.empty() || time_index_.back().timestamp < max_ts_())) {
             auto trel = static_cast<uint32_t>(offset_of_max_ts_ - base_);
-            if (auto e = time_index_.append({max_ts_(), trel}); e != error_code::none) return e;
+            time_index_.append({max_ts_(), trel});
         }
         bytes_since_index_ = 0;
     }
     bytes_since_index_ += size;
-    return error_code::none;
 }
 
 error_code segment::recover(bool full) {
@@ -135,7 +134,6 @@ error_code segment::recover(bool full) {
     next_ = base_;
     offset expected = full || index_.empty() ? base_ : base_ + index_.back().relative_offset;
     bool first = true;
-    error_code index_err = error_code::none;
     auto scanned = scan_file(*log_, start, size_, [&](const records::batch_view& v, uint64_t pos) {
         const auto& h = v.header;
         // Offsets must grow, and (for the batch the index points at) match the index.
@@ -146,14 +144,10 @@ error_code segment::recover(bool full) {
         first = false;
         expected = h.last_offset() + 1;
         next_ = expected;
-        if (auto e = index_batch(h, pos, v.bytes.size()); e != error_code::none) {
-            index_err = e;
-            return false;
-        }
+        index_batch(h, pos, v.bytes.size());
         return true;
     });
     if (!scanned) return scanned.error();
-    if (index_err != error_code::none) return index_err;
     if (scanned->valid_end < size_) {
         if (!full) return recover(true); // redo from the start so the indexes match what stays
         spdlog::warn("storage: {}: torn or corrupt batch at position {} ({}); truncating, {} bytes dropped",
@@ -178,7 +172,9 @@ error_code segment::append(std::span<const uint8_t> head, std::span<const uint8_
     // Wall clock, not the client's timestamp: a producer with a skewed clock (or none, -1)
     // must not make every append roll a new segment.
     if (pos == 0) roll_base_ = now;
-    return index_batch(h, pos, len);
+    // The batch is in the log from here on: nothing below may fail the append (index.h).
+    index_batch(h, pos, len);
+    return error_code::none;
 }
 
 result<std::vector<uint8_t>> segment::read(uint64_t pos, size_t len) const {
@@ -292,7 +288,7 @@ error_code segment::for_each_header(
 
 error_code segment::seal() {
     if (max_ts_() >= 0 && (time_index_.empty() || time_index_.back().timestamp < max_ts_())) {
-        return time_index_.append({max_ts_(), static_cast<uint32_t>(offset_of_max_ts_ - base_)});
+        time_index_.append({max_ts_(), static_cast<uint32_t>(offset_of_max_ts_ - base_)});
     }
     return error_code::none;
 }

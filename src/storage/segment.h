@@ -4,7 +4,10 @@
 // which alone knows the transactions). The .log holds record batch v2 bytes back to back, exactly as appended (base
 // offset and leader epoch already patched by partition_log); nothing else is in the file.
 //
-// Guarantees: batches are appended with pwrite at the end position only; lookups never
+// Guarantees: batches are appended with pwrite at the end position only; an append either
+// fails with the file, size() and next_offset() as before it (a partial write is cut off) or
+// succeeds once the batch bytes are written (index write failures only abandon the index
+// files, see index.h); lookups never
 // read past size(); recover() leaves the file ending at the last whole, CRC-valid batch
 // and the indexes consistent with it. Owned by one partition_log (one shard thread); not
 // thread-safe, except that log_file() may be fdatasynced from another thread.
@@ -119,7 +122,7 @@ private:
     uint64_t index_floor(offset o) const;
     error_code recover(bool full);
     // Index bookkeeping shared by append and recovery.
-    error_code index_batch(const records::batch_header& h, uint64_t pos, size_t size);
+    void index_batch(const records::batch_header& h, uint64_t pos, size_t size);
 
     std::filesystem::path dir_;
     offset base_;

@@ -47,7 +47,7 @@ result<std::vector<topic_metadata>> topic_store::load() const {
     if (!std::filesystem::exists(dir, ec)) return out;
     for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
         const auto& p = de.path();
-        if (p.extension() != ".json") continue; // including leftover .json.tmp files
+        if (p.extension() != ".json") continue; // including a leftover temp file
         auto bytes = read_whole_file(p);
         if (!bytes) return bytes.error();
         auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
@@ -84,12 +84,8 @@ bool topic_store::save(const topic_metadata& t) const {
         spdlog::error("storage: refusing to store topic with invalid name '{}'", t.name);
         return false;
     }
-    std::error_code ec;
-    std::filesystem::create_directories(topics_dir(), ec);
-    if (ec) {
-        spdlog::error("storage: cannot create {}: {}", topics_dir().string(), ec.message());
-        return false;
-    }
+    // The first topic creates the directory: its entry must be durable with the document.
+    if (create_directories_durable(topics_dir()) != error_code::none) return false;
     nlohmann::json configs = nlohmann::json::object();
     for (const auto& [k, v] : t.configs) configs[k] = v;
     nlohmann::json j = {{"version", 1},
@@ -98,9 +94,11 @@ bool topic_store::save(const topic_metadata& t) const {
                         {"partitions", t.partitions},
                         {"configs", configs}};
     auto s = j.dump(2);
+    // `<249-byte name>.json` is 254 bytes: a `.tmp` suffix would pass the 255-byte file-name
+    // limit. One fixed temp name is enough (one writer at a time); not `.json`, so load() skips it.
     return write_file_atomic(topics_dir() / (t.name + ".json"),
-                             std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size())) ==
-           error_code::none;
+                             std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()),
+                             topics_dir() / ".saving.tmp") == error_code::none;
 }
 
 bool topic_store::remove(const std::string& name) const {

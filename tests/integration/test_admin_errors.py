@@ -6,7 +6,7 @@ import pytest
 from kafka.protocol.admin import CreateTopicsRequest, DeleteTopicsRequest
 from kafka.protocol.offset import OffsetRequest
 
-from rawkafka import (RawConn, build_batch, fetch_request, fetch_result, metadata_request,
+from rawkafka import (RawConn, build_batch, decode_batches, fetch_request, fetch_result, metadata_request,
                       produce_request, produce_result)
 
 
@@ -82,3 +82,47 @@ def test_delete_topic_with_parked_fetch(broker, c):
     assert create(c, "vanish", 1) == 0
     err, off = produce_result(c.request(produce_request("vanish", 0, build_batch([(b"k", b"v", [])]))))
     assert (err, off) == (0, 0)
+
+
+def create_full(c, name, partitions=1):
+    resp = c.request(CreateTopicsRequest[2](
+        create_topic_requests=[(name, partitions, 1, [], [])], timeout=5000, validate_only=False))
+    (tname, err, msg), = resp.topic_errors
+    assert tname == name
+    return err, msg
+
+
+@pytest.mark.parametrize("length", [247, 249])
+def test_longest_topic_names_work_and_survive_restart(broker, length):
+    """Kafka accepts up to 249 characters; the metadata file's temp name must fit 255 bytes."""
+    name = "t" * length
+    with RawConn(broker.bootstrap) as c:
+        assert create_full(c, name, 1) == (0, None)
+        err, off = produce_result(c.request(produce_request(name, 0, build_batch([(b"k", b"long", [])]))))
+        assert (err, off) == (0, 0)
+    broker.restart()
+    with RawConn(broker.bootstrap) as c:
+        assert name in topic_names(c)
+        err, off = produce_result(c.request(produce_request(name, 0, build_batch([(b"k", b"again", [])]))))
+        assert (err, off) == (0, 1)
+        err, hw, data = fetch_result(c.request(fetch_request(name, 0, 0)))
+        assert (err, hw) == (0, 2)
+        values = [r.value for _, recs in decode_batches(data) for r in recs]
+        assert values == [b"long", b"again"]
+        assert create_full(c, "u" * 250, 1)[0] == 17, "250 characters: INVALID_TOPIC_EXCEPTION"
+
+
+def test_names_colliding_on_dot_and_underscore_are_refused(c):
+    """Kafka: 'a_b' collides with an existing 'a.b' (metric names cannot tell them apart)."""
+    assert create_full(c, "col.lide", 1) == (0, None)
+    err, msg = create_full(c, "col_lide", 1)
+    assert err == 17, "INVALID_TOPIC_EXCEPTION"
+    assert msg == "Topic 'col_lide' collides with existing topic: col.lide"
+    # Auto-creation follows the same rule.
+    md = c.request(metadata_request(["col_lide"], allow_auto_create=True))
+    (terr, tname, _internal, _parts), = md.topics
+    assert (terr, tname) == (17, "col_lide")
+    assert topic_names(c) == ["col.lide"]
+    # Once the other is gone the name is free.
+    assert delete(c, "col.lide") == 0
+    assert create_full(c, "col_lide", 1) == (0, None)

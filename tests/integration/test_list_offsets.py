@@ -62,3 +62,33 @@ def test_kafka_python_offsets(topic):
                 assert res.timestamp == BASE + 1000 * want, f"ts {ts - BASE:+d}: got {res}"
     finally:
         c.close()
+
+
+def test_batch_max_timestamp_recomputed_from_records(module_broker):
+    """A batch whose header maxTimestamp is below its records' (a buggy client) is stored with
+    the records' maximum, as Kafka's LogValidator does, so ListOffsets by time finds them."""
+    import struct
+
+    from kafka.protocol.offset import OffsetRequest
+    from kafka.record.util import calc_crc32c
+
+    from rawkafka import (RawConn, build_batch, decode_batches, fetch_request, fetch_result,
+                          produce_request, produce_result)
+    name = "lo-maxts"
+    create_topic(module_broker.bootstrap, name, partitions=1)
+    batch = bytearray(build_batch([(b"k", b"a", [], BASE), (b"k", b"b", [], BASE + 5000),
+                                   (b"k", b"c", [], BASE + 3000)]))
+    assert struct.unpack(">q", batch[35:43])[0] == BASE + 5000
+    batch[35:43] = struct.pack(">q", BASE)  # claims the first record's time as the maximum
+    batch[17:21] = struct.pack(">I", calc_crc32c(bytes(batch[21:])))
+    with RawConn(module_broker.bootstrap) as c:
+        assert produce_result(c.request(produce_request(name, 0, bytes(batch)))) == (0, 0)
+        (_, parts), = c.request(OffsetRequest[1](-1, [(name, [(0, BASE + 4000)])])).topics
+        (_p, err, _ts, off), = parts
+        assert (err, off) == (0, 1), "the record at BASE+5000 is the first at or after BASE+4000"
+        err, _hw, data = fetch_result(c.request(fetch_request(name, 0, 0)))
+        assert err == 0
+        raw = bytes(data)
+        assert struct.unpack(">q", raw[35:43])[0] == BASE + 5000
+        assert struct.unpack(">I", raw[17:21])[0] == calc_crc32c(raw[21:])  # one batch
+        assert [r.value for _, recs in decode_batches(data) for r in recs] == [b"a", b"b", b"c"]

@@ -80,3 +80,36 @@ def test_garbage_tail_truncated_on_restart(broker):
     more = produce(broker.bootstrap, topic, 200, 10)
     assert [o for _, o in more] == list(range(200, 210))
     assert len(consume_values(broker.bootstrap, topic, 1, 210)) == 210
+
+
+def cluster_id(bootstrap):
+    from confluent_kafka.admin import AdminClient
+    return AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).cluster_id
+
+
+def test_cluster_id_is_stored_once_and_stable(broker):
+    first = cluster_id(broker.bootstrap)
+    assert first and len(first) == 22
+    meta = broker.data_dir / "_meta"
+    assert (meta / "cluster_id").read_text() == first + "\n"
+    assert sorted(p.name for p in meta.iterdir() if p.name.startswith("cluster_id")) == ["cluster_id"]
+    broker.restart()
+    assert cluster_id(broker.bootstrap) == first
+    broker.restart(graceful=False)
+    assert cluster_id(broker.bootstrap) == first
+
+
+def test_cluster_id_that_cannot_be_stored_stops_the_start(broker_factory, tmp_path):
+    """Serving an id that is not on disk would give clients another cluster id at each start."""
+    from brookfixture import Broker, BrokerError
+    import pytest
+    b = Broker(tmp_path / "noid" / "data", tmp_path / "noid" / "logs", smp=1)
+    # Neither readable nor replaceable (a directory is in its way): an earlier broker started
+    # anyway, with a fresh id it could not store, so every start told clients another id.
+    (b.data_dir / "_meta" / "cluster_id").mkdir(parents=True)
+    try:
+        with pytest.raises(BrokerError):
+            b.start()
+        assert "cluster id" in b.log_text()
+    finally:
+        b.close()

@@ -15,6 +15,7 @@ struct partition_write {
     int32_t index = 0;
     std::span<const uint8_t> batch;
     records::batch_header header;
+    std::optional<timestamp_ms> records_max_timestamp;
     int32_t max_message_bytes = 0;
     // filled in by the owner shard
     error_code error = error_code::none;
@@ -36,6 +37,9 @@ error_code validate(const std::optional<protocol::records_data>& records, int32_
     if (b.header.is_control()) return error_code::invalid_record; // only the broker writes control batches
     w.batch = b.bytes;
     w.header = b.header;
+    // CreateTime batches carry the records' largest timestamp, whatever the client wrote in
+    // the header (Kafka's LogValidator rewrites it too): time lookups and retention read it.
+    if (b.header.ts_type() == records::timestamp_type::create_time) w.records_max_timestamp = b.records_max_timestamp;
     return error_code::none;
 }
 
@@ -132,6 +136,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             }
             storage::append_options opts;
             opts.now = wall_clock_now();
+            opts.records_max_timestamp = w->records_max_timestamp;
             auto r = part->log().append(w->batch, w->header, opts);
             if (!r) {
                 w->error = r.error();

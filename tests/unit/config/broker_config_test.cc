@@ -80,6 +80,14 @@ TEST(topic_names, kafka_rules) {
     EXPECT_TRUE(is_valid_topic_name(std::string(249, 'a')));
 }
 
+TEST(topic_names, dot_and_underscore_collide) {
+    EXPECT_TRUE(topic_names_collide("a.b", "a_b"));
+    EXPECT_TRUE(topic_names_collide("a_b.c", "a.b_c"));
+    EXPECT_FALSE(topic_names_collide("a.b", "a.b")); // the same topic, not a collision
+    EXPECT_FALSE(topic_names_collide("a.b", "a-b"));
+    EXPECT_FALSE(topic_names_collide("a.b", "a.bc"));
+}
+
 TEST(topic_config, validation) {
     EXPECT_FALSE(validate_topic_config("retention.ms", "1000"));
     EXPECT_TRUE(validate_topic_config("retention.ms", "soon"));

@@ -403,5 +403,37 @@ TEST(TxnOffsets, OffsetDeleteDropsPendingOffsets) {
     EXPECT_EQ(persisted(*fresh.find("g")), persisted(*h.c.find("g")));
 }
 
+// Kafka removes the offsets of a deleted topic's partitions from every group (a re-created topic
+// must not inherit them), the pending transactional ones too, whatever the group's state.
+TEST(TxnOffsets, DeleteTopicOffsetsDropsTheTopicFromEveryGroup) {
+    txn_harness h;
+    const std::string a = h.stable_single("live", {"t"});
+    h.plain("live", "t", 0, 5, 1, a);
+    h.plain("live", "t.x", 0, 6, 1, a); // another topic whose name starts alike stays
+    h.plain("solo", "t", 1, 7);
+    h.plain("solo", "u", 0, 8);
+    h.txn(txn_req("solo", 7, {{"t", 2, 10}, {"u", 1, 11}}));
+    auto fx = h.c.delete_topic_offsets("t", h.t());
+    EXPECT_TRUE(fx.released.empty());
+    EXPECT_FALSE(fx.owner);
+    ASSERT_EQ(fx.records.size(), 3u); // live t-0, solo t-1, solo t-2 (pending only)
+    for (const auto& r : fx.records) EXPECT_FALSE(r.value);
+    h.append(fx);
+    EXPECT_EQ(h.fetch("live", "t", 0).first, -1);
+    EXPECT_EQ(h.fetch("live", "t.x", 0).first, 6);
+    EXPECT_EQ(h.fetch("solo", "t", 1).first, -1);
+    EXPECT_EQ(h.fetch("solo", "u", 0).first, 8);
+    EXPECT_EQ(h.fetch("solo", "t", 2, true).second, 0) << "no pending offset of t left";
+    h.complete(7, true); // the transaction commits later: only its offset of u lands
+    EXPECT_EQ(h.fetch("solo", "t", 2).first, -1);
+    EXPECT_EQ(h.fetch("solo", "u", 1).first, 11);
+    EXPECT_NE(h.c.find("live"), nullptr); // the groups themselves stay
+    EXPECT_TRUE(h.c.delete_topic_offsets("t", h.t()).empty());
+    group_coordinator fresh({}, {}, 9);
+    replay_partition(fresh, h.partition);
+    EXPECT_EQ(persisted(*fresh.find("solo")), persisted(*h.c.find("solo")));
+    EXPECT_EQ(persisted(*fresh.find("live")), persisted(*h.c.find("live")));
+}
+
 } // namespace
 } // namespace brook::group::testing

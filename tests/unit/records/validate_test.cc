@@ -303,5 +303,33 @@ TEST(patch, patched_header_equals_patching_the_whole_batch) {
     }
 }
 
+// Kafka's LogValidator stores the records' largest timestamp as maxTimestamp (CreateTime),
+// whatever the header claims: validate_batch reports it and patched_header writes it.
+TEST(patch, max_timestamp_comes_from_the_records) {
+    for (auto codec : {compression::none, compression::gzip}) {
+        auto original = make_batch(codec, 4, 5000); // timestamps 5000..5003
+        auto v = validate_for_produce(original, defaults);
+        ASSERT_TRUE(v);
+        ASSERT_TRUE(v->records_max_timestamp);
+        EXPECT_EQ(*v->records_max_timestamp, timestamp_ms(5003));
+        // A header that says 5000: the stored batch says 5003 and stays valid.
+        store_be<int64_t>(original.data() + batch_max_timestamp_offset, 5000);
+        fix_crc(original);
+        auto lying = validate_for_produce(original, defaults);
+        ASSERT_TRUE(lying);
+        EXPECT_EQ(lying->header.max_timestamp, timestamp_ms(5000));
+        EXPECT_EQ(*lying->records_max_timestamp, timestamp_ms(5003));
+        auto head = patched_header(original, offset(9), leader_epoch(1), std::nullopt, lying->records_max_timestamp);
+        std::vector<uint8_t> joined(head.begin(), head.end());
+        joined.insert(joined.end(), original.begin() + batch_header_size, original.end());
+        auto stored = validate_batches(joined, defaults);
+        ASSERT_TRUE(stored);
+        EXPECT_EQ(stored->at(0).header.max_timestamp, timestamp_ms(5003));
+        // LogAppendTime wins over it.
+        auto lat = patched_header(original, offset(9), leader_epoch(1), timestamp_ms(7), timestamp_ms(5003));
+        EXPECT_EQ(read_batch_header(lat).max_timestamp, timestamp_ms(7));
+    }
+}
+
 } // namespace
 } // namespace brook::records

@@ -284,5 +284,51 @@ TEST(partition_log, roll_now_and_delete_before) {
     EXPECT_EQ(reopened->log_end(), offset(8));
 }
 
+// Index files are rebuildable: a failed index write (here ENOSPC: `.index` and `.timeindex` lead
+// to /dev/full) after the batch is in the log must neither fail the append nor let the next
+// append reuse its offsets; the next open rebuilds the indexes from the log.
+TEST(partition_log, failed_index_write_keeps_the_batch_and_rebuilds_the_index) {
+    test::temp_dir dir;
+    log_config cfg;
+    cfg.index_interval_bytes = 1; // an index entry for every batch after the first
+    {
+        auto log = open_log(dir.path, cfg);
+        ASSERT_TRUE(log);
+        must_append(*log, make_batch(2, 1000));
+        log->close();
+    }
+    const std::vector<std::filesystem::path> indexes = {dir.path / "00000000000000000000.index",
+                                                        dir.path / "00000000000000000000.timeindex"};
+    for (const auto& p : indexes) {
+        std::filesystem::remove(p);
+        std::filesystem::create_symlink("/dev/full", p);
+    }
+    auto check = [&](partition_log& log) {
+        EXPECT_EQ(log.log_end(), offset(6));
+        auto r = log.read(offset(0), 1 << 20, log.log_end());
+        ASSERT_TRUE(r);
+        auto hs = headers_of(r->data);
+        ASSERT_EQ(hs.size(), 3u);
+        for (size_t i = 0; i < hs.size(); ++i) EXPECT_EQ(hs[i].base_offset, offset(int64_t(2 * i)));
+        auto at = log.offset_for_timestamp(timestamp_ms(2500));
+        ASSERT_TRUE(at);
+        EXPECT_EQ(*at, offset(4));
+    };
+    {
+        auto log = open_log(dir.path, cfg);
+        ASSERT_TRUE(log);
+        EXPECT_EQ(must_append(*log, make_batch(2, 2000)).base, offset(2));
+        EXPECT_EQ(must_append(*log, make_batch(2, 3000)).base, offset(4));
+        check(*log);
+        log->close();
+    }
+    // The abandoned index files are gone, so the next open rebuilds them from the log.
+    for (const auto& p : indexes) EXPECT_FALSE(std::filesystem::is_symlink(p)) << p;
+    auto log = open_log(dir.path, cfg);
+    ASSERT_TRUE(log);
+    check(*log);
+    EXPECT_EQ(std::filesystem::file_size(indexes[0]), 2 * offset_index_entry::size);
+}
+
 } // namespace
 } // namespace brook::storage

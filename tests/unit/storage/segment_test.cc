@@ -111,8 +111,8 @@ TEST(index, malformed_file_is_invalid) {
     {
         auto idx = offset_index::open(p);
         ASSERT_TRUE(idx);
-        ASSERT_EQ(idx->append({1, 100}), error_code::none);
-        ASSERT_EQ(idx->append({2, 50}), error_code::none); // position goes backwards
+        idx->append({1, 100});
+        idx->append({2, 50}); // position goes backwards
     }
     auto idx = offset_index::open(p);
     ASSERT_TRUE(idx);

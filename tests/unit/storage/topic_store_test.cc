@@ -19,6 +19,25 @@ TEST(topic_store, names) {
     EXPECT_FALSE(is_valid_topic_name("a b"));
 }
 
+// Kafka accepts names of up to 249 characters; their document `<name>.json` is 254 bytes, so
+// the temp file of the atomic replace must not be `<name>.json.tmp` (over the 255-byte limit).
+TEST(topic_store, longest_name_is_saved_and_loaded) {
+    test::temp_dir dir;
+    topic_store store(dir.path);
+    for (size_t len : {246, 247, 248, 249}) {
+        topic_metadata t{std::string(len, 'n'), {}, 1, {}};
+        ASSERT_TRUE(store.save(t)) << len;
+        t.configs["retention.ms"] = "1000";
+        ASSERT_TRUE(store.save(t)) << len; // replacing an existing document too
+    }
+    auto loaded = store.load();
+    ASSERT_TRUE(loaded);
+    ASSERT_EQ(loaded->size(), 4u);
+    EXPECT_EQ(loaded->back().name, std::string(249, 'n'));
+    EXPECT_EQ(loaded->back().configs.at("retention.ms"), "1000");
+    EXPECT_TRUE(store.remove(std::string(249, 'n')));
+}
+
 TEST(topic_store, save_load_remove) {
     test::temp_dir dir;
     topic_store store(dir.path);
