@@ -1,10 +1,19 @@
 #include "client/consumer.h"
 
+#include <algorithm>
+
 namespace brook::client {
 
 outcome<consumer> consumer::create(const config& cfg) {
     config all = {{"enable.partition.eof", "true"}, {"auto.offset.reset", "earliest"}};
     all.insert(all.end(), cfg.begin(), cfg.end());
+    // librdkafka's assign() needs a group handle even when no group is joined. Without a
+    // group.id we give it a private one and never commit, so no group appears on the broker.
+    if (std::ranges::none_of(cfg, [](const auto& kv) { return kv.first == "group.id"; })) {
+        all.emplace_back("group.id", "brook-client-assign-only");
+        all.emplace_back("enable.auto.commit", "false");
+        all.emplace_back("enable.auto.offset.store", "false");
+    }
     auto conf = make_conf(all);
     if (!conf) return conf.err();
     auto rk = make_kafka(RD_KAFKA_CONSUMER, std::move(*conf));
@@ -74,7 +83,9 @@ status consumer::commit() {
 
 status consumer::close() {
     closed_ = true;
-    if (auto rc = rd_kafka_consumer_close(rk_.get())) return make_error(rc);
+    auto rc = rd_kafka_consumer_close(rk_.get());
+    // Without group.id there is no group to leave: librdkafka says UNKNOWN_GROUP, which is fine.
+    if (rc && rc != RD_KAFKA_RESP_ERR__UNKNOWN_GROUP) return make_error(rc);
     return ok{};
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// A Kafka consumer: either assign() partitions at chosen offsets (no group, no commits), or
-// subscribe() with group.id set in the config and let the group coordinator assign them.
+// A Kafka consumer: either assign() partitions at chosen offsets (no group.id in the config:
+// nothing is committed and no group appears on the broker), or subscribe() with group.id set
+// and let the group coordinator assign them.
 //
 // Guarantees: poll() returns records of a partition in offset order, and a partition_end when
 // the consumer has caught up with a partition's high watermark (enable.partition.eof is on),
