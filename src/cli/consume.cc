@@ -68,6 +68,9 @@ int run_consume(const consume_options& o) {
     while (!interrupted && (o.count < 0 || seen < o.count) && !all_done()) {
         auto ev = c->poll(200);
         if (!ev) return fail(o.g, what, ev.err());
+        // Caught up or idle: flush, so a pipe reader sees records as they come while bulk
+        // reads stay block-buffered.
+        if (!std::holds_alternative<client::record>(*ev)) std::cout.flush();
         if (auto* end = std::get_if<client::partition_end>(&*ev)) {
             if (end->offset >= end_at[end->tp.partition]) done.insert(end->tp.partition);
         } else if (auto* r = std::get_if<client::record>(&*ev)) {

@@ -1,4 +1,5 @@
 // `brook group list|describe`.
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -37,6 +38,16 @@ int run_describe(const describe_options& o) {
     if (!d) return fail(o.g, what, d.err());
     auto lag = a->group_lag(o.group, request_timeout_ms);
     if (!lag) return fail(o.g, what, lag.err());
+    // Partitions a member holds but has not committed yet are rows too: their lag is what the
+    // member still has to read from the log start.
+    for (const auto& m : d->members)
+        for (const auto& tp : m.assignment) {
+            if (std::ranges::any_of(*lag, [&](const auto& l) { return l.tp == tp; })) continue;
+            auto w = a->query_watermarks(tp, request_timeout_ms);
+            if (!w) return fail(o.g, what, w.err());
+            lag->push_back({tp, -1, w->high, w->high - w->log_start});
+        }
+    std::ranges::sort(*lag, {}, &client::partition_lag::tp);
 
     // Which member holds which partition, for the per-partition rows.
     std::map<client::topic_partition, std::string> owner;

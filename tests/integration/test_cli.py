@@ -2,6 +2,7 @@
 an independent client (confluent-kafka or kcat), plus their error paths and exit codes:
 0 done, 1 a Kafka/broker error (the message says which), 2 bad usage."""
 import json
+import signal
 import subprocess
 import time
 
@@ -193,6 +194,25 @@ def test_consume_errors(module_broker):
     create_topic(b.bootstrap, "cli-cons-err")
     p = brook(b, "consume", "cli-cons-err", "-o", "yesterday")
     assert p.returncode == 2 and "bad --offset 'yesterday'" in p.stderr, p.stderr
+    p = brook(b, "consume", "cli-cons-err", "-o", "3", "-g", "g")
+    assert p.returncode == 2 and "--offset N needs partitions assigned" in p.stderr, p.stderr
+
+
+def test_consume_until_interrupted(module_broker):
+    b = module_broker
+    create_topic(b.bootstrap, "cli-follow")
+    kcat_produce(b, "cli-follow", ["k:first"])
+    p = subprocess.Popen([BROOK_BIN, "consume", "cli-follow", "-b", b.bootstrap], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline() == "first\n"
+        kcat_produce(b, "cli-follow", ["k:second"])  # follows the topic past the start-time end
+        assert p.stdout.readline() == "second\n"
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=10) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
 
 
 # --- group -------------------------------------------------------------------------------------
@@ -222,6 +242,7 @@ def test_group_list_and_describe_lag(module_broker):
 def test_group_describe_live_member(module_broker):
     b = module_broker
     create_topic(b.bootstrap, "cli-live")
+    ck_produce_all(ck_producer(b.bootstrap), "cli-live", [{"value": b"x"}] * 3)
     c = Consumer({"bootstrap.servers": b.bootstrap, "group.id": "cli-live-g", "client.id": "cli-test-client",
                   "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})
     c.subscribe(["cli-live"])
@@ -234,6 +255,10 @@ def test_group_describe_live_member(module_broker):
         assert d["state"] == "Stable"
         assert [m["client_id"] for m in d["members"]] == ["cli-test-client"]
         assert d["members"][0]["assignment"] == [{"topic": "cli-live", "partition": 0}]
+        # Held but never committed: a row with no committed offset, lag = what is in the log.
+        [row] = d["partitions"]
+        assert (row["partition"], row["committed"], row["log_end"], row["lag"]) == (0, None, 3, 3)
+        assert row["member"] == d["members"][0]["member_id"]
     finally:
         c.close()
 
