@@ -20,7 +20,7 @@ void add_global_options(CLI::App* cmd, global_options& g) {
 client::config client_config(const global_options& g) { return client::base_config(g.brokers); }
 
 int fail(const global_options& g, const std::string& what, const client::error& e) {
-    if (e.unreachable())
+    if (e.unreachable)
         std::cerr << "brook: cannot reach the broker at " << g.brokers << " (check --brokers): " << e.message << "\n";
     else
         std::cerr << "brook: " << what << ": " << e.message << " (" << e.code_name() << ")\n";

@@ -3,7 +3,7 @@
 // Works against any Kafka-compatible broker (Brook, Apache Kafka, Redpanda).
 //
 // Guarantees: every call returns within about its timeout_ms (an unreachable cluster is an
-// error with unreachable() set, never a hang); results are plain values. Topic creation returns
+// error with unreachable set, never a hang); results are plain values. Topic creation returns
 // once the controller accepted it; metadata may lag by a moment on other brokers.
 // Threads: one thread owns an admin (its calls share one result queue).
 #include <cstdint>

@@ -15,10 +15,13 @@ struct error {
     int code = 0;
     std::string message;
 
+    // No broker could be reached (connection refused, name not resolved, all brokers down),
+    // or a metadata request got no answer at all within its timeout. Set by the layer that
+    // knows: a timeout elsewhere (a slow CreateTopics) is not "unreachable".
+    bool unreachable = false;
+
     // The code's librdkafka name without the leading underscores, e.g. "UNKNOWN_TOPIC_OR_PART".
     std::string code_name() const;
-    // The broker could not be reached within the timeout (transport down, resolve failure).
-    bool unreachable() const;
 };
 
 template <class T>

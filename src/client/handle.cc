@@ -40,38 +40,32 @@ outcome<kafka_handle> make_kafka(rd_kafka_type_t type, conf_handle conf) {
     return kafka_handle{rk};
 }
 
+namespace {
+bool connection_failure(rd_kafka_resp_err_t code) {
+    return code == RD_KAFKA_RESP_ERR__TRANSPORT || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+           code == RD_KAFKA_RESP_ERR__RESOLVE;
+}
+} // namespace
+
 error make_error(rd_kafka_resp_err_t code, std::string message) {
     if (message.empty()) message = rd_kafka_err2str(code);
-    return error{static_cast<int>(code), std::move(message)};
+    return error{static_cast<int>(code), std::move(message), connection_failure(code)};
 }
 
 error make_error(const rd_kafka_error_t* e) {
-    return error{static_cast<int>(rd_kafka_error_code(e)), rd_kafka_error_string(e)};
-}
-
-std::string error::code_name() const {
-    std::string n = rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code));
-    auto i = n.find_first_not_of('_');
-    return i == std::string::npos ? n : n.substr(i);
-}
-
-bool error::unreachable() const {
-    switch (static_cast<rd_kafka_resp_err_t>(code)) {
-    case RD_KAFKA_RESP_ERR__TRANSPORT:
-    case RD_KAFKA_RESP_ERR__TIMED_OUT:
-    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
-    case RD_KAFKA_RESP_ERR__RESOLVE:
-        return true;
-    default:
-        return false;
-    }
+    return make_error(rd_kafka_error_code(e), rd_kafka_error_string(e));
 }
 
 outcome<metadata_handle> fetch_metadata(rd_kafka_t* rk, int timeout_ms) {
     // Always all topics: asking for one by handle could auto-create it on brokers that allow it.
     const rd_kafka_metadata_t* md = nullptr;
     auto rc = rd_kafka_metadata(rk, 1, nullptr, &md, timeout_ms);
-    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) return make_error(rc);
+    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        error e = make_error(rc);
+        // No metadata at all within the timeout: nothing answered (e.g. packets dropped).
+        if (rc == RD_KAFKA_RESP_ERR__TIMED_OUT) e.unreachable = true;
+        return e;
+    }
     return metadata_handle{md};
 }
 

@@ -41,8 +41,8 @@ outcome<kafka_handle> make_kafka(rd_kafka_type_t type, conf_handle conf);
 error make_error(rd_kafka_resp_err_t code, std::string message = {});
 error make_error(const rd_kafka_error_t* e);
 
-// Asks the cluster for metadata of all topics. Unreachable brokers come back
-// as an error with unreachable() set after timeout_ms, never a hang.
+// Asks the cluster for metadata of all topics. Unreachable brokers come back as an error with
+// `unreachable` set after at most timeout_ms, never a hang.
 outcome<metadata_handle> fetch_metadata(rd_kafka_t* rk, int timeout_ms);
 
 } // namespace brook::client

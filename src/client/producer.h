@@ -9,6 +9,8 @@
 // that librdkafka runs inside poll()/flush() on the calling thread. Movable, not copyable.
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "client/config.h"

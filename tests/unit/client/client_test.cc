@@ -24,10 +24,11 @@ TEST(client_config, later_pairs_win) {
 TEST(client_error, names_and_unreachable) {
     error e = make_error(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
     EXPECT_EQ(e.code_name(), "UNKNOWN_TOPIC_OR_PART");
-    EXPECT_FALSE(e.unreachable());
+    EXPECT_FALSE(e.unreachable);
     EXPECT_EQ(make_error(RD_KAFKA_RESP_ERR__TRANSPORT).code_name(), "TRANSPORT");
-    EXPECT_TRUE(make_error(RD_KAFKA_RESP_ERR__TRANSPORT).unreachable());
-    EXPECT_TRUE(make_error(RD_KAFKA_RESP_ERR__TIMED_OUT).unreachable());
+    EXPECT_TRUE(make_error(RD_KAFKA_RESP_ERR__TRANSPORT).unreachable);
+    // A timeout alone says nothing about the address (a slow CreateTopics times out too).
+    EXPECT_FALSE(make_error(RD_KAFKA_RESP_ERR__TIMED_OUT).unreachable);
 }
 
 TEST(client_admin, unreachable_cluster_fails_within_the_timeout) {
@@ -36,6 +37,6 @@ TEST(client_admin, unreachable_cluster_fails_within_the_timeout) {
     auto t0 = std::chrono::steady_clock::now();
     auto c = a->describe_cluster(1500);
     ASSERT_FALSE(c);
-    EXPECT_TRUE(c.err().unreachable()) << c.err().code_name();
+    EXPECT_TRUE(c.err().unreachable) << c.err().code_name();
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
 }
