@@ -102,7 +102,8 @@ void add_consume_command(CLI::App& app, action& picked) {
     cmd->add_option("-f,--format-string", o->format_string,
                     "kcat-style: %k key, %v value, %p partition, %o offset, %t timestamp, %h headers, %T topic")
         ->capture_default_str();
-    cmd->add_flag("-e,--exit-at-end", o->exit_at_end, "Stop at the end offsets seen at start");
+    cmd->add_flag("-e,--exit-at-end", o->exit_at_end,
+                  "Stop at the end offsets seen at start (with -g: once this member read every partition)");
     add_global_options(cmd, o->g);
     cmd->callback([o, &picked] { picked = [o] { return run_consume(*o); }; });
 }
