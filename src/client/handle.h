@@ -37,7 +37,7 @@ outcome<conf_handle> make_conf(const config& cfg);
 // rd_kafka_new with conf (consumed even on failure).
 outcome<kafka_handle> make_kafka(rd_kafka_type_t type, conf_handle conf);
 
-// Error values from librdkafka's three error shapes.
+// Error values from librdkafka's two error shapes (a response code, an rd_kafka_error_t).
 error make_error(rd_kafka_resp_err_t code, std::string message = {});
 error make_error(const rd_kafka_error_t* e);
 
