@@ -1,4 +1,5 @@
-// `brook`: the one binary. Today it has one subcommand, `serve`.
+// `brook`: the one binary: `serve` runs the broker; the client commands (topic, produce,
+// consume, group, cluster) live in src/cli.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "app/serve.h"
+#include "cli/cli.h"
 
 extern char** environ;
 
@@ -26,7 +28,17 @@ int main(int argc, char** argv) {
     serve->add_option("--set", opts.sets, "Override a property: --set key=value (repeatable)");
     serve->add_flag("--help-config", opts.help_config, "List every property with its default and exit");
 
-    CLI11_PARSE(app, argc, argv);
+    brook::cli::commands client_commands(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help is a ParseError with exit code 0; every real usage error exits 2, as
+        // scripts expect of a CLI (CLI11's own codes are 100+).
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : brook::cli::exit_usage;
+    }
     if (serve->parsed()) return brook::app::run_serve(opts, environ);
+    if (auto rc = client_commands.run()) return *rc;
     return 0;
 }

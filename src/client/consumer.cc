@@ -1,0 +1,98 @@
+#include "client/consumer.h"
+
+#include <algorithm>
+
+namespace brook::client {
+
+outcome<consumer> consumer::create(const config& cfg) {
+    config all = {{"enable.partition.eof", "true"}, {"auto.offset.reset", "earliest"}};
+    all.insert(all.end(), cfg.begin(), cfg.end());
+    // librdkafka's assign() needs a group handle even when no group is joined. Without a
+    // group.id we give it a private one and never commit, so no group appears on the broker.
+    if (std::ranges::none_of(cfg, [](const auto& kv) { return kv.first == "group.id"; })) {
+        all.emplace_back("group.id", "brook-client-assign-only");
+        all.emplace_back("enable.auto.commit", "false");
+        all.emplace_back("enable.auto.offset.store", "false");
+    }
+    auto conf = make_conf(all);
+    if (!conf) return conf.err();
+    auto rk = make_kafka(RD_KAFKA_CONSUMER, std::move(*conf));
+    if (!rk) return rk.err();
+    // One queue for records and group events, served by poll().
+    rd_kafka_poll_set_consumer(rk->get());
+    return consumer(std::move(*rk));
+}
+
+consumer::~consumer() {
+    if (rk_ && !closed_) (void)close();
+}
+
+status consumer::assign(const std::vector<partition_offset>& partitions) {
+    tpl_handle list{rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()))};
+    for (const auto& p : partitions)
+        rd_kafka_topic_partition_list_add(list.get(), p.tp.topic.c_str(), p.tp.partition)->offset = p.offset;
+    if (auto rc = rd_kafka_assign(rk_.get(), list.get())) return make_error(rc);
+    return ok{};
+}
+
+status consumer::subscribe(const std::vector<std::string>& topics) {
+    tpl_handle list{rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()))};
+    for (const auto& t : topics) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (auto rc = rd_kafka_subscribe(rk_.get(), list.get())) return make_error(rc);
+    return ok{};
+}
+
+namespace {
+std::optional<std::string> bytes(const void* p, size_t n) {
+    if (!p) return std::nullopt;
+    return std::string(static_cast<const char*>(p), n);
+}
+} // namespace
+
+outcome<poll_event> consumer::poll(int timeout_ms) {
+    message_handle m{rd_kafka_consumer_poll(rk_.get(), timeout_ms)};
+    if (!m) return poll_event{};
+    const char* topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        return poll_event{partition_end{{topic, m->partition}, m->offset}};
+    if (m->err) return make_error(m->err, rd_kafka_message_errstr(m.get()));
+    record r;
+    r.topic = topic;
+    r.partition = m->partition;
+    r.offset = m->offset;
+    r.timestamp_ms = rd_kafka_message_timestamp(m.get(), nullptr);
+    r.key = bytes(m->key, m->key_len);
+    r.value = bytes(m->payload, m->len);
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const char* name;
+        const void* val;
+        size_t size;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i)
+            r.headers.push_back({name, bytes(val, size)});
+    }
+    return poll_event{std::move(r)};
+}
+
+status consumer::commit() {
+    auto rc = rd_kafka_commit(rk_.get(), nullptr, 0);
+    // Nothing consumed since the last commit is not a failure.
+    if (rc && rc != RD_KAFKA_RESP_ERR__NO_OFFSET) return make_error(rc);
+    return ok{};
+}
+
+status consumer::close() {
+    closed_ = true;
+    auto rc = rd_kafka_consumer_close(rk_.get());
+    // Without group.id there is no group to leave: librdkafka says UNKNOWN_GROUP, which is fine.
+    if (rc && rc != RD_KAFKA_RESP_ERR__UNKNOWN_GROUP) return make_error(rc);
+    return ok{};
+}
+
+status consumer::ping(int timeout_ms) {
+    auto md = fetch_metadata(rk_.get(), timeout_ms);
+    if (!md) return md.err();
+    return ok{};
+}
+
+} // namespace brook::client

@@ -1,0 +1,52 @@
+#pragma once
+// Errors as values for the Kafka client layer: a librdkafka / Kafka error code plus the message
+// that says what went wrong. `outcome<T>` is a value or such an error; `status` is an outcome
+// with nothing in it. Plain value types: copy them, keep them, pass them across threads.
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace brook::client {
+
+struct error {
+    // rd_kafka_resp_err_t: negative codes are librdkafka's own (transport, timeouts, bad
+    // config), positive ones are Kafka protocol error codes as the broker sent them.
+    int code = 0;
+    std::string message;
+
+    // No broker could be reached (connection refused, name not resolved, all brokers down),
+    // or a metadata request got no answer at all within its timeout. Set by the layer that
+    // knows: a timeout elsewhere (a slow CreateTopics) is not "unreachable".
+    bool unreachable = false;
+
+    // The code's librdkafka name without the leading underscores, e.g. "UNKNOWN_TOPIC_OR_PART".
+    std::string code_name() const;
+};
+
+template <class T>
+class [[nodiscard]] outcome {
+public:
+    outcome(T v) : v_(std::move(v)) {}     // NOLINT: implicit by design
+    outcome(error e) : v_(std::move(e)) {} // NOLINT
+
+    bool has_value() const { return v_.index() == 0; }
+    explicit operator bool() const { return has_value(); }
+    const error& err() const { assert(!has_value()); return std::get<1>(v_); }
+
+    T& value() & { return std::get<0>(v_); }
+    const T& value() const& { return std::get<0>(v_); }
+    T&& value() && { return std::get<0>(std::move(v_)); }
+    T* operator->() { return &std::get<0>(v_); }
+    const T* operator->() const { return &std::get<0>(v_); }
+    T& operator*() & { return value(); }
+    const T& operator*() const& { return value(); }
+
+private:
+    std::variant<T, error> v_;
+};
+
+struct ok {};
+using status = outcome<ok>;
+
+} // namespace brook::client

@@ -1,0 +1,98 @@
+#include "client/producer.h"
+
+#include <array>
+
+namespace brook::client {
+
+outcome<producer> producer::create(const config& cfg) {
+    config all = {{"enable.idempotence", "true"}, {"acks", "all"}, {"linger.ms", "5"}};
+    all.insert(all.end(), cfg.begin(), cfg.end());
+    auto conf = make_conf(all);
+    if (!conf) return conf.err();
+    auto r = std::make_unique<reports>();
+    rd_kafka_conf_set_opaque(conf->get(), r.get());
+    rd_kafka_conf_set_dr_msg_cb(conf->get(), &producer::on_delivery);
+    auto rk = make_kafka(RD_KAFKA_PRODUCER, std::move(*conf));
+    if (!rk) return rk.err();
+    return producer(std::move(r), std::move(*rk));
+}
+
+void producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    auto* r = static_cast<reports*>(opaque);
+    delivery d;
+    d.id = reinterpret_cast<uintptr_t>(m->_private);
+    d.topic = rd_kafka_topic_name(m->rkt);
+    d.partition = m->partition;
+    if (m->err) {
+        d.failed = make_error(m->err);
+    } else {
+        d.offset = m->offset;
+    }
+    r->ready.push_back(std::move(d));
+}
+
+outcome<uint64_t> producer::send(const record& r) {
+    const uint64_t id = next_id_++;
+    // librdkafka's V_ macros cast their arguments without parentheses: compute them first.
+    void* key = r.key ? const_cast<char*>(r.key->data()) : nullptr;
+    const size_t key_len = r.key ? r.key->size() : 0;
+    void* value = r.value ? const_cast<char*>(r.value->data()) : nullptr;
+    const size_t value_len = r.value ? r.value->size() : 0;
+    const int64_t ts = r.timestamp_ms < 0 ? 0 : r.timestamp_ms;
+    void* opaque = reinterpret_cast<void*>(static_cast<uintptr_t>(id));
+    for (;;) {
+        rd_kafka_headers_t* hdrs = nullptr;
+        if (!r.headers.empty()) {
+            hdrs = rd_kafka_headers_new(r.headers.size());
+            for (const auto& h : r.headers)
+                rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
+                                    h.value ? h.value->data() : nullptr,
+                                    h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+        }
+        auto rc = rd_kafka_producev(
+            rk_.get(), RD_KAFKA_V_TOPIC(r.topic.c_str()), RD_KAFKA_V_PARTITION(r.partition),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(value, value_len), RD_KAFKA_V_TIMESTAMP(ts),
+            RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+            RD_KAFKA_V_END);
+        if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) return id; // librdkafka owns hdrs now
+        if (hdrs) rd_kafka_headers_destroy(hdrs);
+        if (rc != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            std::string msg = rd_kafka_err2str(rc);
+            if (rc == RD_KAFKA_RESP_ERR__FATAL) {
+                std::array<char, 512> buf{};
+                rd_kafka_fatal_error(rk_.get(), buf.data(), buf.size());
+                msg = buf.data();
+            }
+            return make_error(rc, msg);
+        }
+        // Back-pressure: serve reports so the queue drains, then try again.
+        rd_kafka_poll(rk_.get(), 100);
+    }
+}
+
+std::vector<delivery> producer::take() {
+    std::vector<delivery> out;
+    out.swap(reports_->ready);
+    return out;
+}
+
+std::vector<delivery> producer::poll(int timeout_ms) {
+    rd_kafka_poll(rk_.get(), timeout_ms);
+    return take();
+}
+
+std::vector<delivery> producer::flush(int timeout_ms) {
+    rd_kafka_flush(rk_.get(), timeout_ms);
+    return take();
+}
+
+int producer::in_flight() const { return rd_kafka_outq_len(rk_.get()); }
+
+status producer::ping(int timeout_ms) {
+    auto md = fetch_metadata(rk_.get(), timeout_ms);
+    if (!md) return md.err();
+    return ok{};
+}
+
+} // namespace brook::client
