@@ -27,8 +27,16 @@ async function main() {
   await committed.commit();
   await producer.disconnect();
 
-  const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const groupOffsets = Object.fromEntries(offsets[0].partitions.map((p) => [p.partition, Number(p.offset)]));
+  // The commit is acknowledged once it is decided; the offsets become visible when its marker
+  // reaches __consumer_offsets, a moment later (as in Kafka). kafkajs' fetchOffsets does not ask
+  // for stable offsets (KIP-447), so wait for them as an application would.
+  let groupOffsets = {};
+  for (let i = 0; i < 100; i++) {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    groupOffsets = Object.fromEntries(offsets[0].partitions.map((p) => [p.partition, Number(p.offset)]));
+    if (groupOffsets[0] === 5 && groupOffsets[1] === 3) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   const reader = kafka.consumer({ groupId: `${groupId}-reader`, sessionTimeout: 10000, heartbeatInterval: 1000 });
   await reader.connect();
