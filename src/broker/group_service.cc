@@ -16,6 +16,7 @@ struct parked_slot {
     explicit parked_slot(asio::any_io_executor ex) : wake(ex, asio::steady_timer::time_point::max()) {}
     asio::steady_timer wake;
     std::optional<group_service::parked_response> response;
+    error_code failed = error_code::none; // the append error that made the coordinator forget it
 };
 
 group_service::group_service(broker& b) : b_(b) {}
@@ -80,7 +81,16 @@ void group_service::start() { runtime_->start(); }
 
 asio::awaitable<void> group_service::on_deadline(timestamp_ms now) {
     auto fx = coordinator_->tick(now);
-    if (!fx.empty()) co_await apply(std::move(fx));
+    if (fx.empty()) co_return;
+    // The runtime's timer loop backs off after a failed tick (the coordinator is reloaded).
+    if (auto e = co_await apply(std::move(fx)); e != error_code::none)
+        throw std::runtime_error(std::string("group timers: append failed: ") + std::string(error_name(e)));
+}
+
+uint64_t group_service::next_token() {
+    const uint64_t t = ++last_token_;
+    slot(t);
+    return t;
 }
 
 std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
@@ -89,14 +99,25 @@ std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
     return s;
 }
 
-asio::awaitable<void> group_service::apply(group::effects fx, bool deadline_may_be_earlier) {
+asio::awaitable<error_code> group_service::apply(group::effects fx, bool deadline_may_be_earlier) {
     if (deadline_may_be_earlier) runtime_->reschedule();
-    co_await runtime_->commit(fx.records, fx.owner);
+    if (auto e = co_await runtime_->commit(fx.records, fx.owner); e != error_code::none) {
+        // The reloaded coordinator knows no pending join or sync: answer every parked call
+        // (their responses, fx.released included, came from the state just dropped).
+        const auto answer = coord::failed_append_answer(e, coord::append_kind::metadata);
+        for (auto& [token, s] : parked_) {
+            if (s->response || s->failed != error_code::none) continue;
+            s->failed = answer;
+            s->wake.cancel();
+        }
+        co_return e;
+    }
     for (auto& r : fx.released) {
         auto s = slot(r.token);
         s->response = std::move(r.response);
         s->wake.cancel();
     }
+    co_return error_code::none;
 }
 
 asio::awaitable<error_code> group_service::complete_transaction(producer_id pid, producer_epoch epoch, bool commit,
@@ -107,8 +128,7 @@ asio::awaitable<error_code> group_service::complete_transaction(producer_id pid,
         // already ended this one here.
         if (!appended) co_return appended.error() == error_code::invalid_producer_epoch ? error_code::none : appended.error();
         co_await runtime_->wait_durable(appended->last + 1);
-        co_await apply(coordinator_->complete_txn(pid, commit, wall_clock_now()));
-        co_return error_code::none;
+        co_return co_await apply(coordinator_->complete_txn(pid, commit, wall_clock_now()));
     };
     co_return co_await net::run_on(b_.context(shard()), std::move(task));
 }
@@ -118,10 +138,8 @@ asio::awaitable<error_code> group_service::delete_topic_offsets(std::string topi
         auto fx = coordinator_->delete_topic_offsets(topic, wall_clock_now());
         if (fx.empty()) co_return error_code::none;
         const size_t n = fx.records.size();
-        try {
-            co_await apply(std::move(fx));
-        } catch (const std::exception& e) {
-            spdlog::error("groups: cannot remove the committed offsets of deleted topic {}: {}", topic, e.what());
+        if (auto e = co_await apply(std::move(fx)); e != error_code::none) {
+            spdlog::error("groups: cannot remove the committed offsets of deleted topic {}: {}", topic, error_name(e));
             co_return error_code::kafka_storage_error;
         }
         spdlog::info("groups: removed {} committed offset(s) of deleted topic {}", n, topic);
@@ -138,13 +156,14 @@ error_code group_service::check_producer_epoch(producer_id pid, producer_epoch e
     return it != producers.end() && epoch < it->second.epoch ? error_code::invalid_producer_epoch : error_code::none;
 }
 
-asio::awaitable<group_service::parked_response> group_service::park(uint64_t token) {
+asio::awaitable<result<group_service::parked_response>> group_service::park(uint64_t token) {
     auto s = slot(token);
-    if (!s->response) {
+    if (!s->response && s->failed == error_code::none) {
         boost::system::error_code ec;
         co_await s->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
     parked_.erase(token);
+    if (s->failed != error_code::none) co_return s->failed;
     if (!s->response) throw std::runtime_error("parked group response woken without a response");
     co_return std::move(*s->response);
 }

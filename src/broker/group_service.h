@@ -40,11 +40,14 @@ public:
     // Owner shard only: apply a call's effects (append + wait durable, then release parked
     // responses) and, unless the caller knows its call can only have moved the coordinator's
     // next deadline later (a heartbeat), re-arm the timer: next_deadline() walks every group.
-    // If the append fails the coordinator is reloaded from the log and this throws, which
-    // closes the caller's connection so its client retries.
-    asio::awaitable<void> apply(group::effects fx, bool deadline_may_be_earlier = true);
-    // Owner shard only: wait until the coordinator releases `token` (it may already have).
-    asio::awaitable<parked_response> park(uint64_t token);
+    // Returns none once durable. If the append fails the coordinator is reloaded from the log
+    // and the append's error is returned for the caller to answer (coord::failed_append_answer);
+    // every parked JoinGroup/SyncGroup is then answered that error too, since the reloaded
+    // coordinator no longer knows them.
+    asio::awaitable<error_code> apply(group::effects fx, bool deadline_may_be_earlier = true);
+    // Owner shard only: wait until the coordinator releases `token` (it may already have), or
+    // the append error that made the coordinator forget it.
+    asio::awaitable<result<parked_response>> park(uint64_t token);
     group::group_coordinator& coordinator() { return *coordinator_; }
 
     // The transaction marker writer's way into __consumer_offsets (any shard): appends the
@@ -60,7 +63,11 @@ public:
     // Owner shard only: INVALID_PRODUCER_EPOCH when the partition has seen a newer epoch of
     // `pid` (a fenced producer's TxnOffsetCommit), else none.
     error_code check_producer_epoch(producer_id pid, producer_epoch epoch);
-    uint64_t next_token() { return ++last_token_; }
+    // A token for one call; its slot exists from now on, so a reload fails it even before the
+    // caller parks.
+    uint64_t next_token();
+    // The call of `token` answered without parking: drop its slot.
+    void forget(uint64_t token) { parked_.erase(token); }
 
 private:
     asio::awaitable<void> on_deadline(timestamp_ms now);

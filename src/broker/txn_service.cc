@@ -73,9 +73,9 @@ void txn_service::start() {
     run_markers(std::exchange(after_load_, {}));
 }
 
-void txn_service::run_markers(std::vector<txn::marker_job> jobs) {
+void txn_service::run_markers(std::vector<txn::marker_job> jobs, std::chrono::milliseconds pause) {
     for (auto& job : jobs) {
-        asio::co_spawn(b_.context(shard()), complete(std::move(job)), [](std::exception_ptr e) {
+        asio::co_spawn(b_.context(shard()), complete(std::move(job), pause), [](std::exception_ptr e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -86,15 +86,27 @@ void txn_service::run_markers(std::vector<txn::marker_job> jobs) {
     }
 }
 
-asio::awaitable<void> txn_service::apply(txn::effects fx) {
-    co_await runtime_->commit(fx.records);
+asio::awaitable<error_code> txn_service::apply(txn::effects fx) {
+    if (auto e = co_await runtime_->commit(fx.records); e != error_code::none) {
+        // fx.markers came from the state just dropped; the reload's Prepare* transactions are
+        // what the log says still needs markers (a completion record that failed leaves one).
+        // After a pause: a completion record that keeps failing must not spin.
+        run_markers(std::exchange(after_load_, {}), std::chrono::milliseconds(1000));
+        co_return e;
+    }
     runtime_->reschedule();
     run_markers(std::move(fx.markers));
+    co_return error_code::none;
 }
 
 // Kafka's coordinator retries marker writes until they succeed: the transaction cannot end
 // without them, and its producer waits (CONCURRENT_TRANSACTIONS) meanwhile.
-asio::awaitable<void> txn_service::complete(txn::marker_job job) {
+asio::awaitable<void> txn_service::complete(txn::marker_job job, std::chrono::milliseconds pause) {
+    if (pause.count() > 0) {
+        asio::steady_timer t(b_.context(shard()), pause);
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
     txn_marker_batch batch{job.pid, job.epoch, job.commit, job.coordinator_epoch, {}};
     for (const auto& tp : job.partitions) batch.partitions.push_back({tp.topic, tp.partition});
     auto delay = std::chrono::milliseconds(100);
@@ -108,11 +120,14 @@ asio::awaitable<void> txn_service::complete(txn::marker_job job) {
         co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         delay = std::min(delay * 2, std::chrono::milliseconds(5000));
     }
-    co_await apply(coordinator_->markers_written(job.transactional_id, job.pid, job.epoch, wall_clock_now()));
+    // A failed completion record is logged by apply's reload, which restarts this job.
+    (void)co_await apply(coordinator_->markers_written(job.transactional_id, job.pid, job.epoch, wall_clock_now()));
 }
 
 asio::awaitable<void> txn_service::on_deadline(timestamp_ms now) {
-    co_await apply(coordinator_->tick(now));
+    // The runtime's timer loop backs off after a failed tick (the coordinator is reloaded).
+    if (auto e = co_await apply(coordinator_->tick(now)); e != error_code::none)
+        throw std::runtime_error(std::string("transaction timers: append failed: ") + std::string(error_name(e)));
 }
 
 } // namespace brook::broker

@@ -11,6 +11,7 @@
 // and apply() there.
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <memory>
 
 #include "coord/runtime.h"
@@ -35,15 +36,17 @@ public:
 
     // Owner shard only.
     txn::txn_coordinator& coordinator() { return *coordinator_; }
-    // Makes fx.records durable, then starts fx.markers in the background. If the append fails
-    // the coordinator is reloaded from the log and this throws (the caller's connection closes
-    // and its client retries).
-    asio::awaitable<void> apply(txn::effects fx);
+    // Makes fx.records durable, then starts fx.markers in the background; none. If the append
+    // fails the coordinator is reloaded from the log, the transactions the reload finds
+    // half-ended get their markers (again: marker writes and completion are idempotent), and
+    // the append's error is returned for the caller to answer.
+    asio::awaitable<error_code> apply(txn::effects fx);
 
 private:
-    asio::awaitable<void> complete(txn::marker_job job);
+    // Writes the job's markers, then its completion record; after `pause`.
+    asio::awaitable<void> complete(txn::marker_job job, std::chrono::milliseconds pause);
     asio::awaitable<void> on_deadline(timestamp_ms now);
-    void run_markers(std::vector<txn::marker_job> jobs);
+    void run_markers(std::vector<txn::marker_job> jobs, std::chrono::milliseconds pause = {});
     std::unique_ptr<txn::txn_coordinator> make_coordinator();
 
     broker& b_;

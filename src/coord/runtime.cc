@@ -176,13 +176,17 @@ result<storage::append_info> runtime::append_batch(std::vector<uint8_t> bytes) {
     return appended;
 }
 
-result<storage::append_info> runtime::append(std::span<const log_record> recs, std::optional<txn_owner> owner) {
+std::vector<uint8_t> runtime::build_batch(std::span<const log_record> recs, std::optional<txn_owner> owner) const {
     records::batch_builder builder;
     builder.default_timestamp(now());
     // Coordinator batches carry no sequence: the coordinator is the only writer of its records.
     if (owner) builder.producer(owner->pid, owner->epoch, no_sequence).transactional();
     for (const auto& r : recs) builder.add_bytes(std::span<const uint8_t>(r.key), value_span(r.value));
-    return append_batch(builder.build());
+    return builder.build();
+}
+
+result<storage::append_info> runtime::append(std::span<const log_record> recs, std::optional<txn_owner> owner) {
+    return append_batch(build_batch(recs, owner));
 }
 
 result<storage::append_info> runtime::append_marker(producer_id pid, producer_epoch epoch, bool commit,
@@ -200,19 +204,39 @@ result<storage::append_info> runtime::append_marker(producer_id pid, producer_ep
 
 asio::awaitable<void> runtime::wait_durable(offset upto) { co_await env_.wait_durable(upto); }
 
-asio::awaitable<void> runtime::commit(std::span<const log_record> recs, std::optional<txn_owner> owner) {
-    if (recs.empty()) co_return;
+asio::awaitable<error_code> runtime::commit(std::span<const log_record> recs, std::optional<txn_owner> owner) {
+    if (recs.empty()) co_return error_code::none;
     auto appended = append(recs, owner);
     if (!appended) {
         // The machine applied the change eagerly; what is durable is the log, so start over
-        // from it. The caller's connection is closed and the client retries.
+        // from it. The caller answers the error: the client must not retry into it blindly.
         spdlog::error("{}: append failed ({}); reloading the coordinator from the log", cfg_.name,
                       error_name(appended.error()));
         load();
         reschedule();
-        throw std::runtime_error(cfg_.name + " append failed");
+        co_return appended.error();
     }
     co_await wait_durable(appended->last + 1);
+    co_return error_code::none;
+}
+
+error_code failed_append_answer(error_code e, append_kind kind) {
+    switch (e) {
+    case error_code::none:
+        return error_code::none;
+    case error_code::message_too_large:
+    case error_code::record_list_too_large:
+    case error_code::invalid_fetch_size:
+        return kind == append_kind::offset_commit ? error_code::invalid_commit_offset_size
+                                                  : error_code::unknown_server_error;
+    case error_code::kafka_storage_error:
+    case error_code::not_enough_replicas:
+    case error_code::not_enough_replicas_after_append:
+    case error_code::unknown_topic_or_partition:
+        return error_code::coordinator_not_available;
+    default:
+        return kind == append_kind::offset_commit ? e : error_code::unknown_server_error;
+    }
 }
 
 bool runtime::compaction_due() const {
@@ -250,14 +274,45 @@ asio::awaitable<void> runtime::maybe_compact() {
     auto snapshot = m_.snapshot();
     if (!snapshot) co_return;
     const auto before = log->size_bytes();
-    // No co_await from the roll to the last snapshot append: nothing else can write between.
-    if (log->roll_now(now()) != error_code::none) co_return;
-    const offset start = log->log_end();
+    // A failed attempt waits until the log doubles again instead of retrying after every append.
+    auto give_up = [&](std::string_view why) {
+        spdlog::warn("{} compaction: {}; history kept", cfg_.name, why);
+        compacted_bytes_ = log->size_bytes();
+    };
+    // Every batch is built before the roll, each under max.message.bytes, so that a snapshot
+    // that cannot be written never rolls a segment it then abandons.
+    std::vector<std::vector<uint8_t>> batches;
+    const size_t limit = size_t(std::max(log->config().max_message_bytes, 0));
     const size_t per_batch = std::max<size_t>(1, cfg_.snapshot_records_per_batch);
-    for (size_t i = 0; i < snapshot->size(); i += per_batch) {
-        const auto n = std::min(per_batch, snapshot->size() - i);
-        if (auto r = append(std::span<const log_record>(*snapshot).subspan(i, n)); !r) {
-            spdlog::warn("{} compaction: append failed ({}); history kept", cfg_.name, error_name(r.error()));
+    for (size_t i = 0; i < snapshot->size();) {
+        // Largest prefix that fits, found by encoding (exact) and halving: a record's encoded
+        // size depends on varints, so an estimate could be off either way.
+        size_t n = std::min(per_batch, snapshot->size() - i);
+        for (;;) {
+            auto bytes = build_batch(std::span<const log_record>(*snapshot).subspan(i, n), {});
+            if (bytes.size() <= limit) {
+                batches.push_back(std::move(bytes));
+                break;
+            }
+            if (n == 1) {
+                give_up("a live record does not fit max.message.bytes");
+                co_return;
+            }
+            n = (n + 1) / 2;
+        }
+        i += n;
+    }
+    // No co_await from the roll to the last snapshot append: nothing else can write between.
+    if (log->roll_now(now()) != error_code::none) {
+        give_up("roll failed");
+        co_return;
+    }
+    const offset start = log->log_end();
+    for (auto& b : batches) {
+        if (auto r = append_batch(std::move(b)); !r) {
+            // The partial snapshot after the history replays to the same state; the next
+            // attempt rolls past it.
+            give_up(std::string("append failed (") + std::string(error_name(r.error())) + ")");
             co_return;
         }
     }

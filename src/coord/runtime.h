@@ -8,7 +8,8 @@
 //    wait_durable() completes once everything below the offset is on stable storage.
 //  - commit() is append + wait_durable with the coordinator contract's failure rule: when the
 //    append fails, the machine is reset and reloaded from the log (what is durable), and the
-//    call throws so that the caller's connection closes and its client retries.
+//    append's error is returned; the caller answers it (failed_append_answer) rather than
+//    closing the connection, which would only make the client retry into the same failure.
 //  - Timers fire at their deadline: one steady_timer waits until machine::next_deadline()
 //    (wall clock) and then awaits machine::on_deadline(now). The owner calls reschedule() after
 //    every call that may have moved the deadline earlier. An exception from on_deadline is
@@ -16,7 +17,10 @@
 //  - Snapshot compaction: once the partition outgrows 2 x (size after the last compaction) +
 //    compaction_min_bytes (checked after each append, a size comparison), the machine's live
 //    state is appended after a roll and the history below it deleted. The machine may decline
-//    (nullopt); it is asked again after a later append.
+//    (nullopt); it is asked again after a later append. The snapshot is cut into batches that
+//    each fit the partition's max.message.bytes, planned before the roll: a snapshot that
+//    cannot fit (one record over the limit) leaves the log untouched. A failed attempt is not
+//    retried until the log has doubled again, so a persistent failure cannot spin.
 //
 // Threading: every member is called on the owning shard's thread (the executor given at
 // construction); nothing is thread-safe. Callers on other shards hop there first.
@@ -80,9 +84,18 @@ struct environment {
 struct runtime_config {
     std::string name;                   // the topic, for logs ("__consumer_offsets")
     uint64_t compaction_min_bytes = 64ULL << 20;
-    size_t snapshot_records_per_batch = 500;
+    size_t snapshot_records_per_batch = 500; // an upper bound; batches are also held under max.message.bytes
     int64_t failure_backoff_ms = 100; // pause before retrying a deadline whose callback threw
 };
+
+// What a coordinator answers for a request whose records could not be appended, as Kafka's
+// GroupMetadataManager (offsets / group metadata) and TransactionStateManager map append
+// errors: too large -> INVALID_COMMIT_OFFSET_SIZE for offset commits, UNKNOWN_SERVER_ERROR
+// otherwise; storage / replica errors -> COORDINATOR_NOT_AVAILABLE (retriable; Kafka says
+// NOT_COORDINATOR for KAFKA_STORAGE_ERROR, which on a single node only sends the client back
+// here); anything else as is for offset commits, UNKNOWN_SERVER_ERROR otherwise.
+enum class append_kind { offset_commit, metadata };
+error_code failed_append_answer(error_code append_error, append_kind kind);
 
 class runtime {
 public:
@@ -108,9 +121,10 @@ public:
     result<storage::append_info> append_marker(producer_id pid, producer_epoch epoch, bool commit,
                                                int32_t coordinator_epoch);
     asio::awaitable<void> wait_durable(offset upto);
-    // append + wait_durable; on a failed append: reset, reload, throw std::runtime_error.
-    // Does nothing for no records.
-    asio::awaitable<void> commit(std::span<const log_record> records, std::optional<txn_owner> owner = {});
+    // append + wait_durable; none once durable. On a failed append: reset, reload, reschedule,
+    // and the append's error (MESSAGE_TOO_LARGE, KAFKA_STORAGE_ERROR, ...) is returned.
+    // Does nothing (none) for no records.
+    asio::awaitable<error_code> commit(std::span<const log_record> records, std::optional<txn_owner> owner = {});
 
     // Runs a compaction now if the size threshold is crossed; completes when it is done (or
     // declined/failed). Exposed for tests; the runtime calls it itself after appends.
@@ -121,6 +135,7 @@ public:
     uint64_t compactions() const { return compactions_; }
 
 private:
+    std::vector<uint8_t> build_batch(std::span<const log_record> records, std::optional<txn_owner> owner) const;
     result<storage::append_info> append_batch(std::vector<uint8_t> bytes);
     bool compaction_due() const;
     void check_compaction();

@@ -5,7 +5,9 @@
 #include <type_traits>
 
 #include "base/clock.h"
+#include "broker/handlers/failed_append.h"
 #include "broker/handlers/handlers.h"
+#include "coord/runtime.h"
 #include "net/shard_set.h"
 
 namespace brook::broker {
@@ -17,22 +19,39 @@ group::request_context group_context(const request_context& ctx) {
 }
 
 // A call that may append records and may park: `call(coordinator, gctx, now)` returns a
-// group::reply<Response>.
+// group::reply<Response>. When its records cannot be appended it is answered the mapped error
+// (Kafka's GroupMetadataManager mapping) on a connection that stays open.
 template <class Response, class Call>
 asio::awaitable<Response> on_coordinator(request_context& ctx, Call call) {
     group_service& gs = ctx.b.groups();
     auto task = [&gs, gctx = group_context(ctx), &call]() mutable -> asio::awaitable<Response> {
+        constexpr auto kind = std::is_same_v<Response, protocol::OffsetCommitResponse> ||
+                                      std::is_same_v<Response, protocol::TxnOffsetCommitResponse>
+                                  ? coord::append_kind::offset_commit
+                                  : coord::append_kind::metadata;
         gctx.token = gs.next_token();
         auto r = call(gs.coordinator(), gctx, wall_clock_now());
         // A heartbeat only pushes a session deadline later: no need to re-arm the timer.
-        co_await gs.apply(std::move(r.fx), !std::is_same_v<Response, protocol::HeartbeatResponse>);
-        if (r.response) co_return std::move(*r.response);
+        const error_code appended =
+            co_await gs.apply(std::move(r.fx), !std::is_same_v<Response, protocol::HeartbeatResponse>);
+        if (r.response) {
+            gs.forget(gctx.token);
+            if (appended != error_code::none) answer_error(*r.response, coord::failed_append_answer(appended, kind));
+            co_return std::move(*r.response);
+        }
         // Only JoinGroup and SyncGroup park (the coordinator's contract).
         if constexpr (std::is_same_v<Response, protocol::JoinGroupResponse> ||
                       std::is_same_v<Response, protocol::SyncGroupResponse>) {
+            // A failed append has failed the slot already: park answers at once.
             auto released = co_await gs.park(gctx.token);
-            co_return std::get<Response>(std::move(released));
+            if (!released) {
+                Response failed;
+                answer_error(failed, released.error());
+                co_return failed;
+            }
+            co_return std::get<Response>(std::move(*released));
         } else {
+            gs.forget(gctx.token);
             throw std::logic_error("group coordinator parked a response that cannot park");
         }
     };

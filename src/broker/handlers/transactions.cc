@@ -4,20 +4,24 @@
 // Each call's records are durable before its answer; markers are written after, in the
 // background (the producer gets CONCURRENT_TRANSACTIONS until they are).
 #include "base/clock.h"
+#include "broker/handlers/failed_append.h"
 #include "broker/handlers/handlers.h"
+#include "coord/runtime.h"
 #include "net/shard_set.h"
 
 namespace brook::broker {
 namespace {
 
 // `call(coordinator, txn ctx, now)` returns a txn::reply<Response>; its effects are applied on
-// the coordinator's shard before the response goes back.
+// the coordinator's shard before the response goes back. When they cannot be appended the
+// response carries the mapped error (Kafka's TransactionStateManager mapping) instead.
 template <class Response, class Call>
 asio::awaitable<Response> on_txn_coordinator(request_context& ctx, Call call) {
     txn_service& ts = ctx.b.transactions();
     auto task = [&ts, tctx = txn::request_context{ctx.version()}, &call]() -> asio::awaitable<Response> {
         auto r = call(ts.coordinator(), tctx, wall_clock_now());
-        co_await ts.apply(std::move(r.fx));
+        if (auto e = co_await ts.apply(std::move(r.fx)); e != error_code::none)
+            answer_error(r.response, coord::failed_append_answer(e, coord::append_kind::metadata));
         co_return std::move(r.response);
     };
     co_return co_await net::run_on(ctx.b.context(ts.shard()), std::move(task));

@@ -299,7 +299,7 @@ TEST(runtime_replay, transactional_append_carries_the_owner) {
     EXPECT_EQ(again.records[0].ctx.epoch, producer_epoch(3));
 }
 
-TEST(runtime_replay, commit_waits_durable_and_a_failed_append_reloads_and_throws) {
+TEST(runtime_replay, commit_waits_durable_and_a_failed_append_reloads_and_returns_the_error) {
     storage::log_config small;
     small.max_message_bytes = 300;
     fixture f(small);
@@ -309,24 +309,32 @@ TEST(runtime_replay, commit_waits_durable_and_a_failed_append_reloads_and_throws
     run(f, [&]() -> asio::awaitable<void> {
         // (named vectors: GCC 12 cannot keep an initializer_list alive across co_await)
         const std::vector<log_record> one{rec("a", "1")};
-        co_await rt->commit(one);
+        EXPECT_EQ(co_await rt->commit(one), error_code::none);
         EXPECT_EQ(f.durable_waits, std::vector<offset>{offset(1)});
-        co_await rt->commit({}); // nothing to append, nothing to wait for
+        EXPECT_EQ(co_await rt->commit({}), error_code::none); // nothing to append, nothing to wait for
         EXPECT_EQ(f.durable_waits.size(), 1u);
-        // The machine applied "phantom" eagerly; the append fails (too large).
+        // The machine applied "phantom" eagerly; the append fails (too large): an answer, not
+        // an exception that would close the caller's connection.
         m.records.push_back({"phantom", std::nullopt, {}});
-        bool threw = false;
-        try {
-            const std::vector<log_record> big{rec("big", std::string(1000, 'x'))};
-            co_await rt->commit(big);
-        } catch (const std::runtime_error&) {
-            threw = true;
-        }
-        EXPECT_TRUE(threw);
+        const std::vector<log_record> big{rec("big", std::string(1000, 'x'))};
+        EXPECT_EQ(co_await rt->commit(big), error_code::message_too_large);
+        EXPECT_EQ(f.durable_waits.size(), 1u); // nothing to wait for
     });
     EXPECT_EQ(m.resets, 2);
     ASSERT_EQ(m.records.size(), 1u); // what the log holds, without the phantom
     EXPECT_EQ(m.records[0].key, "a");
+}
+
+TEST(runtime_replay, failed_append_answers_map_as_kafka_does) {
+    using enum error_code;
+    EXPECT_EQ(failed_append_answer(message_too_large, append_kind::offset_commit), invalid_commit_offset_size);
+    EXPECT_EQ(failed_append_answer(record_list_too_large, append_kind::offset_commit), invalid_commit_offset_size);
+    EXPECT_EQ(failed_append_answer(invalid_fetch_size, append_kind::offset_commit), invalid_commit_offset_size);
+    EXPECT_EQ(failed_append_answer(message_too_large, append_kind::metadata), unknown_server_error);
+    EXPECT_EQ(failed_append_answer(kafka_storage_error, append_kind::offset_commit), coordinator_not_available);
+    EXPECT_EQ(failed_append_answer(not_enough_replicas, append_kind::metadata), coordinator_not_available);
+    EXPECT_EQ(failed_append_answer(corrupt_message, append_kind::offset_commit), corrupt_message);
+    EXPECT_EQ(failed_append_answer(corrupt_message, append_kind::metadata), unknown_server_error);
 }
 
 // -- compaction --------------------------------------------------------------------------------
@@ -364,6 +372,53 @@ TEST(runtime_compaction, declines_with_nullopt_then_compacts) {
     EXPECT_EQ(again.records[2].value, "live2");
 }
 
+// 500 records of ~100 bytes make a batch far over a 4 KiB max.message.bytes: the snapshot is
+// cut by bytes, so the compaction succeeds instead of failing after its roll (and retrying,
+// one leaked segment each time).
+TEST(runtime_compaction, snapshot_batches_fit_max_message_bytes) {
+    storage::log_config small;
+    small.max_message_bytes = 4096;
+    fixture f(small);
+    fake m;
+    runtime_config cfg{"test-topic", 1024, 500};
+    auto rt = f.make(m, cfg);
+    rt->load();
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(rt->append(std::vector{rec("k" + std::to_string(i % 3), std::string(50, 'v'))}));
+    std::vector<log_record> live;
+    for (int i = 0; i < 500; ++i) live.push_back(rec("key" + std::to_string(i), std::string(90, 'v')));
+    m.snapshot = live;
+    const auto end = f.log->log_end();
+    run(f, [&]() -> asio::awaitable<void> { co_await rt->maybe_compact(); });
+    EXPECT_EQ(rt->compactions(), 1u);
+    EXPECT_EQ(f.log->log_start(), end);
+    EXPECT_EQ(f.log->log_end(), end + 500);
+
+    fake again;
+    auto rt2 = f.make(again);
+    rt2->load();
+    EXPECT_EQ(again.records.size(), 500u);
+}
+
+// A live record that can never fit: the log is left exactly as it was (no roll), and the
+// next attempt waits until the log has doubled.
+TEST(runtime_compaction, a_snapshot_that_cannot_fit_does_not_roll) {
+    storage::log_config small;
+    small.max_message_bytes = 2048;
+    fixture f(small);
+    fake m;
+    runtime_config cfg{"test-topic", 1024, 500};
+    auto rt = f.make(m, cfg);
+    rt->load();
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(rt->append(std::vector{rec("k", std::string(50, 'v'))}));
+    m.snapshot = std::vector{rec("huge", std::string(4096, 'x'))};
+    const auto end = f.log->log_end();
+    const auto segments = f.log->segment_count();
+    for (int i = 0; i < 3; ++i) run(f, [&]() -> asio::awaitable<void> { co_await rt->maybe_compact(); });
+    EXPECT_EQ(rt->compactions(), 0u);
+    EXPECT_EQ(f.log->log_end(), end);
+    EXPECT_EQ(f.log->segment_count(), segments);
+}
+
 TEST(runtime_compaction, checked_after_appends_once_started) {
     fixture f;
     fake m;
@@ -374,7 +429,7 @@ TEST(runtime_compaction, checked_after_appends_once_started) {
     rt->start();
     run(f, [&]() -> asio::awaitable<void> {
         const std::vector<log_record> one{rec("k", std::string(50, 'v'))};
-        for (int i = 0; i < 40; ++i) co_await rt->commit(one);
+        for (int i = 0; i < 40; ++i) EXPECT_EQ(co_await rt->commit(one), error_code::none);
         // The check runs as its own coroutine: give it a turn.
         asio::steady_timer t(f.io, 20ms);
         co_await t.async_wait(asio::use_awaitable);
