@@ -34,6 +34,13 @@ std::set<std::string> subscribed_topics(const group& g) {
 
 } // namespace
 
+error_code group_coordinator::check_offset_commit(std::string_view topic, int32_t partition,
+                                                  const std::string& metadata) const {
+    if (!exists_(topic, partition)) return error_code::unknown_topic_or_partition;
+    if (metadata.size() > cfg_.offset_metadata_max_bytes) return error_code::offset_metadata_too_large;
+    return error_code::none;
+}
+
 reply<protocol::OffsetCommitResponse> group_coordinator::offset_commit(const request_context& ctx,
                                                                        const protocol::OffsetCommitRequest& req,
                                                                        timestamp_ms now_ts) {
@@ -82,12 +89,8 @@ reply<protocol::OffsetCommitResponse> group_coordinator::offset_commit(const req
             auto& rp = rt.Partitions.emplace_back();
             rp.PartitionIndex = p.PartitionIndex;
             const std::string metadata = p.CommittedMetadata.value_or("");
-            if (!exists_(t.Name, p.PartitionIndex)) {
-                rp.ErrorCode = err(error_code::unknown_topic_or_partition);
-                continue;
-            }
-            if (metadata.size() > cfg_.offset_metadata_max_bytes) {
-                rp.ErrorCode = err(error_code::offset_metadata_too_large);
+            if (auto e = check_offset_commit(t.Name, p.PartitionIndex, metadata); e != error_code::none) {
+                rp.ErrorCode = err(e);
                 continue;
             }
             committed_offset c;

@@ -60,12 +60,8 @@ reply<protocol::TxnOffsetCommitResponse> group_coordinator::txn_offset_commit(
             auto& rp = rt.Partitions.emplace_back();
             rp.PartitionIndex = p.PartitionIndex;
             const std::string metadata = p.CommittedMetadata.value_or("");
-            if (!exists_(t.Name, p.PartitionIndex)) {
-                rp.ErrorCode = err(error_code::unknown_topic_or_partition);
-                continue;
-            }
-            if (metadata.size() > cfg_.offset_metadata_max_bytes) {
-                rp.ErrorCode = err(error_code::offset_metadata_too_large);
+            if (auto e = check_offset_commit(t.Name, p.PartitionIndex, metadata); e != error_code::none) {
+                rp.ErrorCode = err(e);
                 continue;
             }
             committed_offset c;

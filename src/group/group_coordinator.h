@@ -188,6 +188,9 @@ private:
     void tick_group(group& g, int64_t now, effects& fx);
 
     // Offsets (coordinator_offsets.cc).
+    // Per-partition checks shared by OffsetCommit and TxnOffsetCommit: UNKNOWN_TOPIC_OR_PARTITION,
+    // OFFSET_METADATA_TOO_LARGE, or none.
+    error_code check_offset_commit(std::string_view topic, int32_t partition, const std::string& metadata) const;
     void expire_offsets(int64_t now, effects& fx);
     // When an offset of an Empty group expires.
     int64_t offset_expiry(const group& g, const committed_offset& c) const;
