@@ -1,0 +1,101 @@
+// Rebalance-storm signals: who set a rebalance off, and one storm_alert per threshold crossing.
+#include "test_util.h"
+
+namespace brook::group::testing {
+namespace {
+
+group_config storm_config(uint64_t threshold) {
+    group_config cfg;
+    cfg.rebalance_storm_threshold = threshold;
+    return cfg;
+}
+
+// One member joins (one rebalance), gets to Stable, then leaves (a second one). Returns its id.
+std::string join_and_leave(harness& h, const std::string& group) {
+    const std::string id = h.stable_single(group);
+    LeaveGroupRequest l;
+    l.GroupId = group;
+    l.MemberId = id;
+    h.absorb(h.c.leave_group(h.ctx(1), l, h.t()).fx);
+    EXPECT_EQ(h.c.find(group)->state, group_state::empty);
+    return id;
+}
+
+TEST(Storm, TheTriggeringMemberAndClientAreRecorded) {
+    harness h;
+    const std::string a = h.stable_single("g");
+    auto sig = h.c.signals("g", h.t());
+    EXPECT_EQ(sig->last_trigger, (rebalance_trigger{a, "client", "/127.0.0.1"}));
+    std::string b;
+    auto cx = h.ctx(7, "other-app");
+    auto first = h.c.join_group(cx, harness::join_request("g", "", {{"range", subscription({"t"})}}), h.t());
+    b = first.response->MemberId;
+    auto cx2 = h.ctx(7, "other-app");
+    h.absorb(h.c.join_group(cx2, harness::join_request("g", b, {{"range", subscription({"t"})}}), h.t()).fx);
+    sig = h.c.signals("g", h.t());
+    EXPECT_EQ(sig->last_trigger.member_id, b);
+    EXPECT_EQ(sig->last_trigger.client_id, "other-app");
+    EXPECT_NE(sig->last_rebalance_reason.find(b + " joined"), std::string::npos);
+    EXPECT_FALSE(sig->in_storm); // no threshold configured
+    EXPECT_TRUE(h.storms.empty());
+}
+
+TEST(Storm, AlertsOnceWhenTheWindowCountCrossesTheThreshold) {
+    harness h(storm_config(4));
+    join_and_leave(h, "g");
+    EXPECT_TRUE(h.storms.empty());
+    const std::string second = join_and_leave(h, "g"); // 4th rebalance: second's leave
+    ASSERT_EQ(h.storms.size(), 1u);
+    const auto& a = h.storms[0];
+    EXPECT_EQ(a.group_id, "g");
+    EXPECT_EQ(a.rebalances_in_window, 4u);
+    EXPECT_EQ(a.threshold, 4u);
+    EXPECT_EQ(a.window_ms, 5 * 60 * 1000);
+    ASSERT_EQ(a.reasons.size(), 4u);
+    EXPECT_NE(a.reasons[3].find(second + " left"), std::string::npos);
+    EXPECT_EQ(a.trigger.member_id, second);
+    EXPECT_EQ(a.trigger.client_id, "client");
+    EXPECT_TRUE(h.c.signals("g", h.t())->in_storm);
+    for (int i = 0; i < 5; ++i) join_and_leave(h, "g"); // still storming: no more alerts
+    EXPECT_EQ(h.storms.size(), 1u);
+    EXPECT_EQ(h.c.signals("g", h.t())->rebalances_in_window, 14u);
+}
+
+TEST(Storm, AlertsAgainOnlyAfterTheCountFellBelowTheThreshold) {
+    harness h(storm_config(4));
+    join_and_leave(h, "g");
+    join_and_leave(h, "g");
+    ASSERT_EQ(h.storms.size(), 1u);
+    h.advance(5 * 60 * 1000); // the window empties
+    EXPECT_EQ(h.c.signals("g", h.t())->rebalances_in_window, 0u);
+    join_and_leave(h, "g");
+    EXPECT_FALSE(h.c.signals("g", h.t())->in_storm);
+    EXPECT_EQ(h.storms.size(), 1u);
+    join_and_leave(h, "g");
+    ASSERT_EQ(h.storms.size(), 2u);
+    EXPECT_EQ(h.storms[1].rebalances_in_window, 4u);
+}
+
+TEST(Storm, GroupsAreCountedApart) {
+    harness h(storm_config(3));
+    join_and_leave(h, "g1");
+    join_and_leave(h, "g2");
+    EXPECT_TRUE(h.storms.empty());
+    join_and_leave(h, "g1");
+    ASSERT_EQ(h.storms.size(), 1u);
+    EXPECT_EQ(h.storms[0].group_id, "g1");
+}
+
+TEST(Storm, DescribeNamesGroupReasonsAndTrigger) {
+    storm_alert a{"orders", 5, 300000, 4, {"member m1 joined", "member m1 left", "member m1 joined", "x", "y"},
+                  {"m1", "billing", "/10.0.0.7"}};
+    const auto line = describe(a);
+    for (const char* part : {"'orders'", "5 rebalances in the last 300 s", "threshold=4", "member m1 joined (x2)",
+                             "member m1 left", "member 'm1'", "client.id 'billing'", "/10.0.0.7"})
+        EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
+    a.reasons = {"a", "b", "c", "d", "e", "f", "g"};
+    EXPECT_NE(describe(a).find("and 2 other reason(s)"), std::string::npos);
+}
+
+} // namespace
+} // namespace brook::group::testing
