@@ -280,7 +280,10 @@ std::optional<group_signals> group_coordinator::signals(std::string_view group_i
     const auto in_window = std::count_if(st.recent_rebalances.begin(), st.recent_rebalances.end(),
                                          [&](const rebalance_event& e) { return e.at_ms > now.value() - cfg_.rebalance_window_ms; });
     return group_signals{static_cast<uint64_t>(in_window), st.rebalances_total, st.members_joined, st.members_left,
-                         st.last_rebalance_reason, st.last_trigger, st.in_storm};
+                         st.last_rebalance_reason, st.last_trigger,
+                         // The flag is cleared lazily (at the next rebalance); a window that has
+                         // since drained below the threshold is no storm any more.
+                         st.in_storm && static_cast<uint64_t>(in_window) >= cfg_.rebalance_storm_threshold};
 }
 
 } // namespace brook::group

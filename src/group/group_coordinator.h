@@ -92,8 +92,8 @@ struct group_signals {
     uint64_t members_joined;
     uint64_t members_left;
     std::string last_rebalance_reason;
-    rebalance_trigger last_trigger;
-    bool in_storm;
+    rebalance_trigger last_trigger; // who set the last rebalance off
+    bool in_storm;                  // alerted, and the window count is still at the threshold
 };
 
 class group_coordinator {

@@ -66,8 +66,10 @@ TEST(Storm, AlertsAgainOnlyAfterTheCountFellBelowTheThreshold) {
     join_and_leave(h, "g");
     join_and_leave(h, "g");
     ASSERT_EQ(h.storms.size(), 1u);
+    EXPECT_TRUE(h.c.signals("g", h.t())->in_storm);
     h.advance(5 * 60 * 1000); // the window empties
     EXPECT_EQ(h.c.signals("g", h.t())->rebalances_in_window, 0u);
+    EXPECT_FALSE(h.c.signals("g", h.t())->in_storm);
     join_and_leave(h, "g");
     EXPECT_FALSE(h.c.signals("g", h.t())->in_storm);
     EXPECT_EQ(h.storms.size(), 1u);
