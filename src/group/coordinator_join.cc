@@ -320,13 +320,13 @@ void group_coordinator::count_rebalance(group& g, std::string reason, rebalance_
     // below at some point since the alert: the storm ended and a new crossing may alert again.
     if (st.in_storm && recent.size() < threshold) st.in_storm = false;
     ++st.rebalances_total;
-    recent.push_back({now, reason});
+    recent.push_back({now, reason, trigger});
     st.last_rebalance_reason = std::move(reason);
     st.last_trigger = std::move(trigger);
     if (threshold == 0 || st.in_storm || recent.size() < threshold) return;
     st.in_storm = true;
-    storm_alert a{g.group_id, recent.size(), cfg_.rebalance_window_ms, threshold, {}, st.last_trigger};
-    for (const auto& e : recent) a.reasons.push_back(e.reason);
+    storm_alert a{g.group_id, recent.size(), cfg_.rebalance_window_ms, threshold, {recent.begin(), recent.end()},
+                  st.last_trigger};
     fx.storms.push_back(std::move(a));
 }
 

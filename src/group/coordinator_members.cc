@@ -1,6 +1,5 @@
 // SyncGroup, Heartbeat, LeaveGroup, member removal and timers of group_coordinator.
 #include <algorithm>
-#include <map>
 #include <string>
 
 #include "group/group_coordinator.h"
@@ -291,20 +290,26 @@ std::optional<group_signals> group_coordinator::signals(std::string_view group_i
 namespace brook::group {
 
 std::string describe(const storm_alert& a) {
-    // Reasons name members, so a storm of one restarting client repeats a few shapes: count
-    // each distinct reason and show the most frequent, so the line stays short.
-    std::map<std::string, uint64_t> counts;
-    for (const auto& r : a.reasons) ++counts[r];
-    std::vector<std::pair<std::string, uint64_t>> by_count(counts.begin(), counts.end());
-    std::stable_sort(by_count.begin(), by_count.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    // A restarting client joins under a new member id each time, so reasons are counted with the
+    // member id replaced by its client.id: a storm then reads as a few repeated shapes.
+    std::vector<std::pair<std::string, uint64_t>> counts; // in order of first appearance
+    for (const auto& e : a.rebalances) {
+        std::string shape = e.reason;
+        if (auto at = shape.find(e.trigger.member_id); !e.trigger.member_id.empty() && at != std::string::npos)
+            shape.replace(at, e.trigger.member_id.size(), "of client.id '" + e.trigger.client_id + "'");
+        auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == shape; });
+        if (it == counts.end()) counts.emplace_back(std::move(shape), 1);
+        else ++it->second;
+    }
+    std::stable_sort(counts.begin(), counts.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
     constexpr size_t shown = 5;
     std::string reasons;
-    for (size_t i = 0; i < by_count.size() && i < shown; ++i) {
+    for (size_t i = 0; i < counts.size() && i < shown; ++i) {
         if (i) reasons += "; ";
-        reasons += by_count[i].first;
-        if (by_count[i].second > 1) reasons += " (x" + std::to_string(by_count[i].second) + ")";
+        reasons += counts[i].first;
+        if (counts[i].second > 1) reasons += " (x" + std::to_string(counts[i].second) + ")";
     }
-    if (by_count.size() > shown) reasons += "; and " + std::to_string(by_count.size() - shown) + " other reason(s)";
+    if (counts.size() > shown) reasons += "; and " + std::to_string(counts.size() - shown) + " other reason(s)";
     return "consumer group '" + a.group_id + "' is in a rebalance storm: " + std::to_string(a.rebalances_in_window) +
            " rebalances in the last " + std::to_string(a.window_ms / 1000) + " s (group.rebalance.storm.threshold=" +
            std::to_string(a.threshold) + "); reasons: " + reasons + "; the last one set off by member '" +

@@ -81,6 +81,7 @@ struct rebalance_trigger {
 struct rebalance_event {
     int64_t at_ms{0};
     std::string reason;
+    rebalance_trigger trigger;
 };
 
 // Storm signals: how much churn a group has seen.

@@ -62,11 +62,12 @@ struct storm_alert {
     uint64_t rebalances_in_window{0};
     int64_t window_ms{0};
     uint64_t threshold{0};
-    std::vector<std::string> reasons; // of the rebalances in the window, oldest first
-    rebalance_trigger trigger;        // who set the last one off
+    std::vector<rebalance_event> rebalances; // those in the window, oldest first
+    rebalance_trigger trigger;               // who set the last one off
 };
-// One line for the broker log: group, count, window, reasons (distinct, most frequent first,
-// at most a few) and the member/client that set the last rebalance off.
+// One line for the broker log: group, count, window, reasons (grouped by client.id, since a
+// restarting client gets a new member id each time; most frequent first, at most a few) and
+// the member/client that set the last rebalance off.
 std::string describe(const storm_alert& a);
 
 struct effects {

@@ -51,8 +51,9 @@ TEST(Storm, AlertsOnceWhenTheWindowCountCrossesTheThreshold) {
     EXPECT_EQ(a.rebalances_in_window, 4u);
     EXPECT_EQ(a.threshold, 4u);
     EXPECT_EQ(a.window_ms, 5 * 60 * 1000);
-    ASSERT_EQ(a.reasons.size(), 4u);
-    EXPECT_NE(a.reasons[3].find(second + " left"), std::string::npos);
+    ASSERT_EQ(a.rebalances.size(), 4u);
+    EXPECT_NE(a.rebalances[3].reason.find(second + " left"), std::string::npos);
+    EXPECT_EQ(a.rebalances[3].trigger.member_id, second);
     EXPECT_EQ(a.trigger.member_id, second);
     EXPECT_EQ(a.trigger.client_id, "client");
     EXPECT_TRUE(h.c.signals("g", h.t())->in_storm);
@@ -88,14 +89,21 @@ TEST(Storm, GroupsAreCountedApart) {
     EXPECT_EQ(h.storms[0].group_id, "g1");
 }
 
-TEST(Storm, DescribeNamesGroupReasonsAndTrigger) {
-    storm_alert a{"orders", 5, 300000, 4, {"member m1 joined", "member m1 left", "member m1 joined", "x", "y"},
-                  {"m1", "billing", "/10.0.0.7"}};
+TEST(Storm, DescribeNamesGroupReasonsByClientAndTrigger) {
+    const rebalance_trigger m1{"app-1", "billing", "/10.0.0.7"}, m2{"app-2", "billing", "/10.0.0.7"};
+    const rebalance_trigger other{"x-9", "reports", "/10.0.0.8"};
+    storm_alert a{"orders", 5, 300000, 4,
+                  {{1, "member app-1 joined", m1}, {2, "member app-1 left: bye", m1}, {3, "member app-2 joined", m2},
+                   {4, "member x-9 session timeout", other}, {5, "member app-2 left: bye", m2}},
+                  m2};
     const auto line = describe(a);
-    for (const char* part : {"'orders'", "5 rebalances in the last 300 s", "threshold=4", "member m1 joined (x2)",
-                             "member m1 left", "member 'm1'", "client.id 'billing'", "/10.0.0.7"})
+    for (const char* part : {"'orders'", "5 rebalances in the last 300 s", "threshold=4",
+                             "reasons: member of client.id 'billing' joined (x2); member of client.id 'billing' left: bye (x2); "
+                             "member of client.id 'reports' session timeout;",
+                             "set off by member 'app-2'", "(client.id 'billing', host /10.0.0.7)"})
         EXPECT_NE(line.find(part), std::string::npos) << part << " in " << line;
-    a.reasons = {"a", "b", "c", "d", "e", "f", "g"};
+    a.rebalances.clear();
+    for (int i = 0; i < 7; ++i) a.rebalances.push_back({i, "reason " + std::to_string(i), {}});
     EXPECT_NE(describe(a).find("and 2 other reason(s)"), std::string::npos);
 }
 
