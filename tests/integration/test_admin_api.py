@@ -1,7 +1,8 @@
 """JSON admin API: /v1/brokers, /v1/topics, /v1/topics/{t}, /v1/groups, /v1/groups/{g}, checked
 against what confluent-kafka did (topics created, N records produced with timestamps an hour
 old, a group that consumed and committed M); 404s with JSON bodies for unknown topics and
-groups; lag in records and seconds in /v1/groups/{g} and /metrics; and the rebalance-storm
+groups; lag in records and seconds in /v1/groups/{g} and /metrics; percent-encoded group
+ids; and the rebalance-storm
 rule: one member restarting in a loop trips group.rebalance.storm.threshold, and the broker
 logs exactly one storm warning naming the group.
 """
@@ -166,3 +167,17 @@ def test_a_restarting_member_trips_the_storm_warning_once(broker_factory):
     # Reasons are grouped by client.id: the restarts read as repeated joins and leaves of one client.
     assert "member of client.id 'flappy-app' joined (x" in line
     assert "member of client.id 'flappy-app' left" in line
+
+
+def test_group_ids_are_percent_decoded(broker):
+    from confluent_kafka import Consumer, TopicPartition
+    topic, group = "api-odd", "odd id/1"
+    create_topic(broker.bootstrap, topic, partitions=1)
+    ck_produce_all(ck_producer(broker.bootstrap), topic, [{"value": b"x"} for _ in range(3)])
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": group, "enable.auto.commit": False})
+    c.commit(offsets=[TopicPartition(topic, 0, 1)], asynchronous=False)
+    c.close()
+    status, d = get(broker, "/v1/groups/" + urllib.parse.quote(group, safe=""))
+    assert status == 200 and d["group_id"] == group
+    assert d["protocol_type"] == "" and d["members"] == []
+    assert [(o["committed_offset"], o["lag"]) for o in d["offsets"]] == [(1, 2)]
