@@ -12,6 +12,7 @@ void add_admin_routes(http::router& routes, broker& b, std::function<bool()> rea
     routes.add("GET", "/metrics", [&b](http::request&) -> asio::awaitable<http::response> {
         co_return http::text_response(co_await scrape_metrics(b), std::string(http::metrics::exposition::content_type));
     });
+    add_admin_api_routes(routes, b);
 }
 
 } // namespace brook::broker

@@ -33,6 +33,7 @@ std::unique_ptr<group::group_coordinator> group_service::make_coordinator() {
     cfg.min_session_timeout_ms = c.group_min_session_timeout_ms;
     cfg.max_session_timeout_ms = c.group_max_session_timeout_ms;
     cfg.offsets_retention_ms = c.offsets_retention_minutes * 60 * 1000;
+    cfg.rebalance_storm_threshold = static_cast<uint64_t>(c.group_rebalance_storm_threshold);
     // Called on the owner shard only, so reading its topic snapshot needs no lock.
     auto exists = [this](std::string_view topic, int32_t p) {
         auto t = b_.shard(shard()).topic(std::string(topic));
@@ -100,6 +101,8 @@ std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
 }
 
 asio::awaitable<error_code> group_service::apply(group::effects fx, bool deadline_may_be_earlier) {
+    // The coordinator alerts once per crossing, so this is one line per storm, not per rebalance.
+    for (const auto& s : fx.storms) spdlog::warn("{}", group::describe(s));
     if (deadline_may_be_earlier) runtime_->reschedule();
     if (auto e = co_await runtime_->commit(fx.records, fx.owner); e != error_code::none) {
         // The reloaded coordinator knows no pending join or sync: answer every parked call

@@ -5,6 +5,8 @@
 #include <map>
 #include <numeric>
 
+#include "base/clock.h"
+#include "broker/admin_state.h"
 #include "broker/broker.h"
 #include "broker/fanout.h"
 #include "http/metrics.h"
@@ -36,12 +38,6 @@ struct shard_figures {
     std::vector<partition_row> partitions;
 };
 
-struct group_row {
-    std::string id;
-    std::string state;
-    size_t members = 0;
-    std::vector<std::pair<group::topic_partition, int64_t>> committed;
-};
 
 shard_figures collect_shard(shard_state& st) {
     // Fetched-bytes counters of deleted topics go here, on the shard that owns them, so topic
@@ -58,18 +54,6 @@ shard_figures collect_shard(shard_state& st) {
                                     p->last_stable_offset().value(), log.size_bytes(), log.segment_count(), p->traffic});
         }
     return f;
-}
-
-std::vector<group_row> collect_groups(group::group_coordinator& c) {
-    std::vector<group_row> out;
-    for (const auto& id : c.group_ids()) {
-        const auto* g = c.find(id);
-        if (!g) continue;
-        group_row row{id, std::string(group::state_name(g->state)), g->members.size(), {}};
-        for (const auto& [tp, off] : g->offsets) row.committed.emplace_back(tp, off.offset);
-        out.push_back(std::move(row));
-    }
-    return out;
 }
 
 std::string_view api_name(int16_t key) {
@@ -163,23 +147,40 @@ void write_partitions(exposition& out, std::vector<partition_row>& parts, const 
     per_partition("brook_partition_segments", "Segments in the partition's log.", [](const partition_row& p) { return p.segments; });
 }
 
-void write_groups(exposition& out, const std::vector<group_row>& groups, const std::vector<partition_row>& parts) {
-    std::map<std::pair<std::string_view, int32_t>, int64_t> hwm;
-    for (const auto& p : parts) hwm[{p.topic, p.index}] = p.high_watermark;
+// `lags[i]` belongs to the i-th committed offset of `groups`, in order.
+void write_groups(exposition& out, const std::vector<group_snapshot>& groups,
+                  const std::vector<std::optional<partition_lag>>& lags) {
     out.family("brook_consumer_group_members", metric_type::gauge, "Members of the consumer group.");
-    for (const auto& g : groups) out.sample({{"group", g.id}}, static_cast<double>(g.members));
+    for (const auto& g : groups) out.sample({{"group", g.group_id}}, static_cast<double>(g.members.size()));
     out.family("brook_consumer_group_state", metric_type::gauge, "1 for the group's current state (Kafka's state names).");
-    for (const auto& g : groups) out.sample({{"group", g.id}, {"state", g.state}}, 1);
-    out.family("brook_consumer_group_lag_records", metric_type::gauge,
-               "High watermark minus the group's committed offset, per partition with a committed offset.");
+    for (const auto& g : groups) out.sample({{"group", g.group_id}, {"state", g.state}}, 1);
+    out.family("brook_consumer_group_rebalances_total", metric_type::counter,
+               "Rebalances the group started since the broker loaded it.");
+    for (const auto& g : groups) out.sample({{"group", g.group_id}}, static_cast<double>(g.signals.rebalances_total));
+    out.family("brook_consumer_group_rebalances_in_window", metric_type::gauge,
+               "Rebalances the group started within the last 5 minutes (the window group.rebalance.storm.threshold "
+               "is checked against).");
     for (const auto& g : groups)
-        for (const auto& [tp, committed] : g.committed) {
-            auto it = hwm.find({tp.first, tp.second});
-            if (it == hwm.end() || committed < 0) continue; // topic gone, or no position
-            auto idx = std::to_string(tp.second);
-            out.sample({{"group", g.id}, {"topic", tp.first}, {"partition", idx}},
-                       static_cast<double>(std::max<int64_t>(0, it->second - committed)));
-        }
+        out.sample({{"group", g.group_id}}, static_cast<double>(g.signals.rebalances_in_window));
+
+    auto per_offset = [&](const char* name, const char* help, auto value) {
+        out.family(name, metric_type::gauge, help);
+        size_t i = 0;
+        for (const auto& g : groups)
+            for (const auto& [tp, committed] : g.committed) {
+                const auto& l = lags[i++];
+                if (!l) continue; // topic gone, or no position
+                auto idx = std::to_string(tp.second);
+                out.sample({{"group", g.group_id}, {"topic", tp.first}, {"partition", idx}}, value(*l));
+            }
+    };
+    per_offset("brook_consumer_group_lag_records",
+               "High watermark minus the group's committed offset, per partition with a committed offset.",
+               [](const partition_lag& l) { return static_cast<double>(l.lag); });
+    per_offset("brook_consumer_group_lag_seconds",
+               "Age of the oldest unconsumed record: now minus the timestamp of the first record at or after the "
+               "committed offset; 0 when the lag is 0.",
+               [](const partition_lag& l) { return l.lag_seconds; });
 }
 
 } // namespace
@@ -194,17 +195,19 @@ asio::awaitable<std::string> scrape_metrics(broker& b) {
         shards[s] = collect_shard(b.shard(s));
         co_return;
     });
-    auto& gs = b.groups();
-    auto groups = co_await net::run_on(b.context(gs.shard()), [&gs]() -> asio::awaitable<std::vector<group_row>> {
-        co_return collect_groups(gs.coordinator());
-    });
+    const auto now = wall_clock_now();
+    const std::optional<std::string> every_group;
+    auto groups = co_await snapshot_groups(b, every_group, now);
+    std::vector<std::pair<group::topic_partition, int64_t>> committed;
+    for (const auto& g : groups) committed.insert(committed.end(), g.committed.begin(), g.committed.end());
+    auto lags = co_await compute_lags(b, committed, now);
 
     std::vector<partition_row> parts;
     for (auto& s : shards) std::move(s.partitions.begin(), s.partitions.end(), std::back_inserter(parts));
     exposition out;
     write_kafka(out, shards);
     write_partitions(out, parts, shards);
-    write_groups(out, groups, parts);
+    write_groups(out, groups, lags);
     http::metrics::write_process_metrics(out);
     co_return std::move(out).take();
 }

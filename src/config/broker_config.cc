@@ -39,6 +39,7 @@ const std::vector<property>& table() {
         {"group.initial.rebalance.delay.ms", property_type::int32, "Wait for more members before a new group's first rebalance completes (Kafka: 3000; 250 lets a lone consumer start within its first poll)", false, 0, 300000, I32(group_initial_rebalance_delay_ms)},
         {"group.min.session.timeout.ms", property_type::int32, "Smallest session.timeout.ms a consumer may ask for", false, 1, INT32_MAX, I32(group_min_session_timeout_ms)},
         {"group.max.session.timeout.ms", property_type::int32, "Largest session.timeout.ms a consumer may ask for", false, 1, INT32_MAX, I32(group_max_session_timeout_ms)},
+        {"group.rebalance.storm.threshold", property_type::int32, "Log one warning when a consumer group starts this many rebalances within 5 minutes (again only after it calmed down); 0 = never", false, 0, INT32_MAX, I32(group_rebalance_storm_threshold)},
         {"offsets.retention.minutes", property_type::int64, "Committed offsets of an empty group are kept this long", false, 1, INT64_MAX / 60000, I64(offsets_retention_minutes)},
         {"offsets.compaction.min.bytes", property_type::int64, "__consumer_offsets is rewritten to its live state once it grows past twice its last compacted size plus this", false, 1024, INT64_MAX / 4, I64(offsets_compaction_min_bytes)},
         {"fetch.max.bytes", property_type::int32, "Most bytes one Fetch response carries, whatever the client asks", false, 1024, INT32_MAX / 2, I32(fetch_max_bytes)},

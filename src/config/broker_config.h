@@ -45,6 +45,7 @@ struct broker_config {
     int32_t group_initial_rebalance_delay_ms = 250;
     int32_t group_min_session_timeout_ms = 6000;
     int32_t group_max_session_timeout_ms = 1800000;
+    int32_t group_rebalance_storm_threshold = 20; // rebalances of one group within 5 minutes; 0 = off
     int64_t offsets_retention_minutes = 7 * 24 * 60;
     int64_t offsets_compaction_min_bytes = 64LL << 20;
     int32_t fetch_max_bytes = 57671680;   // 55 MiB, Kafka's default

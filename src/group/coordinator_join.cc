@@ -254,7 +254,7 @@ void group_coordinator::add_member_and_rebalance(group& g, const request_context
     if (g.state == group_state::preparing_rebalance)
         maybe_complete_join(g, now, fx);
     else
-        prepare_rebalance(g, "member " + member_id + " joined", now, fx);
+        prepare_rebalance(g, "member " + member_id + " joined", {member_id, ctx.client_id, ctx.client_host}, now, fx);
 }
 
 void group_coordinator::update_member_and_rebalance(group& g, member& m, const request_context& ctx,
@@ -274,10 +274,12 @@ void group_coordinator::update_member_and_rebalance(group& g, member& m, const r
     if (g.state == group_state::preparing_rebalance)
         maybe_complete_join(g, now, fx);
     else
-        prepare_rebalance(g, "member " + m.member_id + " rejoined with new metadata", now, fx);
+        prepare_rebalance(g, "member " + m.member_id + " rejoined with new metadata",
+                          {m.member_id, m.client_id, m.client_host}, now, fx);
 }
 
-void group_coordinator::prepare_rebalance(group& g, std::string reason, int64_t now, effects& fx) {
+void group_coordinator::prepare_rebalance(group& g, std::string reason, rebalance_trigger trigger, int64_t now,
+                                          effects& fx) {
     if (g.state == group_state::completing_rebalance) {
         // The assignment being distributed is void: parked syncs learn to rejoin.
         for (auto& [id, m] : g.members) {
@@ -304,13 +306,28 @@ void group_coordinator::prepare_rebalance(group& g, std::string reason, int64_t 
         g.initial_delay = false;
         g.rebalance_deadline_ms = now + rebalance_timeout;
     }
-    auto& st = g.stats;
-    ++st.rebalances_total;
-    st.rebalance_times_ms.push_back(now);
-    while (!st.rebalance_times_ms.empty() && st.rebalance_times_ms.front() <= now - cfg_.rebalance_window_ms)
-        st.rebalance_times_ms.pop_front();
-    st.last_rebalance_reason = std::move(reason);
+    count_rebalance(g, std::move(reason), std::move(trigger), now, fx);
     maybe_complete_join(g, now, fx);
+}
+
+void group_coordinator::count_rebalance(group& g, std::string reason, rebalance_trigger trigger, int64_t now,
+                                        effects& fx) {
+    auto& st = g.stats;
+    auto& recent = st.recent_rebalances;
+    while (!recent.empty() && recent.front().at_ms <= now - cfg_.rebalance_window_ms) recent.pop_front();
+    const uint64_t threshold = cfg_.rebalance_storm_threshold;
+    // The count only grows by this push, so seeing it below the threshold now means it fell
+    // below at some point since the alert: the storm ended and a new crossing may alert again.
+    if (st.in_storm && recent.size() < threshold) st.in_storm = false;
+    ++st.rebalances_total;
+    recent.push_back({now, reason, trigger});
+    st.last_rebalance_reason = std::move(reason);
+    st.last_trigger = std::move(trigger);
+    if (threshold == 0 || st.in_storm || recent.size() < threshold) return;
+    st.in_storm = true;
+    storm_alert a{g.group_id, recent.size(), cfg_.rebalance_window_ms, threshold, {recent.begin(), recent.end()},
+                  st.last_trigger};
+    fx.storms.push_back(std::move(a));
 }
 
 // Completes the join phase as soon as every known member has rejoined (and no id handed out

@@ -1,5 +1,6 @@
 // SyncGroup, Heartbeat, LeaveGroup, member removal and timers of group_coordinator.
 #include <algorithm>
+#include <string>
 
 #include "group/group_coordinator.h"
 
@@ -181,6 +182,7 @@ void group_coordinator::remove_member(group& g, const std::string& member_id, st
         fx.released.push_back({*m.pending_join, std::move(r)});
     }
     if (m.pending_sync) fx.released.push_back({*m.pending_sync, sync_error(error_code::unknown_member_id)});
+    rebalance_trigger trigger{m.member_id, m.client_id, m.client_host};
     if (m.group_instance_id) g.static_members.erase(*m.group_instance_id);
     g.members.erase(it);
     ++g.stats.members_left;
@@ -194,7 +196,7 @@ void group_coordinator::remove_member(group& g, const std::string& member_id, st
     switch (g.state) {
     case group_state::stable:
     case group_state::completing_rebalance:
-        prepare_rebalance(g, std::move(reason), now, fx);
+        prepare_rebalance(g, std::move(reason), std::move(trigger), now, fx);
         break;
     case group_state::preparing_rebalance:
         maybe_complete_join(g, now, fx);
@@ -274,11 +276,44 @@ std::optional<group_signals> group_coordinator::signals(std::string_view group_i
     const group* g = find(group_id);
     if (!g) return std::nullopt;
     const auto& st = g->stats;
-    const auto in_window = std::count_if(st.rebalance_times_ms.begin(), st.rebalance_times_ms.end(), [&](int64_t t) {
-        return t > now.value() - cfg_.rebalance_window_ms;
-    });
+    const auto in_window = std::count_if(st.recent_rebalances.begin(), st.recent_rebalances.end(),
+                                         [&](const rebalance_event& e) { return e.at_ms > now.value() - cfg_.rebalance_window_ms; });
     return group_signals{static_cast<uint64_t>(in_window), st.rebalances_total, st.members_joined, st.members_left,
-                         st.last_rebalance_reason};
+                         st.last_rebalance_reason, st.last_trigger,
+                         // The flag is cleared lazily (at the next rebalance); a window that has
+                         // since drained below the threshold is no storm any more.
+                         st.in_storm && static_cast<uint64_t>(in_window) >= cfg_.rebalance_storm_threshold};
+}
+
+} // namespace brook::group
+
+namespace brook::group {
+
+std::string describe(const storm_alert& a) {
+    // A restarting client joins under a new member id each time, so reasons are counted with the
+    // member id replaced by its client.id: a storm then reads as a few repeated shapes.
+    std::vector<std::pair<std::string, uint64_t>> counts; // in order of first appearance
+    for (const auto& e : a.rebalances) {
+        std::string shape = e.reason;
+        if (auto at = shape.find(e.trigger.member_id); !e.trigger.member_id.empty() && at != std::string::npos)
+            shape.replace(at, e.trigger.member_id.size(), "of client.id '" + e.trigger.client_id + "'");
+        auto it = std::find_if(counts.begin(), counts.end(), [&](const auto& c) { return c.first == shape; });
+        if (it == counts.end()) counts.emplace_back(std::move(shape), 1);
+        else ++it->second;
+    }
+    std::stable_sort(counts.begin(), counts.end(), [](const auto& x, const auto& y) { return x.second > y.second; });
+    constexpr size_t shown = 5;
+    std::string reasons;
+    for (size_t i = 0; i < counts.size() && i < shown; ++i) {
+        if (i) reasons += "; ";
+        reasons += counts[i].first;
+        if (counts[i].second > 1) reasons += " (x" + std::to_string(counts[i].second) + ")";
+    }
+    if (counts.size() > shown) reasons += "; and " + std::to_string(counts.size() - shown) + " other reason(s)";
+    return "consumer group '" + a.group_id + "' is in a rebalance storm: " + std::to_string(a.rebalances_in_window) +
+           " rebalances in the last " + std::to_string(a.window_ms / 1000) + " s (group.rebalance.storm.threshold=" +
+           std::to_string(a.threshold) + "); reasons: " + reasons + "; the last one set off by member '" +
+           a.trigger.member_id + "' (client.id '" + a.trigger.client_id + "', host " + a.trigger.client_host + ")";
 }
 
 } // namespace brook::group

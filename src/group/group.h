@@ -70,13 +70,32 @@ using topic_partition = std::pair<std::string, int32_t>;
 // pendingTransactionalOffsetCommits): invisible to OffsetFetch until the producer's marker.
 using pending_txn_offsets = std::map<producer_id, std::map<topic_partition, committed_offset>>;
 
+// The member whose join, rejoin, leave or expiry set a rebalance off, as it named itself.
+struct rebalance_trigger {
+    std::string member_id;
+    std::string client_id;
+    std::string client_host;
+    bool operator==(const rebalance_trigger&) const = default;
+};
+
+struct rebalance_event {
+    int64_t at_ms{0};
+    std::string reason;
+    rebalance_trigger trigger;
+};
+
 // Storm signals: how much churn a group has seen.
 struct group_stats {
-    std::deque<int64_t> rebalance_times_ms; // within config.rebalance_window_ms
+    // Rebalances started within config.rebalance_window_ms (pruned when the next one starts).
+    std::deque<rebalance_event> recent_rebalances;
     uint64_t rebalances_total{0};
     uint64_t members_joined{0};
     uint64_t members_left{0};
     std::string last_rebalance_reason;
+    rebalance_trigger last_trigger;
+    // Set when the window count reached config.rebalance_storm_threshold (and a storm_alert was
+    // emitted); cleared once the count is seen below it again, so one storm alerts once.
+    bool in_storm{false};
 };
 
 struct group {

@@ -30,6 +30,9 @@ struct group_config {
     size_t max_group_id_length{255};
     // Storm signals: rebalances counted over this sliding window.
     int64_t rebalance_window_ms{5 * 60 * 1000};
+    // group.rebalance.storm.threshold: a group whose rebalances within the window reach this
+    // many gets one storm_alert (effects::storms); 0 never alerts.
+    uint64_t rebalance_storm_threshold{0};
 };
 
 } // namespace brook::group

@@ -55,13 +55,29 @@ struct released_response {
     std::variant<protocol::JoinGroupResponse, protocol::SyncGroupResponse> response;
 };
 
+// A group's rebalances within the window just reached config.rebalance_storm_threshold. Emitted
+// once per crossing: again only after the count was seen below the threshold.
+struct storm_alert {
+    std::string group_id;
+    uint64_t rebalances_in_window{0};
+    int64_t window_ms{0};
+    uint64_t threshold{0};
+    std::vector<rebalance_event> rebalances; // those in the window, oldest first
+    rebalance_trigger trigger;               // who set the last one off
+};
+// One line for the broker log: group, count, window, reasons (grouped by client.id, since a
+// restarting client gets a new member id each time; most frequent first, at most a few) and
+// the member/client that set the last rebalance off.
+std::string describe(const storm_alert& a);
+
 struct effects {
     std::vector<log_record> records;         // append to __consumer_offsets, in order
     std::vector<released_response> released; // parked responses now complete
+    std::vector<storm_alert> storms;          // for the log; nothing to append
     // Set by TxnOffsetCommit: `records` are one transactional batch owned by this producer,
     // decided by its later marker (complete_txn). Unset: a plain (non-transactional) append.
     std::optional<coord::txn_owner> owner;
-    bool empty() const { return records.empty() && released.empty(); }
+    bool empty() const { return records.empty() && released.empty() && storms.empty(); }
 };
 
 template <class Response>
@@ -77,6 +93,8 @@ struct group_signals {
     uint64_t members_joined;
     uint64_t members_left;
     std::string last_rebalance_reason;
+    rebalance_trigger last_trigger; // who set the last rebalance off
+    bool in_storm;                  // alerted, and the window count is still at the threshold
 };
 
 class group_coordinator {
@@ -179,7 +197,9 @@ private:
                                   std::string member_id, int64_t now, effects& fx);
     void update_member_and_rebalance(group& g, member& m, const request_context& ctx,
                                      const protocol::JoinGroupRequest& req, int64_t now, effects& fx);
-    void prepare_rebalance(group& g, std::string reason, int64_t now, effects& fx);
+    void prepare_rebalance(group& g, std::string reason, rebalance_trigger trigger, int64_t now, effects& fx);
+    // Counts a rebalance in g.stats and emits a storm_alert when the window count crosses the threshold.
+    void count_rebalance(group& g, std::string reason, rebalance_trigger trigger, int64_t now, effects& fx);
     void maybe_complete_join(group& g, int64_t now, effects& fx);
     void complete_join(group& g, int64_t now, effects& fx);
     void remove_member(group& g, const std::string& member_id, std::string reason, int64_t now, effects& fx);

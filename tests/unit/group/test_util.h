@@ -37,6 +37,7 @@ struct harness {
     std::vector<log_record> log;
     std::map<uint64_t, JoinGroupResponse> joins;
     std::map<uint64_t, SyncGroupResponse> syncs;
+    std::vector<storm_alert> storms;
 
     timestamp_ms t() const { return timestamp_ms(now); }
     request_context ctx(int16_t version, std::string client = "client") {
@@ -44,6 +45,7 @@ struct harness {
     }
     void absorb(effects fx) {
         for (auto& r : fx.records) log.push_back(std::move(r));
+        for (auto& s : fx.storms) storms.push_back(std::move(s));
         for (auto& rel : fx.released) {
             if (auto* j = std::get_if<JoinGroupResponse>(&rel.response)) joins[rel.token] = *j;
             else syncs[rel.token] = std::get<SyncGroupResponse>(rel.response);
