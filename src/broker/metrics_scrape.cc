@@ -209,6 +209,7 @@ asio::awaitable<std::string> scrape_metrics(broker& b) {
     write_partitions(out, parts, shards);
     write_groups(out, groups, lags);
     http::metrics::write_process_metrics(out);
+    http::metrics::write_disk_metrics(out, b.config().data_dir);
     co_return std::move(out).take();
 }
 

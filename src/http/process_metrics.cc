@@ -1,6 +1,7 @@
 #include "http/process_metrics.h"
 
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -58,6 +59,17 @@ void write_process_metrics(exposition& out) {
         out.family("process_open_fds", metric_type::gauge, "Number of open file descriptors.");
         out.sample({}, fds - 1); // less the descriptor of the walk itself
     }
+}
+
+void write_disk_metrics(exposition& out, std::string_view path) {
+    struct statvfs vfs{};
+    if (::statvfs(std::string(path).c_str(), &vfs) != 0) return;
+    const double unit = static_cast<double>(vfs.f_frsize);
+    out.family("brook_disk_free_bytes", metric_type::gauge,
+               "Bytes available to the broker on the filesystem holding the data directory (statvfs f_bavail).");
+    out.sample({{"path", path}}, static_cast<double>(vfs.f_bavail) * unit);
+    out.family("brook_disk_total_bytes", metric_type::gauge, "Size of the filesystem holding the data directory.");
+    out.sample({{"path", path}}, static_cast<double>(vfs.f_blocks) * unit);
 }
 
 } // namespace brook::http::metrics

@@ -120,6 +120,10 @@ def test_metrics_count_traffic_and_group_lag(broker):
     for name in ("process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
                  "process_start_time_seconds"):
         assert value(text, name) > 0
+    # The filesystem of the data directory, labelled with the path the broker was given.
+    free = value(text, "brook_disk_free_bytes", path=broker.data_dir)
+    total = value(text, "brook_disk_total_bytes", path=broker.data_dir)
+    assert 0 < total and 0 <= free <= total
 
     # Counters move: a second scrape after more requests shows more Metadata requests.
     def metadata_total(t):
