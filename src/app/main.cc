@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     serve->add_option("--schema-registry-addr", opts.schema_registry_addr, "Schema registry HOST:PORT (reserved: not served yet)");
     serve->add_option("--smp", opts.smp, "Shards (one thread each); default: number of cores");
     serve->add_option("--config", opts.config_file, "YAML config file (property: value)");
+    serve->add_option("--log-format", opts.log_format, "Log lines: text (default) or json, one object per line (property log.format)");
     serve->add_option("--set", opts.sets, "Override a property: --set key=value (repeatable)");
     serve->add_flag("--help-config", opts.help_config, "List every property with its default and exit");
 

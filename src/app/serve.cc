@@ -35,6 +35,11 @@ std::optional<std::string> build_config(const serve_options& o, char** env, conf
     if (o.advertise_addr) cfg.advertise_addr = *o.advertise_addr;
     if (o.admin_addr) cfg.admin_addr = *o.admin_addr;
     if (o.schema_registry_addr) cfg.schema_registry_addr = *o.schema_registry_addr;
+    if (o.log_format) cfg.log_format = *o.log_format;
+    // Checked here, whichever source set it, so a typo refuses to start instead of logging
+    // in a format the log shipper cannot read.
+    if (!valid_log_format(cfg.log_format))
+        return "log.format must be text or json, not '" + cfg.log_format + "'";
     if (o.smp) {
         if (*o.smp < 0 || *o.smp > 256) return "--smp must be in [0, 256]";
         cfg.smp = *o.smp;
@@ -70,7 +75,7 @@ int run_serve(const serve_options& opts, char** env) {
         std::cerr << "brook serve: " << *err << "\n";
         return 2;
     }
-    init_logging(cfg.log_level);
+    init_logging(cfg.log_level, cfg.log_format);
     unsigned smp = cfg.smp > 0 ? static_cast<unsigned>(cfg.smp) : std::max(1u, std::thread::hardware_concurrency());
 
     // Signals are taken by this thread alone (sigwait below); shard threads inherit the mask.

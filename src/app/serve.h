@@ -9,7 +9,8 @@
 namespace brook::app {
 
 struct serve_options {
-    std::optional<std::string> data_dir, kafka_addr, advertise_addr, admin_addr, schema_registry_addr, config_file;
+    std::optional<std::string> data_dir, kafka_addr, advertise_addr, admin_addr, schema_registry_addr, config_file,
+        log_format;
     std::optional<int> smp;
     std::vector<std::string> sets;
     bool help_config = false;

@@ -2,6 +2,14 @@
 // Logging: spdlog with one logger per component name. Hot paths log only on errors.
 #include <spdlog/spdlog.h>
 
+#include <string_view>
+
 namespace brook {
-void init_logging(std::string_view level);
+
+// `format` is "text" (human-readable lines) or "json" (one object per line:
+// ts, level, logger, thread, msg), already checked with valid_log_format.
+void init_logging(std::string_view level, std::string_view format = "text");
+
+bool valid_log_format(std::string_view format);
+
 } // namespace brook

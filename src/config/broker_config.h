@@ -27,6 +27,7 @@ struct broker_config {
     std::string schema_registry_addr = "0.0.0.0:8081";
     int32_t smp = 0;                      // 0: one shard per core
     std::string log_level = "info";
+    std::string log_format = "text";      // text or json (checked by `brook serve`)
 
     int32_t node_id = 0;
     bool auto_create_topics_enable = true;
