@@ -88,6 +88,17 @@ def commit_sync(consumer, msgs):
     return offsets
 
 
+def consume_and_commit(consumer, topic, count, timeout=30):
+    """Subscribes `consumer` to `topic`, takes exactly `count` records and commits after them:
+    the group is left `count` records in (its lag is what remains)."""
+    consumer.subscribe([topic])
+    got = []
+    poll_until([consumer], lambda: len(got) >= count, timeout=timeout,
+               on_msg=lambda _, msg: got.append(msg) if len(got) < count else None)
+    commit_sync(consumer, got)
+    return got
+
+
 def read_sub_log(path):
     """Parse a subprocess log into (assignments[(t, [p])], processed[(p, o)], commits{p: o},
     errors[str])."""

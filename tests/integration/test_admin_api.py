@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 
 from clients import ck_produce_all, ck_producer, create_topic
-from groups_helpers import ck_group_consumer, commit_sync, poll_until
+from groups_helpers import ck_group_consumer, commit_sync, consume_and_commit, poll_until
 
 HOUR_MS = 3600 * 1000
 
@@ -83,10 +83,7 @@ def test_groups_and_group_lag(broker):
     ck_produce_all(ck_producer(broker.bootstrap), topic, [{"value": b"v%d" % i, "timestamp": old + i} for i in range(n)])
 
     c = ck_group_consumer(broker.bootstrap, group, **{"client.id": "api-test-client"})
-    c.subscribe([topic])
-    got = []
-    poll_until([c], lambda: len(got) >= m, timeout=30, on_msg=lambda _, msg: got.append(msg) if len(got) < m else None)
-    commit_sync(c, got)
+    consume_and_commit(c, topic, m)
     try:
         status, groups = get(broker, "/v1/groups")
         assert status == 200

@@ -22,7 +22,7 @@ from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from clients import ck_produce_all, ck_producer, create_topic
-from groups_helpers import ck_group_consumer, commit_sync, poll_until
+from groups_helpers import ck_group_consumer, consume_and_commit, poll_until
 
 
 def get(broker, path, method="GET"):
@@ -88,14 +88,7 @@ def test_metrics_count_traffic_and_group_lag(broker):
     ck_produce_all(p, topic, [{"value": b"v%d" % i} for i in range(n)])
 
     c = ck_group_consumer(broker.bootstrap, group)
-    c.subscribe([topic])
-    got = []
-
-    def take(_, msg):
-        if len(got) < m:
-            got.append(msg)
-    poll_until([c], lambda: len(got) >= m, timeout=30, on_msg=take)
-    commit_sync(c, got)
+    consume_and_commit(c, topic, m)
 
     status, ctype, text = get(broker, "/metrics")
     assert status == 200

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from clients import ck_produce_all, ck_producer, create_topic
-from groups_helpers import ck_group_consumer, commit_sync, poll_until
+from groups_helpers import ck_group_consumer, consume_and_commit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RULES = os.path.join(ROOT, "deploy", "prometheus", "alerts.yml")
@@ -91,14 +91,7 @@ def test_every_metric_in_the_rules_is_served(broker):
     p = ck_producer(broker.bootstrap)
     ck_produce_all(p, topic, [{"value": b"v%d" % i} for i in range(n)])
     c = ck_group_consumer(broker.bootstrap, group)
-    c.subscribe([topic])
-    got = []
-
-    def take(_, msg):
-        if len(got) < m:
-            got.append(msg)
-    poll_until([c], lambda: len(got) >= m, timeout=30, on_msg=take)
-    commit_sync(c, got)
+    consume_and_commit(c, topic, m)
     # One refused request (unknown API key: the broker closes the connection), so the error
     # counter has a sample.
     with socket.create_connection(("127.0.0.1", broker.port), timeout=5) as s:
