@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
+#include "broker/coordinator_env.h"
 #include "net/shard_set.h"
 
 namespace brook::broker {
@@ -43,38 +44,25 @@ std::unique_ptr<group::group_coordinator> group_service::make_coordinator() {
 }
 
 void group_service::load() {
-    if (!runtime_) {
-        coord::machine m;
-        m.reset = [this] { coordinator_ = make_coordinator(); };
-        // Transactional offset commits stay pending until their producer's marker.
-        m.replay = [this](const coord::batch_context& batch, std::span<const uint8_t> key,
-                          std::optional<std::span<const uint8_t>> value) { return coordinator_->replay(batch, key, value); };
-        m.replay_marker = [this](const coord::batch_context& batch, bool commit) { coordinator_->replay_marker(batch, commit); };
-        m.load_complete = [this](timestamp_ms now) {
-            coordinator_->load_complete(now);
-            spdlog::info("group coordinator loaded {} groups", coordinator_->group_ids().size());
-        };
-        m.snapshot = [this] { return coordinator_->snapshot_records(); };
-        m.next_deadline = [this] { return coordinator_->next_deadline(); };
-        m.on_deadline = [this](timestamp_ms now) { return on_deadline(now); };
-        coord::environment env;
-        // Called on the owner shard only.
-        env.log = [this]() -> storage::partition_log* {
-            auto p = log_partition();
-            return p ? &p->log() : nullptr;
-        };
-        env.notify_appended = [this] {
-            if (auto p = log_partition()) p->notify_appended();
-        };
-        env.wait_durable = [this](offset upto) -> asio::awaitable<void> {
-            co_await b_.shard(shard()).flush->wait_durable(log_partition(), upto);
-        };
-        coord::runtime_config cfg;
-        cfg.name = consumer_offsets_topic;
-        cfg.compaction_min_bytes = static_cast<uint64_t>(b_.config().offsets_compaction_min_bytes);
-        runtime_ = std::make_unique<coord::runtime>(b_.context(shard()).get_executor(), std::move(cfg), std::move(m),
-                                                    std::move(env));
-    }
+    coord::machine m;
+    m.reset = [this] { coordinator_ = make_coordinator(); };
+    // Transactional offset commits stay pending until their producer's marker.
+    m.replay = [this](const coord::batch_context& batch, std::span<const uint8_t> key,
+                      std::optional<std::span<const uint8_t>> value) { return coordinator_->replay(batch, key, value); };
+    m.replay_marker = [this](const coord::batch_context& batch, bool commit) { coordinator_->replay_marker(batch, commit); };
+    m.load_complete = [this](timestamp_ms now) {
+        coordinator_->load_complete(now);
+        spdlog::info("group coordinator loaded {} groups", coordinator_->group_ids().size());
+    };
+    m.snapshot = [this] { return coordinator_->snapshot_records(); };
+    m.next_deadline = [this] { return coordinator_->next_deadline(); };
+    m.on_deadline = [this](timestamp_ms now) { return on_deadline(now); };
+    auto env = partition_environment(b_, shard(), consumer_offsets_topic);
+    coord::runtime_config cfg;
+    cfg.name = consumer_offsets_topic;
+    cfg.compaction_min_bytes = static_cast<uint64_t>(b_.config().offsets_compaction_min_bytes);
+    runtime_ = std::make_unique<coord::runtime>(b_.context(shard()).get_executor(), std::move(cfg), std::move(m),
+                                                std::move(env));
     runtime_->load();
 }
 
@@ -138,7 +126,7 @@ asio::awaitable<error_code> group_service::complete_transaction(producer_id pid,
 
 asio::awaitable<error_code> group_service::delete_topic_offsets(std::string topic) {
     auto task = [this, topic = std::move(topic)]() -> asio::awaitable<error_code> {
-        auto fx = coordinator_->delete_topic_offsets(topic, wall_clock_now());
+        auto fx = coordinator_->delete_topic_offsets(topic);
         if (fx.empty()) co_return error_code::none;
         const size_t n = fx.records.size();
         if (auto e = co_await apply(std::move(fx)); e != error_code::none) {

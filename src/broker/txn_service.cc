@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "broker/broker.h"
+#include "broker/coordinator_env.h"
 #include "broker/txn_markers.h"
 
 namespace brook::broker {
@@ -33,9 +34,10 @@ std::unique_ptr<txn::txn_coordinator> txn_service::make_coordinator() {
 void txn_service::load() {
     coord::machine m;
     m.reset = [this] { coordinator_ = make_coordinator(); };
-    m.replay = [this](const coord::batch_context& bc, std::span<const uint8_t> key,
-                      std::optional<std::span<const uint8_t>> value) { return coordinator_->replay(bc, key, value); };
-    m.replay_marker = [this](const coord::batch_context& bc, bool commit) { coordinator_->replay_marker(bc, commit); };
+    // __transaction_state holds no transactional batches: the batch context and markers do not
+    // concern it (the runtime ignores markers when no replay_marker is given).
+    m.replay = [this](const coord::batch_context&, std::span<const uint8_t> key,
+                      std::optional<std::span<const uint8_t>> value) { return coordinator_->replay(key, value); };
     m.load_complete = [this](timestamp_ms now) {
         auto fx = coordinator_->load_complete(now);
         // Prepare* records are durable already; only their markers are missing.
@@ -45,19 +47,7 @@ void txn_service::load() {
     m.next_deadline = [this] { return coordinator_->next_deadline(); };
     m.on_deadline = [this](timestamp_ms now) { return on_deadline(now); };
 
-    coord::environment env;
-    env.log = [this]() -> storage::partition_log* {
-        auto p = b_.shard(shard()).find(transaction_state_topic, 0);
-        return p ? &p->log() : nullptr;
-    };
-    env.notify_appended = [this] {
-        if (auto p = b_.shard(shard()).find(transaction_state_topic, 0)) p->notify_appended();
-    };
-    env.wait_durable = [this](offset upto) -> asio::awaitable<void> {
-        auto& st = b_.shard(shard());
-        co_await st.flush->wait_durable(st.find(transaction_state_topic, 0), upto);
-    };
-    env.now = [] { return wall_clock_now(); };
+    auto env = partition_environment(b_, shard(), transaction_state_topic);
 
     coord::runtime_config cfg;
     cfg.name = transaction_state_topic;

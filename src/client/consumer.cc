@@ -89,10 +89,4 @@ status consumer::close() {
     return ok{};
 }
 
-status consumer::ping(int timeout_ms) {
-    auto md = fetch_metadata(rk_.get(), timeout_ms);
-    if (!md) return md.err();
-    return ok{};
-}
-
 } // namespace brook::client

@@ -48,8 +48,6 @@ public:
     status commit();
     status close();
 
-    status ping(int timeout_ms);
-    rd_kafka_t* raw() const { return rk_.get(); }
 
 private:
     explicit consumer(kafka_handle rk) : rk_(std::move(rk)) {}

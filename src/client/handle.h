@@ -17,7 +17,6 @@ struct queue_deleter { void operator()(rd_kafka_queue_t* p) const { rd_kafka_que
 struct event_deleter { void operator()(rd_kafka_event_t* p) const { rd_kafka_event_destroy(p); } };
 struct message_deleter { void operator()(rd_kafka_message_t* p) const { rd_kafka_message_destroy(p); } };
 struct tpl_deleter { void operator()(rd_kafka_topic_partition_list_t* p) const { rd_kafka_topic_partition_list_destroy(p); } };
-struct error_deleter { void operator()(rd_kafka_error_t* p) const { rd_kafka_error_destroy(p); } };
 struct options_deleter { void operator()(rd_kafka_AdminOptions_t* p) const { rd_kafka_AdminOptions_destroy(p); } };
 struct conf_deleter { void operator()(rd_kafka_conf_t* p) const { rd_kafka_conf_destroy(p); } };
 struct metadata_deleter { void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); } };
@@ -27,7 +26,6 @@ using queue_handle = std::unique_ptr<rd_kafka_queue_t, queue_deleter>;
 using event_handle = std::unique_ptr<rd_kafka_event_t, event_deleter>;
 using message_handle = std::unique_ptr<rd_kafka_message_t, message_deleter>;
 using tpl_handle = std::unique_ptr<rd_kafka_topic_partition_list_t, tpl_deleter>;
-using error_handle = std::unique_ptr<rd_kafka_error_t, error_deleter>;
 using options_handle = std::unique_ptr<rd_kafka_AdminOptions_t, options_deleter>;
 using conf_handle = std::unique_ptr<rd_kafka_conf_t, conf_deleter>;
 using metadata_handle = std::unique_ptr<const rd_kafka_metadata_t, metadata_deleter>;

@@ -89,10 +89,4 @@ std::vector<delivery> producer::flush(int timeout_ms) {
 
 int producer::in_flight() const { return rd_kafka_outq_len(rk_.get()); }
 
-status producer::ping(int timeout_ms) {
-    auto md = fetch_metadata(rk_.get(), timeout_ms);
-    if (!md) return md.err();
-    return ok{};
-}
-
 } // namespace brook::client

@@ -44,8 +44,6 @@ public:
     int in_flight() const;
 
     // Metadata round trip: the broker answers within timeout_ms or this is an error.
-    status ping(int timeout_ms);
-    rd_kafka_t* raw() const { return rk_.get(); }
 
 private:
     struct reports {

@@ -19,12 +19,13 @@
 namespace brook::coord {
 namespace {
 
-// Commit (true) or abort (false) for a transaction marker's key; nullopt for anything else.
-std::optional<bool> parse_marker_key(const std::optional<std::vector<uint8_t>>& key) {
-    if (!key) return std::nullopt;
-    auto type = records::parse_control_key(*key);
-    if (!type) return std::nullopt;
-    return *type == records::control_type::commit;
+// Commit (true) or abort (false) for a transaction marker; nullopt for anything else. The same
+// parser as the partition's own replay, so both read a marker alike.
+std::optional<bool> parse_marker(const records::record& r) {
+    if (!r.key || !r.value) return std::nullopt;
+    auto m = records::parse_control_record(*r.key, *r.value);
+    if (!m) return std::nullopt;
+    return m->commit;
 }
 
 std::optional<std::span<const uint8_t>> value_span(const std::optional<std::vector<uint8_t>>& v) {
@@ -67,7 +68,7 @@ void runtime::load() {
             }
             const batch_context ctx{h.base_offset, h.pid, h.epoch, h.is_transactional(), h.is_control()};
             if (ctx.control) {
-                auto commit = batch->records.empty() ? std::nullopt : parse_marker_key(batch->records.front().key);
+                auto commit = batch->records.empty() ? std::nullopt : parse_marker(batch->records.front());
                 if (!commit) {
                     spdlog::warn("{}: skipping unknown control batch at offset {}", cfg_.name, h.base_offset.value());
                     continue;

@@ -102,7 +102,6 @@ reply<protocol::DeleteGroupsResponse> group_coordinator::delete_groups(const req
 
 error_code group_coordinator::replay(const coord::batch_context& batch, std::span<const uint8_t> key,
                                      std::optional<std::span<const uint8_t>> value) {
-    if (batch.control) return error_code::none; // markers go to replay_marker
     auto rec = decode_record(key, value);
     if (!rec) return rec.error();
     if (auto* oc = std::get_if<offset_commit_entry>(&*rec)) {

@@ -243,7 +243,7 @@ reply<protocol::OffsetDeleteResponse> group_coordinator::offset_delete(const req
     return out;
 }
 
-effects group_coordinator::delete_topic_offsets(std::string_view topic, timestamp_ms /*now*/) {
+effects group_coordinator::delete_topic_offsets(std::string_view topic) {
     effects fx;
     for (auto& [id, g] : groups_) {
         std::set<topic_partition> tps;

@@ -15,7 +15,7 @@
 //  - When `fx.owner` is set (TxnOffsetCommit), append `fx.records` as ONE transactional batch
 //    owned by that producer. Later, after appending that producer's commit/abort marker to the
 //    partition, call complete_txn(pid, commit, now).
-//  - Call tick(now) at next_deadline() (or periodically, e.g. every 100 ms).
+//  - Call tick(now) at next_deadline() (the runtime arms one timer for it).
 //  - Load: replay(batch, key, value) every record of every data batch of the partition in offset
 //    order, replay_marker(batch, commit) for every control batch, then load_complete(now).
 //  - Compaction: snapshot_records() declines (nullopt) while transactional offsets are pending;
@@ -130,7 +130,7 @@ public:
     // transactional ones alike, whatever the group's state (Kafka's onPartitionsDeleted), so
     // that a topic re-created under the name starts from no committed offset. One tombstone per
     // partition that had either; the groups themselves stay.
-    effects delete_topic_offsets(std::string_view topic, timestamp_ms now);
+    effects delete_topic_offsets(std::string_view topic);
 
     // TxnOffsetCommit v0-3 (coordinator_txn_offsets.cc). The accepted offsets are pending under
     // req.ProducerId: OffsetFetch does not return them (RequireStable fetches of their partitions

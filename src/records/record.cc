@@ -4,7 +4,6 @@
 #include <climits>
 #include <cstdlib>
 
-
 #include "base/crc32c.h"
 #include "base/endian.h"
 #include "base/varint.h"
@@ -112,13 +111,6 @@ struct walker {
         if (!v) return false;
         p += v->length;
         out = static_cast<int32_t>(v->value);
-        return true;
-    }
-    bool skip_varlong() {
-        if (p < end && *p < 0x80) { ++p; return true; }
-        auto v = read_varlong({p, end});
-        if (!v) return false;
-        p += v->length;
         return true;
     }
     bool varlong(int64_t& out) {

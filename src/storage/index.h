@@ -62,9 +62,6 @@ public:
     error_code truncate(size_t n);
     // Drops everything, making the index valid again (start of a rebuild).
     error_code reset() { valid_ = true; return truncate(0); }
-    // The file was abandoned after a failed write; entries() stays right, the file is rebuilt
-    // at the next open.
-    bool abandoned() const { return abandoned_; }
 
 private:
     void abandon();

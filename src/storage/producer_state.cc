@@ -57,28 +57,20 @@ producer_check producer_state::check(const records::batch_header& h) const {
     // before the expiry is then stored again — the price Kafka pays too.
     if (it == producers_.end()) return r;
     const producer_entry& e = it->second;
-    if (h.epoch < e.epoch) {
+    auto fail = [&r](error_code err) {
         r.k = producer_check::kind::error;
-        r.error = error_code::invalid_producer_epoch;
+        r.error = err;
         return r;
-    }
+    };
+    // Checked after the sequence, as Kafka does: a non-transactional batch while a transaction
+    // of this producer is open.
+    const bool breaks_txn = e.txn_first_offset && !h.is_transactional();
+    if (h.epoch < e.epoch) return fail(error_code::invalid_producer_epoch);
     if (h.epoch > e.epoch) {
-        if (sequenced && h.base_sequence() != 0) {
-            r.k = producer_check::kind::error;
-            r.error = error_code::out_of_order_sequence_number;
-        } else if (e.txn_first_offset && !h.is_transactional()) {
-            r.k = producer_check::kind::error;
-            r.error = error_code::invalid_txn_state;
-        }
-        return r;
+        if (sequenced && h.base_sequence() != 0) return fail(error_code::out_of_order_sequence_number);
+        return breaks_txn ? fail(error_code::invalid_txn_state) : r;
     }
-    if (!sequenced) {
-        if (e.txn_first_offset && !h.is_transactional()) {
-            r.k = producer_check::kind::error;
-            r.error = error_code::invalid_txn_state;
-        }
-        return r;
-    }
+    if (!sequenced) return breaks_txn ? fail(error_code::invalid_txn_state) : r;
     for (const auto& b : e.batches) {
         if (b.first_seq == h.base_sequence && b.last_seq == h.last_sequence()) {
             r.k = producer_check::kind::duplicate;
@@ -89,16 +81,8 @@ producer_check producer_state::check(const records::batch_header& h) const {
     // A known producer whose window is empty (e.g. after an epoch bump with no batch yet)
     // starts at 0 like an unknown one.
     sequence expected = e.batches.empty() ? sequence(0) : next_sequence(e.batches.back().last_seq);
-    if (h.base_sequence != expected) {
-        r.k = producer_check::kind::error;
-        r.error = error_code::out_of_order_sequence_number;
-        return r;
-    }
-    if (e.txn_first_offset && !h.is_transactional()) {
-        r.k = producer_check::kind::error;
-        r.error = error_code::invalid_txn_state;
-    }
-    return r;
+    if (h.base_sequence != expected) return fail(error_code::out_of_order_sequence_number);
+    return breaks_txn ? fail(error_code::invalid_txn_state) : r;
 }
 
 void producer_state::update(const records::batch_header& h, timestamp_ms now) {

@@ -265,16 +265,6 @@ result<std::optional<offset>> segment::find_timestamp(timestamp_ms ts) const {
     }
 }
 
-error_code segment::for_each_header(uint64_t pos, const std::function<void(const records::batch_header&)>& fn) const {
-    header_walker w(*log_, pos, size_);
-    for (;;) {
-        auto h = w.next();
-        if (!h) return h.error();
-        if (!*h) return error_code::none;
-        fn((*h)->header);
-    }
-}
-
 error_code segment::for_each_header(
     uint64_t pos, const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const {
     header_walker w(*log_, pos, size_);

@@ -87,9 +87,8 @@ public:
     result<std::optional<uint64_t>> lookup(offset o) const;
     // Base offset of the first batch whose max timestamp >= ts (nullopt: none).
     result<std::optional<offset>> find_timestamp(timestamp_ms ts) const;
-    // Calls fn(header) for every batch from position `pos` to the end, in order.
-    error_code for_each_header(uint64_t pos, const std::function<void(const records::batch_header&)>& fn) const;
-    // The same with each batch's position; fn returning an error stops the walk with it.
+    // Calls fn(header, position) for every batch from position `pos` to the end, in order; fn
+    // returning an error stops the walk with it.
     error_code for_each_header(uint64_t pos,
                                const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const;
 

@@ -11,7 +11,6 @@ namespace {
 
 constexpr int16_t max_epoch = std::numeric_limits<int16_t>::max();
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
 
 // Kafka calls an epoch exhausted one bump early (Short.MaxValue - 1): the last epoch is kept
 // for fencing an ongoing transaction, which must still be able to bump once.
@@ -50,7 +49,7 @@ reply<protocol::InitProducerIdResponse> txn_coordinator::init_producer_id(const 
                                                                           timestamp_ms now, producer_id fresh) {
     reply<protocol::InitProducerIdResponse> out;
     auto fail = [&](error_code e) {
-        out.response.ErrorCode = code(for_version(e, ctx.api_version, 4));
+        out.response.ErrorCode = to_wire(for_version(e, ctx.api_version, 4));
         out.response.ProducerId = no_producer_id.value();
         out.response.ProducerEpoch = no_producer_epoch.value();
         return std::move(out);
@@ -204,7 +203,7 @@ reply<protocol::AddPartitionsToTxnResponse> txn_coordinator::add_partitions_to_t
                 e = unknown.contains(std::pair<std::string_view, int32_t>(name, p))
                         ? error_code::unknown_topic_or_partition
                         : error_code::operation_not_attempted;
-            tr.ResultsByPartition.push_back({p, code(e), {}});
+            tr.ResultsByPartition.push_back({p, to_wire(e), {}});
         }
         out.response.ResultsByTopicV3AndBelow.push_back(std::move(tr));
     }
@@ -218,7 +217,7 @@ reply<protocol::AddOffsetsToTxnResponse> txn_coordinator::add_offsets_to_txn(
     partition_set offsets{topic_partition{cfg_.offsets_topic, partition}};
     const error_code e = add_partitions(req.TransactionalId, producer_id(req.ProducerId),
                                         producer_epoch(req.ProducerEpoch), offsets, now.value(), out.fx);
-    out.response.ErrorCode = code(for_version(e, ctx.api_version, 2));
+    out.response.ErrorCode = to_wire(for_version(e, ctx.api_version, 2));
     return out;
 }
 
@@ -256,7 +255,7 @@ reply<protocol::EndTxnResponse> txn_coordinator::end_txn(const request_context& 
     reply<protocol::EndTxnResponse> out;
     const error_code e = end_transaction(req.TransactionalId, producer_id(req.ProducerId),
                                          producer_epoch(req.ProducerEpoch), req.Committed, now.value(), out.fx);
-    out.response.ErrorCode = code(for_version(e, ctx.api_version, 2));
+    out.response.ErrorCode = to_wire(for_version(e, ctx.api_version, 2));
     return out;
 }
 

@@ -144,12 +144,6 @@ public:
     // Load: apply one record of the partition (value nullopt = tombstone). CORRUPT_MESSAGE for
     // a record we cannot decode (state unchanged); keys of other record types are skipped.
     error_code replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value);
-    error_code replay(const coord::batch_context&, std::span<const uint8_t> key,
-                      std::optional<std::span<const uint8_t>> value) {
-        return replay(key, value);
-    }
-    // __transaction_state holds no transactional batches: markers are nothing to us.
-    void replay_marker(const coord::batch_context&, bool /*commit*/) {}
     // Ends a load: marker jobs for every transaction in PrepareCommit/PrepareAbort.
     effects load_complete(timestamp_ms now);
     // The whole live state as records (one per transactional id): replayed alone into a fresh

@@ -8,7 +8,6 @@ namespace brook::txn {
 
 namespace {
 
-int16_t code(error_code e) { return static_cast<int16_t>(e); }
 
 protocol::TransactionLogValue value_of(const txn_metadata& m) {
     protocol::TransactionLogValue v;
@@ -95,9 +94,9 @@ protocol::DescribeTransactionsResponse txn_coordinator::describe_transactions(
         s.TransactionalId = id;
         const txn_metadata* m = id.empty() ? nullptr : find(id);
         if (id.empty()) {
-            s.ErrorCode = code(error_code::invalid_request);
+            s.ErrorCode = to_wire(error_code::invalid_request);
         } else if (!m) {
-            s.ErrorCode = code(error_code::transactional_id_not_found);
+            s.ErrorCode = to_wire(error_code::transactional_id_not_found);
         } else {
             s.TransactionState = std::string(status_name(m->status));
             s.TransactionTimeoutMs = m->timeout_ms;

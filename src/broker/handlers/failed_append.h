@@ -18,8 +18,6 @@ void answer_error(T& r, error_code e) {
     if constexpr (requires { r.Results.begin(); }) for (auto& x : r.Results) answer_error(x, e);
     if constexpr (requires { r.ResultsByTopicV3AndBelow.begin(); })
         for (auto& x : r.ResultsByTopicV3AndBelow) answer_error(x, e);
-    if constexpr (requires { r.ResultsByTransaction.begin(); }) for (auto& x : r.ResultsByTransaction) answer_error(x, e);
-    if constexpr (requires { r.TopicResults.begin(); }) for (auto& x : r.TopicResults) answer_error(x, e);
     if constexpr (requires { r.ResultsByPartition.begin(); }) for (auto& x : r.ResultsByPartition) answer_error(x, e);
     if constexpr (requires { r.Members.begin(); r.Members.front().ErrorCode; })
         for (auto& x : r.Members) answer_error(x, e);

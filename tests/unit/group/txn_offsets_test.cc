@@ -413,7 +413,7 @@ TEST(TxnOffsets, DeleteTopicOffsetsDropsTheTopicFromEveryGroup) {
     h.plain("solo", "t", 1, 7);
     h.plain("solo", "u", 0, 8);
     h.txn(txn_req("solo", 7, {{"t", 2, 10}, {"u", 1, 11}}));
-    auto fx = h.c.delete_topic_offsets("t", h.t());
+    auto fx = h.c.delete_topic_offsets("t");
     EXPECT_TRUE(fx.released.empty());
     EXPECT_FALSE(fx.owner);
     ASSERT_EQ(fx.records.size(), 3u); // live t-0, solo t-1, solo t-2 (pending only)
@@ -428,7 +428,7 @@ TEST(TxnOffsets, DeleteTopicOffsetsDropsTheTopicFromEveryGroup) {
     EXPECT_EQ(h.fetch("solo", "t", 2).first, -1);
     EXPECT_EQ(h.fetch("solo", "u", 1).first, 11);
     EXPECT_NE(h.c.find("live"), nullptr); // the groups themselves stay
-    EXPECT_TRUE(h.c.delete_topic_offsets("t", h.t()).empty());
+    EXPECT_TRUE(h.c.delete_topic_offsets("t").empty());
     group_coordinator fresh({}, {}, 9);
     replay_partition(fresh, h.partition);
     EXPECT_EQ(persisted(*fresh.find("solo")), persisted(*h.c.find("solo")));
