@@ -36,9 +36,10 @@ public:
         const auto* r = dynamic_cast<const avro_parsed_schema*>(&reader);
         const auto* w = dynamic_cast<const avro_parsed_schema*>(&writer);
         if (!r || !w)
-            return {{"TYPE_MISMATCH", "/", "Incompatible because of different schema type",
-                     std::string("the reader's schema is ") + std::string(kind_name(reader.kind())) +
-                         " and the writer's is " + std::string(kind_name(writer.kind()))}};
+            return {{"TYPE_MISMATCH", "/",
+                     "The reader's schema is " + std::string(kind_name(reader.kind())) + " and the writer's is " +
+                         std::string(kind_name(writer.kind())) + ": a schema type cannot change",
+                     "Incompatible because of different schema type"}};
         std::vector<incompatibility> out;
         for (auto& i : check_compatibility(r->root(), w->root()))
             out.push_back({std::move(i.type), std::move(i.location), std::move(i.description), std::move(i.message)});
