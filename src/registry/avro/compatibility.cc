@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 
@@ -10,16 +11,44 @@ namespace brook::registry::avro {
 
 namespace {
 
+// Java merges results by concatenating lists, and memoised results are merged again wherever
+// their pair recurs, so the lists can grow quadratically (deep chains) or exponentially (a
+// type used twice per level). Here a list is an immutable tree shared between results:
+// merging is O(1), and only the first max_reported entries are ever materialised.
+struct list_node;
+using list_ptr = std::shared_ptr<const list_node>;
+struct list_node {
+    std::optional<avro_incompatibility> item; // a leaf
+    list_ptr left, right;                     // or the concatenation of two non-empty lists
+};
+
 struct result {
     bool compatible = true;
-    std::vector<avro_incompatibility> list;
+    list_ptr list;
 
     result& merge(const result& other) {
-        list.insert(list.end(), other.list.begin(), other.list.end());
+        if (other.list) list = list ? std::make_shared<const list_node>(list_node{std::nullopt, list, other.list}) : other.list;
         compatible = compatible && other.compatible;
         return *this;
     }
 };
+
+std::vector<avro_incompatibility> materialise(const list_ptr& list, size_t limit) {
+    std::vector<avro_incompatibility> out;
+    std::vector<const list_node*> stack;
+    if (list) stack.push_back(list.get());
+    while (!stack.empty() && out.size() < limit) {
+        const list_node* n = stack.back();
+        stack.pop_back();
+        if (n->item) {
+            out.push_back(*n->item);
+        } else {
+            stack.push_back(n->right.get());
+            stack.push_back(n->left.get());
+        }
+    }
+    return out;
+}
 
 // "record ns.R", "int", "array": how the descriptions name a type.
 std::string describe(const node& n) {
@@ -27,12 +56,10 @@ std::string describe(const node& n) {
     return "'" + std::string(type_name(n.type)) + "'";
 }
 
-// Thrown nowhere: Java's exception for an ambiguous field becomes this flag, checked by the
-// caller, which then reports only that.
-struct ambiguous_field {
-    bool hit = false;
-    avro_incompatibility what;
-};
+// How deep the checker may recurse (pairs of nested types on the way down). Named types
+// referenced by name can chain far deeper than the text nests; past this the check stops
+// rather than exhaust the thread's stack.
+constexpr int max_check_depth = 2000;
 
 class checker {
 public:
@@ -41,12 +68,23 @@ public:
         return get("/", reader, writer, location);
     }
 
-    ambiguous_field ambiguous;
+    // Set when the check had to stop (Java throws for an ambiguous field alias; Brook also
+    // stops past max_check_depth): then this is the only answer.
+    std::optional<avro_incompatibility> aborted;
 
 private:
     using location_t = std::deque<std::string>;
 
     result get(const std::string& token, const node& reader, const node& writer, location_t& location) {
+        if (aborted) return {};
+        if (depth_ >= max_check_depth) {
+            aborted = avro_incompatibility{"SCHEMA_TOO_DEEP", pointer(location),
+                                           "types nest more than " + std::to_string(max_check_depth) + " levels deep",
+                                           "The schemas' types nest more than " + std::to_string(max_check_depth) +
+                                               " levels deep, beyond what Brook checks: flatten the schema"};
+            return {};
+        }
+        ++depth_;
         location.push_back(token);
         auto key = std::make_pair(&reader, &writer);
         result r;
@@ -59,6 +97,7 @@ private:
             memo_[key] = r;
         }
         location.pop_back();
+        --depth_;
         return r;
     }
 
@@ -87,7 +126,9 @@ private:
     result incompatible(std::string type, std::string message, std::string description, const location_t& location) {
         result r;
         r.compatible = false;
-        r.list.push_back({std::move(type), pointer(location), std::move(message), field_prefix() + description});
+        r.list = std::make_shared<const list_node>(list_node{
+            avro_incompatibility{std::move(type), pointer(location), std::move(message), field_prefix() + description}, nullptr,
+            nullptr});
         return r;
     }
 
@@ -158,9 +199,8 @@ private:
         if (const field* direct = writer.find_field(reader_field.name)) found.push_back(direct);
         for (const auto& alias : reader_field.aliases)
             if (const field* f = writer.find_field(alias)) found.push_back(f);
-        if (found.size() > 1 && !ambiguous.hit) {
-            ambiguous.hit = true;
-            ambiguous.what = {"READER_FIELD_MATCHES_MULTIPLE_WRITER_FIELDS",
+        if (found.size() > 1 && !aborted) {
+            aborted = avro_incompatibility{"READER_FIELD_MATCHES_MULTIPLE_WRITER_FIELDS",
                               "/",
                               "Reader record field " + reader_field.name + " matches multiple fields in writer record schema " +
                                   writer.full_name(),
@@ -269,6 +309,7 @@ private:
 
     std::map<std::pair<const node*, const node*>, std::optional<result>> memo_;
     std::vector<std::string> fields_; // reader field names on the way down, for descriptions
+    int depth_ = 0;
 };
 
 } // namespace
@@ -276,8 +317,8 @@ private:
 std::vector<avro_incompatibility> check_compatibility(const node& reader, const node& writer) {
     checker c;
     result r = c.get(reader, writer);
-    if (c.ambiguous.hit) return {c.ambiguous.what};
-    return std::move(r.list);
+    if (c.aborted) return {*c.aborted};
+    return materialise(r.list, max_reported);
 }
 
 } // namespace brook::registry::avro

@@ -106,16 +106,46 @@ bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 } // namespace
 
+// Jackson's default StreamReadConstraints.maxNestingDepth. Also what keeps the recursive
+// parse, writers and checker within a thread's stack.
+constexpr int max_nesting_depth = 1000;
+
+// The deepest nesting of JSON arrays and objects in `text`, outside strings and comments.
+int nesting_depth(std::string_view text) {
+    int depth = 0, max = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '"') {
+            for (++i; i < text.size() && text[i] != '"'; ++i)
+                if (text[i] == '\\') ++i;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+            while (i < text.size() && text[i] != '\n') ++i;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            auto end = text.find("*/", i + 2);
+            i = end == std::string_view::npos ? text.size() : end + 1;
+        } else if (c == '[' || c == '{') {
+            max = std::max(max, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return max;
+}
+
 class parser {
 public:
     explicit parser(schema_graph& g) : g_(g) {}
 
     // One Schema.Parser.parse(String) call; the names it defines stay known for the next.
+    // Comments are allowed, as Avro's JSON factory allows them (ALLOW_COMMENTS).
     const node* parse_text(std::string_view text) {
+        if (int depth = nesting_depth(text); depth > max_nesting_depth)
+            return fail("Invalid JSON: nesting depth " + std::to_string(depth) + " exceeds the maximum allowed (" +
+                        std::to_string(max_nesting_depth) + ")");
         json j;
         try {
-            j = json::parse(text);
-        } catch (const json::parse_error& e) {
+            j = json::parse(text, nullptr, true, true);
+        } catch (const json::exception& e) {
             error_ = std::string("Invalid JSON: ") + e.what();
             return nullptr;
         }
@@ -199,7 +229,11 @@ private:
 
     bool define(node* n) {
         std::string full = n->full_name();
-        if (primitive(full) || names_.count(full)) {
+        if (primitive(full)) {
+            error_ = "Schemas may not be named after primitives: " + full;
+            return false;
+        }
+        if (names_.count(full)) {
             error_ = "Can't redefine: " + full;
             return false;
         }

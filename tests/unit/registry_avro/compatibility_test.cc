@@ -2,6 +2,7 @@
 // locations and messages as Java reports them; Confluent's additionalInfo is the message).
 #include <gtest/gtest.h>
 
+#include "registry/avro/compatibility.h"
 #include "test_util.h"
 
 namespace brook::registry::avro::test {
@@ -157,6 +158,42 @@ TEST(AvroCompat, RecursiveTypesTerminate) {
     // Mutual recursion.
     const std::string tree = R"({"type":"record","name":"T","fields":[{"name":"kids","type":{"type":"array","items":{"type":"record","name":"K","fields":[{"name":"t","type":"T"}]}}}]})";
     EXPECT_TRUE(check(tree, tree).empty());
+}
+
+TEST(AvroCompat, ChecksTooDeepStopInsteadOfExhaustingTheStack) {
+    // Two record cycles of 61 and 60 types: Java's check walks lcm(61, 60) = 3660 pairs deep
+    // before the pairs repeat; Brook stops at 2000.
+    auto cycle = [](int n) {
+        std::string s;
+        for (int i = 1; i <= n; ++i) s += R"({"type":"record","name":"A)" + std::to_string(i) + R"(","fields":[{"name":"next","type":)";
+        s += "\"A1\"";
+        for (int i = 1; i <= n; ++i) s += "}]}";
+        return s;
+    };
+    auto got = check(cycle(61), cycle(60));
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].type, "SCHEMA_TOO_DEEP");
+    EXPECT_TRUE(check(cycle(61), cycle(61)).empty()) << "the same cycle pairs up after 61 steps";
+}
+
+TEST(AvroCompat, RepeatedIncompatibilitiesAreBounded) {
+    // T1 { a: T2 {...}, b: T2 }, ..., T40 { a: Leaf { x }, b: Leaf }: every level reaches the
+    // next twice, so Java lists the one incompatibility at the bottom 2^40 times. Brook shares
+    // the repeated results and lists the first max_reported.
+    auto chain = [](const char* leaf_type) {
+        std::string s;
+        for (int i = 1; i <= 40; ++i)
+            s += R"({"type":"record","name":"T)" + std::to_string(i) + R"(","fields":[{"name":"a","type":)";
+        s += std::string(R"({"type":"record","name":"Leaf","fields":[{"name":"x","type":")") + leaf_type + R"("}]})";
+        for (int i = 40; i >= 1; --i)
+            s += R"(},{"name":"b","type":")" + (i == 40 ? std::string("Leaf") : "T" + std::to_string(i + 1)) + R"("}]})";
+        return s;
+    };
+    auto got = check(chain("int"), chain("long"));
+    EXPECT_EQ(got.size(), max_reported);
+    EXPECT_EQ(got.front().type, "TYPE_MISMATCH");
+    EXPECT_EQ(got.front().path, "/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type/fields/0/type");
+    EXPECT_TRUE(check(chain("int"), chain("int")).empty());
 }
 
 TEST(AvroCompat, TypeMismatchesBetweenKinds) {

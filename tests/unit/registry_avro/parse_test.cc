@@ -84,7 +84,7 @@ TEST(AvroParse, Errors) {
         {R"({"type":"record","name":"a.","fields":[]})", "Empty name"},
         {R"({"type":"record","name":"R","fields":[{"name":"b-c","type":"int"}]})", "Illegal character in: b-c"},
         {R"({"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"R","fields":[]}}]})", "Can't redefine: R"},
-        {R"({"type":"record","name":"int","fields":[]})", "Can't redefine: int"},
+        {R"({"type":"record","name":"int","fields":[]})", "Schemas may not be named after primitives: int"},
         {R"({"type":"enum","name":"E"})", "Enum has no symbols"},
         {R"({"type":"enum","name":"E","symbols":["A","A"]})", "Duplicate enum symbol: A"},
         {R"({"type":"enum","name":"E","symbols":["A","1"]})", "Illegal initial character: 1"},
@@ -148,6 +148,26 @@ TEST(AvroParse, ReferencesDefineNamesByFullName) {
     EXPECT_NE(parse_error(address, {address}).find("Can't redefine: com.acme.Address"), std::string::npos);
     // The schema itself may just be a referenced name.
     EXPECT_EQ(canonical("\"com.acme.Address\"", {address}), "\"com.acme.Address\"");
+}
+
+TEST(AvroParse, CommentsAllowedAsAvroJavaAllowsThem) {
+    EXPECT_EQ(canonical("/* a comment */ {\"type\": // the type\n \"int\"}"), "\"int\"");
+}
+
+TEST(AvroParse, NestingDepthIsBounded) {
+    auto nested = [](int n) {
+        std::string s;
+        for (int i = 0; i < n; ++i) s += R"({"type":"array","items":)";
+        s += "\"int\"";
+        s.append(static_cast<size_t>(n), '}');
+        return s;
+    };
+    auto deep = parse_ok(nested(999));
+    ASSERT_TRUE(deep);
+    EXPECT_TRUE(avro().check(*deep, *deep, {}).empty());
+    EXPECT_NE(parse_error(nested(1001)).find("nesting depth 1001 exceeds the maximum allowed (1000)"), std::string::npos);
+    // Brackets inside strings and comments do not count.
+    EXPECT_TRUE(parse_ok("{\"type\":\"int\",\"x\":\"" + std::string(2000, '[') + "\"} /* " + std::string(2000, '{') + " */"));
 }
 
 TEST(AvroParse, BadInputNeverThrows) {
