@@ -6,7 +6,9 @@ matter for schema evolution, asks python3-avro's ReaderWriterCompatibilityChecke
 Avro Java's SchemaCompatibility, which Confluent uses) and Brook (the brook_avro_diff tool) for
 each pair, and fails listing every pair where the verdicts, or the incompatibility types, differ.
 
-Also checks every pair of schemas from python3-avro's own compatibility test suite.
+Also checks every pair of schemas from python3-avro's own compatibility test suite, that
+Brook's canonical and normalized forms of every schema parse back to themselves, and that
+Brook's Parsing Canonical Form equals python3-avro's.
 
 Where python3-avro deviates from Java, Brook follows Java and the generator avoids the case:
   - python compares a reader alias with the writer's full name as written, Java resolves the
@@ -454,6 +456,40 @@ def mutate(s, g, rng):
     return refresh_defaults(out, rng)
 
 
+PRIMITIVE_NAMES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+
+
+def python_pcf(text):
+    """python3-avro's Parsing Canonical Form with its two known deviations from the spec (and
+    Java's SchemaNormalization) undone: a primitive that had a logical type stays
+    {"type":"int"} there instead of "int" ([PRIMITIVES]), and a fixed type is written in full
+    again where it is used a second time instead of by its full name."""
+    seen = set()
+
+    def fix(j):
+        if isinstance(j, list):
+            return [fix(b) for b in j]
+        if isinstance(j, dict):
+            if list(j) == ["type"] and j["type"] in PRIMITIVE_NAMES:
+                return j["type"]
+            if j.get("type") in ("record", "enum", "fixed"):
+                if j["name"] in seen:
+                    return j["name"]
+                seen.add(j["name"])
+            out = {}
+            for k, v in j.items():
+                if k == "fields":
+                    out[k] = [{fk: (fix(fv) if fk == "type" else fv) for fk, fv in f.items()} for f in v]
+                elif k in ("items", "values"):
+                    out[k] = fix(v)
+                else:
+                    out[k] = v
+            return out
+        return j
+
+    return json.dumps(fix(json.loads(avro.schema.parse(text).canonical_form)), separators=(",", ":"))
+
+
 def python_verdict(reader_text, writer_text):
     reader = avro.schema.parse(reader_text)
     writer = avro.schema.parse(writer_text)
@@ -521,6 +557,13 @@ def main():
             continue
         if "error" in b:
             disagreements.append((r, w, (py_ok, py_types), b))
+            continue
+        if b["roundtrip"]:
+            disagreements.append((r, w, "text forms must parse back to themselves", b["roundtrip"]))
+            continue
+        py_pcf = [python_pcf(r), python_pcf(w)]
+        if py_pcf != b["pcf"]:
+            disagreements.append((r, w, f"Parsing Canonical Form, python: {py_pcf}", b["pcf"]))
             continue
         compatible += py_ok
         if n < generated:
