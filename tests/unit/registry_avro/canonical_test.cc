@@ -36,6 +36,19 @@ TEST(AvroCanonical, JavaAttributeOrderAndNoWhitespace) {
               R"("z":1,"a":"b","aliases":["Old","x.Y"]})");
 }
 
+TEST(AvroCanonical, TypesNestedInReferencesAreWrittenByName) {
+    // The reference defines Address and, inside it, Country; both are the reference's types.
+    const std::string address = R"({"type":"record","name":"Address","namespace":"geo","fields":[
+        {"name":"country","type":{"type":"enum","name":"Country","symbols":["NL","DE"]}}]})";
+    const std::string user = R"({"type":"record","name":"User","fields":[{"name":"a","type":"geo.Address"},{"name":"c","type":"geo.Country"}]})";
+    EXPECT_EQ(canonical(user, {address}),
+              R"({"type":"record","name":"User","fields":[{"name":"a","type":"geo.Address"},{"name":"c","type":"geo.Country"}]})");
+    auto s = parse_ok(user, {address});
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->text(), s->canonical());
+    EXPECT_TRUE(avro().parse(s->canonical(), refs({address})).schema) << "the canonical text parses back with its references";
+}
+
 TEST(AvroCanonical, WhitespaceAndReservedKeyOrderDoNotMatter) {
     const std::string a = R"({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1}]})";
     const std::string b = "{ \"fields\" : [ { \"default\" : 1 ,\n \"type\" : { \"type\" : \"int\" } , \"name\" : \"a\" } ] ,\n\t\"name\":\"R\", \"type\" : \"record\" }";
@@ -120,6 +133,34 @@ TEST(AvroNormalized, ConfluentNormalForm) {
               R"({"type":"bytes","logicalType":"decimal","precision":4,"scale":2,"x":true})");
     EXPECT_EQ(normalized(R"({"type":"string","logicalType":"date"})"), R"({"type":"string","logicalType":"date"})")
         << "an invalid logical type is an ordinary property";
+}
+
+TEST(AvroNormalized, DefaultsConvertedThroughTheirType) {
+    EXPECT_EQ(normalized(R"({"type":"record","name":"R","fields":[
+        {"name":"d","type":"double","default":1},
+        {"name":"f","type":"float","default":0.1},
+        {"name":"l","type":"long","default":7},
+        {"name":"b","type":"bytes","default":"\u00ff\u20ac"},
+        {"name":"u","type":["null","int"],"default":null},
+        {"name":"a","type":{"type":"array","items":"double"},"default":[1,2.5]},
+        {"name":"m","type":{"type":"map","values":"float"},"default":{"k":3}},
+        {"name":"s","type":{"type":"record","name":"S","fields":[{"name":"x","type":"double"}]},"default":{"x":4}}]})"),
+              R"({"name":"R","type":"record","fields":[)"
+              R"({"name":"d","type":"double","order":"ASCENDING","default":1.0},)"
+              R"({"name":"f","type":"float","order":"ASCENDING","default":0.1},)"
+              R"({"name":"l","type":"long","order":"ASCENDING","default":7},)"
+              R"({"name":"b","type":"bytes","order":"ASCENDING","default":"ÿ?"},)"
+              R"({"name":"u","type":["null","int"],"order":"ASCENDING","default":null},)"
+              R"({"name":"a","type":{"type":"array","items":"double"},"order":"ASCENDING","default":[1.0,2.5]},)"
+              R"({"name":"m","type":{"type":"map","values":"float"},"order":"ASCENDING","default":{"k":3.0}},)"
+              R"({"name":"s","type":{"name":"S","type":"record","fields":[{"name":"x","type":"double","order":"ASCENDING"}]},"order":"ASCENDING","default":{"x":4.0}}]})");
+    // An error record is normalized as a record; an empty doc is left out.
+    EXPECT_EQ(normalized(R"({"type":"error","name":"E","doc":"","fields":[]})"), R"({"name":"E","type":"record","fields":[]})");
+    EXPECT_EQ(normalized(R"({"type":"fixed","name":"D","size":8,"logicalType":"decimal","precision":18,"scale":3})"),
+              R"({"name":"D","type":"fixed","size":8,"logicalType":"decimal","precision":18,"scale":3})");
+    EXPECT_EQ(normalized(R"({"type":"fixed","name":"D","size":8,"logicalType":"decimal","precision":19})"),
+              R"({"name":"D","type":"fixed","size":8,"logicalType":"decimal","precision":19})")
+        << "precision 19 does not fit 8 bytes: not a logical type, the properties are kept as written";
 }
 
 TEST(AvroNormalized, ReferencedTypesByFullName) {
