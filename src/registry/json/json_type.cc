@@ -35,6 +35,12 @@ public:
         const json::policy p = policy_name == "LENIENT" ? json::policy::lenient : json::policy::strict;
         const json::schema_model reader_model(*r);
         const json::schema_model writer_model(*w);
+        if (reader_model.truncated() || writer_model.truncated()) {
+            return {{"TYPE_CHANGED", "#/",
+                     "The schemas chain more than " + std::to_string(json::schema_model::max_depth) +
+                         " $refs deep; Brook does not compare them",
+                     ""}};
+        }
         std::vector<incompatibility> out;
         // Confluent's isBackwardCompatible(previous): compare(original = writer, update = reader).
         for (const auto& d : json::compare(writer_model.root(), reader_model.root(), p)) {

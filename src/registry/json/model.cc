@@ -1,5 +1,6 @@
 #include "registry/json/model.h"
 
+#include "registry/json/keywords.h"
 #include "registry/json/uri.h"
 
 #include <array>
@@ -58,6 +59,25 @@ std::vector<part> parts_of(const json& o, draft d) {
     return parts;
 }
 
+// The subschema whose identifier, resolved against its enclosing base, is `uri`.
+const json* find_identified(const json& node, draft d, const std::string& base, const std::string& uri) {
+    if (!node.is_object()) return nullptr;
+    std::string here = base;
+    const char* id_key = d == draft::draft4 ? "id" : "$id";
+    if (auto id = node.find(id_key); id != node.end() && id->is_string() && !node.contains("$ref")) {
+        const std::string id_text = id->get<std::string>();
+        if (!id_text.empty() && id_text.front() != '#') {
+            here = strip_fragment(resolve_uri(base, id_text));
+            if (here == uri) return &node;
+        }
+    }
+    const json* found = nullptr;
+    for_each_subschema(node, [&](const json& sub, const std::string&) {
+        if (found == nullptr) found = find_identified(sub, d, here, uri);
+    });
+    return found;
+}
+
 } // namespace
 
 std::string_view criterion_name(criterion c) {
@@ -101,6 +121,15 @@ const schema_node* schema_model::load_ref(const std::string& ref, const document
         }
     }
     const json* target = target_doc ? resolve_pointer(*target_doc->root, fragment_of(ref)) : nullptr;
+    if (target == nullptr && !where.empty()) {
+        // A subschema of this document that carries the URI as its own $id (draft 4: id).
+        const std::string absolute = resolve_uri(doc.base, where);
+        if (const json* embedded = find_identified(*doc.root, doc.d, doc.base, absolute)) {
+            documents_.push_back({embedded, absolute, doc.d});
+            target_doc = &documents_.back();
+            target = resolve_pointer(*embedded, fragment_of(ref));
+        }
+    }
     if (target == nullptr) {
         // Parse resolved every $ref valijson follows; one it cannot see here (an embedded $id,
         // a meta-schema) constrains nothing this model knows, like everit's unresolved refs.
@@ -117,7 +146,12 @@ const schema_node* schema_model::load(const json& node, const document& doc, int
     schema_node& n = make();
     n.identity = node;
     loaded_[&node] = &n; // before the children: recursive schemas point back here
-    if (depth > 1000) return &n; // parse refused deeper documents; $ref chains end at the memo
+    if (depth > max_depth) {
+        // Only a very long chain of distinct $refs gets here (parse bounds nesting); the check
+        // reports it rather than comparing a cut-off graph.
+        truncated_ = true;
+        return &n;
+    }
     if (node.is_boolean()) {
         n.kind = node.get<bool>() ? node_kind::empty : node_kind::false_schema;
         return &n;

@@ -81,6 +81,10 @@ public:
     schema_model& operator=(const schema_model&) = delete;
 
     const schema_node* root() const { return root_; }
+    // A chain of $refs longer than max_depth was cut: the graph is incomplete and must not be
+    // compared (the check reports it instead).
+    bool truncated() const { return truncated_; }
+    static constexpr int max_depth = 1000;
 
 private:
     struct document {
@@ -99,6 +103,7 @@ private:
     std::unordered_map<const nlohmann::json*, const schema_node*> loaded_;
     std::deque<document> documents_;
     const schema_node* root_ = nullptr;
+    bool truncated_ = false;
 };
 
 } // namespace brook::registry::json

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 namespace brook::registry {
 namespace {
 
@@ -107,6 +109,23 @@ TEST(json_type, references_take_part_in_the_check) {
     EXPECT_EQ(r[0].type, "TYPE_CHANGED");
     EXPECT_EQ(r[0].path, "#/properties/ship/properties/zip");
     EXPECT_TRUE(t->check(*old_schema, *parse(*t, order, addr_v1), {}).empty());
+}
+
+TEST(json_type, an_overlong_ref_chain_is_reported_not_compared) {
+    auto t = make_json_type();
+    nlohmann::json defs = nlohmann::json::object();
+    const int hops = 700;
+    for (int i = 0; i < hops; ++i) {
+        defs["d" + std::to_string(i)] = {{"type", "object"},
+                                         {"properties", {{"next", {{"$ref", "#/definitions/d" + std::to_string(i + 1)}}}}}};
+    }
+    defs["d" + std::to_string(hops)] = {{"type", "string"}};
+    nlohmann::json doc = {{"$ref", "#/definitions/d0"}, {"definitions", defs}};
+    auto s = parse(*t, doc.dump());
+    ASSERT_TRUE(s);
+    auto r = t->check(*s, *s, {});
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_NE(r[0].description.find("$refs deep"), std::string::npos);
 }
 
 class avro_like final : public parsed_schema {
