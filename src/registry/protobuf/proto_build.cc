@@ -125,6 +125,30 @@ struct source_file {
     std::unique_ptr<gp::compiler::SourceLocationTable> locations;
 };
 
+// libprotoc's Parser recurses once per nested block and has no limit of its own: a text of
+// 100,000 nested messages overflows the stack. The tokenizer is iterative, so a pass over the
+// tokens rejects deep nesting first (the pool refuses messages nested deeper than 32 anyway).
+constexpr int max_nesting = 100;
+
+std::optional<std::string> too_deep(std::string_view text) {
+    gp::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
+    text_errors ignored; // the parser proper reports them
+    gp::io::Tokenizer tokenizer(&input, &ignored);
+    int depth = 0;
+    while (tokenizer.Next()) {
+        const auto& t = tokenizer.current();
+        if (t.type != gp::io::Tokenizer::TYPE_SYMBOL) continue;
+        if (t.text == "{" || t.text == "(" || t.text == "[" || t.text == "<") {
+            if (++depth > max_nesting)
+                return std::to_string(t.line + 1) + ":" + std::to_string(t.column + 1) + ": nested deeper than " +
+                       std::to_string(max_nesting) + " levels";
+        } else if (t.text == "}" || t.text == ")" || t.text == "]" || t.text == ">") {
+            if (depth > 0) --depth;
+        }
+    }
+    return std::nullopt;
+}
+
 // `label` prefixes errors of references ("reference \"a.proto\": "), empty for the schema itself.
 std::optional<source_file> load(std::string_view text, const std::string& name, const std::string& label,
                                 std::string& error) {
@@ -135,6 +159,10 @@ std::optional<source_file> load(std::string_view text, const std::string& name, 
             strip_noise(f.proto);
             return f;
         }
+    }
+    if (auto deep = too_deep(text)) {
+        error = label + *deep;
+        return std::nullopt;
     }
     f.locations = std::make_unique<gp::compiler::SourceLocationTable>();
     gp::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));

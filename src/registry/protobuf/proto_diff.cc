@@ -86,6 +86,8 @@ std::string field_text(const gp::FieldDescriptor& f) {
     return "'" + f.name() + "' (number " + std::to_string(f.number()) + ")";
 }
 
+constexpr int max_reference_depth = 64;
+
 class differ {
 public:
     differ(const proto_schema& original, const proto_schema& update) : orig_(original), upd_(update) {}
@@ -97,7 +99,7 @@ public:
             add(diff_type::PACKAGE_CHANGED, "the package is '" + o.package() + "' in the writer schema and '" +
                                                 u.package() + "' in the reader schema");
         compare_types(top_messages(o), top_messages(u), top_enums(o), top_enums(u));
-        return std::move(out_);
+        return std::move(out_.items);
     }
 
 private:
@@ -150,7 +152,7 @@ private:
     }
 
     void add(diff_type t, std::string description) {
-        out_.push_back({t, "#/" + join(path_, "/"), join(where_, "."), std::move(description)});
+        out_.push({t, "#/" + join(path_, "/"), join(where_, "."), std::move(description)});
     }
     std::string here() const { return join(where_, "."); }
 
@@ -387,22 +389,47 @@ private:
         if (oo.from == src::reference && uo.from == src::reference && oo.subject == uo.subject &&
             oo.version == uo.version)
             return;
+        // Each level is a chain of distinct referenced messages; past the limit the stack, not
+        // the schema, would decide. Refusing is the safe answer.
+        if (depth_ >= max_reference_depth) {
+            add(diff_type::FIELD_NAMED_TYPE_CHANGED, "field " + field_text(u) + " of " + u.containing_type()->full_name() +
+                                                         ": referenced message types nest deeper than " +
+                                                         std::to_string(max_reference_depth) + " levels; not compared");
+            return;
+        }
         // Confluent compares the referenced message in a sub-context rooted at its local name
-        // and, if anything there is incompatible, also flags this field.
-        std::vector<std::string> saved_path = std::move(path_), saved_where = std::move(where_);
-        std::vector<difference> saved_out = std::move(out_);
-        path_ = {name};
-        where_ = {name};
-        out_.clear();
-        compare_message(od, ud);
-        std::vector<difference> sub = std::move(out_);
-        path_ = std::move(saved_path);
-        where_ = std::move(saved_where);
-        out_ = std::move(saved_out);
+        // and, if anything there is incompatible, also flags this field. The sub-result does not
+        // depend on where the pair is reached from, so each pair is compared once: without that,
+        // a message with two fields of a type with two fields of a type ... costs 2^depth.
+        auto key = std::pair{&od, &ud};
+        // A pair already being compared further up (recursive types) is covered there.
+        if (in_progress_.count(key) > 0) return;
+        auto cached = memo_.find(key);
+        if (cached == memo_.end()) {
+            in_progress_.insert(key);
+            std::vector<std::string> saved_path = std::move(path_), saved_where = std::move(where_);
+            diff_list saved_out = std::move(out_);
+            path_.clear();
+            for (size_t from = 0, dot; from <= name.size(); from = dot + 1) { // "outer.Home" -> #/outer/Home
+                dot = name.find('.', from);
+                if (dot == std::string::npos) dot = name.size();
+                path_.push_back(name.substr(from, dot - from));
+            }
+            where_ = {name};
+            out_ = {};
+            ++depth_;
+            compare_message(od, ud);
+            --depth_;
+            in_progress_.erase(key);
+            cached = memo_.emplace(key, std::move(out_.items)).first;
+            path_ = std::move(saved_path);
+            where_ = std::move(saved_where);
+            out_ = std::move(saved_out);
+        }
         bool compatible = true;
-        for (auto& d : sub) {
+        for (const auto& d : cached->second) {
             compatible = compatible && is_compatible(d.type);
-            out_.push_back(std::move(d));
+            out_.push(d);
         }
         if (!compatible)
             add(diff_type::FIELD_NAMED_TYPE_CHANGED, "field " + field_text(u) + " of " + u.containing_type()->full_name() +
@@ -414,7 +441,19 @@ private:
     const proto_schema& upd_;
     std::vector<std::string> path_, where_;
     std::set<const gp::Descriptor*> active_;
-    std::vector<difference> out_;
+    int depth_ = 0; // referenced-message comparisons in progress
+    // Differences with the same type and path are the same difference (Confluent's equals);
+    // a referenced type reached through several fields reports once.
+    struct diff_list {
+        std::vector<difference> items;
+        std::set<std::pair<diff_type, std::string>> keys;
+        void push(difference d) {
+            if (keys.emplace(d.type, d.full_path).second) items.push_back(std::move(d));
+        }
+    };
+    diff_list out_;
+    std::map<std::pair<const gp::Descriptor*, const gp::Descriptor*>, std::vector<difference>> memo_;
+    std::set<std::pair<const gp::Descriptor*, const gp::Descriptor*>> in_progress_;
 };
 
 } // namespace

@@ -2,6 +2,8 @@
 // the descriptors they name.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "registry/protobuf/message_index.h"
 #include "test_util.h"
 
@@ -76,6 +78,27 @@ message B { int32 z = 1; }
               "message index 0 at depth 1 out of range: B has 0 nested messages");
     EXPECT_EQ(message_at(*s, std::vector<int>{-1}).error.substr(0, 17), "message index -1 ");
     EXPECT_EQ(message_at(*s, std::vector<int>{}).error, "empty message index path");
+}
+
+// The bytes confluent-kafka-python 1.7.0's serializer writes (data/gen_python_schemas.py),
+// read back into the messages it meant.
+TEST(MessageIndex, ReadsWhatThePythonSerializerWrites) {
+    auto s = must_parse(data("order.proto"), {ref("shop/common.proto", data("shop/common.proto"))});
+    ASSERT_TRUE(s);
+    auto cases = nlohmann::json::parse(data("python_schemas.json"))["indexes"];
+    ASSERT_EQ(cases.size(), 3u);
+    for (const auto& c : cases) {
+        std::string hex = c["bytes"];
+        bytes raw;
+        for (size_t i = 0; i + 1 < hex.size(); i += 2) raw.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        auto r = read_message_indexes(raw, index_encoding::unsigned_varint);
+        ASSERT_TRUE(r.value) << r.error;
+        EXPECT_EQ(r.value->length, raw.size());
+        auto m = message_at(*s, r.value->path);
+        ASSERT_TRUE(m.message) << m.error;
+        EXPECT_EQ(m.message->full_name(), c["message"].get<std::string>());
+        EXPECT_EQ(write_message_indexes(index_path(*m.message), index_encoding::unsigned_varint), raw);
+    }
 }
 
 } // namespace

@@ -50,6 +50,19 @@ TEST(ProtoParse, EmptyAndGarbageInput) {
     EXPECT_NE(parse_error("not a proto").find("1:1:"), std::string::npos);
 }
 
+TEST(ProtoParse, DeepNestingIsAnErrorNotACrash) {
+    // libprotoc's parser would recurse 100,000 times; the pre-scan stops it at 100 levels.
+    std::string deep;
+    for (int i = 0; i < 100000; ++i) deep += "message A { ";
+    deep += std::string(100000, '}');
+    EXPECT_EQ(parse_error(deep), "1:1211: nested deeper than 100 levels");
+    // Within the limit, the pool's own limit (32 nested messages) answers.
+    std::string forty;
+    for (int i = 0; i < 40; ++i) forty += "message A { ";
+    forty += std::string(40, '}');
+    EXPECT_NE(parse_error(forty).find("Reached maximum recursion limit for nested messages."), std::string::npos);
+}
+
 TEST(ProtoParse, MissingImportIsNamed) {
     EXPECT_EQ(parse_error("syntax = \"proto3\";\nimport \"x/y.proto\";\nmessage A { int32 y = 1; }\n"),
               "import \"x/y.proto\" (in the schema) is not among the schema's references; register it with a "
@@ -130,7 +143,7 @@ message All {
 // confluent-kafka-python 1.7.0 registers base64(FileDescriptorProto) for the schema and for
 // each import (well-known ones too), each import as a reference named by its path.
 TEST(ProtoParse, Base64DescriptorsFromThePythonSerializerEqualTheText) {
-    auto files = nlohmann::json::parse(data("python_schemas.json"));
+    auto files = nlohmann::json::parse(data("python_schemas.json"))["schemas"];
     ASSERT_EQ(files.size(), 3u);
     std::vector<resolved_reference> b64_refs;
     std::string b64_main;

@@ -1,19 +1,21 @@
 #!/usr/bin/python3
 """Writes python_schemas.json: the exact schema strings confluent-kafka-python 1.7.0's
 ProtobufSerializer registers for order.proto and its imports (base64 of each file's
-serialized FileDescriptorProto, through the serializer's own _schema_to_str).
+serialized FileDescriptorProto, through the serializer's own _schema_to_str), and the message
+index bytes it writes before the payload for some of order.proto's messages.
 
 Run with Debian's python (python3-confluent-kafka, python3-protobuf, protobuf-compiler):
     /usr/bin/python3 tests/unit/registry_protobuf/data/gen_python_schemas.py
 """
 import importlib
+import io
 import json
 import pathlib
 import subprocess
 import sys
 import tempfile
 
-from confluent_kafka.schema_registry.protobuf import _schema_to_str
+from confluent_kafka.schema_registry.protobuf import ProtobufSerializer, _create_msg_index, _schema_to_str
 
 here = pathlib.Path(__file__).resolve().parent
 with tempfile.TemporaryDirectory() as out:
@@ -30,5 +32,10 @@ with tempfile.TemporaryDirectory() as out:
             files.append({"name": fd.name, "schema": _schema_to_str(fd)})
 
     walk(order_pb2.DESCRIPTOR)
-(here / "python_schemas.json").write_text(json.dumps(files, indent=1) + "\n")
-print(f"wrote {len(files)} schemas")
+    indexes = []
+    for desc in (order_pb2.Order.DESCRIPTOR, order_pb2.Refund.DESCRIPTOR, order_pb2.Order.Line.DESCRIPTOR):
+        buf = io.BytesIO()
+        ProtobufSerializer._encode_uvarints(buf, _create_msg_index(desc))
+        indexes.append({"message": desc.full_name, "bytes": buf.getvalue().hex()})
+(here / "python_schemas.json").write_text(json.dumps({"schemas": files, "indexes": indexes}, indent=1) + "\n")
+print(f"wrote {len(files)} schemas, {len(indexes)} index paths")
