@@ -154,6 +154,7 @@ std::optional<source_file> load(std::string_view text, const std::string& name, 
                                 std::string& error) {
     source_file f;
     if (auto bytes = decode_base64(text)) {
+        gp::LogSilencer quiet; // bad UTF-8 in a string field is logged as well as refused
         if (f.proto.ParseFromString(*bytes)) {
             f.proto.set_name(name);
             strip_noise(f.proto);
@@ -174,6 +175,7 @@ std::optional<source_file> load(std::string_view text, const std::string& name, 
     bool ok = false;
     {
         // The parser logs "No syntax specified" to stderr; proto2 by default is what we want.
+        // (A LogSilencer silences every level but FATAL, process-wide, while it lives.)
         gp::LogSilencer quiet;
         ok = parser.Parse(&tokenizer, &f.proto);
     }
@@ -218,7 +220,11 @@ private:
     const gp::FileDescriptor* build(source_file& f, const std::string& label) {
         build_errors errors;
         errors.table = f.locations.get();
-        const gp::FileDescriptor* file = pool_.BuildFileCollectingErrors(f.proto, &errors);
+        const gp::FileDescriptor* file = nullptr;
+        {
+            gp::LogSilencer quiet; // the collector has every error; nothing for stderr
+            file = pool_.BuildFileCollectingErrors(f.proto, &errors);
+        }
         if (file == nullptr) error_ = label + (errors.lines.empty() ? "the file does not build" : join(errors.lines));
         return file;
     }

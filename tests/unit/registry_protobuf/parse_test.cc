@@ -163,6 +163,13 @@ TEST(ProtoParse, Base64DescriptorsFromThePythonSerializerEqualTheText) {
     EXPECT_EQ(from_b64->canonical().find("orderId"), std::string::npos);
     // The referenced files alone, base64 against text.
     EXPECT_EQ(must_parse(b64_refs[1].schema)->canonical(), must_parse(data("shop/common.proto"))->canonical());
+    // What the registry stores for each reference subject is its text(); resolving the
+    // references to those texts gives the same schema again.
+    std::vector<resolved_reference> stored_refs;
+    for (const auto& r : b64_refs) stored_refs.push_back(ref(r.name, must_parse(r.schema)->text()));
+    auto from_stored = must_parse(b64_main, stored_refs);
+    ASSERT_TRUE(from_stored);
+    EXPECT_EQ(from_stored->canonical(), from_text->canonical());
     // The well-known file python sends as a reference equals the built-in one.
     EXPECT_EQ(must_parse(b64_refs[0].schema)->canonical(),
               must_parse(read_file(std::string(BROOK_PROTO_INCLUDE) + "/google/protobuf/timestamp.proto"))->canonical());
