@@ -260,6 +260,22 @@ TEST(ProtoDiff, FieldMovedToExistingOneof) {
     EXPECT_EQ(breaks(inside, outside), strings{"ONEOF_FIELD_REMOVED #/M/o/1"});
 }
 
+TEST(ProtoDiff, FieldMovedIntoARenamedOneof) {
+    std::string before = p3("message M { int32 a = 1; oneof first { int32 b = 2; int32 c = 3; } }\n");
+    std::string after = p3("message M { oneof second { int32 a = 1; int32 b = 2; int32 c = 3; } }\n");
+    EXPECT_EQ(diffs(before, after), (strings{"FIELD_MOVED_TO_EXISTING_ONEOF #/M/second", "ONEOF_REMOVED #/M/first",
+                                             "ONEOF_ADDED #/M/second"}));
+}
+
+TEST(ProtoDiff, ScalarToNestedMessageOfAnEnumsName) {
+    std::string before = p3("message M { int32 s = 1; }\n");
+    std::string after = p3("message M { M.Status s = 1; message Status { int32 x = 1; } }\nenum Status { S0 = 0; }\n");
+    EXPECT_EQ(diffs(before, after),
+              (strings{"FIELD_KIND_CHANGED #/M/1", "MESSAGE_ADDED #/M/Status", "ENUM_ADDED #/Status"}));
+    EXPECT_EQ(diffs(after, before),
+              (strings{"FIELD_KIND_CHANGED #/M/1", "MESSAGE_REMOVED #/M/Status", "ENUM_REMOVED #/Status"}));
+}
+
 TEST(ProtoDiff, MapKeysAndValuesAreCompared) {
     std::string a = p3("message M { map<string, int32> f = 1; }\n");
     EXPECT_EQ(breaks(a, p3("message M { map<string, int64> f = 1; }\n")), strings{});
