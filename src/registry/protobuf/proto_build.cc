@@ -153,6 +153,10 @@ std::optional<std::string> too_deep(std::string_view text) {
 std::optional<source_file> load(std::string_view text, const std::string& name, const std::string& label,
                                 std::string& error) {
     source_file f;
+    if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) { // libprotobuf's streams count in int
+        error = label + "larger than 2 GiB";
+        return std::nullopt;
+    }
     if (auto bytes = decode_base64(text)) {
         gp::LogSilencer quiet; // bad UTF-8 in a string field is logged as well as refused
         if (f.proto.ParseFromString(*bytes)) {
@@ -278,10 +282,6 @@ const std::vector<std::string>& well_known_files() {
 
 proto_parse_outcome parse_proto_schema(std::string_view text, const std::vector<resolved_reference>& refs) {
     proto_parse_outcome out;
-    if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-        out.error = "schema too large";
-        return out;
-    }
     auto main = load(text, main_name, "", out.error);
     if (!main) return out;
     auto pool = std::make_unique<gp::DescriptorPool>();
