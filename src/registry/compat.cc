@@ -49,23 +49,27 @@ compat_verdict check_against(const state& st, compat_level level, schema_kind ki
                              "The schema type changed from " + std::string(kind_name(old->kind)) + " to " +
                                  std::string(kind_name(kind)) + ", which only compatibility level NONE allows",
                              std::string(kind_name(kind))});
-        } else if (old->parsed && type) {
-            // An old schema the type could not parse (another tool's log) cannot be checked
-            // against; it is skipped rather than blocking every registration.
-            if (checks_backward(level)) {
-                auto r = type->check(candidate, *old->parsed, opts);
-                found.insert(found.end(), r.begin(), r.end());
-            }
-            if (checks_forward(level)) {
-                auto r = type->check(*old->parsed, candidate, opts);
-                found.insert(found.end(), r.begin(), r.end());
+        } else if (type) {
+            // The state keeps no parsed forms (memory): parse the old version again. One the
+            // type cannot parse (another tool's log) is skipped rather than blocking every
+            // registration.
+            auto parsed = st.parse(old->kind, std::string(old->text()), old->references);
+            if (parsed.parsed) {
+                if (checks_backward(level)) {
+                    auto r = type->check(candidate, *parsed.parsed, opts);
+                    found.insert(found.end(), r.begin(), r.end());
+                }
+                if (checks_forward(level)) {
+                    auto r = type->check(*parsed.parsed, candidate, opts);
+                    found.insert(found.end(), r.begin(), r.end());
+                }
             }
         }
         if (found.empty()) continue;
         out.compatible = false;
         for (const auto& i : found) out.messages.push_back(line(i));
         out.messages.push_back("{oldSchemaVersion: " + std::to_string(it->version) + "}");
-        out.messages.push_back("{oldSchema: '" + old->text + "'}");
+        out.messages.push_back("{oldSchema: '" + std::string(old->text()) + "'}");
         out.messages.push_back("{validateFields: 'false', compatibility: '" + std::string(level_name(level)) + "'}");
         break;
     }

@@ -85,7 +85,7 @@ void add_schema_routes(http::router& r, store& s) {
             if (!sch) return fail(err::schema_not_found(*id));
             ojson j = ojson::object();
             if (sch->kind != schema_kind::avro) j["schemaType"] = kind_name(sch->kind);
-            j["schema"] = sch->text;
+            j["schema"] = std::string(sch->text());
             if (!sch->references.empty()) j["references"] = references_json(sch->references);
             if (max_id) j["maxId"] = st.max_id();
             return reply(j);
@@ -98,7 +98,7 @@ void add_schema_routes(http::router& r, store& s) {
         co_return s.read([&](const state& st) {
             const auto* sch = st.schema(*id);
             if (!sch) return fail(err::schema_not_found(*id));
-            return text(sch->text);
+            return text(std::string(sch->text()));
         });
     });
 

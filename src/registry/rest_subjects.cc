@@ -22,7 +22,7 @@ http::response get_version(store& s, const std::string& subject, const std::stri
     return s.read([&](const state& st) {
         auto view = st.get(subject, std::get<int>(version), deleted);
         if (!view) return fail(missing(st, subject, std::get<int>(version), deleted));
-        if (only_schema) return text(view->schema ? view->schema->text : "");
+        if (only_schema) return text(view->schema ? std::string(view->schema->text()) : "");
         return reply(version_json(*view));
     });
 }

@@ -122,7 +122,7 @@ ojson version_json(const version_view& v) {
     if (v.schema) {
         if (v.schema->kind != schema_kind::avro) j["schemaType"] = kind_name(v.schema->kind);
         if (!v.schema->references.empty()) j["references"] = references_json(v.schema->references);
-        j["schema"] = v.schema->text;
+        j["schema"] = std::string(v.schema->text());
     }
     return j;
 }

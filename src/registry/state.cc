@@ -145,41 +145,55 @@ std::optional<std::string> state::apply_schema(const schema_record& r) {
     return warning;
 }
 
+namespace {
+void erase_entry(std::unordered_multimap<size_t, int>& index, size_t h, int id) {
+    auto [b, e] = index.equal_range(h);
+    for (auto it = b; it != e; ++it)
+        if (it->second == id) {
+            index.erase(it);
+            return;
+        }
+}
+} // namespace
+
 void state::acquire(int id, const schema_record::body& b, std::optional<std::string>& warning) {
     max_id_ = std::max(max_id_, id);
     auto it = ids_.find(id);
     if (it != ids_.end()) {
         ++it->second.uses;
-        if (it->second.text != b.schema || it->second.kind != b.kind)
+        if (it->second.text() != b.schema || it->second.kind != b.kind)
             warning = "id " + std::to_string(id) + " recorded with two different schemas; the first is kept";
         return;
     }
     stored_schema s;
     s.id = id;
     s.kind = b.kind;
-    s.text = b.schema;
     s.references = b.references;
     s.uses = 1;
     auto p = parse(b.kind, b.schema, b.references);
     if (p.parsed) {
-        s.parsed = p.parsed;
-        s.identity = identity_of(b.kind, b.references, p.parsed->canonical());
-        s.normalized_identity = identity_of(b.kind, b.references, p.parsed->normalized());
+        auto canonical = p.parsed->canonical();
+        s.identity = identity_of(b.kind, b.references, canonical);
+        s.form_at_ = s.identity.size() - canonical.size();
+        auto normalized = identity_of(b.kind, b.references, p.parsed->normalized());
+        if (normalized != s.identity) s.normalized_ = std::move(normalized);
     } else {
-        s.identity = s.normalized_identity = identity_of(b.kind, b.references, b.schema);
+        s.identity = identity_of(b.kind, b.references, b.schema);
+        s.form_at_ = s.identity.size() - b.schema.size();
+        s.parseable = false;
         warning = "schema id " + std::to_string(id) + " kept unparsed: " + (p.error ? p.error->message : "unknown");
     }
-    by_identity_.try_emplace(s.identity, id);
-    by_normalized_.try_emplace(s.normalized_identity, id);
+    if (s.form() != b.schema) s.own_text_ = b.schema;
+    by_identity_.emplace(std::hash<std::string_view>{}(s.identity), id);
+    by_normalized_.emplace(std::hash<std::string_view>{}(s.normalized_identity()), id);
     ids_.emplace(id, std::move(s));
 }
 
 void state::release(int id) {
     auto it = ids_.find(id);
     if (it == ids_.end() || --it->second.uses > 0) return;
-    if (auto i = by_identity_.find(it->second.identity); i != by_identity_.end() && i->second == id) by_identity_.erase(i);
-    if (auto i = by_normalized_.find(it->second.normalized_identity); i != by_normalized_.end() && i->second == id)
-        by_normalized_.erase(i);
+    erase_entry(by_identity_, std::hash<std::string_view>{}(it->second.identity), id);
+    erase_entry(by_normalized_, std::hash<std::string_view>{}(it->second.normalized_identity()), id);
     ids_.erase(it);
 }
 
@@ -265,7 +279,7 @@ std::optional<version_view> state::find_in_subject(const std::string& name, cons
     for (auto it = s->versions.rbegin(); it != s->versions.rend(); ++it) {
         if (it->second.deleted && !include_deleted) continue;
         const auto* sch = schema(it->second.id);
-        if (sch && (normalized ? sch->normalized_identity : sch->identity) == identity)
+        if (sch && (normalized ? sch->normalized_identity() : std::string_view(sch->identity)) == identity)
             return version_view{name, it->first, it->second.id, it->second.deleted, sch};
     }
     return std::nullopt;
@@ -273,9 +287,15 @@ std::optional<version_view> state::find_in_subject(const std::string& name, cons
 
 std::optional<int> state::find_id(const std::string& identity, bool normalized) const {
     const auto& index = normalized ? by_normalized_ : by_identity_;
-    auto it = index.find(identity);
-    if (it == index.end()) return std::nullopt;
-    return it->second;
+    auto [b, e] = index.equal_range(std::hash<std::string_view>{}(identity));
+    std::optional<int> out;
+    for (auto it = b; it != e; ++it) {
+        const auto* sch = schema(it->second);
+        if (sch && (normalized ? sch->normalized_identity() : std::string_view(sch->identity)) == identity &&
+            (!out || it->second < *out))
+            out = it->second; // the first id a schema got, as a single index would keep
+    }
+    return out;
 }
 
 const subject_config* state::config(const std::optional<std::string>& subject) const {
@@ -335,7 +355,7 @@ parse_result state::parse(schema_kind kind, const std::string& text, const std::
         }
         if (!seen.insert({ref.subject, v->version}).second) return;
         for (const auto& inner : v->schema->references) self(self, inner, depth + 1);
-        resolved.push_back({ref.name, ref.subject, v->version, v->schema->text});
+        resolved.push_back({ref.name, ref.subject, v->version, std::string(v->schema->text())});
     };
     for (const auto& ref : refs) {
         if (ref.name.empty() || ref.subject.empty()) {

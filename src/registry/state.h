@@ -1,12 +1,12 @@
 #pragma once
 // The registry's state, rebuilt from `_schemas` and changed only by applying its records:
-// subjects -> versions -> (id, deleted), ids -> schema (type, text, references, parsed form,
-// identity), configs and modes (global and per subject). Pure: no sockets, no threads, no
+// subjects -> versions -> (id, deleted), ids -> schema (type, text, references, identity),
+// configs and modes (global and per subject). Pure: no sockets, no threads, no
 // clock; the same records in the same order give the same state, which is what replay and
 // the tests rely on.
 //
 // Identity: two registrations are the same schema when type, canonical form and references
-// are equal (`identity`), or with normalize their normalized forms (`normalized_identity`).
+// are equal (`identity`), or with normalize their normalized forms (`normalized_identity()`).
 // A record whose schema the type cannot parse (another tool's log, a type not built in) is
 // kept with its raw text as identity, so it is still served by id and version.
 //
@@ -45,15 +45,29 @@ private:
     std::vector<std::unique_ptr<schema_type>> types_;
 };
 
+// One id's schema. Memory matters (every id ever registered stays in memory): the parsed
+// form is not kept (compatibility checks parse the few versions they need), the text shares
+// its bytes with the identity when it is the canonical form (Avro, JSON), and the indexes key
+// on hashes of the identities.
 struct stored_schema {
     int id = 0;
     schema_kind kind = schema_kind::avro;
-    std::string text; // as stored in the log and served
     std::vector<schema_reference> references;
-    std::shared_ptr<const parsed_schema> parsed; // null when the type could not read it
-    std::string identity;
-    std::string normalized_identity;
-    int uses = 0; // versions (live or soft-deleted) carrying this id
+    std::string identity;            // identity_of(kind, references, canonical form)
+    int uses = 0;                    // versions (live or soft-deleted) carrying this id
+    bool parseable = true;           // false: kept raw, as another tool wrote it
+
+    // The text as stored in the log and served.
+    std::string_view text() const { return own_text_.empty() ? form() : std::string_view(own_text_); }
+    // The `normalize=true` identity.
+    std::string_view normalized_identity() const { return normalized_.empty() ? std::string_view(identity) : normalized_; }
+
+private:
+    friend class state;
+    std::string_view form() const { return std::string_view(identity).substr(form_at_); }
+    size_t form_at_ = 0;           // where the canonical form starts inside identity
+    std::string own_text_;         // set only when the text differs from the canonical form
+    std::string normalized_;       // set only when it differs from identity
 };
 
 struct version_info {
@@ -140,7 +154,8 @@ private:
     const type_set* types_;
     std::map<std::string, subject_state> subjects_;
     std::map<int, stored_schema> ids_;
-    std::unordered_map<std::string, int> by_identity_, by_normalized_;
+    // hash of an identity -> ids with that hash (compared in full on lookup)
+    std::unordered_multimap<size_t, int> by_identity_, by_normalized_;
     int max_id_ = 0;
     std::optional<subject_config> global_config_;
     std::map<std::string, subject_config> subject_configs_;

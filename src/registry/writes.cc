@@ -74,7 +74,7 @@ plan_outcome plan_register(const state& st, const register_request& r) {
     int id = 0;
     if (r.id) {
         if (const auto* taken = st.schema(*r.id)) {
-            const std::string& other = normalize ? taken->normalized_identity : taken->identity;
+            std::string_view other = normalize ? taken->normalized_identity() : std::string_view(taken->identity);
             if (other != identity)
                 return err::id_mismatch("Overwrite new schema with id " + std::to_string(*r.id) + " is not permitted.");
         }
@@ -95,7 +95,9 @@ plan_outcome plan_register(const state& st, const register_request& r) {
     rec.value->id = id;
     rec.value->kind = r.kind;
     rec.value->references = parsed.references;
-    rec.value->schema = normalize ? parsed.parsed->normalized() : parsed.parsed->text();
+    // An id already known keeps the text it was first stored with, so every record of one id agrees.
+    if (const auto* known = st.schema(id)) rec.value->schema = std::string(known->text());
+    else rec.value->schema = normalize ? parsed.parsed->normalized() : parsed.parsed->text();
     return plan{{rec}, ojson{{"id", id}}};
 }
 
@@ -113,7 +115,7 @@ plan_outcome plan_delete_version(const state& st, const std::string& subject, in
                                      schema_key_text(subject, v->version) + ".");
     schema_record rec{subject, v->version, std::nullopt};
     if (!permanent) {
-        rec.value = schema_record::body{v->id, v->schema->kind, v->schema->references, v->schema->text, true};
+        rec.value = schema_record::body{v->id, v->schema->kind, v->schema->references, std::string(v->schema->text()), true};
     }
     return plan{{rec}, ojson(v->version)};
 }

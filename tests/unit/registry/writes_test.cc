@@ -293,8 +293,33 @@ TEST(Replay, UnparseableSchemaIsKeptRawAndServedById) {
     auto w = h.st.apply(r);
     EXPECT_TRUE(w);
     ASSERT_TRUE(h.st.schema(4));
-    EXPECT_EQ(h.st.schema(4)->text, "this is not json");
+    EXPECT_EQ(h.st.schema(4)->text(), "this is not json");
     EXPECT_EQ(h.id_of(h.reg("s", A)), 5) << "registration goes on past it";
+}
+
+} // namespace
+} // namespace brook::registry
+
+namespace brook::registry {
+namespace {
+
+TEST(Replay, AnotherToolsTextIsServedAsWrittenAndMatchedByCanonicalForm) {
+    harness h;
+    const std::string spaced = "{ \"fields\" : { \"a\" : { \"type\" : \"int\" } } }";
+    EXPECT_FALSE(h.st.apply(schema_record{"s", 1, schema_record::body{9, schema_kind::avro, {}, spaced, false}}));
+    EXPECT_EQ(h.st.schema(9)->text(), spaced);
+    EXPECT_EQ(h.id_of(h.reg("s", A)), 9) << "same canonical form";
+    EXPECT_EQ(h.id_of(h.reg("t", A)), 9) << "found by id index too";
+    EXPECT_EQ(h.st.versions("s", false, false), std::vector<int>{1});
+}
+
+TEST(Replay, TwoIdsForOneSchemaTheFirstWins) {
+    harness h;
+    h.st.apply(schema_record{"s", 1, schema_record::body{5, schema_kind::avro, {}, A, false}});
+    h.st.apply(schema_record{"t", 1, schema_record::body{3, schema_kind::avro, {}, A, false}});
+    EXPECT_EQ(h.st.find_id(h.st.schema(3)->identity, false), 3);
+    h.st.apply(schema_record{"t", 1, std::nullopt});
+    EXPECT_EQ(h.st.find_id(h.st.schema(5)->identity, false), 5) << "the index forgets only the id deleted";
 }
 
 } // namespace
