@@ -14,6 +14,8 @@
 #include <valijson/validator.hpp>
 
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <exception>
 #include <regex>
 #include <set>
@@ -414,6 +416,46 @@ json_parse_outcome parse_schema(std::string_view text, const std::vector<resolve
     return {std::make_shared<json_schema>(std::move(doc), d, std::move(references), std::move(compiled)), {}};
 }
 
+namespace {
+
+bool integral_float(const json& v) {
+    if (!v.is_number_float()) return false;
+    const double d = v.get<double>();
+    return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15; // exact in int64 and double
+}
+
+bool has_integral_float(const json& doc) {
+    std::vector<const json*> stack{&doc};
+    while (!stack.empty()) {
+        const json* node = stack.back();
+        stack.pop_back();
+        if (integral_float(*node)) return true;
+        if (node->is_structured()) {
+            for (const auto& child : *node) stack.push_back(&child);
+        }
+    }
+    return false;
+}
+
+// Draft 6 and later: "a number with a zero fractional part is an integer" (1.0 matches
+// "type": "integer"); valijson types values by their representation, so such numbers are
+// given to it as integers.
+json with_integral_floats_as_integers(const json& doc) {
+    json copy = doc;
+    std::vector<json*> stack{&copy};
+    while (!stack.empty()) {
+        json* node = stack.back();
+        stack.pop_back();
+        if (integral_float(*node)) *node = static_cast<std::int64_t>(node->get<double>());
+        else if (node->is_structured()) {
+            for (auto& child : *node) stack.push_back(&child);
+        }
+    }
+    return copy;
+}
+
+} // namespace
+
 std::vector<validation_error> validate(const parsed_schema& schema, const nlohmann::json& doc) {
     const auto* js = dynamic_cast<const json_schema*>(&schema);
     if (js == nullptr) return {{"", "the schema is not a JSON Schema (" + std::string(kind_name(schema.kind())) + ")"}};
@@ -430,7 +472,9 @@ std::vector<validation_error> validate(const parsed_schema& schema, const nlohma
     // threads: the cache is not synchronised.
     thread_local valijson::Validator validator;
     valijson::ValidationResults results;
-    valijson::adapters::NlohmannJsonAdapter target(doc);
+    std::optional<json> integral;
+    if (js->schema_draft() != draft::draft4 && has_integral_float(doc)) integral = with_integral_floats_as_integers(doc);
+    valijson::adapters::NlohmannJsonAdapter target(integral ? *integral : doc);
     bool ok = false;
     try {
         ok = validator.validate(js->compiled(), target, &results);

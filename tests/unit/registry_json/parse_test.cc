@@ -235,6 +235,16 @@ TEST(json_parse, overlong_uris_are_refused) {
     refused(R"({"$id":")" + urn + R"("})");
 }
 
+TEST(json_validate, integral_floats_are_integers_from_draft_6_on) {
+    auto d7 = ok(R"({"type":"integer","maximum":3})");
+    EXPECT_TRUE(validate(*d7, nlohmann::json::parse("1.0")).empty());
+    EXPECT_TRUE(validate(*d7, nlohmann::json::parse("[1.0]")).empty() == false); // still not an array match
+    EXPECT_FALSE(validate(*d7, nlohmann::json::parse("1.5")).empty());
+    EXPECT_FALSE(validate(*d7, nlohmann::json::parse("4.0")).empty());
+    auto d4 = ok(R"({"$schema":"http://json-schema.org/draft-04/schema#","type":"integer"})");
+    EXPECT_FALSE(validate(*d4, nlohmann::json::parse("1.0")).empty());
+}
+
 class other_kind final : public parsed_schema {
 public:
     schema_kind kind() const override { return schema_kind::avro; }
