@@ -186,6 +186,7 @@ def test_subject_names_are_percent_decoded(reg):
     assert s in reg.ok("GET", "/subjects")
     assert reg.ok("GET", f"/subjects/{quote(s)}/versions/1")["subject"] == s
     assert reg.ok("GET", "/subjects", params={"subjectPrefix": "api ns/"}) == [s]
+    assert s in reg.ok("GET", "/subjects", params={"subjectPrefix": ":*:"}), "Confluent's every-context prefix"
     assert {"subject": s, "version": 1} in reg.ok("GET", f"/schemas/ids/{sid}/versions")
 
 
