@@ -18,8 +18,8 @@ constexpr int invalid_config = 40;  // INVALID_CONFIG
 constexpr int admin_timeout_ms = 5000;
 
 // Whether `topic` exists: true/false, or nullopt when the cluster did not answer.
-std::optional<bool> topic_present(client::admin& a, const std::string& topic, std::string& why) {
-    auto t = a.describe_topic(topic, admin_timeout_ms);
+std::optional<bool> topic_present(client::admin& a, const std::string& topic, std::string& why, int timeout_ms) {
+    auto t = a.describe_topic(topic, timeout_ms);
     if (t) return true;
     if (t.err().code == unknown_topic) return false;
     why = t.err().message;
@@ -83,7 +83,8 @@ void store::reader_loop() {
     bool warned = false;
     while (!stopping_ && !present) {
         std::string why;
-        present = topic_present(*admin, opts_.topic, why);
+        // Short attempts, so a SIGTERM while the broker is away is not held up for long.
+        present = topic_present(*admin, opts_.topic, why, 1000);
         if (!present) {
             if (!warned) spdlog::warn("schema registry: waiting for the broker at {}: {}", opts_.bootstrap, why);
             warned = true;
@@ -91,6 +92,7 @@ void store::reader_loop() {
             progress_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_.load(); });
         }
     }
+    if (stopping_) return;
     if (auto c = admin->describe_cluster(admin_timeout_ms)) {
         std::lock_guard lock(progress_mu_);
         cluster_id_ = c->cluster_id;
@@ -222,7 +224,7 @@ bool store::attach() {
     auto admin = client::admin::create(client::base_config(opts_.bootstrap));
     if (!admin) return false;
     std::string why;
-    auto present = topic_present(*admin, opts_.topic, why);
+    auto present = topic_present(*admin, opts_.topic, why, admin_timeout_ms);
     if (!present) {
         spdlog::error("schema registry: cannot reach the broker to create {}: {}", opts_.topic, why);
         return false;
