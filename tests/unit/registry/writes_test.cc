@@ -264,6 +264,21 @@ TEST(Config, SetGetDelete) {
     EXPECT_EQ(h.st.effective_level("s"), compat_level::backward);
 }
 
+TEST(Config, JsonPolicyPerSubjectReachesTheChecker) {
+    harness h;
+    EXPECT_EQ(h.st.effective_check_options("s").json_policy, "STRICT");
+    EXPECT_EQ(harness::code(h.run(plan_set_config(h.st, "s", std::nullopt, std::nullopt, "sloppy"))), 42203);
+    auto set = h.run(plan_set_config(h.st, "s", std::nullopt, std::nullopt, "lenient"));
+    EXPECT_EQ(std::get<nlohmann::ordered_json>(set).dump(), R"({"jsonCompatibilityPolicy":"LENIENT"})");
+    EXPECT_EQ(h.st.effective_check_options("s").json_policy, "LENIENT");
+    EXPECT_EQ(h.st.effective_check_options("t").json_policy, "STRICT");
+    EXPECT_EQ(*h.log.back().value, R"({"jsonCompatibilityPolicy":"LENIENT"})");
+    h.run(plan_set_config(h.st, std::nullopt, std::nullopt, std::nullopt, "LENIENT"));
+    EXPECT_EQ(h.st.effective_check_options("t").json_policy, "LENIENT");
+    h.run(plan_set_config(h.st, "s", "FULL", std::nullopt));
+    EXPECT_EQ(h.st.effective_check_options("s").json_policy, "LENIENT") << "setting the level keeps the policy";
+}
+
 TEST(Replay, TheLogRebuildsTheSameState) {
     harness h;
     h.run(plan_set_config(h.st, std::nullopt, "NONE", std::nullopt));
