@@ -31,8 +31,18 @@ ojson config_reply(const subject_config& c, const char* level_key) {
 
 bool valid_subject(const std::string& s) {
     if (s.empty() || s == "__GLOBAL" || s == "__EMPTY") return false;
-    for (unsigned char c : s)
+    // Well-formed UTF-8 without control characters: the name goes into JSON records and must
+    // read back the same.
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 || c == 0x7f) return false;
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        for (size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+        if (n == 2 && c < 0xc2) return false; // overlong
+        i += n;
+    }
     return true;
 }
 

@@ -115,11 +115,14 @@ TEST(Register, BadInput) {
     EXPECT_EQ(harness::code(h.reg("", A)), 42208);
     EXPECT_EQ(harness::code(h.reg("back\\slash and space", A)), 0) << "any printable name is fine";
     EXPECT_EQ(harness::code(h.reg(std::string("ctl") + '\x01', A)), 42208);
+    EXPECT_EQ(harness::code(h.reg("caf\xc3\xa9", A)), 0) << "UTF-8 is fine";
+    EXPECT_EQ(harness::code(h.reg("bad\xff", A)), 42208) << "not UTF-8";
+    EXPECT_EQ(harness::code(h.reg("cut\xc3", A)), 42208) << "truncated UTF-8";
     EXPECT_EQ(harness::code(h.reg("s", A, {}, schema_kind::protobuf)), 42201) << "a type not served";
     EXPECT_EQ(harness::code(h.reg("s", A, {}, schema_kind::avro, false, std::nullopt, 5)), 42202)
         << "outside IMPORT a version may only be the next one";
     EXPECT_EQ(harness::code(h.reg("s", A, {}, schema_kind::avro, false, 7)), 42205) << "an id outside IMPORT";
-    EXPECT_EQ(h.log.size(), 1u);
+    EXPECT_EQ(h.log.size(), 2u);
 }
 
 TEST(Register, NormalizeComparesNormalizedForms) {
