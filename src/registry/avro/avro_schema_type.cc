@@ -1,5 +1,6 @@
 // brook::registry::make_avro_type(): the AVRO schema_type over this folder's parser, text
 // forms and compatibility checker.
+#include <algorithm>
 #include <memory>
 
 #include "registry/avro/avro_schema.h"
@@ -23,9 +24,19 @@ public:
     schema_kind kind() const override { return schema_kind::avro; }
 
     parse_outcome parse(std::string_view text, const std::vector<resolved_reference>& refs) const override {
+        // Confluent keeps resolved references in a map by reference name (a type reached
+        // through two paths is parsed once): first position, last text.
+        std::vector<std::string_view> names;
         std::vector<std::string_view> texts;
-        texts.reserve(refs.size());
-        for (const auto& r : refs) texts.emplace_back(r.schema);
+        for (const auto& r : refs) {
+            auto it = std::find(names.begin(), names.end(), std::string_view(r.name));
+            if (it != names.end()) {
+                texts[static_cast<size_t>(it - names.begin())] = r.schema;
+            } else {
+                names.emplace_back(r.name);
+                texts.emplace_back(r.schema);
+            }
+        }
         auto parsed = parse_avro(text, texts);
         if (!parsed.graph) return {nullptr, std::move(parsed.error)};
         return {std::make_shared<const avro_parsed_schema>(std::move(parsed.graph)), {}};

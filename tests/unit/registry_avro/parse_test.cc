@@ -146,6 +146,11 @@ TEST(AvroParse, ReferencesDefineNamesByFullName) {
     EXPECT_TRUE(parse_ok(user, {country, addr2}));
     EXPECT_NE(parse_error(user, {"{"}).find("Invalid reference 1"), std::string::npos);
     EXPECT_NE(parse_error(address, {address}).find("Can't redefine: com.acme.Address"), std::string::npos);
+    // A reference reached through two paths (same name) is parsed once, as Confluent's map of
+    // resolved references by name does.
+    std::vector<resolved_reference> diamond = {{"geo.Country", "c", 1, country}, {"com.acme.Address", "a", 1, addr2},
+                                               {"geo.Country", "c", 1, country}};
+    EXPECT_TRUE(avro().parse(user, diamond).schema);
     // The schema itself may just be a referenced name.
     EXPECT_EQ(canonical("\"com.acme.Address\"", {address}), "\"com.acme.Address\"");
 }

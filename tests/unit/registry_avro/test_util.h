@@ -17,7 +17,7 @@ inline const schema_type& avro() {
 
 inline std::vector<resolved_reference> refs(std::vector<std::string> texts) {
     std::vector<resolved_reference> out;
-    for (auto& t : texts) out.push_back({"ref", "subject", 1, std::move(t)});
+    for (auto& t : texts) out.push_back({"ref" + std::to_string(out.size() + 1), "subject", 1, std::move(t)});
     return out;
 }
 
