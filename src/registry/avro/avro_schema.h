@@ -28,4 +28,10 @@ private:
     std::string normalized_;
 };
 
+// make_avro_type() (schema_type.h) validates field defaults, as Confluent does for a schema
+// being registered. This one accepts defaults that do not fit their type, as Confluent does for
+// schemas it reads back from `_schemas` (older registries stored such schemas, e.g.
+// "default": "null" for a ["null", ...] union); everything else is checked alike.
+std::unique_ptr<schema_type> make_avro_type_lenient();
+
 } // namespace brook::registry::avro

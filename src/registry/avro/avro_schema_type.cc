@@ -21,6 +21,8 @@ namespace {
 
 class avro_schema_type final : public schema_type {
 public:
+    explicit avro_schema_type(bool validate_defaults) : validate_defaults_(validate_defaults) {}
+
     schema_kind kind() const override { return schema_kind::avro; }
 
     parse_outcome parse(std::string_view text, const std::vector<resolved_reference>& refs) const override {
@@ -37,7 +39,7 @@ public:
                 texts.emplace_back(r.schema);
             }
         }
-        auto parsed = parse_avro(text, texts);
+        auto parsed = parse_avro(text, texts, validate_defaults_);
         if (!parsed.graph) return {nullptr, std::move(parsed.error)};
         return {std::make_shared<const avro_parsed_schema>(std::move(parsed.graph)), {}};
     }
@@ -56,11 +58,17 @@ public:
             out.push_back({std::move(i.type), std::move(i.location), std::move(i.description), std::move(i.message)});
         return out;
     }
+
+private:
+    bool validate_defaults_;
 };
 
 } // namespace
+
+std::unique_ptr<schema_type> make_avro_type_lenient() { return std::make_unique<avro_schema_type>(false); }
+
 } // namespace avro
 
-std::unique_ptr<schema_type> make_avro_type() { return std::make_unique<avro::avro_schema_type>(); }
+std::unique_ptr<schema_type> make_avro_type() { return std::make_unique<avro::avro_schema_type>(true); }
 
 } // namespace brook::registry

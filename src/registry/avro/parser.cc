@@ -133,7 +133,7 @@ int nesting_depth(std::string_view text) {
 
 class parser {
 public:
-    explicit parser(schema_graph& g) : g_(g) {}
+    parser(schema_graph& g, bool validate_defaults) : g_(g), validate_defaults_(validate_defaults) {}
 
     // One Schema.Parser.parse(String) call; the names it defines stay known for the next.
     // Comments are allowed, as Avro's JSON factory allows them (ALLOW_COMMENTS).
@@ -452,7 +452,7 @@ private:
             f.default_value = std::move(def);
         }
         if (!valid_name(f.name)) return false;
-        if (f.default_value && !valid_default(*f.type, *f.default_value)) {
+        if (validate_defaults_ && f.default_value && !valid_default(*f.type, *f.default_value)) {
             if (error_.empty())
                 error_ = "Invalid default for field " + f.name + ": " + json_text(*f.default_value) + " not a " +
                          java_string(*f.type);
@@ -595,15 +595,17 @@ private:
     }
 
     schema_graph& g_;
+    bool validate_defaults_;
     std::unordered_map<std::string, const node*> names_;
     std::vector<const node*> order_;
     std::string space_;
     std::string error_;
 };
 
-parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts) {
+parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts,
+                        bool validate_defaults) {
     auto g = std::make_shared<schema_graph>();
-    parser p(*g);
+    parser p(*g, validate_defaults);
     for (size_t i = 0; i < reference_texts.size(); ++i) {
         if (!p.parse_text(reference_texts[i]))
             return {nullptr, "Invalid reference " + std::to_string(i + 1) + ": " + p.error()};

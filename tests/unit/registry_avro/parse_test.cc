@@ -133,6 +133,18 @@ TEST(AvroParse, DefaultsAreValidatedAgainstTheirType) {
     }
 }
 
+TEST(AvroParse, StoredSchemasMayKeepDefaultsThatDoNotFit) {
+    // What older registries accepted and Confluent still reads back from `_schemas`.
+    const std::string legacy = R"({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":"null"}]})";
+    EXPECT_NE(parse_error(legacy).find("Invalid default for field a"), std::string::npos);
+    auto lenient = make_avro_type_lenient();
+    auto r = lenient->parse(legacy, {});
+    ASSERT_TRUE(r.schema) << r.error;
+    EXPECT_EQ(r.schema->canonical(), R"({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":"null"}]})");
+    EXPECT_FALSE(lenient->parse(R"({"type":"record","name":"R","fields":[{"name":"a","type":"nope"}]})", {}).schema)
+        << "everything else is still checked";
+}
+
 TEST(AvroParse, ReferencesDefineNamesByFullName) {
     const std::string address = R"({"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string"}]})";
     const std::string user = R"({"type":"record","name":"User","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"},{"name":"work","type":"Address"}]})";
