@@ -49,8 +49,6 @@ const std::string* text_of(const json& container, std::string_view key) {
 bool letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
 bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-} // namespace
-
 // Jackson's default StreamReadConstraints.maxNestingDepth. Also what keeps the recursive
 // parse, writers and checker within a thread's stack.
 constexpr int max_nesting_depth = 1000;
@@ -77,6 +75,8 @@ int nesting_depth(std::string_view text) {
     return max;
 }
 
+} // namespace
+
 class parser {
 public:
     parser(schema_graph& g, bool validate_defaults) : g_(g), validate_defaults_(validate_defaults) {}
@@ -88,7 +88,7 @@ public:
             return fail("Invalid JSON: nesting depth " + std::to_string(depth) + " exceeds the maximum allowed (" +
                         std::to_string(max_nesting_depth) + ")");
         json j;
-        try {
+        try { // nlohmann reports the position of a syntax error only through its exception
             j = json::parse(text, nullptr, true, true);
         } catch (const json::exception& e) {
             error_ = std::string("Invalid JSON: ") + e.what();
