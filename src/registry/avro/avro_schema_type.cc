@@ -65,6 +65,29 @@ private:
 
 } // namespace
 
+std::string confluent_message(const incompatibility& i, std::string_view reader_label, std::string_view writer_label) {
+    const std::string r(reader_label), w(writer_label), path = "'" + i.path + "'";
+    std::string description;
+    if (i.type == "FIXED_SIZE_MISMATCH")
+        description = "The size of FIXED type field at path " + path + " in the " + r + " schema does not match with the " + w + " schema";
+    else if (i.type == "TYPE_MISMATCH")
+        description = "The type (path " + path + ") of a field in the " + r + " schema does not match with the " + w + " schema";
+    else if (i.type == "NAME_MISMATCH")
+        description = "The name of the schema has changed (path " + path + ")";
+    else if (i.type == "MISSING_ENUM_SYMBOLS")
+        description = "The " + r + " schema is missing enum symbols '" + i.info + "' at path " + path + " in the " + w + " schema";
+    else if (i.type == "MISSING_UNION_BRANCH")
+        description = "The " + r + " schema is missing a type inside a union field at path " + path + " in the " + w + " schema";
+    else if (i.type == "READER_FIELD_MISSING_DEFAULT_VALUE")
+        description = "The field '" + i.info + "' at path " + path + " in the " + r +
+                      " schema has no default value and is missing in the " + w + " schema";
+    else if (i.info == "Incompatible because of different schema type")
+        return i.info;
+    else
+        return "Unexpected exception during compatibility check: " + i.info;
+    return "{errorType:'" + i.type + "', description:'" + description + "', additionalInfo:'" + i.info + "'}";
+}
+
 std::unique_ptr<schema_type> make_avro_type_lenient() { return std::make_unique<avro_schema_type>(false); }
 
 } // namespace avro
