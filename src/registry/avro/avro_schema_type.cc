@@ -27,18 +27,18 @@ public:
 
     parse_outcome parse(std::string_view text, const std::vector<resolved_reference>& refs) const override {
         // Confluent keeps resolved references in a map by reference name (a type reached
-        // through two paths is parsed once): first position, last text.
-        std::vector<std::string_view> names;
-        std::vector<std::string_view> texts;
+        // through two paths is parsed once): first position, last text. The same subject
+        // version under a second name is the same schema too, and is parsed once.
+        std::vector<const resolved_reference*> kept;
         for (const auto& r : refs) {
-            auto it = std::find(names.begin(), names.end(), std::string_view(r.name));
-            if (it != names.end()) {
-                texts[static_cast<size_t>(it - names.begin())] = r.schema;
-            } else {
-                names.emplace_back(r.name);
-                texts.emplace_back(r.schema);
-            }
+            auto same = std::find_if(kept.begin(), kept.end(), [&](const resolved_reference* k) {
+                return k->name == r.name || (!r.subject.empty() && k->subject == r.subject && k->version == r.version);
+            });
+            if (same == kept.end()) kept.push_back(&r);
+            else if ((*same)->name == r.name) *same = &r;
         }
+        std::vector<std::string_view> texts;
+        for (const auto* r : kept) texts.emplace_back(r->schema);
         auto parsed = parse_avro(text, texts, validate_defaults_);
         if (!parsed.graph) return {nullptr, std::move(parsed.error)};
         return {std::make_shared<const avro_parsed_schema>(std::move(parsed.graph)), {}};

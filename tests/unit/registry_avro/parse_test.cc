@@ -163,6 +163,9 @@ TEST(AvroParse, ReferencesDefineNamesByFullName) {
     std::vector<resolved_reference> diamond = {{"geo.Country", "c", 1, country}, {"com.acme.Address", "a", 1, addr2},
                                                {"geo.Country", "c", 1, country}};
     EXPECT_TRUE(avro().parse(user, diamond).schema);
+    std::vector<resolved_reference> renamed = {{"geo.Country", "c", 1, country}, {"com.acme.Address", "a", 1, addr2},
+                                               {"Country", "c", 1, country}};
+    EXPECT_TRUE(avro().parse(user, renamed).schema) << "the same subject version under another name";
     // The schema itself may just be a referenced name.
     EXPECT_EQ(canonical("\"com.acme.Address\"", {address}), "\"com.acme.Address\"");
 }
