@@ -1,10 +1,10 @@
 #include "registry/avro/compatibility.h"
 
 #include <algorithm>
-#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 namespace brook::registry::avro {
 
@@ -77,7 +77,6 @@ public:
     std::optional<avro_incompatibility> aborted;
 
 private:
-
     result get(const char* token, const node& reader, const node& writer, location_t& location) {
         if (aborted) return {};
         if (depth_ >= max_check_depth) {
