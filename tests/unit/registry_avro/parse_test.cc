@@ -133,6 +133,26 @@ TEST(AvroParse, DefaultsAreValidatedAgainstTheirType) {
     }
 }
 
+TEST(AvroParse, EdgeCasesAsJavaDecidesThem) {
+    // A record's default cannot be checked against the record while its fields are parsed
+    // (Java: "Schema fields not set yet").
+    EXPECT_NE(parse_error(R"({"type":"record","name":"N","fields":[{"name":"n","type":"N","default":{}}]})")
+                  .find("record N is used in its own default before its fields are defined"),
+              std::string::npos);
+    EXPECT_TRUE(parse_ok(R"({"type":"record","name":"N","fields":[{"name":"n","type":["null","N"],"default":null}]})"));
+    // Java checks the last component of a name, not the namespace.
+    EXPECT_TRUE(parse_ok(R"({"type":"fixed","name":"1a.b-c.F","size":1})"));
+    EXPECT_NE(parse_error(R"({"type":"record","name":"R","fields":[{"name":"a","type":"int","order":1}]})").find("Invalid order"),
+              std::string::npos);
+    // A non-string namespace or doc is ignored, as Java's getOptionalText ignores it.
+    auto s = parse_ok(R"({"type":"fixed","name":"F","namespace":5,"doc":false,"size":1})");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->canonical(), R"({"type":"fixed","name":"F","size":1})");
+    // A union may be empty, and its branches keep their order.
+    EXPECT_EQ(canonical("[]"), "[]");
+    EXPECT_EQ(canonical(R"(["string","null"])"), R"(["string","null"])");
+}
+
 TEST(AvroParse, StoredSchemasMayKeepDefaultsThatDoNotFit) {
     // What older registries accepted and Confluent still reads back from `_schemas`.
     const std::string legacy = R"({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":"null"}]})";
