@@ -89,6 +89,20 @@ std::vector<delivery> producer::flush(int timeout_ms) {
 
 int producer::in_flight() const { return rd_kafka_outq_len(rk_.get()); }
 
+status producer::prepare_topics(const std::vector<std::string>& topics, int timeout_ms) {
+    for (const auto& t : topics) {
+        std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> rkt{
+            rd_kafka_topic_new(rk_.get(), t.c_str(), nullptr), &rd_kafka_topic_destroy};
+        if (!rkt) return make_error(rd_kafka_last_error(), "topic " + t);
+        const rd_kafka_metadata_t* md = nullptr;
+        if (auto rc = rd_kafka_metadata(rk_.get(), 0, rkt.get(), &md, timeout_ms)) return make_error(rc, "metadata of " + t + ": " + rd_kafka_err2str(rc));
+        metadata_handle owned{md};
+        if (md->topic_cnt != 1 || md->topics[0].err)
+            return make_error(md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "topic " + t);
+    }
+    return ok{};
+}
+
 namespace {
 // Turns librdkafka's transactional error object into a value and frees it.
 status txn_status(rd_kafka_error_t* e) {

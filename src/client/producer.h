@@ -42,6 +42,9 @@ public:
     // timeout leaves the rest in flight (in_flight() > 0): they are reported by a later call.
     std::vector<delivery> flush(int timeout_ms);
     int in_flight() const;
+    // Learns the partitions and leaders of `topics` now, so the first send to each does not
+    // wait for librdkafka's own metadata refresh (about a second inside a transaction).
+    status prepare_topics(const std::vector<std::string>& topics, int timeout_ms);
 
     // Transactions (set transactional.id in the config). The calls follow librdkafka's
     // state machine: init_transactions once, then begin → send... [send_offsets_to_transaction]

@@ -27,6 +27,7 @@ client::record offset_store::record(const stored_position& p, int64_t ts_ms) con
 expected<std::optional<stored_position>> offset_store::read(const std::string& brokers, int timeout_ms) const {
     auto cfg = client::base_config(brokers);
     cfg.emplace_back("isolation.level", "read_committed");
+    cfg.emplace_back("fetch.wait.max.ms", "50"); // an empty topic's end shows at the first fetch
     auto c = client::consumer::create(cfg);
     if (!c) return runtime_error("reading " + topic_ + ": " + c.err().message);
     if (auto s = c->assign({{{topic_, 0}, client::offset_beginning}}); !s)

@@ -53,6 +53,10 @@ public:
         auto w = txn_writer::create(o_, offsets_);
         if (!w) return w.err();
         writer_.emplace(std::move(*w));
+        std::vector<std::string> topics{o_.offsets_topic};
+        for (const auto& t : tables_) topics.push_back(topic_of(t));
+        if (o_.provide_transaction_metadata) topics.push_back(o_.transaction_topic);
+        if (auto s = writer_->prepare_topics(topics); !s) return s;
 
         if (o_.snapshot == snapshot_mode::initial_only) return snapshot_only();
 
@@ -74,7 +78,10 @@ public:
         if (auto s = repl->start(o_.slot_name, o_.publication_name, *from); !s) return s;
         if (o_.progress) std::fprintf(stderr, "cdc: streaming from %s (slot %s)\n", format_lsn(*from).c_str(), o_.slot_name.c_str());
         stream_context ctx{o_, db_, *meta_, *writer_, *repl, {}, g_stop,
-                           [this](const table_info& t) { return create_topic(topic_of(t), false); }};
+                           [this](const table_info& t) -> status {
+                               if (auto s = create_topic(topic_of(t), false); !s) return s;
+                               return writer_->prepare_topics({topic_of(t)});
+                           }};
         for (const auto& t : tables_) ctx.tables[t.qualified()] = t;
         auto s = stream_changes(ctx, *from);
         (void)repl->send_status();

@@ -36,6 +36,12 @@ expected<txn_writer> txn_writer::create(const cdc_options& o, offset_store offse
     return txn_writer(std::move(*p), std::move(offsets));
 }
 
+status txn_writer::prepare_topics(const std::vector<std::string>& topics) {
+    auto s = producer_.prepare_topics(topics, 15000);
+    if (!s) return runtime_error("Kafka metadata: " + describe(s.err()));
+    return done{};
+}
+
 status txn_writer::send(client::record&& r) {
     if (!open_) {
         if (auto s = producer_.begin_transaction(); !s) return runtime_error("beginning a Kafka transaction: " + describe(s.err()));

@@ -8,6 +8,8 @@
 // after aborting where librdkafka allows; the caller then stops (a restart resumes from the
 // last committed position). Threads: one thread owns it.
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "client/producer.h"
 #include "connect/error.h"
@@ -20,6 +22,8 @@ class txn_writer {
 public:
     static expected<txn_writer> create(const cdc_options& o, offset_store offsets);
 
+    // Fetches the topics' metadata up front (see client::producer::prepare_topics).
+    status prepare_topics(const std::vector<std::string>& topics);
     // Sends r in the open transaction, beginning one when none is open.
     status send(client::record&& r);
     // Adds the position record and commits. Retries a commit librdkafka calls retriable.
