@@ -43,6 +43,7 @@ public:
         if (!meta) return meta.err();
         meta_.emplace(std::move(*meta));
         if (auto s = check_server(); !s) return s;
+        if (auto s = check_kafka(); !s) return s;
         auto tables = load_tables(*meta_, o_.tables, o_.publication_name, o_.decimal);
         if (!tables) return tables.err();
         tables_ = std::move(*tables);
@@ -101,6 +102,16 @@ private:
         auto db = meta_->exec("SELECT current_database()");
         if (!db) return runtime_error(db.err().message);
         db_ = db->get(0, 0);
+        return done{};
+    }
+
+    status check_kafka() {
+        auto a = client::admin::create(client::base_config(o_.brokers));
+        if (!a) return runtime_error("Kafka admin: " + a.err().message);
+        auto c = a->describe_cluster(5000); // an unreachable address fails in seconds, not 15
+        if (!c)
+            return usage_error("cannot reach the Kafka brokers at " + o_.brokers + " (" + c.err().message +
+                               "); check --brokers");
         return done{};
     }
 
