@@ -22,7 +22,7 @@ const std::vector<property_doc>& property_docs() {
         {"snapshot.fetch.size", "10000", "rows per primary-key chunk of the snapshot"},
         {"status.update.interval.ms", "10000", "standby status updates to Postgres (keep well under wal_sender_timeout)"},
         {"max.batch.size", "20000", "records per Kafka transaction before it is committed (whole Postgres transactions only)"},
-        {"poll.interval.ms", "100", "longest a received Postgres transaction waits for its Kafka commit"},
+        {"poll.interval.ms", "500", "longest a Kafka transaction collects Postgres transactions while changes keep coming (a quiet stream commits at once)"},
         {"topic.creation.default.partitions", "1", "partitions of the change topics the source creates"},
         {"offset.storage.topic", "<prefix>.offsets", "compacted topic holding the source's committed LSN"},
     };

@@ -37,7 +37,7 @@ struct cdc_options {
     int snapshot_fetch_size = 10000;   // snapshot.fetch.size: rows per primary-key chunk
     int status_update_interval_ms = 10000; // status.update.interval.ms
     int max_batch_size = 20000;        // max.batch.size: records per Kafka transaction (soft)
-    int poll_interval_ms = 100;        // poll.interval.ms: longest a committed PG txn waits
+    int poll_interval_ms = 500;        // poll.interval.ms: longest a Kafka transaction collects
     int topic_partitions = 1;          // topic.creation.default.partitions
     std::string offsets_topic;         // offset.storage.topic (default <prefix>.offsets)
     std::string transaction_topic;     // <prefix>.transaction (Debezium's name)

@@ -8,6 +8,8 @@ namespace brook::connect::pg {
 namespace {
 
 using clock = std::chrono::steady_clock;
+// How long the stream must be silent before an open batch is committed early.
+constexpr std::chrono::milliseconds quiet{20};
 
 bool same_key(const table_info& t, const tuple& a, const tuple& b) {
     for (size_t k : t.key) {
@@ -26,12 +28,14 @@ public:
         auto last_idle_store = clock::now();
         for (;;) {
             if (c_.stop.load()) return finish();
-            // Wait no longer than the open batch may.
+            // With whole transactions waiting, a short silence means the stream has caught up:
+            // commit then rather than after the full poll interval (latency); while messages
+            // keep coming, batch up to poll.interval.ms / max.batch.size (throughput).
             auto wait = std::chrono::milliseconds(200);
             if (batch_txns_ > 0 && !in_txn_) {
                 const auto left = std::chrono::milliseconds(c_.o.poll_interval_ms) -
                                   std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - batch_start_);
-                wait = std::max(std::chrono::milliseconds(0), std::min(wait, left));
+                wait = std::max(std::chrono::milliseconds(0), std::min(quiet, left));
             }
             auto m = c_.repl.next(wait);
             if (!m) return m.err();

@@ -4,7 +4,7 @@
 // Batching: a Kafka transaction holds whole Postgres transactions only. It is committed, with
 // the end LSN of its last Postgres transaction as the stored position, when it holds
 // max.batch.size records, when poll.interval.ms passed since its first one, or when the stream
-// goes quiet; only then is that LSN confirmed to Postgres. Transactions whose commit ends at or
+// is silent for 20 ms (caught up); only then is that LSN confirmed to Postgres. Transactions whose commit ends at or
 // before the stored position are skipped (a restart may see them again). When nothing is in
 // flight and a keepalive reports a newer WAL position, that position is stored and confirmed
 // (at most once per status interval), so a quiet slot does not pin WAL.
