@@ -277,3 +277,44 @@ def test_quiet_slot_is_confirmed_from_keepalives(pg, module_broker, tmp_path):
         assert moved <= stored_position(module_broker.bootstrap, "quiet")["lsn"]
     finally:
         cdc.stop()
+
+
+def test_snapshot_modes_never_and_initial_only(pg, module_broker, tmp_path):
+    db, dsn = new_db(pg)
+    db_sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v int)")
+    db_sql(pg, db, "INSERT INTO t VALUES (1, 1), (2, 2)")
+    # initial_only: one snapshot, no slot, exit 0.
+    rc, err = run_cdc(dsn, "only", module_broker.bootstrap, sets={"snapshot.mode": "initial_only"})
+    assert rc == 0, err
+    assert [payload(v)["op"] for k, v in read_topic(module_broker.bootstrap, "only.public.t")] == ["r", "r"]
+    assert db_sql(pg, db, "SELECT count(*) FROM pg_replication_slots")[0][0] == 0
+    # never: no snapshot, only what changes after the slot exists.
+    cdc = start_streaming(tmp_path, dsn, "nev", module_broker.bootstrap, sets={"snapshot.mode": "never"})
+    try:
+        db_sql(pg, db, "UPDATE t SET v = 5 WHERE id = 2")
+        wait_for_key(module_broker.bootstrap, "nev.public.t", "id", 2)
+    finally:
+        assert cdc.stop() == 0
+    recs = read_topic(module_broker.bootstrap, "nev.public.t")
+    assert [(payload(k)["id"], payload(v)["op"]) for k, v in recs] == [(2, "u")]
+
+
+def test_sigterm_during_the_snapshot_leaves_nothing_visible(pg, module_broker, tmp_path):
+    db, dsn = new_db(pg)
+    db_sql(pg, db, "CREATE TABLE t (id int PRIMARY KEY, v int)")
+    db_sql(pg, db, "INSERT INTO t SELECT g, g FROM generate_series(1, 100000) g")
+    cdc = Cdc(str(tmp_path), dsn, "term", module_broker.bootstrap,
+              sets={"snapshot.fetch.size": "1000", "key.converter.schemas.enable": "false",
+                    "value.converter.schemas.enable": "false"})
+    cdc.start()
+    cdc.wait_for("created slot")
+    time.sleep(0.3)
+    assert cdc.stop() == 0
+    assert "snapshot done" not in cdc.log()
+    assert read_topic(module_broker.bootstrap, "term.public.t") == []
+    # The next run starts the snapshot over and completes it.
+    cdc.start()
+    cdc.wait_for("streaming from", timeout=120)
+    assert "did not finish; starting it over" in cdc.log()
+    assert cdc.stop() == 0
+    assert len(read_topic(module_broker.bootstrap, "term.public.t", timeout=60)) == 100000

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -188,7 +189,15 @@ expected<snapshot_stats> run_snapshot(const cdc_options& o, const std::string& d
     // snapshot "last" as Debezium marks it.
     std::optional<client::record> held;
     std::optional<failure> sink_failure;
+    auto last_progress = std::chrono::steady_clock::now();
     while (auto batch = queue.pop()) {
+        if (o.progress && std::chrono::steady_clock::now() - last_progress >= std::chrono::seconds(5)) {
+            last_progress = std::chrono::steady_clock::now();
+            std::string line;
+            for (size_t i = 0; i < tables.size(); ++i)
+                line += (i ? ", " : "") + tables[i].qualified() + " " + std::to_string(counts[i].load());
+            std::fprintf(stderr, "cdc: snapshot in progress: %s rows\n", line.c_str());
+        }
         for (auto& r : *batch) {
             if (held && !sink_failure)
                 if (auto s = sink(std::move(*held)); !s) {

@@ -72,6 +72,7 @@ public:
         if (auto s = decide(*stored, *slot, *repl, from); !s) return s;
         if (!from) {
             auto start = fresh_start(*repl);
+            if (!start && g_stop.load()) return done{}; // stopped in the snapshot: aborted, resumable
             if (!start) return start.err();
             from = *start;
         }
