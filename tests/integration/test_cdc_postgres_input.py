@@ -318,3 +318,31 @@ def test_sigterm_during_the_snapshot_leaves_nothing_visible(pg, module_broker, t
     assert "did not finish; starting it over" in cdc.log()
     assert cdc.stop() == 0
     assert len(read_topic(module_broker.bootstrap, "term.public.t", timeout=60)) == 100000
+
+
+def test_composite_key_chunks_toast_placeholder_and_added_column(pg, module_broker, tmp_path):
+    db, dsn = new_db(pg)
+    db_sql(pg, db, "CREATE TABLE ck (a int, b text, big text, n int, PRIMARY KEY (a, b))")
+    db_sql(pg, db, "INSERT INTO ck SELECT g % 50, 'k' || g, NULL, g FROM generate_series(1, 2500) g")
+    # Incompressible and large: stored out of line (TOAST).
+    db_sql(pg, db, "UPDATE ck SET big = (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 400) i) "
+                   "WHERE a = 1 AND b = 'k1'")
+    cdc = start_streaming(tmp_path, dsn, "ck", module_broker.bootstrap,
+                          sets={"snapshot.fetch.size": "300", "snapshot.max.threads": "3"})
+    try:
+        assert "public.ck has columns Postgres may TOAST" in cdc.log()
+        db_sql(pg, db, "UPDATE ck SET n = -1 WHERE a = 1 AND b = 'k1'")   # big unchanged: not sent
+        db_sql(pg, db, "ALTER TABLE ck ADD COLUMN extra text")
+        db_sql(pg, db, "INSERT INTO ck (a, b, n, extra) VALUES (-1, 'new', 0, 'x')")
+        wait_for_key(module_broker.bootstrap, "ck.public.ck", "a", -1)
+    finally:
+        assert cdc.stop() == 0
+    recs = read_topic(module_broker.bootstrap, "ck.public.ck")
+    reads = [(payload(k)["a"], payload(k)["b"]) for k, v in recs if payload(v)["op"] == "r"]
+    assert len(reads) == 2500 and len(set(reads)) == 2500  # every composite key once
+    upd = [payload(v) for k, v in recs if payload(v)["op"] == "u"]
+    assert len(upd) == 1 and upd[0]["after"]["n"] == -1
+    assert upd[0]["after"]["big"] == "__debezium_unavailable_value"
+    last = recs[-1][1]
+    assert last["payload"]["after"]["extra"] == "x"
+    assert "extra" in [f["field"] for f in last["schema"]["fields"][1]["fields"]]

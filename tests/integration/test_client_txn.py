@@ -7,8 +7,10 @@ from pathlib import Path
 
 from confluent_kafka import Consumer, TopicPartition
 
-REPO = Path(__file__).resolve().parents[2]
-TESTS_BIN = REPO / "build" / "tests" / "unit" / "client" / "brook_client_tests"
+from brookfixture import BROOK_BIN
+
+# Beside the binary under test (make integration passes BROOK_BIN=<build>/brook).
+TESTS_BIN = Path(BROOK_BIN).parent / "tests" / "unit" / "client" / "brook_client_tests"
 
 
 def read_all(bootstrap, topic, isolation):
