@@ -18,7 +18,7 @@ expected<txn_writer> txn_writer::create(const cdc_options& o, offset_store offse
     cfg.insert(cfg.end(), {{"transactional.id", o.transactional_id()},
                            // A whole snapshot is one transaction: allow it the broker's maximum.
                            {"transaction.timeout.ms", "900000"},
-                           {"linger.ms", "10"},
+                           {"linger.ms", "50"},
                            {"batch.num.messages", "10000"},
                            {"queue.buffering.max.messages", "1000000"},
                            {"queue.buffering.max.kbytes", "1048576"},
