@@ -346,3 +346,21 @@ def test_composite_key_chunks_toast_placeholder_and_added_column(pg, module_brok
     last = recs[-1][1]
     assert last["payload"]["after"]["extra"] == "x"
     assert "extra" in [f["field"] for f in last["schema"]["fields"][1]["fields"]]
+
+
+def test_changes_of_a_table_dropped_since_are_still_delivered(pg, module_broker, tmp_path):
+    db, dsn = new_db(pg)
+    db_sql(pg, db, "CREATE TABLE gone (id int PRIMARY KEY, v text)")
+    db_sql(pg, db, "CREATE TABLE stays (id int PRIMARY KEY)")
+    cdc = start_streaming(tmp_path, dsn, "gone", module_broker.bootstrap)
+    assert cdc.stop() == 0
+    db_sql(pg, db, "INSERT INTO gone VALUES (1, 'last words')")
+    db_sql(pg, db, "DROP TABLE gone")
+    db_sql(pg, db, "INSERT INTO stays VALUES (1)")
+    cdc = start_streaming(tmp_path, dsn, "gone", module_broker.bootstrap)
+    try:
+        wait_for_key(module_broker.bootstrap, "gone.public.stays", "id", 1)
+    finally:
+        assert cdc.stop() == 0
+    recs = read_topic(module_broker.bootstrap, "gone.public.gone")
+    assert [payload(v)["after"] for k, v in recs] == [{"id": 1, "v": "last words"}]

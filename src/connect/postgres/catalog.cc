@@ -167,6 +167,25 @@ expected<std::vector<table_info>> load_tables(connection& c, const std::vector<s
 
 expected<table_info> load_relation(connection& c, const relation_msg& rel, decimal_mode mode) {
     auto t = load_by_oid(c, rel.oid, &rel, mode);
+    if (!t && !t.err().usage) {
+        // The table is gone from the catalog (dropped after these changes were written): map
+        // from the message alone — built-in types, every column nullable, the replica
+        // identity as the key.
+        table_info only;
+        only.oid = rel.oid;
+        for (const auto& rc : rel.columns) {
+            column col;
+            col.name = rc.name;
+            col.type_oid = rc.type_oid;
+            col.typmod = rc.typmod;
+            col.type = map_type(rc.type_oid, rc.typmod, nullptr, nullptr, mode);
+            if (rc.key) only.key.push_back(only.columns.size());
+            only.columns.push_back(std::move(col));
+        }
+        if (only.key.empty())
+            return usage_error("table " + rel.nspname + "." + rel.relname + " has no replica identity key");
+        t = std::move(only);
+    }
     if (!t) return t;
     // The message is the truth for names and identity at that point of the WAL.
     t->schema = rel.nspname;
