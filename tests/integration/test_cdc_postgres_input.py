@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from confluent_kafka.admin import AdminClient
 
 from brookfixture import free_port
 from cdchelpers import Cdc, payload, read_topic, run_cdc, stored_position, wait_for_key, lsn_int
@@ -364,3 +365,41 @@ def test_changes_of_a_table_dropped_since_are_still_delivered(pg, module_broker,
         assert cdc.stop() == 0
     recs = read_topic(module_broker.bootstrap, "gone.public.gone")
     assert [payload(v)["after"] for k, v in recs] == [{"id": 1, "v": "last words"}]
+
+
+def test_only_the_named_tables_of_a_shared_publication(pg, module_broker, tmp_path):
+    db, dsn = new_db(pg)
+    db_sql(pg, db, "CREATE TABLE mine (id int PRIMARY KEY)")
+    db_sql(pg, db, "CREATE TABLE theirs (id int PRIMARY KEY)")
+    db_sql(pg, db, "CREATE PUBLICATION shared FOR TABLE mine, theirs")
+    cdc = start_streaming(tmp_path, dsn, "sh", module_broker.bootstrap, sets={"publication.name": "shared"},
+                          extra=["--tables", "public.mine"])
+    try:
+        db_sql(pg, db, "INSERT INTO theirs VALUES (1)")
+        db_sql(pg, db, "INSERT INTO mine VALUES (1)")
+        wait_for_key(module_broker.bootstrap, "sh.public.mine", "id", 1)
+    finally:
+        assert cdc.stop() == 0
+    topics = AdminClient({"bootstrap.servers": module_broker.bootstrap}).list_topics(timeout=10).topics
+    assert "sh.public.mine" in topics and "sh.public.theirs" not in topics
+
+
+def test_short_wal_sender_timeout_is_kept_alive(module_broker, tmp_path):
+    # The walsender drops a client that has not replied within wal_sender_timeout; the source's
+    # status updates (every status.update.interval.ms, and at once when a keepalive asks) keep
+    # an idle stream alive.
+    p = Postgres(settings={"wal_sender_timeout": "1500ms"}).start()
+    try:
+        p.sql("CREATE TABLE t (id int PRIMARY KEY)")
+        cdc = start_streaming(tmp_path, p.dsn, "ka", module_broker.bootstrap,
+                              sets={"status.update.interval.ms": "300"})
+        try:
+            time.sleep(5)
+            p.sql("INSERT INTO t VALUES (1)")
+            wait_for_key(module_broker.bootstrap, "ka.public.t", "id", 1, timeout=20)
+            assert cdc.proc.poll() is None, cdc.log()
+            assert "terminating walsender" not in p.log_text()
+        finally:
+            assert cdc.stop() == 0
+    finally:
+        p.close()

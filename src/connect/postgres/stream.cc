@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 namespace brook::connect::pg {
 
@@ -101,6 +102,12 @@ private:
     }
 
     status on_relation(const relation_msg& rel) {
+        // A publication shared with other tables: only those named by --tables are captured.
+        if (!c_.o.tables.empty() && !c_.tables.count(rel.nspname + "." + rel.relname)) {
+            ignored_.insert(rel.oid);
+            return done{};
+        }
+        ignored_.erase(rel.oid);
         auto t = load_relation(c_.meta, rel, c_.o.decimal);
         if (!t) return runtime_error("table " + rel.nspname + "." + rel.relname + " changed: " + t.err().message);
         const bool known = c_.tables.count(t->qualified()) != 0;
@@ -129,7 +136,15 @@ private:
         return &block_;
     }
 
+    static uint32_t rel_of(const message& m) {
+        if (auto* i = std::get_if<insert_msg>(&m)) return i->rel;
+        if (auto* u = std::get_if<update_msg>(&m)) return u->rel;
+        if (auto* d = std::get_if<delete_msg>(&m)) return d->rel;
+        return 0;
+    }
+
     status on_change(const wal_message& w, const message& m) {
+        if (ignored_.count(rel_of(m))) return done{};
         if (std::holds_alternative<insert_msg>(m)) {
             const auto& i = std::get<insert_msg>(m);
             const auto* t = table(i.rel);
@@ -212,6 +227,7 @@ private:
     encoder enc_;
     lsn stored_;
     std::map<uint32_t, table_info> by_oid_;
+    std::set<uint32_t> ignored_; // relations of the publication outside --tables
     begin_msg begin_;
     bool in_txn_ = false;
     bool skipping_ = false;
