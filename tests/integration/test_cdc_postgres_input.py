@@ -403,3 +403,23 @@ def test_short_wal_sender_timeout_is_kept_alive(module_broker, tmp_path):
             assert cdc.stop() == 0
     finally:
         p.close()
+
+
+def test_lost_slot_is_refused(module_broker, tmp_path):
+    # A slot may retain at most 1 MB of WAL; switching segments and a checkpoint invalidate it.
+    p = Postgres(settings={"max_slot_wal_keep_size": "1MB", "min_wal_size": "32MB", "max_wal_size": "64MB"}).start()
+    try:
+        p.sql("CREATE TABLE t (id int PRIMARY KEY)")
+        cdc = start_streaming(tmp_path, p.dsn, "lost", module_broker.bootstrap)
+        assert cdc.stop() == 0
+        for i in range(4):
+            p.sql("INSERT INTO t VALUES (%s)", (i,))
+            p.sql("SELECT pg_switch_wal()")
+        p.sql("CHECKPOINT")
+        assert p.sql("SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'brook_lost'")[0][0] == "lost"
+        rc, err = run_cdc(p.dsn, "lost", module_broker.bootstrap)
+        assert rc == 2
+        line = one_line(err)
+        assert "is lost" in line and "snapshot.mode=when_needed" in line
+    finally:
+        p.close()
