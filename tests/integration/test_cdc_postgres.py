@@ -107,6 +107,8 @@ def finish_and_check(pg, db, broker, prefix):
     return check_history(records, final_rows(pg, db)), records
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(300)
 def test_snapshot_with_concurrent_changes_is_exact(pg, module_broker, tmp_path):
     db, dsn = new_db(pg)
     make_acct(pg, db, ROWS)
@@ -135,6 +137,9 @@ def test_snapshot_with_concurrent_changes_is_exact(pg, module_broker, tmp_path):
         cdc.close()
 
 
+@pytest.mark.slow
+@pytest.mark.crash
+@pytest.mark.timeout(300)
 def test_kill9_three_times_keeps_exactly_once(pg, module_broker, tmp_path):
     db, dsn = new_db(pg)
     rows = 20_000
