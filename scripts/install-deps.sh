@@ -16,7 +16,7 @@ packages=(
   libprotobuf-dev libprotoc-dev protobuf-compiler libvalijson-dev json-schema-test-suite
   python3-avro python3-protobuf python3-jsonschema python3-requests python3-cachetools
   # stream engine state, Postgres CDC (libpq; a Postgres 15 server the tests start themselves)
-  librocksdb-dev libpq-dev postgresql-15
+  librocksdb-dev libpq-dev postgresql-15 python3-psycopg2
 )
 
 # Node.js runs the kafkajs tests; newer machines may already have it outside apt.

@@ -89,4 +89,34 @@ status consumer::close() {
     return ok{};
 }
 
+outcome<client::group_metadata> consumer::txn_group_metadata() const {
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, decltype(&rd_kafka_consumer_group_metadata_destroy)> md{
+        rd_kafka_consumer_group_metadata(rk_.get()), &rd_kafka_consumer_group_metadata_destroy};
+    if (!md) return error{RD_KAFKA_RESP_ERR__INVALID_ARG, "consumer has no group metadata (no group.id)"};
+    void* buf = nullptr;
+    size_t size = 0;
+    if (rd_kafka_error_t* e = rd_kafka_consumer_group_metadata_write(md.get(), &buf, &size)) {
+        error out = make_error(e);
+        rd_kafka_error_destroy(e);
+        return out;
+    }
+    client::group_metadata g{std::string(static_cast<const char*>(buf), size)};
+    rd_kafka_mem_free(rk_.get(), buf);
+    return g;
+}
+
+outcome<std::vector<partition_offset>> consumer::positions() const {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (auto rc = rd_kafka_assignment(rk_.get(), &raw)) return make_error(rc);
+    tpl_handle list{raw};
+    if (auto rc = rd_kafka_position(rk_.get(), list.get())) return make_error(rc);
+    std::vector<partition_offset> out;
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& p = list->elems[i];
+        if (p.offset < 0) continue; // RD_KAFKA_OFFSET_INVALID: nothing consumed there yet
+        out.push_back({{p.topic, p.partition}, p.offset});
+    }
+    return out;
+}
+
 } // namespace brook::client

@@ -20,11 +20,6 @@
 
 namespace brook::client {
 
-struct partition_offset {
-    topic_partition tp;
-    int64_t offset = offset_beginning; // absolute, or offset_beginning / offset_end / offset_stored
-};
-
 // The consumer reached the end of tp: offset is the next offset to be written.
 struct partition_end {
     topic_partition tp;
@@ -48,6 +43,12 @@ public:
     status commit();
     status close();
 
+    // For consume-transform-produce: this member's group identity (group id, member id,
+    // generation) to hand to producer::send_offsets_to_transaction with positions().
+    outcome<client::group_metadata> txn_group_metadata() const;
+    // The offset after the last record poll() returned, per assigned partition; partitions
+    // nothing was read from yet are left out (there is nothing to commit for them).
+    outcome<std::vector<partition_offset>> positions() const;
 
 private:
     explicit consumer(kafka_handle rk) : rk_(std::move(rk)) {}

@@ -20,6 +20,16 @@ struct error {
     // knows: a timeout elsewhere (a slow CreateTopics) is not "unreachable".
     bool unreachable = false;
 
+    // librdkafka's classification of a transactional error (rd_kafka_error_t), false for the
+    // plain codes other calls return:
+    //   retriable: the same call may be repeated (e.g. a commit that timed out);
+    //   abortable: the transaction cannot commit; abort_transaction() and start over;
+    //   fatal:     the producer is unusable (fenced by a newer instance with the same
+    //              transactional.id, or an idempotence failure): destroy it and make a new one.
+    bool retriable = false;
+    bool abortable = false;
+    bool fatal = false;
+
     // The code's librdkafka name without the leading underscores, e.g. "UNKNOWN_TOPIC_OR_PART".
     std::string code_name() const;
 };

@@ -53,7 +53,11 @@ error make_error(rd_kafka_resp_err_t code, std::string message) {
 }
 
 error make_error(const rd_kafka_error_t* e) {
-    return make_error(rd_kafka_error_code(e), rd_kafka_error_string(e));
+    error out = make_error(rd_kafka_error_code(e), rd_kafka_error_string(e));
+    out.retriable = rd_kafka_error_is_retriable(e) != 0;
+    out.abortable = rd_kafka_error_txn_requires_abort(e) != 0;
+    out.fatal = rd_kafka_error_is_fatal(e) != 0;
+    return out;
 }
 
 outcome<metadata_handle> fetch_metadata(rd_kafka_t* rk, int timeout_ms) {

@@ -89,4 +89,55 @@ std::vector<delivery> producer::flush(int timeout_ms) {
 
 int producer::in_flight() const { return rd_kafka_outq_len(rk_.get()); }
 
+status producer::prepare_topics(const std::vector<std::string>& topics, int timeout_ms) {
+    for (const auto& t : topics) {
+        std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> rkt{
+            rd_kafka_topic_new(rk_.get(), t.c_str(), nullptr), &rd_kafka_topic_destroy};
+        if (!rkt) return make_error(rd_kafka_last_error(), "topic " + t);
+        const rd_kafka_metadata_t* md = nullptr;
+        if (auto rc = rd_kafka_metadata(rk_.get(), 0, rkt.get(), &md, timeout_ms)) return make_error(rc, "metadata of " + t + ": " + rd_kafka_err2str(rc));
+        metadata_handle owned{md};
+        if (md->topic_cnt != 1 || md->topics[0].err)
+            return make_error(md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, "topic " + t);
+    }
+    return ok{};
+}
+
+namespace {
+// Turns librdkafka's transactional error object into a value and frees it.
+status txn_status(rd_kafka_error_t* e) {
+    if (!e) return ok{};
+    error out = make_error(e);
+    rd_kafka_error_destroy(e);
+    return out;
+}
+} // namespace
+
+status producer::init_transactions(int timeout_ms) {
+    return txn_status(rd_kafka_init_transactions(rk_.get(), timeout_ms));
+}
+
+status producer::begin_transaction() { return txn_status(rd_kafka_begin_transaction(rk_.get())); }
+
+status producer::send_offsets_to_transaction(const std::vector<partition_offset>& offsets,
+                                             const group_metadata& group, int timeout_ms) {
+    rd_kafka_consumer_group_metadata_t* raw = nullptr;
+    if (rd_kafka_error_t* e = rd_kafka_consumer_group_metadata_read(&raw, group.bytes.data(), group.bytes.size()))
+        return txn_status(e);
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, decltype(&rd_kafka_consumer_group_metadata_destroy)> md{
+        raw, &rd_kafka_consumer_group_metadata_destroy};
+    tpl_handle list{rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()))};
+    for (const auto& p : offsets)
+        rd_kafka_topic_partition_list_add(list.get(), p.tp.topic.c_str(), p.tp.partition)->offset = p.offset;
+    return txn_status(rd_kafka_send_offsets_to_transaction(rk_.get(), list.get(), md.get(), timeout_ms));
+}
+
+status producer::commit_transaction(int timeout_ms) {
+    return txn_status(rd_kafka_commit_transaction(rk_.get(), timeout_ms));
+}
+
+status producer::abort_transaction(int timeout_ms) {
+    return txn_status(rd_kafka_abort_transaction(rk_.get(), timeout_ms));
+}
+
 } // namespace brook::client

@@ -42,8 +42,30 @@ public:
     // timeout leaves the rest in flight (in_flight() > 0): they are reported by a later call.
     std::vector<delivery> flush(int timeout_ms);
     int in_flight() const;
+    // Learns the partitions and leaders of `topics` now, so the first send to each does not
+    // wait for librdkafka's own metadata refresh (about a second inside a transaction).
+    status prepare_topics(const std::vector<std::string>& topics, int timeout_ms);
 
-    // Metadata round trip: the broker answers within timeout_ms or this is an error.
+    // Transactions (set transactional.id in the config). The calls follow librdkafka's
+    // state machine: init_transactions once, then begin → send... [send_offsets_to_transaction]
+    // → commit or abort, repeated. Errors carry librdkafka's classification (error.h):
+    //   retriable → call the same function again; abortable → abort_transaction() and redo the
+    //   transaction's work; fatal → this producer is finished (another instance with the same
+    //   transactional.id fenced it, or state was lost): destroy it.
+    // init_transactions fences older instances with the same transactional.id and aborts (or
+    // completes) the transaction they left open, so a restarted process starts clean.
+    // commit_transaction flushes every record sent in the transaction first; their delivery
+    // reports are then waiting for the next poll(0)/flush(0).
+    status init_transactions(int timeout_ms);
+    status begin_transaction();
+    // Commits consumer offsets as part of the transaction (consume-transform-produce): they
+    // become visible to the group only if the transaction commits. `group` comes from the
+    // consumer that read the input (consumer::txn_group_metadata), `offsets` from its
+    // positions() — the next offset to read, not the last one read.
+    status send_offsets_to_transaction(const std::vector<partition_offset>& offsets,
+                                       const group_metadata& group, int timeout_ms);
+    status commit_transaction(int timeout_ms);
+    status abort_transaction(int timeout_ms);
 
 private:
     struct reports {

@@ -36,4 +36,16 @@ inline constexpr int64_t offset_beginning = -2;
 inline constexpr int64_t offset_end = -1;
 inline constexpr int64_t offset_stored = -1000; // the group's committed offset
 
+struct partition_offset {
+    topic_partition tp;
+    int64_t offset = offset_beginning; // absolute, or offset_beginning / offset_end / offset_stored
+};
+
+// A consumer group member's identity as librdkafka serializes it
+// (rd_kafka_consumer_group_metadata_write): a plain value that can be kept and copied, read
+// back by producer::send_offsets_to_transaction.
+struct group_metadata {
+    std::string bytes;
+};
+
 } // namespace brook::client
