@@ -1,5 +1,5 @@
 // `brook`: the one binary: `serve` runs the broker; the client commands (topic, produce,
-// consume, group, cluster) live in src/cli.
+// consume, group, cluster) live in src/cli; `sql` (event-time SQL jobs) in src/stream.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -9,6 +9,7 @@
 
 #include "app/serve.h"
 #include "cli/cli.h"
+#include "stream/command.h"
 
 extern char** environ;
 
@@ -30,6 +31,7 @@ int main(int argc, char** argv) {
     serve->add_flag("--help-config", opts.help_config, "List every property with its default and exit");
 
     brook::cli::commands client_commands(app);
+    brook::stream::sql_command sql_command(app);
 
     try {
         app.parse(argc, argv);
@@ -41,5 +43,6 @@ int main(int argc, char** argv) {
     }
     if (serve->parsed()) return brook::app::run_serve(opts, environ);
     if (auto rc = client_commands.run()) return *rc;
+    if (auto rc = sql_command.run()) return *rc;
     return 0;
 }

@@ -137,6 +137,8 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
     const table_def* src = cat.find(source_name);
     if (!src) return sql_error{source_pos, "unknown table '" + source_name + "'"};
     if (src == sink) return sql_error{source_pos, "a job cannot read and write the same table '" + source_name + "'"};
+    if (src->kafka.upsert)
+        return sql_error{source_pos, "table '" + source_name + "' is an upsert-kafka changelog; windows read append-only 'kafka' tables"};
     p.source = *src;
     const table_def& S = p.source;
 

@@ -72,6 +72,7 @@ void window_operator::process_session(int64_t ts, std::vector<value> keys, std::
         merged.start = std::min(merged.start, s.start);
         merged.end = std::max(merged.end, s.end);
     }
+    std::reverse(hits.begin(), hits.end()); // oldest first: deletes come out in time order
     if (closed(merged)) {
         missed.push_back(w);
         if (ks.sessions.empty()) sessions_.erase(enc);
