@@ -273,3 +273,40 @@ def test_unreachable_broker_and_missing_topic_exit_1(broker, tmp_path):
     assert p.returncode == 1 and "cannot reach the brokers at 127.0.0.1:1" in p.stderr, p.stderr
     p = run_sql(broker, path)
     assert p.returncode == 1 and "source topic 'clicks'" in p.stderr, p.stderr
+
+
+STARTUP_JOB = """
+CREATE TABLE ev (k STRING, n BIGINT, at TIMESTAMP_LTZ(3) METADATA FROM 'timestamp', off BIGINT METADATA FROM 'offset')
+WITH ('connector' = 'kafka', 'topic' = 'ev', 'format' = 'json', 'scan.bounded.mode' = 'latest-offset', %s);
+CREATE TABLE names (line STRING) WITH ('connector' = 'kafka', 'topic' = 'names-%s', 'format' = 'raw');
+INSERT INTO names SELECT UPPER(k) || ':' || CAST(n * 10 AS STRING) || '@' || CAST(off AS STRING) FROM ev WHERE n <> 3;
+"""
+
+
+@pytest.mark.parametrize("mode,options", [
+    ("timestamp", "'scan.startup.mode' = 'timestamp', 'scan.startup.timestamp-millis' = '%d'" % (T0 + 2000)),
+    ("specific", "'scan.startup.mode' = 'specific-offsets', 'scan.startup.specific-offsets' = 'partition:0,offset:2'"),
+])
+def test_startup_modes_and_stateless_projection_to_raw(broker, tmp_path, mode, options):
+    """Both modes start at offset 2 (the first record at or after T0 + 2 s); the row with n = 3 is
+    filtered; the raw sink holds one text line per row."""
+    create_topic(broker.bootstrap, "ev")
+    create_topic(broker.bootstrap, "names-" + mode)
+    ck_produce_all(ck_producer(broker.bootstrap), "ev",
+                   [{"value": json.dumps({"k": "k%d" % i, "n": i}), "timestamp": T0 + i * 1000} for i in range(5)])
+    p = run_sql(broker, write_job(tmp_path, STARTUP_JOB % (options, mode)))
+    assert p.returncode == 0, p.stderr
+    assert [m.value() for m in read_all(broker.bootstrap, "names-" + mode)] == [b"K2:20@2", b"K4:40@4"]
+
+
+def test_bad_record_fails_the_job_unless_ignored(broker, tmp_path):
+    create_topic(broker.bootstrap, "ev")
+    create_topic(broker.bootstrap, "names-x")
+    ck_produce_all(ck_producer(broker.bootstrap), "ev",
+                   [{"value": json.dumps({"k": "a", "n": 1})}, {"value": b"{not json"}, {"value": json.dumps({"k": "b", "n": 2})}])
+    opts = "'scan.startup.mode' = 'earliest-offset'"
+    p = run_sql(broker, write_job(tmp_path, STARTUP_JOB % (opts, "x")))
+    assert p.returncode == 1 and "record ev/0@1: the value is not valid JSON" in p.stderr, p.stderr
+    p = run_sql(broker, write_job(tmp_path, STARTUP_JOB % (opts + ", 'json.ignore-parse-errors' = 'true'", "x"), "job2.sql"))
+    assert p.returncode == 0 and "skipped 1 record(s)" in p.stderr, p.stderr
+    assert [m.value() for m in read_all(broker.bootstrap, "names-x")][-2:] == [b"A:10@0", b"B:20@2"]
