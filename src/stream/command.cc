@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "stream/job.h"
+#include "stream/catalog.h"
 #include "stream/parser.h"
 #include "stream/planner.h"
 #include "stream/watermark.h"
@@ -40,7 +41,7 @@ std::string describe_watermark(int64_t wm) {
 
 } // namespace
 
-int run_sql_file(const std::string& path, const std::string& brokers) {
+int run_sql_file(const std::string& path, const std::string& brokers, const std::string& state_dir) {
     std::ifstream f(path);
     if (!f) {
         std::cerr << "brook sql: cannot read " << path << "\n";
@@ -76,12 +77,16 @@ int run_sql_file(const std::string& path, const std::string& brokers) {
             const job_plan& jp = plan->jobs[i];
             job_options o;
             o.stop = &stop_requested;
+            if (!state_dir.empty()) o.state_dir = state_dir + "/" + std::to_string(i + 1) + "-" + jp.sink.name;
+            if (auto it = plan->cat.settings.find("execution.checkpointing.interval"); it != plan->cat.settings.end())
+                o.checkpoint_interval_ms = *parse_duration_ms(it->second);
             o.on_progress = [&](const job_progress& p) {
                 if (!tty && !p.finished) return;
                 std::lock_guard lock(print_mu);
                 std::cerr << (tty && !p.finished ? "\r\033[K" : "") << "brook sql: " << jp.name << ": "
                           << p.records_in << " records in, " << p.rows_out << " rows out, " << p.late_rows
                           << " late, " << p.open_windows << " open windows, watermark " << describe_watermark(p.watermark)
+                          << (state_dir.empty() ? "" : ", state " + std::to_string(p.state_bytes) + " B")
                           << (p.finished ? (stop_requested ? " (stopped)\n" : " (finished)\n") : "") << std::flush;
             };
             rcs[i] = run_job(jp, o);
@@ -102,7 +107,9 @@ sql_command::sql_command(CLI::App& app) {
     run->add_option("-b,--brokers", brokers_, "Default 'properties.bootstrap.servers' of the file's tables")
         ->envname("BROOK_BROKERS")
         ->capture_default_str();
-    run->callback([this] { picked_ = [this] { return run_sql_file(file_, brokers_); }; });
+    run->add_option("--state-dir", state_dir_,
+                    "Checkpoint window state, offsets and watermarks here (RocksDB); a job started again resumes from it");
+    run->callback([this] { picked_ = [this] { return run_sql_file(file_, brokers_, state_dir_); }; });
 }
 
 std::optional<int> sql_command::run() const {

@@ -1,6 +1,7 @@
 #include "stream/job.h"
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include "client/producer.h"
 #include "stream/codec.h"
 #include "stream/pipeline.h"
+#include "stream/state_store.h"
 
 namespace brook::stream {
 namespace {
@@ -77,6 +79,16 @@ client::record late_record(const client::record& in, const std::string& topic, c
     return r;
 }
 
+// What a state directory's contents belong to: a restart must run the same job over them.
+std::string job_fingerprint(const job_plan& p) {
+    std::string s = p.name + ": " + p.source.kafka.topic + " -> " + p.sink.kafka.topic;
+    if (p.windowed)
+        s += ", window " + std::to_string(int(p.spec.kind)) + "/" + std::to_string(p.spec.size) + "/" + std::to_string(p.spec.slide) +
+             "/" + std::to_string(p.spec.gap) + "/" + std::to_string(p.spec.offset) + "/" + std::to_string(p.spec.grace) +
+             ", " + std::to_string(p.keys.size()) + " keys, " + std::to_string(p.aggs.size()) + " aggregates";
+    return s;
+}
+
 } // namespace
 
 int run_job(const job_plan& plan, const job_options& o) {
@@ -134,6 +146,36 @@ int run_job(const job_plan& plan, const job_options& o) {
             end_at[p] = w->high;
         }
 
+    // The pipeline, and with a state directory what the last checkpoint left.
+    pipeline pl(plan);
+    const int64_t t0 = now_ms();
+    for (int32_t p : parts) pl.add_partition(p, t0);
+    std::unique_ptr<state_store> store;
+    checkpoint_meta meta;
+    const std::string fingerprint = job_fingerprint(plan);
+    if (!o.state_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(o.state_dir, ec);
+        if (ec) return fail("--state-dir " + o.state_dir + ": " + ec.message());
+        std::string err;
+        store = state_store::open(o.state_dir, err);
+        if (!store) return fail(err);
+        if (auto e = store->load(meta, [&](std::string_view k, std::string_view v) { return pl.op() && pl.op()->restore(k, v); }))
+            return fail(*e);
+        if (meta.present) {
+            if (meta.job != fingerprint)
+                return fail("state directory " + o.state_dir + " holds the state of another job (" + meta.job + "); use a new --state-dir");
+            for (auto& po : assignment)
+                if (auto it = meta.next_offsets.find(po.tp.partition); it != meta.next_offsets.end()) po.offset = it->second;
+            for (const auto& [p, wm] : meta.partition_watermarks) pl.tracker().restore(p, wm);
+            pl.tracker().restore_current(meta.watermark);
+            if (pl.op()) pl.op()->restore_watermark(meta.watermark);
+            std::cerr << "brook sql: " << plan.name << ": resuming from the checkpoint in " << o.state_dir << " ("
+                      << pl.open_windows() << " open windows)\n";
+        }
+        if (pl.op()) pl.op()->track_changes(true);
+    }
+
     auto ccfg = with_properties(client::base_config(src.bootstrap), src);
     if (!src.group_id.empty()) ccfg.emplace_back("group.id", src.group_id);
     ccfg.emplace_back("enable.auto.commit", "false");
@@ -150,9 +192,6 @@ int run_job(const job_plan& plan, const job_options& o) {
         late_out = std::make_unique<writer>(std::move(*lw));
     }
 
-    pipeline pl(plan);
-    const int64_t t0 = now_ms();
-    for (int32_t p : parts) pl.add_partition(p, t0);
     std::set<int32_t> finished;
     std::vector<sink_row> rows;
     auto finish = [&](int32_t p) {
@@ -176,12 +215,33 @@ int run_job(const job_plan& plan, const job_options& o) {
         jp.late_rows = pl.stats().late_rows;
         jp.watermark = pl.watermark();
         jp.open_windows = pl.open_windows();
+        jp.state_bytes = store ? store->size_bytes() : 0;
         jp.finished = done;
         o.on_progress(jp);
     };
 
+    std::map<int32_t, int64_t> next_offset = meta.next_offsets;
+    // Writes first, then the state that no longer needs the input before them.
+    auto checkpoint = [&]() -> std::optional<std::string> {
+        if (!store) return std::nullopt;
+        if (auto e = write_rows()) return e;
+        if (auto e = out->flush()) return e;
+        if (late_out) if (auto e = late_out->flush()) return e;
+        if (pl.op())
+            pl.op()->drain_changes([&](const std::string& k, const std::string* v) {
+                if (v) store->put(k, *v);
+                else store->erase(k);
+            });
+        meta.job = fingerprint;
+        meta.next_offsets = next_offset;
+        meta.partition_watermarks = pl.tracker().partition_watermarks();
+        meta.watermark = pl.watermark();
+        return store->commit(meta);
+    };
+
     int64_t skipped = 0;
     int64_t last_progress = t0;
+    int64_t last_checkpoint = t0;
     row r;
     bool stopped = false;
     for (;;) {
@@ -192,6 +252,7 @@ int run_job(const job_plan& plan, const job_options& o) {
         const int64_t now = now_ms();
         if (auto* rec = std::get_if<client::record>(&*ev)) {
             if (src.bounded && rec->offset >= end_at[rec->partition]) { finish(rec->partition); continue; }
+            next_offset[rec->partition] = rec->offset + 1;
             if (auto err = decode_record(plan.source, *rec, r)) {
                 if (!src.ignore_parse_errors)
                     return fail("record " + rec->topic + "/" + std::to_string(rec->partition) + "@" + std::to_string(rec->offset) +
@@ -217,11 +278,16 @@ int run_job(const job_plan& plan, const job_options& o) {
             if (late_out) if (auto e = late_out->serve()) return fail(*e);
             progress(false);
         }
+        if (store && now - last_checkpoint >= o.checkpoint_interval_ms) {
+            last_checkpoint = now;
+            if (auto e = checkpoint()) return fail(*e);
+        }
     }
     if (!stopped) pl.end_of_input(rows); // bounded: the end-of-input watermark fires everything
     if (auto e = write_rows()) return fail(*e);
     if (auto e = out->flush()) return fail(*e);
     if (late_out) if (auto e = late_out->flush()) return fail(*e);
+    if (auto e = checkpoint()) return fail(*e);
     (void)c->close();
     progress(true);
     if (skipped > 0) std::cerr << "brook sql: " << plan.name << ": skipped " << skipped << " record(s) that did not parse\n";

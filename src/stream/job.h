@@ -7,8 +7,12 @@
 // ends at the end offset seen at start, and the job finishes once all have, after firing every
 // open window (Flink's end-of-input watermark). Otherwise it runs until stop() is called.
 // Delivery is at least once: the job waits for every write to be acknowledged before it
-// reports success; nothing is committed to the source group, and window state lives in
-// memory only (a restarted job starts over from scan.startup.mode).
+// reports success; nothing is committed to the source group.
+// State: in memory; with a state directory, a checkpoint every interval (and when the job
+// stops or finishes) first waits for every write so far to be acknowledged, then stores the
+// window panes changed since the previous one, the next offsets and the watermarks in RocksDB
+// (state_store.h). A job started again on the same directory resumes from its last checkpoint,
+// so rows written after it are written again (at least once, never lost).
 // One thread runs a job; stop() may be called from any thread (a signal handler's flag).
 #include <atomic>
 #include <cstdint>
@@ -25,6 +29,7 @@ struct job_progress {
     int64_t late_rows = 0;
     int64_t watermark = 0; // no_watermark before the first
     size_t open_windows = 0;
+    uint64_t state_bytes = 0; // with a state directory: RocksDB's live data
     bool finished = false;
 };
 
@@ -32,6 +37,8 @@ struct job_options {
     // Called about once a second and at the end, on the job's thread (terminal progress).
     std::function<void(const job_progress&)> on_progress;
     const std::atomic<bool>* stop = nullptr; // set: finish without firing open windows
+    std::string state_dir;                   // "": state in memory only
+    int64_t checkpoint_interval_ms = 10000;
 };
 
 // 0: finished (bounded) or stopped; 1: a broker, topic or record error (printed to stderr).

@@ -47,6 +47,9 @@ public:
     size_t open_windows() const { return op_ ? op_->open_windows() : 0; }
     const pipeline_stats& stats() const { return stats_; }
     const watermark_tracker& watermarks() const { return tracker_; }
+    // For checkpoints and their restore (job.cc): nullptr when the job has no window.
+    window_operator* op() { return op_.get(); }
+    watermark_tracker& tracker() { return tracker_; }
 
 private:
     void emit(std::vector<window_result>& results, std::vector<sink_row>& out);

@@ -355,13 +355,15 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
 checked<script_plan> plan_script(const std::vector<statement>& stmts, const std::string& default_brokers) {
     script_plan sp;
     sp.cat.default_brokers = default_brokers;
-    static const std::set<std::string> known_settings = {"table.exec.source.idle-timeout", "pipeline.name", "table.local-time-zone"};
+    static const std::set<std::string> known_settings = {"table.exec.source.idle-timeout", "pipeline.name", "table.local-time-zone",
+                                                         "execution.checkpointing.interval"};
     for (const auto& st : stmts) {
         if (auto* s = std::get_if<set_stmt>(&st)) {
             if (s->key == "table.local-time-zone" && s->value != "UTC")
                 return sql_error{s->pos, "brook sql computes in UTC only; 'table.local-time-zone' = '" + s->value + "' is not supported"};
-            if (s->key == "table.exec.source.idle-timeout" && !parse_duration_ms(s->value))
-                return sql_error{s->pos, "bad duration '" + s->value + "' for table.exec.source.idle-timeout"};
+            if ((s->key == "table.exec.source.idle-timeout" || s->key == "execution.checkpointing.interval") &&
+                (!parse_duration_ms(s->value) || (s->key == "execution.checkpointing.interval" && *parse_duration_ms(s->value) <= 0)))
+                return sql_error{s->pos, "bad duration '" + s->value + "' for " + s->key};
             if (!known_settings.count(s->key))
                 sp.warnings.push_back("line " + std::to_string(s->pos.line) + ": SET '" + s->key + "' has no effect in brook sql (ignored)");
             sp.cat.settings[s->key] = s->value;

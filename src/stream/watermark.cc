@@ -32,6 +32,12 @@ int64_t watermark_tracker::partition_watermark(int32_t p) const {
     return it == parts_.end() ? no_watermark : it->second.watermark;
 }
 
+std::map<int32_t, int64_t> watermark_tracker::partition_watermarks() const {
+    std::map<int32_t, int64_t> out;
+    for (const auto& [p, x] : parts_) out[p] = x.watermark;
+    return out;
+}
+
 int64_t watermark_tracker::advance(int64_t now_ms) {
     bool any_active = false;
     int64_t low = end_of_time;

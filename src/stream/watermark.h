@@ -33,6 +33,10 @@ public:
     int64_t advance(int64_t now_ms);
 
     int64_t current() const { return current_; }
+    // Checkpoints: every partition's own watermark, and restoring them and the job's.
+    std::map<int32_t, int64_t> partition_watermarks() const;
+    void restore(int32_t p, int64_t watermark) { parts_[p].watermark = watermark; }
+    void restore_current(int64_t watermark) { current_ = watermark; }
     int64_t partition_watermark(int32_t p) const;
     bool is_idle(int32_t p, int64_t now_ms) const;
     bool all_finished() const;

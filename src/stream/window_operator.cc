@@ -47,6 +47,7 @@ void window_operator::process(int64_t ts, std::vector<value> keys, std::span<con
             ++open_;
         }
         for (size_t i = 0; i < aggs_.size(); ++i) accumulate(aggs_[i], it->second.accs[i], agg_args);
+        if (track_) mark_dirty(aligned_key(w, enc));
         if (emit_changes_) out.push_back(make_result(w, it->second.keys, it->second.accs));
     }
     // Flink lists a row's windows from the latest start (HOP) / smallest end (CUMULATE);
@@ -83,6 +84,7 @@ void window_operator::process_session(int64_t ts, std::vector<value> keys, std::
         auto node = ks.sessions.extract(start);
         window old{start, node.mapped().first};
         session_timers_.erase({close_time(old), enc, start});
+        if (track_) mark_removed(session_key(start, enc));
         for (size_t i = 0; i < aggs_.size(); ++i) merge(aggs_[i], accs[i], std::move(node.mapped().second[i]));
         --open_;
         if (emit_changes_ && old != merged) {
@@ -97,6 +99,7 @@ void window_operator::process_session(int64_t ts, std::vector<value> keys, std::
     if (emit_changes_) out.push_back(make_result(merged, ks.keys, accs));
     ks.sessions.emplace(merged.start, std::make_pair(merged.end, std::move(accs)));
     session_timers_.insert({close_time(merged), enc, merged.start});
+    if (track_) mark_dirty(session_key(merged.start, enc));
     ++open_;
 }
 
@@ -107,6 +110,8 @@ void window_operator::advance(int64_t wm, std::vector<window_result>& out) {
     while (!aligned_.empty() && closed(aligned_.begin()->first)) {
         auto node = aligned_.extract(aligned_.begin());
         open_ -= node.mapped().size();
+        if (track_)
+            for (const auto& [enc, p] : node.mapped()) mark_removed(aligned_key(node.key(), enc));
         if (emit_changes_) continue;
         for (auto& [enc, p] : node.mapped()) out.push_back(make_result(node.key(), p.keys, p.accs));
     }
@@ -117,6 +122,7 @@ void window_operator::advance(int64_t wm, std::vector<window_result>& out) {
         auto sit = kit->second.sessions.find(start);
         if (!emit_changes_) out.push_back(make_result({start, sit->second.first}, kit->second.keys, sit->second.second));
         kit->second.sessions.erase(sit);
+        if (track_) mark_removed(session_key(start, enc));
         if (kit->second.sessions.empty()) sessions_.erase(kit);
         --open_;
     }

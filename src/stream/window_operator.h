@@ -14,13 +14,19 @@
 // - EMIT CHANGES: every row that changes a window's result emits the new result at once
 //   (an upsert keyed by window and group key); a session merged into another emits a delete
 //   for its old window. A closed window emits nothing more; its state is dropped.
+// Checkpoints: with track_changes(true) every pane the operator changes or drops is remembered
+// until drain_changes() hands it out, so a state store writes only what changed since the last
+// checkpoint; restore() rebuilds panes from what was written.
 // One thread owns an operator.
+#include <functional>
 #include <map>
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "stream/aggregate.h"
@@ -50,6 +56,13 @@ public:
     void advance(int64_t wm, std::vector<window_result>& out);
 
     int64_t watermark() const { return wm_; }
+
+    void track_changes(bool on) { track_ = on; }
+    // Hands out every pane changed since the last call: (key, bytes) to put, (key, nullptr) to delete.
+    void drain_changes(const std::function<void(const std::string& key, const std::string* bytes)>& f);
+    // Rebuilds one pane from a key and bytes drain_changes() gave; false when they do not decode.
+    bool restore(std::string_view key, std::string_view bytes);
+    void restore_watermark(int64_t wm) { wm_ = wm; }
     // Window x key panes held in state.
     size_t open_windows() const { return open_; }
     const window_spec& spec() const { return spec_; }
@@ -71,8 +84,15 @@ private:
     void process_session(int64_t ts, std::vector<value> keys, std::string enc, std::span<const value> agg_args,
                          std::vector<window_result>& out, std::vector<window>& missed);
 
+    static std::string aligned_key(const window& w, const std::string& enc);
+    static std::string session_key(int64_t start, const std::string& enc);
+    void mark_dirty(std::string key) { if (track_) { removed_.erase(key); dirty_.insert(std::move(key)); } }
+    void mark_removed(std::string key) { if (track_) { dirty_.erase(key); removed_.insert(std::move(key)); } }
+
     window_spec spec_;
     std::vector<agg_call> aggs_;
+    bool track_ = false;
+    std::unordered_set<std::string> dirty_, removed_;
     bool emit_changes_;
     int64_t wm_ = no_watermark;
     size_t open_ = 0;
