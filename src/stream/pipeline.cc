@@ -31,8 +31,14 @@ void pipeline::emit(std::vector<window_result>& results, std::vector<sink_row>& 
         ctx_.push_back(timestamp_ms{wr.w.max_timestamp()});
         if (wr.is_delete) ctx_.resize(ctx_.size() + plan_.aggs.size());
         else for (auto& a : wr.aggs) ctx_.push_back(a);
-        if (!wr.is_delete && plan_.having && !eval_true(*plan_.having, ctx_)) continue;
-        project(ctx_, wr.is_delete, out);
+        bool is_delete = wr.is_delete;
+        if (!is_delete && plan_.having && !eval_true(*plan_.having, ctx_)) {
+            // A final result that fails HAVING is not written; an update that no longer
+            // passes takes back the row an earlier update may have written.
+            if (!plan_.emit_changes) continue;
+            is_delete = true;
+        }
+        project(ctx_, is_delete, out);
     }
     results.clear();
 }

@@ -357,3 +357,37 @@ def test_state_dir_resumes_after_kill_9(broker, tmp_path):
     p = subprocess.run([BROOK_BIN, "sql", "run", other, "-b", broker.bootstrap, "--state-dir", str(state)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and "holds the state of another job" in p.stderr, p.stderr
+
+
+TWO_JOBS = """
+CREATE TABLE ev (k STRING, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'ev', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset',
+      'scan.bounded.mode' = 'latest-offset');
+CREATE TABLE hop_out (k STRING, ws TIMESTAMP(3), we TIMESTAMP(3), total BIGINT, biggest BIGINT, mean BIGINT)
+WITH ('connector' = 'kafka', 'topic' = 'hop-out', 'format' = 'json');
+CREATE TABLE big (k STRING, v BIGINT, size STRING) WITH ('connector' = 'kafka', 'topic' = 'big', 'format' = 'json');
+
+INSERT INTO hop_out
+SELECT k, window_start, window_end, SUM(v), MAX(v), AVG(v)
+FROM TABLE(HOP(TABLE ev, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND))
+GROUP BY window_start, window_end, k;
+
+INSERT INTO big SELECT k, v, CASE WHEN v >= 10 THEN 'huge' ELSE 'big' END FROM ev WHERE v > 3;
+"""
+
+
+def test_one_job_per_insert_hop_and_stateless(broker, tmp_path):
+    for t in ("ev", "hop-out", "big"):
+        create_topic(broker.bootstrap, t)
+    rows = [("a", 1, 1000), ("a", 4, 6000), ("b", 10, 7000), ("a", 2, 12000)]
+    ck_produce_all(ck_producer(broker.bootstrap), "ev",
+                   events({"k": k, "v": v, "ts": ts_text(T0 + ms)} for k, v, ms in rows))
+    p = run_sql(broker, write_job(tmp_path, TWO_JOBS))
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("(finished)") == 2, p.stderr
+    w = lambda s: ts_text(T0 + s * 1000)  # noqa: E731
+    # HOP 10 s every 5 s: a@1 is in [-5,5) and [0,10); a@6 and b@7 in [0,10) and [5,15); a@12 in [5,15) and [10,20).
+    got = sorted((r["ws"], r["k"], r["total"], r["biggest"], r["mean"]) for r in values(read_all(broker.bootstrap, "hop-out")))
+    assert got == sorted([(w(-5), "a", 1, 1, 1), (w(0), "a", 5, 4, 2), (w(0), "b", 10, 10, 10),
+                          (w(5), "a", 6, 4, 3), (w(5), "b", 10, 10, 10), (w(10), "a", 2, 2, 2)])
+    assert values(read_all(broker.bootstrap, "big")) == [{"k": "a", "v": 4, "size": "big"}, {"k": "b", "v": 10, "size": "huge"}]

@@ -273,6 +273,18 @@ TEST(Pipeline, HavingFiltersWindows) {
     EXPECT_EQ(h.finish(), strings{"+a,00:00:00,00:00:05,2"});
 }
 
+// With EMIT CHANGES, an update that fails HAVING deletes what an earlier update wrote.
+TEST(Pipeline, EmitChangesHavingTakesBackRows) {
+    harness h(std::string(upsert_sink) +
+              "INSERT INTO out SELECT k, window_start, window_end, SUM(v) "
+              "FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '5' SECOND)) "
+              "GROUP BY window_start, window_end, k HAVING SUM(v) > 0 EMIT CHANGES;");
+    h.row(0, {"a", 2, ts(1)});
+    h.row(0, {"a", -5, ts(2)});
+    h.row(0, {"a", 4, ts(3)});
+    EXPECT_EQ(h.take(), (strings{"+a,00:00:00,00:00:05,2", "-a,00:00:00,00:00:05,-3", "+a,00:00:00,00:00:05,1"}));
+}
+
 TEST(Pipeline, StatelessProjectionWithWhere) {
     harness h(
         "CREATE TABLE src (k STRING, v BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
