@@ -47,6 +47,56 @@ def ts_text(ms):
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
 
 
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+STATE_JOB = """
+SET 'execution.checkpointing.interval' = '1 s';
+CREATE TABLE st (user_id STRING, url STRING, ts TIMESTAMP(3), v BIGINT,
+                 WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'st', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+CREATE TABLE out_state (user_id STRING, n BIGINT, total BIGINT)
+WITH ('connector' = 'kafka', 'topic' = 'out-state', 'format' = 'json');
+INSERT INTO out_state SELECT user_id, COUNT(*), SUM(v)
+FROM TABLE(TUMBLE(TABLE st, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_start, window_end, user_id;
+"""
+
+
+def state_size(broker, d, n):
+    create_topic(broker.bootstrap, "st")
+    create_topic(broker.bootstrap, "out-state")
+    p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20, "queue.buffering.max.messages": 1000000})
+    for i in range(n):
+        b = json.dumps({"user_id": "u%09d" % i, "url": "/x", "ts": ts_text(T0 + i // 100), "v": i % 1000},
+                       separators=(",", ":")).encode()
+        while True:
+            try:
+                p.produce("st", b, partition=0)
+                break
+            except BufferError:
+                p.poll(0.05)
+    p.flush(120)
+    job = Path(d) / "state.sql"
+    job.write_text(STATE_JOB)
+    proc = subprocess.Popen([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap, "--state-dir", str(Path(d) / "state")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last, still = -1, 0
+    while still < 3:  # read everything: the job's CPU time stops growing
+        time.sleep(1)
+        t = cpu_ticks(proc.pid)
+        still = still + 1 if t == last else 0
+        last = t
+    proc.send_signal(2)
+    _, err = proc.communicate(timeout=120)
+    summary = err.strip().splitlines()[-1]
+    size = int(summary.rsplit("state ", 1)[1].split(" B")[0])
+    print(f"state: {n} open keys -> {size:,} B in RocksDB ({size / n:.0f} B per key, "
+          f"{size * 1_000_000 / n / 2**20:.0f} MiB per million)  {summary}")
+
+
 def fill(bootstrap, n):
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000,
                   "queue.buffering.max.messages": 1000000, "compression.type": "none"})
@@ -72,6 +122,7 @@ def fill(bootstrap, n):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--state-keys", type=int, default=0)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         broker = Broker(Path(d) / "data", Path(d) / "logs", smp=1).start()
@@ -96,6 +147,8 @@ def main():
                 summary = p.stderr.strip().splitlines()[-1]
                 print(f"{name:8s} {args.events / wall:>10,.0f} events/s wall  {args.events / cpu:>10,.0f} events/CPU-s"
                       f"  ({wall:.2f} s, {cpu:.2f} CPU-s)  {summary}")
+            if args.state_keys:
+                state_size(broker, d, args.state_keys)
         finally:
             broker.close()
 
