@@ -250,6 +250,12 @@ private:
         if (auto e = expect_kw("SELECT")) return *e;
         do {
             select_item it;
+            if (is_sym("*")) { // SELECT *: every column of the source (the planner expands it)
+                it.e = make(expr::kind::star, peek().pos);
+                ++i_;
+                q.items.push_back(std::move(it));
+                continue;
+            }
             auto e = expression();
             if (!e) return e.err();
             it.e = std::move(*e);

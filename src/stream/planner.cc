@@ -192,6 +192,7 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
         p.where = std::move(*w);
     }
 
+    std::vector<position> item_pos; // of each output column (SELECT * gives several)
     bool has_agg = false;
     std::function<void(const expr&)> find_agg = [&](const expr& e) {
         if (e.k == expr::kind::call && is_aggregate_name(e.name)) has_agg = true;
@@ -204,11 +205,26 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
             return sql_error{q.group_by[0]->pos, "GROUP BY without a window is not supported (it needs an updating result): group by window_start, window_end of a TUMBLE, HOP, CUMULATE or SESSION"};
         if (q.emit_changes) return sql_error{q.emit_pos, "EMIT CHANGES needs a windowed aggregation"};
         for (const auto& it : q.items) {
+            if (it.e->k == expr::kind::star) {
+                for (size_t c = 0; c < S.columns.size(); ++c) {
+                    bexpr col;
+                    col.o = bexpr::op::slot;
+                    col.slot = int(c);
+                    col.type = S.columns[c].type;
+                    p.output.push_back(std::move(col));
+                    item_pos.push_back(it.e->pos);
+                }
+                continue;
+            }
             auto b = bind(*it.e, in);
             if (!b) return b.err();
             p.output.push_back(std::move(*b));
+            item_pos.push_back(it.e->pos);
         }
     } else {
+        for (const auto& it : q.items)
+            if (it.e->k == expr::kind::star)
+                return sql_error{it.e->pos, "SELECT * is not allowed in a window aggregation: name the grouped columns and aggregates"};
         if (q.group_by.empty() || !has_agg) {
             position at = q.group_by.empty() ? q.items[0].e->pos : q.group_by[0]->pos;
             return sql_error{at, "a window table function is supported as a window aggregation: add GROUP BY window_start, window_end and aggregates (COUNT, SUM, MIN, MAX, AVG)"};
@@ -317,6 +333,7 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
             auto b = bind(*it.e, out);
             if (!b) return b.err();
             p.output.push_back(std::move(*b));
+            item_pos.push_back(it.e->pos);
         }
         if (q.having) {
             auto h = bind(*q.having, out);
@@ -335,14 +352,14 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
         if (c.from == column::source::physical || (c.from == column::source::metadata && !c.is_virtual && c.metadata_key == "timestamp"))
             writable.push_back(int(i));
     }
-    if (writable.size() != q.items.size())
-        return sql_error{q.items.size() > writable.size() ? q.items[writable.size()].e->pos : q.pos,
-                         "the query has " + std::to_string(q.items.size()) + " column(s) but sink '" + sink->name + "' takes " +
+    if (writable.size() != p.output.size())
+        return sql_error{p.output.size() > writable.size() ? item_pos[writable.size()] : q.pos,
+                         "the query has " + std::to_string(p.output.size()) + " column(s) but sink '" + sink->name + "' takes " +
                              std::to_string(writable.size()) + " (" + [&] { std::string s; for (int w : writable) s += (s.empty() ? "" : ", ") + sink->columns[size_t(w)].name; return s; }() + ")"};
     for (size_t i = 0; i < writable.size(); ++i) {
         const auto& c = sink->columns[size_t(writable[i])];
         if (!assignable(p.output[i].type, c.type))
-            return sql_error{q.items[i].e->pos, "column " + std::to_string(i + 1) + " of the query is " + type_name(p.output[i].type) + " but sink column '" + c.name + "' is " + c.type_text};
+            return sql_error{item_pos[i], "column " + std::to_string(i + 1) + " of the query is " + type_name(p.output[i].type) + " but sink column '" + c.name + "' is " + c.type_text};
     }
     p.sink_slots = writable;
     if (p.emit_changes && !sink->kafka.upsert)

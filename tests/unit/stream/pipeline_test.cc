@@ -299,6 +299,16 @@ TEST(Pipeline, StatelessProjectionWithWhere) {
     EXPECT_EQ(h.p->stats().filtered_out, 2);
 }
 
+TEST(Pipeline, SelectStarCopiesEveryColumn) {
+    harness h(
+        "CREATE TABLE src (k STRING, v BIGINT, twice AS v * 2) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
+        "CREATE TABLE out (a STRING, b BIGINT, c BIGINT) WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n"
+        "INSERT INTO out SELECT * FROM src WHERE v > 1;");
+    h.row(0, {"x", 1});
+    h.row(0, {"y", 4});
+    EXPECT_EQ(h.take(), strings{"+y,4,8"});
+}
+
 TEST(Pipeline, ComputedRowtimeFromEpochMillis) {
     harness h(
         "CREATE TABLE src (k STRING, ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) "

@@ -123,6 +123,16 @@ TEST(SqlErrors, SinkShapeAndOptions) {
     EXPECT_NE(first_error(sql).find("not available yet"), std::string::npos);
 }
 
+TEST(SqlErrors, SelectStar) {
+    // * expands to k, v, ts: v does not fit the sink's ws, and the error points at the *.
+    std::string sql = tables + "INSERT INTO out SELECT * FROM src;";
+    EXPECT_EQ(first_error(sql), at(sql, "* FROM") + "column 2 of the query is BIGINT but sink column 'ws' is TIMESTAMP(3)");
+    sql = tables + "INSERT INTO out SELECT *, 1 FROM src;";
+    EXPECT_EQ(first_error(sql), at(sql, "1 FROM") + "the query has 4 column(s) but sink 'out' takes 3 (k, ws, c)");
+    sql = tables + "INSERT INTO out SELECT * FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, k;";
+    EXPECT_EQ(first_error(sql), at(sql, "* FROM") + "SELECT * is not allowed in a window aggregation: name the grouped columns and aggregates");
+}
+
 TEST(SqlErrors, TypeErrors) {
     std::string sql = tables + "INSERT INTO out SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) WHERE k > 3 GROUP BY window_start, window_end, k;";
     EXPECT_EQ(first_error(sql), at(sql, "k > 3") + "cannot compare STRING with BIGINT (use CAST)");
