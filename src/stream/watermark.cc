@@ -39,14 +39,20 @@ std::map<int32_t, int64_t> watermark_tracker::partition_watermarks() const {
 }
 
 int64_t watermark_tracker::advance(int64_t now_ms) {
-    bool any_active = false;
-    int64_t low = end_of_time;
+    bool any_active = false, any_open = false;
+    int64_t low = end_of_time, high = no_watermark;
     for (const auto& [p, x] : parts_) {
-        if (x.finished || is_idle(p, now_ms)) continue;
+        if (x.finished) continue;
+        any_open = true;
+        high = std::max(high, x.watermark);
+        if (is_idle(p, now_ms)) continue;
         any_active = true;
         low = std::min(low, x.watermark);
     }
+    // Flink's CombinedWatermarkStatus: the minimum over active partitions; when all are idle,
+    // the maximum over all of them (so the order in which they went idle does not matter).
     if (any_active) current_ = std::max(current_, low);
+    else if (any_open) current_ = std::max(current_, high);
     return current_;
 }
 

@@ -7,7 +7,8 @@
 //   and never goes back;
 // - with an idle timeout (scan.watermark.idle-timeout / table.exec.source.idle-timeout), a
 //   partition with no row for that long (processing time) stops holding the minimum back until
-//   its next row; when every partition is idle the watermark stays where it is;
+//   its next row; when every partition is idle the watermark is the maximum over them (Flink's
+//   CombinedWatermarkStatus: idleness order does not decide the result);
 // - a partition of a bounded source that reached its end is finished (Flink releases a
 //   finished split's output): it no longer holds the minimum back.
 // The clock is passed in (now_ms) so tests drive idleness without sleeping. One thread.

@@ -213,19 +213,20 @@ TEST(Pipeline, IdlePartitionWithoutTimeoutHoldsTheWatermark) {
 }
 
 // With scan.watermark.idle-timeout, a partition silent for that long stops holding the
-// watermark back until it has a row again; the watermark never goes back.
-// Flink: WatermarkOutputMultiplexerTest#idleOutputsDoNotHoldBackWatermark and
-// #whenAllOutputsAreIdleTheCombinedOutputIsIdle.
+// watermark back until it has a row again; when all are idle the maximum wins; the watermark
+// never goes back. Flink: WatermarkOutputMultiplexerTest#whenImmediateOutputBecomesIdleWatermarkAdvances,
+// #whenAllImmediateOutputsBecomeIdleWatermarkAdvances, #combinedWatermarkDoesNotRegressWhenIdleOutputRegresses.
 TEST(Pipeline, IdlePartitionWithTimeoutIsExcluded) {
     harness h(tables("INTERVAL '0' SECOND", ", 'scan.watermark.idle-timeout' = '1 s'") + tumble_count, {0, 1});
     h.row(0, {"a", 1, ts(1)}, 0);
     h.row(0, {"a", 1, ts(6)}, 500); // p1 silent for 500 ms only: still holds
     EXPECT_EQ(h.p->watermark(), no_watermark);
-    h.p->on_tick(1600, h.out); // both partitions silent >= 1 s: all idle, nothing moves
-    EXPECT_EQ(h.p->watermark(), no_watermark);
+    h.p->on_tick(1600, h.out); // both partitions silent >= 1 s: all idle, the maximum (6 s)
+    EXPECT_EQ(h.p->watermark(), 6000);
+    EXPECT_EQ(h.take(), strings{"+a,00:00:00,00:00:05,1"});
     h.row(0, {"a", 1, ts(12)}, 1700); // p0 active, p1 idle: watermark = 12 s
     EXPECT_EQ(h.p->watermark(), 12000);
-    EXPECT_EQ(h.take(), (strings{"+a,00:00:00,00:00:05,1", "+a,00:00:05,00:00:10,1"}));
+    EXPECT_EQ(h.take(), (strings{"+a,00:00:05,00:00:10,1"}));
     EXPECT_EQ(h.row(1, {"b", 1, ts(3)}, 1800), strings{"00:00:00-00:00:05"}); // p1 back, at 3 s: late
     EXPECT_EQ(h.p->watermark(), 12000); // never regresses
     h.row(1, {"b", 1, ts(20)}, 1900); // p0 (last row at 1700) still active: min(12, 20)
@@ -237,7 +238,7 @@ TEST(Pipeline, IdlePartitionWithTimeoutIsExcluded) {
 }
 
 // A bounded partition that reached its end stops holding the watermark back (Flink releases
-// a finished split's watermark output).
+// a finished split's watermark output). Flink: WatermarkOutputMultiplexerTest#testRemoveUnblocksWatermarks.
 TEST(Pipeline, FinishedPartitionIsReleased) {
     harness h(tables("INTERVAL '0' SECOND") + tumble_count, {0, 1});
     h.row(0, {"a", 1, ts(6)});

@@ -78,7 +78,15 @@ TEST(Watermark, MinimumOverActivePartitionsNeverRegressing) {
     EXPECT_TRUE(t.is_idle(1, 1000));
     t.on_row(1, 30, 1001);          // active again, lower: the job's watermark stays
     EXPECT_EQ(t.advance(1001), 60);
-    EXPECT_EQ(t.advance(5000), 60); // everyone idle: unchanged
+    t.on_row(1, 70, 1002);
+    EXPECT_EQ(t.advance(1500), 60); // p0's last row at 900: not idle yet
+    EXPECT_EQ(t.advance(1901), 70); // p0 idle: p1 alone
+    t.on_row(0, 80, 2000);
+    t.on_row(1, 75, 2000);
+    EXPECT_EQ(t.advance(2000), 75);
+    // Everyone idle: the maximum, whatever order they went idle in.
+    // Flink: WatermarkOutputMultiplexerTest#whenAllImmediateOutputsBecomeIdleWatermarkAdvances.
+    EXPECT_EQ(t.advance(5000), 80);
     t.finish_partition(0);
     t.finish_partition(1);
     EXPECT_TRUE(t.all_finished());
