@@ -79,6 +79,42 @@ client::record late_record(const client::record& in, const std::string& topic, c
     return r;
 }
 
+// Where each partition starts (scan.startup.mode) and, for a bounded source, ends.
+struct source_positions {
+    std::vector<int32_t> parts;
+    std::vector<client::partition_offset> assignment;
+    std::map<int32_t, int64_t> end_at; // bounded: the end offsets seen at start
+};
+
+client::outcome<source_positions> plan_source(client::admin& a, const kafka_options& src, const client::topic_info& topic) {
+    source_positions sp;
+    for (const auto& p : topic.partitions) sp.parts.push_back(p.partition);
+    std::vector<int64_t> by_time;
+    if (src.startup_mode == "timestamp") {
+        auto offs = a.offsets_for_time(src.topic, sp.parts, src.startup_timestamp_ms, timeout_ms);
+        if (!offs) return client::error{offs.err().code, "offsets for scan.startup.timestamp-millis: " + offs.err().message};
+        by_time = *offs;
+    }
+    for (size_t i = 0; i < sp.parts.size(); ++i) {
+        int64_t start = client::offset_beginning;
+        if (src.startup_mode == "latest-offset") start = client::offset_end;
+        else if (src.startup_mode == "group-offsets") start = client::offset_stored;
+        else if (src.startup_mode == "timestamp") start = by_time[i] < 0 ? client::offset_end : by_time[i];
+        else if (src.startup_mode == "specific-offsets") {
+            auto it = src.specific_offsets.find(sp.parts[i]);
+            start = it == src.specific_offsets.end() ? client::offset_beginning : it->second;
+        }
+        sp.assignment.push_back({{src.topic, sp.parts[i]}, start});
+    }
+    if (src.bounded)
+        for (int32_t p : sp.parts) {
+            auto w = a.query_watermarks({src.topic, p}, timeout_ms);
+            if (!w) return client::error{w.err().code, "end offsets of " + src.topic + ": " + w.err().message};
+            sp.end_at[p] = w->high;
+        }
+    return sp;
+}
+
 // What a state directory's contents belong to: a restart must run the same job over them.
 std::string job_fingerprint(const job_plan& p) {
     std::string s = p.name + ": " + p.source.kafka.topic + " -> " + p.sink.kafka.topic;
@@ -87,6 +123,32 @@ std::string job_fingerprint(const job_plan& p) {
              "/" + std::to_string(p.spec.gap) + "/" + std::to_string(p.spec.offset) + "/" + std::to_string(p.spec.grace) +
              ", " + std::to_string(p.keys.size()) + " keys, " + std::to_string(p.aggs.size()) + " aggregates";
     return s;
+}
+
+// Opens the job's state directory and restores what its last checkpoint left: window panes,
+// watermarks, and the offsets the assignment resumes from.
+std::optional<std::string> open_state(const std::string& dir, const std::string& fingerprint, pipeline& pl,
+                                      std::vector<client::partition_offset>& assignment, std::unique_ptr<state_store>& store,
+                                      checkpoint_meta& meta) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return "--state-dir " + dir + ": " + ec.message();
+    std::string err;
+    store = state_store::open(dir, err);
+    if (!store) return err;
+    if (auto e = store->load(meta, [&](std::string_view k, std::string_view v) { return pl.op() && pl.op()->restore(k, v); }))
+        return e;
+    if (meta.present) {
+        if (meta.job != fingerprint)
+            return "state directory " + dir + " holds the state of another job (" + meta.job + "); use a new --state-dir";
+        for (auto& po : assignment)
+            if (auto it = meta.next_offsets.find(po.tp.partition); it != meta.next_offsets.end()) po.offset = it->second;
+        for (const auto& [p, wm] : meta.partition_watermarks) pl.tracker().restore(p, wm);
+        pl.tracker().restore_current(meta.watermark);
+        if (pl.op()) pl.op()->restore_watermark(meta.watermark);
+    }
+    if (pl.op()) pl.op()->track_changes(true);
+    return std::nullopt;
 }
 
 } // namespace
@@ -115,36 +177,9 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (auto st = sa->describe_topic(dst.topic, timeout_ms); !st)
             return fail("sink topic '" + dst.topic + "' of table '" + plan.sink.name + "': " + st.err().message);
     }
-    if (src.startup_mode == "group-offsets" && src.group_id.empty())
-        return fail("scan.startup.mode 'group-offsets' (the default) needs 'properties.group.id' on table '" + plan.source.name + "'; or set 'scan.startup.mode' = 'earliest-offset'");
-
-    std::vector<int32_t> parts;
-    for (const auto& p : topic->partitions) parts.push_back(p.partition);
-    std::vector<client::partition_offset> assignment;
-    std::vector<int64_t> by_time;
-    if (src.startup_mode == "timestamp") {
-        auto offs = a->offsets_for_time(src.topic, parts, src.startup_timestamp_ms, timeout_ms);
-        if (!offs) return fail("offsets for scan.startup.timestamp-millis: " + offs.err().message);
-        by_time = *offs;
-    }
-    for (size_t i = 0; i < parts.size(); ++i) {
-        int64_t start = client::offset_beginning;
-        if (src.startup_mode == "latest-offset") start = client::offset_end;
-        else if (src.startup_mode == "group-offsets") start = client::offset_stored;
-        else if (src.startup_mode == "timestamp") start = by_time[i] < 0 ? client::offset_end : by_time[i];
-        else if (src.startup_mode == "specific-offsets") {
-            auto it = src.specific_offsets.find(parts[i]);
-            start = it == src.specific_offsets.end() ? client::offset_beginning : it->second;
-        }
-        assignment.push_back({{src.topic, parts[i]}, start});
-    }
-    std::map<int32_t, int64_t> end_at; // bounded: where each partition stops
-    if (src.bounded)
-        for (int32_t p : parts) {
-            auto w = a->query_watermarks({src.topic, p}, timeout_ms);
-            if (!w) return fail("end offsets of " + src.topic + ": " + w.err().message);
-            end_at[p] = w->high;
-        }
+    auto sp = plan_source(*a, src, *topic);
+    if (!sp) return fail(sp.err().message);
+    auto& [parts, assignment, end_at] = *sp;
 
     // The pipeline, and with a state directory what the last checkpoint left.
     pipeline pl(plan);
@@ -154,26 +189,10 @@ int run_job(const job_plan& plan, const job_options& o) {
     checkpoint_meta meta;
     const std::string fingerprint = job_fingerprint(plan);
     if (!o.state_dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(o.state_dir, ec);
-        if (ec) return fail("--state-dir " + o.state_dir + ": " + ec.message());
-        std::string err;
-        store = state_store::open(o.state_dir, err);
-        if (!store) return fail(err);
-        if (auto e = store->load(meta, [&](std::string_view k, std::string_view v) { return pl.op() && pl.op()->restore(k, v); }))
-            return fail(*e);
-        if (meta.present) {
-            if (meta.job != fingerprint)
-                return fail("state directory " + o.state_dir + " holds the state of another job (" + meta.job + "); use a new --state-dir");
-            for (auto& po : assignment)
-                if (auto it = meta.next_offsets.find(po.tp.partition); it != meta.next_offsets.end()) po.offset = it->second;
-            for (const auto& [p, wm] : meta.partition_watermarks) pl.tracker().restore(p, wm);
-            pl.tracker().restore_current(meta.watermark);
-            if (pl.op()) pl.op()->restore_watermark(meta.watermark);
+        if (auto e = open_state(o.state_dir, fingerprint, pl, assignment, store, meta)) return fail(*e);
+        if (meta.present)
             std::cerr << "brook sql: " << plan.name << ": resuming from the checkpoint in " << o.state_dir << " ("
                       << pl.open_windows() << " open windows)\n";
-        }
-        if (pl.op()) pl.op()->track_changes(true);
     }
 
     auto ccfg = with_properties(client::base_config(src.bootstrap), src);

@@ -362,6 +362,8 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
             return sql_error{item_pos[i], "column " + std::to_string(i + 1) + " of the query is " + type_name(p.output[i].type) + " but sink column '" + c.name + "' is " + c.type_text};
     }
     p.sink_slots = writable;
+    if (src->kafka.startup_mode == "group-offsets" && src->kafka.group_id.empty())
+        return sql_error{source_pos, "table '" + source_name + "' starts from the group's offsets (scan.startup.mode 'group-offsets', Flink's default) but has no 'properties.group.id'; set one, or 'scan.startup.mode' = 'earliest-offset'"};
     if (p.emit_changes && !sink->kafka.upsert)
         return sql_error{q.emit_pos, "EMIT CHANGES produces updates and deletes: sink '" + sink->name + "' must use 'connector' = 'upsert-kafka' with a PRIMARY KEY"};
     return p;

@@ -88,7 +88,7 @@ struct harness {
 // A source (k STRING, v BIGINT, ts TIMESTAMP(3)) with the given watermark delay, and a sink.
 inline std::string tables(const std::string& delay = "INTERVAL '1' SECOND", const std::string& source_extra = "") {
     return "CREATE TABLE src (k STRING, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - " + delay +
-           ") WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json'" + source_extra + ");\n"
+           ") WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset'" + source_extra + ");\n"
            "CREATE TABLE out (k STRING, ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT) "
            "WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n";
 }

@@ -145,7 +145,7 @@ TEST(Pipeline, GraceAcceptsRowsAndDelaysTheFinalResult) {
 
 const char* upsert_sink =
     "CREATE TABLE src (k STRING, v BIGINT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) "
-    "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
+    "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
     "CREATE TABLE out (k STRING, ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT, PRIMARY KEY (k, ws, we) NOT ENFORCED) "
     "WITH ('connector' = 'upsert-kafka', 'topic' = 'out', 'key.format' = 'json', 'value.format' = 'json');\n";
 
@@ -249,7 +249,7 @@ TEST(Pipeline, FinishedPartitionIsReleased) {
 TEST(Pipeline, AggregatesWithFlinksResultTypes) {
     harness h(
         "CREATE TABLE src (k STRING, v BIGINT, d DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) "
-        "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
+        "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
         "CREATE TABLE out (k STRING, n BIGINT, nv BIGINT, dist BIGINT, s BIGINT, mn BIGINT, mx BIGINT, av BIGINT, ad DOUBLE, wt TIMESTAMP(3)) "
         "WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n"
         "INSERT INTO out SELECT UPPER(k), COUNT(*), COUNT(v), COUNT(DISTINCT v), SUM(v), MIN(v), MAX(v), AVG(v), AVG(d), window_time "
@@ -288,7 +288,7 @@ TEST(Pipeline, EmitChangesHavingTakesBackRows) {
 
 TEST(Pipeline, StatelessProjectionWithWhere) {
     harness h(
-        "CREATE TABLE src (k STRING, v BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
+        "CREATE TABLE src (k STRING, v BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
         "CREATE TABLE out (a STRING, b BIGINT, c STRING, d STRING) WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n"
         "INSERT INTO out SELECT UPPER(k) || '!', v * 2, CASE WHEN v > 1 THEN 'big' ELSE 'small' END, DATE_FORMAT(ts, 'HH:mm') "
         "FROM src WHERE v <> 3 AND k LIKE 'a%';");
@@ -302,7 +302,7 @@ TEST(Pipeline, StatelessProjectionWithWhere) {
 
 TEST(Pipeline, SelectStarCopiesEveryColumn) {
     harness h(
-        "CREATE TABLE src (k STRING, v BIGINT, twice AS v * 2) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
+        "CREATE TABLE src (k STRING, v BIGINT, twice AS v * 2) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
         "CREATE TABLE out (a STRING, b BIGINT, c BIGINT) WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n"
         "INSERT INTO out SELECT * FROM src WHERE v > 1;");
     h.row(0, {"x", 1});
@@ -313,7 +313,7 @@ TEST(Pipeline, SelectStarCopiesEveryColumn) {
 TEST(Pipeline, ComputedRowtimeFromEpochMillis) {
     harness h(
         "CREATE TABLE src (k STRING, ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR ts AS ts - INTERVAL '0' SECOND) "
-        "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
+        "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
         "CREATE TABLE out (k STRING, ws TIMESTAMP(3), we TIMESTAMP(3), c BIGINT) WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n" +
         std::string(tumble_count));
     h.row(0, {"a", int64_t(1000)});

@@ -31,8 +31,8 @@ const std::string tables =
     "CREATE TABLE src (\n"
     "  k STRING, v BIGINT, ts TIMESTAMP(3),\n"
     "  WATERMARK FOR ts AS ts - INTERVAL '5' SECOND\n"
-    ") WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json');\n"
-    "CREATE TABLE nowm (k STRING, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'in2', 'format' = 'json');\n"
+    ") WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
+    "CREATE TABLE nowm (k STRING, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'in2', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
     "CREATE TABLE out (k STRING, ws TIMESTAMP(3), c BIGINT) WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n";
 
 TEST(SqlErrors, Syntax) {
@@ -131,6 +131,14 @@ TEST(SqlErrors, SelectStar) {
     EXPECT_EQ(first_error(sql), at(sql, "1 FROM") + "the query has 4 column(s) but sink 'out' takes 3 (k, ws, c)");
     sql = tables + "INSERT INTO out SELECT * FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, k;";
     EXPECT_EQ(first_error(sql), at(sql, "* FROM") + "SELECT * is not allowed in a window aggregation: name the grouped columns and aggregates");
+}
+
+TEST(SqlErrors, GroupOffsetsNeedAGroup) {
+    std::string sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');\n"
+                      "CREATE TABLE o (a STRING) WITH ('connector' = 'kafka', 'topic' = 'o', 'format' = 'json');\n"
+                      "INSERT INTO o SELECT a FROM t;";
+    // Checked last: the query's own problems come first.
+    EXPECT_EQ(first_error(sql), at(sql, "t;") + "table 't' starts from the group's offsets (scan.startup.mode 'group-offsets', Flink's default) but has no 'properties.group.id'; set one, or 'scan.startup.mode' = 'earliest-offset'");
 }
 
 TEST(SqlErrors, TypeErrors) {
