@@ -391,3 +391,15 @@ def test_one_job_per_insert_hop_and_stateless(broker, tmp_path):
     assert got == sorted([(w(-5), "a", 1, 1, 1), (w(0), "a", 5, 4, 2), (w(0), "b", 10, 10, 10),
                           (w(5), "a", 6, 4, 3), (w(5), "b", 10, 10, 10), (w(10), "a", 2, 2, 2)])
     assert values(read_all(broker.bootstrap, "big")) == [{"k": "a", "v": 4, "size": "big"}, {"k": "b", "v": 10, "size": "huge"}]
+
+
+@pytest.mark.parametrize("args", [["sql"], ["sql", "run"], ["sql", "run", "/nonexistent/job.sql"], ["sql", "run", "x.sql", "--bogus"]])
+def test_bad_usage_exits_2(args):
+    p = subprocess.run([BROOK_BIN, *args], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+
+
+def test_file_without_insert_exits_2(tmp_path):
+    path = write_job(tmp_path, "SET 'pipeline.name' = 'x';\nCREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');")
+    p = subprocess.run([BROOK_BIN, "sql", "run", path], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 2 and "nothing to run: the file has no INSERT INTO statement" in p.stderr, p.stderr
