@@ -64,7 +64,20 @@ std::vector<window> pipeline::on_row(int32_t p, row& r, int64_t now_ms, std::vec
         ++stats_.filtered_out;
         return missed;
     }
-    if (plan_.where && !eval_true(*plan_.where, r)) {
+    if (plan_.window_rows) {
+        assign_windows(plan_.spec, std::get<timestamp_ms>(*rowtime).ms, windows_);
+        bool any = false;
+        for (const auto& w : windows_) {
+            ctx_.assign(r.begin(), r.end());
+            ctx_.push_back(timestamp_ms{w.start});
+            ctx_.push_back(timestamp_ms{w.end});
+            ctx_.push_back(timestamp_ms{w.max_timestamp()});
+            if (plan_.where && !eval_true(*plan_.where, ctx_)) continue;
+            any = true;
+            project(ctx_, false, out);
+        }
+        if (!any) ++stats_.filtered_out;
+    } else if (plan_.where && !eval_true(*plan_.where, r)) {
         ++stats_.filtered_out;
     } else if (!op_) {
         project(r, false, out);

@@ -63,6 +63,7 @@ private:
     std::vector<window_result> results_;
     std::vector<value> agg_args_;
     row ctx_;
+    std::vector<window> windows_;
 };
 
 } // namespace brook::stream

@@ -178,20 +178,6 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
                 return sql_error{targs.data->partition_pos[i], "unknown column '" + targs.data->partition_by[i] + "' in PARTITION BY (columns of " + S.name + ": " + S.column_list() + ")"};
     }
 
-    scope in = table_scope(S);
-    if (q.where) {
-        scope ws = in;
-        ws.intercept = [](const expr& e) -> std::optional<checked<bexpr>> {
-            if (is_window_column(e)) return checked<bexpr>(sql_error{e.pos, e.name + " is not available in WHERE (rows are filtered before windowing); filter windows in HAVING"});
-            return std::nullopt;
-        };
-        auto w = bind(*q.where, ws);
-        if (!w) return w.err();
-        if (w->type != type_id::boolean && w->type != type_id::null)
-            return sql_error{q.where->pos, "WHERE needs a BOOLEAN condition, not " + type_name(w->type)};
-        p.where = std::move(*w);
-    }
-
     std::vector<position> item_pos; // of each output column (SELECT * gives several)
     bool has_agg = false;
     std::function<void(const expr&)> find_agg = [&](const expr& e) {
@@ -199,18 +185,52 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
         for (const auto& a : e.args) find_agg(*a);
     };
     for (const auto& it : q.items) find_agg(*it.e);
+    // A window TVF with neither GROUP BY nor aggregates: one row per input row and window, the
+    // source's columns followed by window_start, window_end, window_time (Flink's TVF output).
+    p.window_rows = tvf && q.group_by.empty() && !has_agg;
+    if (p.window_rows && p.spec.kind == window_kind::session)
+        return sql_error{tvf->pos, "SESSION is supported as a window aggregation only: add GROUP BY window_start, window_end and aggregates"};
 
-    if (!tvf) {
+    scope in = table_scope(S);
+    if (p.window_rows) {
+        const int base = int(S.columns.size());
+        in.column = [&S, base](const std::string& n) -> std::optional<std::pair<int, type_id>> {
+            static const char* names[] = {"window_start", "window_end", "window_time"};
+            for (int i = 0; i < 3; ++i)
+                if (lower(n) == names[i]) return std::make_pair(base + i, type_id::timestamp);
+            auto slot = S.find(n);
+            if (!slot) return std::nullopt;
+            return std::make_pair(*slot, S.columns[size_t(*slot)].type);
+        };
+        in.known_columns = [&S] { return S.column_list() + ", window_start, window_end, window_time"; };
+    }
+    if (q.where) {
+        scope ws = in;
+        if (!p.window_rows)
+            ws.intercept = [](const expr& e) -> std::optional<checked<bexpr>> {
+                if (is_window_column(e)) return checked<bexpr>(sql_error{e.pos, e.name + " is not available in WHERE (rows are filtered before windowing); filter windows in HAVING"});
+                return std::nullopt;
+            };
+        auto w = bind(*q.where, ws);
+        if (!w) return w.err();
+        if (w->type != type_id::boolean && w->type != type_id::null)
+            return sql_error{q.where->pos, "WHERE needs a BOOLEAN condition, not " + type_name(w->type)};
+        p.where = std::move(*w);
+    }
+
+
+    if (!tvf || p.window_rows) {
         if (!q.group_by.empty())
             return sql_error{q.group_by[0]->pos, "GROUP BY without a window is not supported (it needs an updating result): group by window_start, window_end of a TUMBLE, HOP, CUMULATE or SESSION"};
         if (q.emit_changes) return sql_error{q.emit_pos, "EMIT CHANGES needs a windowed aggregation"};
         for (const auto& it : q.items) {
             if (it.e->k == expr::kind::star) {
-                for (size_t c = 0; c < S.columns.size(); ++c) {
+                const size_t n = S.columns.size() + (p.window_rows ? 3 : 0);
+                for (size_t c = 0; c < n; ++c) {
                     bexpr col;
                     col.o = bexpr::op::slot;
                     col.slot = int(c);
-                    col.type = S.columns[c].type;
+                    col.type = c < S.columns.size() ? S.columns[c].type : type_id::timestamp;
                     p.output.push_back(std::move(col));
                     item_pos.push_back(it.e->pos);
                 }
@@ -225,10 +245,8 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
         for (const auto& it : q.items)
             if (it.e->k == expr::kind::star)
                 return sql_error{it.e->pos, "SELECT * is not allowed in a window aggregation: name the grouped columns and aggregates"};
-        if (q.group_by.empty() || !has_agg) {
-            position at = q.group_by.empty() ? q.items[0].e->pos : q.group_by[0]->pos;
-            return sql_error{at, "a window table function is supported as a window aggregation: add GROUP BY window_start, window_end and aggregates (COUNT, SUM, MIN, MAX, AVG)"};
-        }
+        if (!has_agg)
+            return sql_error{q.group_by[0]->pos, "a GROUP BY over a window table function needs aggregates (COUNT, SUM, MIN, MAX, AVG)"};
         p.windowed = true;
         p.emit_changes = q.emit_changes;
         bool has_start = false, has_end = false;

@@ -20,8 +20,11 @@ struct job_plan {
     std::string name; // "INSERT INTO sink (line N)"
     table_def source;
     table_def sink;
-    std::optional<bexpr> where; // over the source row
+    std::optional<bexpr> where; // over the source row (window_rows: over the row with its window)
     bool windowed = false;
+    // A window TVF without aggregation: projections and WHERE over the source row followed by
+    // window_start, window_end, window_time, once per window of the row, as rows arrive.
+    bool window_rows = false;
 
     // Not windowed: one output row per input row, projections over the source row.
     // Windowed: the output row is evaluated over [keys..., window_start, window_end,

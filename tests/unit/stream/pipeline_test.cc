@@ -286,6 +286,28 @@ TEST(Pipeline, EmitChangesHavingTakesBackRows) {
     EXPECT_EQ(h.take(), (strings{"+a,00:00:00,00:00:05,2", "-a,00:00:00,00:00:05,-3", "+a,00:00:00,00:00:05,1"}));
 }
 
+// A window TVF without aggregation: each row once per window, at once (no watermark wait),
+// with the window columns after the source's; a late row is not dropped.
+// Flink: AlignedWindowTableFunctionOperatorTest#testHopWindows.
+TEST(Pipeline, WindowTvfWithoutAggregation) {
+    harness h(
+        "CREATE TABLE src (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) "
+        "WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
+        "CREATE TABLE out (k STRING, ts TIMESTAMP(3), ws TIMESTAMP(3), we TIMESTAMP(3), wt TIMESTAMP(3)) "
+        "WITH ('connector' = 'kafka', 'topic' = 'out', 'format' = 'json');\n"
+        "INSERT INTO out SELECT * FROM TABLE(HOP(TABLE src, DESCRIPTOR(ts), INTERVAL '2' SECOND, INTERVAL '4' SECOND)) "
+        "WHERE window_start >= CAST('1970-01-01 00:00:00' AS TIMESTAMP(3));");
+    h.row(0, {"a", ts(3)}); // [0,4) [2,6)
+    h.row(0, {"b", ts(1)}); // [-2,2) is filtered out by WHERE, [0,4) passes
+    EXPECT_EQ(h.take(), (strings{"+a,00:00:03,00:00:02,00:00:06,00:00:05.999", "+a,00:00:03,00:00:00,00:00:04,00:00:03.999",
+                                 "+b,00:00:01,00:00:00,00:00:04,00:00:03.999"}));
+    h.row(0, {"c", ts(10)});
+    h.take();
+    EXPECT_TRUE(h.row(0, {"d", ts(2.5)}).empty()); // behind the watermark: still written
+    EXPECT_EQ(h.take(), (strings{"+d,00:00:02.500,00:00:02,00:00:06,00:00:05.999", "+d,00:00:02.500,00:00:00,00:00:04,00:00:03.999"}));
+    EXPECT_EQ(h.finish(), strings{});
+}
+
 TEST(Pipeline, StatelessProjectionWithWhere) {
     harness h(
         "CREATE TABLE src (k STRING, v BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'in', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"

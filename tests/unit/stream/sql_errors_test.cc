@@ -95,7 +95,9 @@ TEST(SqlErrors, GroupingRules) {
     std::string sql = tables + "INSERT INTO out SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, k;";
     EXPECT_EQ(first_error(sql), at(sql, "window_start, k;") + "GROUP BY of a window aggregation must contain window_start and window_end");
     sql = tables + "INSERT INTO out SELECT k, window_start, v FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, k;";
-    EXPECT_EQ(first_error(sql), at(sql, "window_start, window_end, k;") + "a window table function is supported as a window aggregation: add GROUP BY window_start, window_end and aggregates (COUNT, SUM, MIN, MAX, AVG)");
+    EXPECT_EQ(first_error(sql), at(sql, "window_start, window_end, k;") + "a GROUP BY over a window table function needs aggregates (COUNT, SUM, MIN, MAX, AVG)");
+    sql = tables + "INSERT INTO out SELECT k, window_start, 1 FROM TABLE(SESSION(TABLE src PARTITION BY k, DESCRIPTOR(ts), INTERVAL '1' MINUTE));";
+    EXPECT_EQ(first_error(sql), at(sql, "SESSION(") + "SESSION is supported as a window aggregation only: add GROUP BY window_start, window_end and aggregates");
     sql = tables + "INSERT INTO out SELECT k, window_start, COUNT(*) + v FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, k;";
     EXPECT_EQ(first_error(sql), at(sql, "v FROM") + "column 'v' is neither in GROUP BY nor inside an aggregate function");
 }
