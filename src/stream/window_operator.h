@@ -1,7 +1,7 @@
 #pragma once
 // The windowed aggregation: rows (event time, group key, aggregate arguments) go in; window
 // results come out when the watermark closes their window, or on every change with EMIT
-// CHANGES. State is in memory (this operator holds it; nothing survives the process).
+// CHANGES. The operator holds its state in memory; checkpoints (below) copy it to a store.
 //
 // Semantics (Flink's window TVF aggregation, plus Brook's GRACE and EMIT CHANGES):
 // - A window closes when the watermark reaches window_end - 1 + grace. Without EMIT CHANGES
