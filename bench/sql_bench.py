@@ -89,12 +89,14 @@ def state_size(broker, d, n):
         t = cpu_ticks(proc.pid)
         still = still + 1 if t == last else 0
         last = t
+    with open(f"/proc/{proc.pid}/status") as f:
+        rss = next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("VmRSS:"))
     proc.send_signal(2)
     _, err = proc.communicate(timeout=120)
     summary = err.strip().splitlines()[-1]
     size = int(summary.rsplit("state ", 1)[1].split(" B")[0])
     print(f"state: {n} open keys -> {size:,} B in RocksDB ({size / n:.0f} B per key, "
-          f"{size * 1_000_000 / n / 2**20:.0f} MiB per million)  {summary}")
+          f"{size * 1_000_000 / n / 2**20:.0f} MiB per million); job RSS {rss / 2**20:.0f} MiB  {summary}")
 
 
 def fill(bootstrap, n):
@@ -130,9 +132,10 @@ def main():
             create_topic(broker.bootstrap, "ev")
             for name in CASES:
                 create_topic(broker.bootstrap, "out-" + name)
-            avg = fill(broker.bootstrap, args.events)
-            print(f"{args.events} events of {avg:.0f} B average in topic ev (1 partition)")
-            for name, tvf in CASES.items():
+            avg = fill(broker.bootstrap, args.events) if args.events else 0
+            if args.events:
+                print(f"{args.events} events of {avg:.0f} B average in topic ev (1 partition)")
+            for name, tvf in CASES.items() if args.events else []:
                 job = Path(d) / f"{name}.sql"
                 job.write_text(JOB.format(name=name, tvf=tvf))
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
