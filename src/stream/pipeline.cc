@@ -44,6 +44,13 @@ void pipeline::emit(std::vector<window_result>& results, std::vector<sink_row>& 
 }
 
 void pipeline::advance(int64_t now_ms, std::vector<sink_row>& out) {
+    if (const int64_t every = plan_.watermark_interval_ms; every > 0) {
+        // Flink's periodic emission (pipeline.auto-watermark-interval): the job's watermark
+        // moves only every `every` ms of processing time.
+        if (last_emit_ms_ < 0) last_emit_ms_ = now_ms;
+        if (now_ms - last_emit_ms_ < every) return;
+        last_emit_ms_ = now_ms;
+    }
     int64_t wm = tracker_.advance(now_ms);
     if (op_) {
         op_->advance(wm, results_);

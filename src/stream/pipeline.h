@@ -64,6 +64,7 @@ private:
     std::vector<value> agg_args_;
     row ctx_;
     std::vector<window> windows_;
+    int64_t last_emit_ms_ = -1;
 };
 
 } // namespace brook::stream

@@ -393,12 +393,13 @@ checked<script_plan> plan_script(const std::vector<statement>& stmts, const std:
     script_plan sp;
     sp.cat.default_brokers = default_brokers;
     static const std::set<std::string> known_settings = {"table.exec.source.idle-timeout", "pipeline.name", "table.local-time-zone",
-                                                         "execution.checkpointing.interval"};
+                                                         "execution.checkpointing.interval", "pipeline.auto-watermark-interval"};
     for (const auto& st : stmts) {
         if (auto* s = std::get_if<set_stmt>(&st)) {
             if (s->key == "table.local-time-zone" && s->value != "UTC")
                 return sql_error{s->pos, "brook sql computes in UTC only; 'table.local-time-zone' = '" + s->value + "' is not supported"};
-            if ((s->key == "table.exec.source.idle-timeout" || s->key == "execution.checkpointing.interval") &&
+            if ((s->key == "table.exec.source.idle-timeout" || s->key == "execution.checkpointing.interval" ||
+                 s->key == "pipeline.auto-watermark-interval") &&
                 (!parse_duration_ms(s->value) || (s->key == "execution.checkpointing.interval" && *parse_duration_ms(s->value) <= 0)))
                 return sql_error{s->pos, "bad duration '" + s->value + "' for " + s->key};
             if (!known_settings.count(s->key))
@@ -411,6 +412,8 @@ checked<script_plan> plan_script(const std::vector<statement>& stmts, const std:
         } else if (auto* ins = std::get_if<insert_stmt>(&st)) {
             auto j = plan_insert(*ins, sp.cat);
             if (!j) return j.err();
+            if (auto it = sp.cat.settings.find("pipeline.auto-watermark-interval"); it != sp.cat.settings.end())
+                j->watermark_interval_ms = *parse_duration_ms(it->second);
             sp.jobs.push_back(std::move(*j));
         }
     }

@@ -36,6 +36,9 @@ struct job_plan {
     std::vector<agg_call> aggs;
     std::optional<bexpr> having; // over the output row layout
     bool emit_changes = false;
+    // SET 'pipeline.auto-watermark-interval': 0 moves the watermark after every row; N > 0
+    // only every N ms of processing time, as Flink's periodic emission does (default 200 there).
+    int64_t watermark_interval_ms = 0;
 
     // Which sink column each output value goes to (sink slots, in select-list order).
     std::vector<int> sink_slots;

@@ -28,6 +28,20 @@ TEST(Pipeline, TumbleOutOfOrderAndLate) {
     EXPECT_EQ(h.finish(), (strings{"+a,00:00:05,00:00:10,1", "+b,00:00:05,00:00:10,1"}));
 }
 
+// With SET 'pipeline.auto-watermark-interval', the watermark moves only on its period (as
+// Flink's periodic emission): a row behind the newest one is not late until the next period.
+TEST(Pipeline, PeriodicWatermarkEmission) {
+    harness h("SET 'pipeline.auto-watermark-interval' = '200 ms';\n" + tables("INTERVAL '0' SECOND") + tumble_count);
+    h.row(0, {"a", 1, ts(1)}, 0);
+    h.row(0, {"a", 1, ts(6)}, 50);
+    EXPECT_TRUE(h.row(0, {"a", 1, ts(3)}, 100).empty()); // the watermark has not moved yet
+    EXPECT_EQ(h.p->watermark(), no_watermark);
+    h.p->on_tick(250, h.out);
+    EXPECT_EQ(h.p->watermark(), 6000);
+    EXPECT_EQ(h.take(), strings{"+a,00:00:00,00:00:05,2"});
+    EXPECT_FALSE(h.row(0, {"a", 1, ts(4)}, 300).empty());
+}
+
 // The firing instant is exactly window_end - 1 ms.
 TEST(Pipeline, FiresAtWindowEndMinusOneMillisecond) {
     harness h(tables("INTERVAL '0' SECOND") + tumble_count);
