@@ -64,8 +64,8 @@ std::vector<window> pipeline::on_row(int32_t p, row& r, int64_t now_ms, std::vec
     for (size_t i = 0; i < cols.size(); ++i)
         if (cols[i].computed) r[i] = eval(*cols[i].computed, r);
     std::vector<window> missed;
-    // Rows without a time (NULL rowtime) cannot be placed in event time: Flink fails the
-    // job ("RowTime field should not be null"); here they are counted as filtered out.
+    // Rows without a time (NULL rowtime) cannot be placed in event time: dropped, as Flink's
+    // window TVF operator drops them (its numNullRowTimeRecordsDropped), and counted as filtered.
     const value* rowtime = plan_.source.rowtime >= 0 ? &r[size_t(plan_.source.rowtime)] : nullptr;
     if (rowtime && !std::holds_alternative<timestamp_ms>(*rowtime)) {
         ++stats_.filtered_out;
