@@ -255,7 +255,12 @@ int run_job(const job_plan& plan, const job_options& o) {
         meta.next_offsets = next_offset;
         meta.partition_watermarks = pl.tracker().partition_watermarks();
         meta.watermark = pl.watermark();
-        return store->commit(meta);
+        if (auto e = store->commit(meta)) return e;
+        // As Flink's Kafka source on a completed checkpoint: the group's committed offsets show
+        // the job's progress (lag tools); the job itself resumes from its checkpoint.
+        if (!src.group_id.empty())
+            if (auto st = c->commit(); !st) return "commit offsets of group " + src.group_id + ": " + st.err().message;
+        return std::nullopt;
     };
 
     int64_t skipped = 0;

@@ -5,15 +5,17 @@
 // Source: every partition of the topic is assigned (no consumer-group rebalancing yet), from
 // the offsets scan.startup.mode names; with scan.bounded.mode = latest-offset each partition
 // ends at the end offset seen at start, and the job finishes once all have, after firing every
-// open window (Flink's end-of-input watermark). Otherwise it runs until stop() is called.
+// open window (Flink's end-of-input watermark). Otherwise it runs until job_options::stop is set.
 // Delivery is at least once: the job waits for every write to be acknowledged before it
-// reports success; nothing is committed to the source group.
+// reports success.
 // State: in memory; with a state directory, a checkpoint every interval (and when the job
 // stops or finishes) first waits for every write so far to be acknowledged, then stores the
 // window panes changed since the previous one, the next offsets and the watermarks in RocksDB
-// (state_store.h). A job started again on the same directory resumes from its last checkpoint,
-// so rows written after it are written again (at least once, never lost).
-// One thread runs a job; stop() may be called from any thread (a signal handler's flag).
+// (state_store.h), then commits the offsets to the source's properties.group.id if it has one
+// (progress for lag tools; without a state directory nothing is committed). A job started
+// again on the same directory resumes from its last checkpoint, so rows written after it are
+// written again (at least once, never lost).
+// One thread runs a job; job_options::stop may be set from any thread (a signal handler).
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -313,7 +313,7 @@ def test_bad_record_fails_the_job_unless_ignored(broker, tmp_path):
 
 
 CHECKPOINT_JOB = """SET 'execution.checkpointing.interval' = '200 ms';
-CREATE TABLE ev (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'ev', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset' %s);
+CREATE TABLE ev (k STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts) WITH ('connector' = 'kafka', 'topic' = 'ev', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset', 'properties.group.id' = 'sql-ckpt' %s);
 CREATE TABLE agg (k STRING, ws TIMESTAMP(3), n BIGINT) WITH ('connector' = 'kafka', 'topic' = 'agg', 'format' = 'json');
 INSERT INTO agg SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '1' SECOND))
 GROUP BY window_start, window_end, k;
@@ -352,6 +352,12 @@ def test_state_dir_resumes_after_kill_9(broker, tmp_path):
     for r in values(read_all(broker.bootstrap, "agg")):
         got.setdefault(r["ws"], set()).add(r["n"])
     assert got == {ts_text(T0 + s * 1000): {10} for s in range(9)}
+    # The last checkpoint committed the group's offsets (as Flink's source does on checkpoints).
+    c = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "sql-ckpt"})
+    try:
+        assert [tp.offset for tp in c.committed([TopicPartition("ev", 0)], timeout=10)] == [90]
+    finally:
+        c.close()
     # A different job on the same directory is refused.
     other = write_job(tmp_path, CHECKPOINT_JOB.replace("'1' SECOND", "'2' SECOND") % "", "other.sql")
     p = subprocess.run([BROOK_BIN, "sql", "run", other, "-b", broker.bootstrap, "--state-dir", str(state)],
