@@ -1,5 +1,6 @@
 // `brook`: the one binary: `serve` runs the broker; the client commands (topic, produce,
-// consume, group, cluster) live in src/cli; `cdc postgres` in src/connect.
+// consume, group, cluster) live in src/cli; `cdc postgres` in src/connect; `sql` (event-time SQL
+// jobs) in src/stream.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -10,6 +11,7 @@
 #include "app/serve.h"
 #include "cli/cli.h"
 #include "connect/cdc_command.h"
+#include "stream/command.h"
 
 extern char** environ;
 
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
 
     brook::cli::commands client_commands(app);
     brook::connect::cdc_command cdc(app);
+    brook::stream::sql_command sql_command(app);
 
     try {
         app.parse(argc, argv);
@@ -44,5 +47,6 @@ int main(int argc, char** argv) {
     if (serve->parsed()) return brook::app::run_serve(opts, environ);
     if (auto rc = client_commands.run()) return *rc;
     if (auto rc = cdc.run()) return *rc;
+    if (auto rc = sql_command.run()) return *rc;
     return 0;
 }

@@ -220,4 +220,18 @@ outcome<std::vector<partition_lag>> admin::group_lag(const std::string& group, i
     return out;
 }
 
+outcome<std::vector<int64_t>> admin::offsets_for_time(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                      int64_t timestamp_ms, int timeout_ms) {
+    tpl_handle list{rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()))};
+    for (int32_t p : partitions) rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = timestamp_ms;
+    if (auto rc = rd_kafka_offsets_for_times(rk_.get(), list.get(), timeout_ms)) return make_error(rc);
+    std::vector<int64_t> out;
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& e = list->elems[i];
+        if (e.err) return make_error(e.err);
+        out.push_back(e.offset); // -1 (end) when no record is that late: librdkafka's OFFSET_END
+    }
+    return out;
+}
+
 } // namespace brook::client

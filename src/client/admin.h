@@ -108,6 +108,10 @@ public:
     outcome<group_description> describe_group(const std::string& group, int timeout_ms);
     // Committed offsets of every partition the group has committed, with log end and lag.
     outcome<std::vector<partition_lag>> group_lag(const std::string& group, int timeout_ms);
+    // For each partition of topic, the first offset whose record timestamp is >= timestamp_ms
+    // (the partition's end offset when there is none), in the order given (ListOffsets by time).
+    outcome<std::vector<int64_t>> offsets_for_time(const std::string& topic, const std::vector<int32_t>& partitions,
+                                                   int64_t timestamp_ms, int timeout_ms);
 
     rd_kafka_t* raw() const { return rk_.get(); }
 

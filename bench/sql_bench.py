@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Events per second of one `brook sql run` worker over 100 B JSON events (run by hand).
+
+Starts `build/brook serve` in a temp dir, fills a 1-partition topic with N events of ~100 bytes
+({"user_id", "url", "ts", "v"}, 10,000 users, event time +1 ms per event with up to 500 ms of
+disorder), then times a bounded job per case: a TUMBLE (10 s) and a SESSION (gap 30 s) COUNT/SUM
+per user. Prints wall-clock events/s (job start to exit, connect and final flush included) and
+events per CPU second of the job process.
+
+    /usr/bin/python3 bench/sql_bench.py [--events 1000000]
+"""
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+from brookfixture import BROOK_BIN, Broker  # noqa: E402
+from clients import create_topic  # noqa: E402
+from confluent_kafka import Producer  # noqa: E402
+
+T0 = 1_700_000_000_000
+
+JOB = """
+CREATE TABLE ev (user_id STRING, url STRING, ts TIMESTAMP(3), v BIGINT,
+                 WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'ev', 'scan.startup.mode' = 'earliest-offset',
+      'scan.bounded.mode' = 'latest-offset', 'format' = 'json');
+CREATE TABLE out_{name} (user_id STRING, ws TIMESTAMP(3), we TIMESTAMP(3), n BIGINT, total BIGINT)
+WITH ('connector' = 'kafka', 'topic' = 'out-{name}', 'format' = 'json');
+INSERT INTO out_{name} SELECT user_id, window_start, window_end, COUNT(*), SUM(v)
+FROM TABLE({tvf}) GROUP BY window_start, window_end, user_id;
+"""
+CASES = {
+    "tumble": "TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND)",
+    "session": "SESSION(TABLE ev PARTITION BY user_id, DESCRIPTOR(ts), INTERVAL '30' SECOND)",
+}
+
+
+def ts_text(ms):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + ".%03d" % (ms % 1000)
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+STATE_JOB = """
+SET 'execution.checkpointing.interval' = '1 s';
+CREATE TABLE st (user_id STRING, url STRING, ts TIMESTAMP(3), v BIGINT,
+                 WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'st', 'scan.startup.mode' = 'earliest-offset', 'format' = 'json');
+CREATE TABLE out_state (user_id STRING, n BIGINT, total BIGINT)
+WITH ('connector' = 'kafka', 'topic' = 'out-state', 'format' = 'json');
+INSERT INTO out_state SELECT user_id, COUNT(*), SUM(v)
+FROM TABLE(TUMBLE(TABLE st, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_start, window_end, user_id;
+"""
+
+
+def state_size(broker, d, n):
+    create_topic(broker.bootstrap, "st")
+    create_topic(broker.bootstrap, "out-state")
+    p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20, "queue.buffering.max.messages": 1000000})
+    for i in range(n):
+        b = json.dumps({"user_id": "u%09d" % i, "url": "/x", "ts": ts_text(T0 + i // 100), "v": i % 1000},
+                       separators=(",", ":")).encode()
+        while True:
+            try:
+                p.produce("st", b, partition=0)
+                break
+            except BufferError:
+                p.poll(0.05)
+    p.flush(120)
+    job = Path(d) / "state.sql"
+    job.write_text(STATE_JOB)
+    proc = subprocess.Popen([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap, "--state-dir", str(Path(d) / "state")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    last, still = -1, 0
+    while still < 3:  # read everything: the job's CPU time stops growing
+        time.sleep(1)
+        t = cpu_ticks(proc.pid)
+        still = still + 1 if t == last else 0
+        last = t
+    with open(f"/proc/{proc.pid}/status") as f:
+        rss = next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("VmRSS:"))
+    proc.send_signal(2)
+    _, err = proc.communicate(timeout=120)
+    summary = err.strip().splitlines()[-1]
+    size = int(summary.rsplit("state ", 1)[1].split(" B")[0])
+    print(f"state: {n} open keys -> {size:,} B in RocksDB ({size / n:.0f} B per key, "
+          f"{size * 1_000_000 / n / 2**20:.0f} MiB per million); job RSS {rss / 2**20:.0f} MiB  {summary}")
+
+
+def fill(bootstrap, n):
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000,
+                  "queue.buffering.max.messages": 1000000, "compression.type": "none"})
+    rnd = random.Random(7)
+    size = 0
+    for i in range(n):
+        ev = {"user_id": "u%07d" % rnd.randrange(10000), "url": "/catalog/items/%012d" % rnd.randrange(100000),
+              "ts": ts_text(T0 + i - rnd.randrange(500)), "v": rnd.randrange(100000)}
+        b = json.dumps(ev, separators=(",", ":")).encode()
+        size += len(b)
+        while True:
+            try:
+                p.produce("ev", b, partition=0)
+                break
+            except BufferError:
+                p.poll(0.05)
+        if i % 10000 == 0:
+            p.poll(0)
+    p.flush(120)
+    return size / n
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--state-keys", type=int, default=0)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        broker = Broker(Path(d) / "data", Path(d) / "logs", smp=1).start()
+        try:
+            create_topic(broker.bootstrap, "ev")
+            for name in CASES:
+                create_topic(broker.bootstrap, "out-" + name)
+            avg = fill(broker.bootstrap, args.events) if args.events else 0
+            if args.events:
+                print(f"{args.events} events of {avg:.0f} B average in topic ev (1 partition)")
+            for name, tvf in CASES.items() if args.events else []:
+                job = Path(d) / f"{name}.sql"
+                job.write_text(JOB.format(name=name, tvf=tvf))
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                t = time.monotonic()
+                p = subprocess.run([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap],
+                                   capture_output=True, text=True)
+                wall = time.monotonic() - t
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                if p.returncode != 0:
+                    sys.exit(p.stderr)
+                summary = p.stderr.strip().splitlines()[-1]
+                print(f"{name:8s} {args.events / wall:>10,.0f} events/s wall  {args.events / cpu:>10,.0f} events/CPU-s"
+                      f"  ({wall:.2f} s, {cpu:.2f} CPU-s)  {summary}")
+            if args.state_keys:
+                state_size(broker, d, args.state_keys)
+        finally:
+            broker.close()
+
+
+if __name__ == "__main__":
+    main()

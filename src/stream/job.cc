@@ -1,0 +1,321 @@
+#include "stream/job.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "client/admin.h"
+#include "client/consumer.h"
+#include "client/producer.h"
+#include "stream/codec.h"
+#include "stream/pipeline.h"
+#include "stream/state_store.h"
+
+namespace brook::stream {
+namespace {
+
+constexpr int timeout_ms = 10000;
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+client::config with_properties(client::config cfg, const kafka_options& k) {
+    for (const auto& kv : k.properties) cfg.push_back(kv);
+    return cfg;
+}
+
+// Writes sink rows and late rows, and turns failed deliveries into one error.
+class writer {
+public:
+    static client::outcome<writer> create(const kafka_options& k) {
+        auto cfg = with_properties(client::base_config(k.bootstrap), k);
+        // Properties meant for the source's consumer do not belong on a producer.
+        std::erase_if(cfg, [](const auto& kv) { return kv.first == "auto.offset.reset" || kv.first == "isolation.level"; });
+        cfg.insert(cfg.begin() + 1, {"linger.ms", "5"});
+        auto p = client::producer::create(cfg);
+        if (!p) return p.err();
+        return writer(std::move(*p));
+    }
+    std::optional<std::string> send(const client::record& r) {
+        auto id = p_->send(r);
+        if (!id) return "write to " + r.topic + ": " + id.err().message;
+        return check(p_->poll(0));
+    }
+    std::optional<std::string> serve() { return check(p_->poll(0)); }
+    std::optional<std::string> flush() {
+        for (int i = 0; i < 6 && p_->in_flight() > 0; ++i)
+            if (auto e = check(p_->flush(timeout_ms))) return e;
+        if (p_->in_flight() > 0) return std::to_string(p_->in_flight()) + " write(s) not acknowledged in time";
+        return std::nullopt;
+    }
+
+private:
+    explicit writer(client::producer p) : p_(std::make_unique<client::producer>(std::move(p))) {}
+    static std::optional<std::string> check(const std::vector<client::delivery>& ds) {
+        for (const auto& d : ds)
+            if (d.failed) return "write to " + d.topic + " failed: " + d.failed->message;
+        return std::nullopt;
+    }
+    std::unique_ptr<client::producer> p_;
+};
+
+client::record late_record(const client::record& in, const std::string& topic, const std::vector<window>& missed, int64_t wm) {
+    client::record r;
+    r.topic = topic;
+    r.key = in.key;
+    r.value = in.value;
+    r.timestamp_ms = in.timestamp_ms;
+    r.headers = in.headers;
+    for (const auto& w : missed) {
+        r.headers.push_back({"brook.window.start", std::to_string(w.start)});
+        r.headers.push_back({"brook.window.end", std::to_string(w.end)});
+    }
+    r.headers.push_back({"brook.watermark", std::to_string(wm)});
+    r.headers.push_back({"brook.source", in.topic + "/" + std::to_string(in.partition) + "/" + std::to_string(in.offset)});
+    return r;
+}
+
+// Where each partition starts (scan.startup.mode) and, for a bounded source, ends.
+struct source_positions {
+    std::vector<int32_t> parts;
+    std::vector<client::partition_offset> assignment;
+    std::map<int32_t, int64_t> end_at; // bounded: the end offsets seen at start
+};
+
+client::outcome<source_positions> plan_source(client::admin& a, const kafka_options& src, const client::topic_info& topic) {
+    source_positions sp;
+    for (const auto& p : topic.partitions) sp.parts.push_back(p.partition);
+    std::vector<int64_t> by_time;
+    if (src.startup_mode == "timestamp") {
+        auto offs = a.offsets_for_time(src.topic, sp.parts, src.startup_timestamp_ms, timeout_ms);
+        if (!offs) return client::error{offs.err().code, "offsets for scan.startup.timestamp-millis: " + offs.err().message};
+        by_time = *offs;
+    }
+    for (size_t i = 0; i < sp.parts.size(); ++i) {
+        int64_t start = client::offset_beginning;
+        if (src.startup_mode == "latest-offset") start = client::offset_end;
+        else if (src.startup_mode == "group-offsets") start = client::offset_stored;
+        else if (src.startup_mode == "timestamp") start = by_time[i] < 0 ? client::offset_end : by_time[i];
+        else if (src.startup_mode == "specific-offsets") {
+            auto it = src.specific_offsets.find(sp.parts[i]);
+            start = it == src.specific_offsets.end() ? client::offset_beginning : it->second;
+        }
+        sp.assignment.push_back({{src.topic, sp.parts[i]}, start});
+    }
+    if (src.bounded)
+        for (int32_t p : sp.parts) {
+            auto w = a.query_watermarks({src.topic, p}, timeout_ms);
+            if (!w) return client::error{w.err().code, "end offsets of " + src.topic + ": " + w.err().message};
+            sp.end_at[p] = w->high;
+        }
+    return sp;
+}
+
+// What a state directory's contents belong to: a restart must run the same job over them.
+std::string job_fingerprint(const job_plan& p) {
+    std::string s = p.name + ": " + p.source.kafka.topic + " -> " + p.sink.kafka.topic;
+    if (p.windowed)
+        s += ", window " + std::to_string(int(p.spec.kind)) + "/" + std::to_string(p.spec.size) + "/" + std::to_string(p.spec.slide) +
+             "/" + std::to_string(p.spec.gap) + "/" + std::to_string(p.spec.offset) + "/" + std::to_string(p.spec.grace) +
+             ", " + std::to_string(p.keys.size()) + " keys, " + std::to_string(p.aggs.size()) + " aggregates";
+    return s;
+}
+
+// Opens the job's state directory and restores what its last checkpoint left: window panes,
+// watermarks, and the offsets the assignment resumes from.
+std::optional<std::string> open_state(const std::string& dir, const std::string& fingerprint, pipeline& pl,
+                                      std::vector<client::partition_offset>& assignment, std::unique_ptr<state_store>& store,
+                                      checkpoint_meta& meta) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return "--state-dir " + dir + ": " + ec.message();
+    std::string err;
+    store = state_store::open(dir, err);
+    if (!store) return err;
+    if (auto e = store->load(meta, [&](std::string_view k, std::string_view v) { return pl.op() && pl.op()->restore(k, v); }))
+        return e;
+    if (meta.present) {
+        if (meta.job != fingerprint)
+            return "state directory " + dir + " holds the state of another job (" + meta.job + "); use a new --state-dir";
+        for (auto& po : assignment)
+            if (auto it = meta.next_offsets.find(po.tp.partition); it != meta.next_offsets.end()) po.offset = it->second;
+        for (const auto& [p, wm] : meta.partition_watermarks) pl.tracker().restore(p, wm);
+        pl.tracker().restore_current(meta.watermark);
+        if (pl.op()) pl.op()->restore_watermark(meta.watermark);
+    }
+    if (pl.op()) pl.op()->track_changes(true);
+    return std::nullopt;
+}
+
+} // namespace
+
+int run_job(const job_plan& plan, const job_options& o) {
+    auto fail = [&](const std::string& what) {
+        std::cerr << "brook sql: " << plan.name << ": " << what << "\n";
+        return 1;
+    };
+    const kafka_options& src = plan.source.kafka;
+    const kafka_options& dst = plan.sink.kafka;
+
+    auto a = client::admin::create(with_properties(client::base_config(src.bootstrap), src));
+    if (!a) return fail(a.err().message);
+    auto topic = a->describe_topic(src.topic, timeout_ms);
+    if (!topic) {
+        if (topic.err().unreachable) return fail("cannot reach the brokers at " + src.bootstrap + " (check --brokers or 'properties.bootstrap.servers')");
+        return fail("source topic '" + src.topic + "' of table '" + plan.source.name + "': " + topic.err().message);
+    }
+    if (!src.late_topic.empty())
+        if (auto lt = a->describe_topic(src.late_topic, timeout_ms); !lt)
+            return fail("'late-data.topic' '" + src.late_topic + "': " + lt.err().message);
+    {
+        auto sa = client::admin::create(with_properties(client::base_config(dst.bootstrap), dst));
+        if (!sa) return fail(sa.err().message);
+        if (auto st = sa->describe_topic(dst.topic, timeout_ms); !st)
+            return fail("sink topic '" + dst.topic + "' of table '" + plan.sink.name + "': " + st.err().message);
+    }
+    auto sp = plan_source(*a, src, *topic);
+    if (!sp) return fail(sp.err().message);
+    auto& [parts, assignment, end_at] = *sp;
+
+    // The pipeline, and with a state directory what the last checkpoint left.
+    pipeline pl(plan);
+    const int64_t t0 = now_ms();
+    for (int32_t p : parts) pl.add_partition(p, t0);
+    std::unique_ptr<state_store> store;
+    checkpoint_meta meta;
+    const std::string fingerprint = job_fingerprint(plan);
+    if (!o.state_dir.empty()) {
+        if (auto e = open_state(o.state_dir, fingerprint, pl, assignment, store, meta)) return fail(*e);
+        if (meta.present)
+            std::cerr << "brook sql: " << plan.name << ": resuming from the checkpoint in " << o.state_dir << " ("
+                      << pl.open_windows() << " open windows)\n";
+    }
+
+    auto ccfg = with_properties(client::base_config(src.bootstrap), src);
+    if (!src.group_id.empty()) ccfg.emplace_back("group.id", src.group_id);
+    ccfg.emplace_back("enable.auto.commit", "false");
+    auto c = client::consumer::create(ccfg);
+    if (!c) return fail(c.err().message);
+    if (auto s = c->assign(assignment); !s) return fail("assign " + src.topic + ": " + s.err().message);
+
+    auto out = writer::create(dst);
+    if (!out) return fail(out.err().message);
+    std::unique_ptr<writer> late_out;
+    if (!src.late_topic.empty()) {
+        auto lw = writer::create(src);
+        if (!lw) return fail(lw.err().message);
+        late_out = std::make_unique<writer>(std::move(*lw));
+    }
+
+    std::set<int32_t> finished;
+    std::vector<sink_row> rows;
+    auto finish = [&](int32_t p) {
+        if (finished.insert(p).second) pl.finish_partition(p, now_ms(), rows);
+    };
+    if (src.bounded)
+        for (const auto& po : assignment)
+            if (po.offset == client::offset_end || (po.offset >= 0 && po.offset >= end_at[po.tp.partition])) finish(po.tp.partition);
+
+    auto write_rows = [&]() -> std::optional<std::string> {
+        for (const auto& r : rows)
+            if (auto e = out->send(encode_row(plan.sink, r.values, r.is_delete))) return e;
+        rows.clear();
+        return std::nullopt;
+    };
+    auto progress = [&](bool done) {
+        if (!o.on_progress) return;
+        job_progress jp;
+        jp.records_in = pl.stats().records_in;
+        jp.rows_out = pl.stats().rows_out;
+        jp.late_rows = pl.stats().late_rows;
+        jp.watermark = pl.watermark();
+        jp.open_windows = pl.open_windows();
+        jp.state_bytes = store ? store->size_bytes() : 0;
+        jp.finished = done;
+        o.on_progress(jp);
+    };
+
+    std::map<int32_t, int64_t> next_offset = meta.next_offsets;
+    // Writes first, then the state that no longer needs the input before them.
+    auto checkpoint = [&]() -> std::optional<std::string> {
+        if (!store) return std::nullopt;
+        if (auto e = write_rows()) return e;
+        if (auto e = out->flush()) return e;
+        if (late_out) if (auto e = late_out->flush()) return e;
+        if (pl.op())
+            pl.op()->drain_changes([&](const std::string& k, const std::string* v) {
+                if (v) store->put(k, *v);
+                else store->erase(k);
+            });
+        meta.job = fingerprint;
+        meta.next_offsets = next_offset;
+        meta.partition_watermarks = pl.tracker().partition_watermarks();
+        meta.watermark = pl.watermark();
+        if (auto e = store->commit(meta)) return e;
+        // As Flink's Kafka source on a completed checkpoint: the group's committed offsets show
+        // the job's progress (lag tools); the job itself resumes from its checkpoint.
+        if (!src.group_id.empty())
+            if (auto st = c->commit(); !st) return "commit offsets of group " + src.group_id + ": " + st.err().message;
+        return std::nullopt;
+    };
+
+    int64_t skipped = 0;
+    int64_t last_progress = t0;
+    int64_t last_checkpoint = t0;
+    row r;
+    bool stopped = false;
+    for (;;) {
+        if (o.stop && o.stop->load()) { stopped = true; break; }
+        if (src.bounded && finished.size() == parts.size()) break;
+        auto ev = c->poll(100);
+        if (!ev) return fail("read " + src.topic + ": " + ev.err().message);
+        const int64_t now = now_ms();
+        if (auto* rec = std::get_if<client::record>(&*ev)) {
+            if (src.bounded && rec->offset >= end_at[rec->partition]) { finish(rec->partition); continue; }
+            next_offset[rec->partition] = rec->offset + 1;
+            if (auto err = decode_record(plan.source, *rec, r)) {
+                if (!src.ignore_parse_errors)
+                    return fail("record " + rec->topic + "/" + std::to_string(rec->partition) + "@" + std::to_string(rec->offset) +
+                                ": " + *err + " (set 'json.ignore-parse-errors' = 'true' to skip such records)");
+                ++skipped;
+            } else {
+                const int64_t wm_before = pl.watermark();
+                auto missed = pl.on_row(rec->partition, r, now, rows);
+                if (!missed.empty() && late_out)
+                    if (auto e = late_out->send(late_record(*rec, src.late_topic, missed, wm_before))) return fail(*e);
+            }
+            if (src.bounded && rec->offset + 1 >= end_at[rec->partition]) finish(rec->partition);
+        } else if (auto* end = std::get_if<client::partition_end>(&*ev)) {
+            if (src.bounded && end->offset >= end_at[end->tp.partition]) finish(end->tp.partition);
+            pl.on_tick(now, rows);
+        } else {
+            pl.on_tick(now, rows);
+        }
+        if (auto e = write_rows()) return fail(*e);
+        if (now - last_progress >= 1000) {
+            last_progress = now;
+            if (auto e = out->serve()) return fail(*e);
+            if (late_out) if (auto e = late_out->serve()) return fail(*e);
+            progress(false);
+        }
+        if (store && now - last_checkpoint >= o.checkpoint_interval_ms) {
+            last_checkpoint = now;
+            if (auto e = checkpoint()) return fail(*e);
+        }
+    }
+    if (!stopped) pl.end_of_input(rows); // bounded: the end-of-input watermark fires everything
+    if (auto e = write_rows()) return fail(*e);
+    if (auto e = out->flush()) return fail(*e);
+    if (late_out) if (auto e = late_out->flush()) return fail(*e);
+    if (auto e = checkpoint()) return fail(*e);
+    (void)c->close();
+    progress(true);
+    if (skipped > 0) std::cerr << "brook sql: " << plan.name << ": skipped " << skipped << " record(s) that did not parse\n";
+    return 0;
+}
+
+} // namespace brook::stream

@@ -1,0 +1,53 @@
+#pragma once
+// A job's checkpointed state in RocksDB under --state-dir: the window panes the operator drained
+// since the previous checkpoint, plus the checkpoint's metadata (the next offset to read and the
+// watermark of every partition, the operator's watermark, and what job the state belongs to),
+// written together in one synced WriteBatch so a restarted job resumes from a consistent point.
+// Key space: 'A'/'S' pane keys (window_operator_state.cc), 'M' metadata.
+// Errors are strings (RocksDB's status text). One thread (the job's) uses a store.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rocksdb {
+class DB;
+class WriteBatch;
+} // namespace rocksdb
+
+namespace brook::stream {
+
+struct checkpoint_meta {
+    bool present = false;          // false: the store is new
+    std::string job;               // what the state is of (job_fingerprint)
+    std::map<int32_t, int64_t> next_offsets;
+    std::map<int32_t, int64_t> partition_watermarks;
+    int64_t watermark = 0;
+};
+
+class state_store {
+public:
+    // Opens (creating) the RocksDB database in dir; nullptr and a message on failure.
+    static std::unique_ptr<state_store> open(const std::string& dir, std::string& error);
+    ~state_store();
+
+    // Reads the metadata and hands every pane to pane(key, bytes) (false: corrupt, stop).
+    std::optional<std::string> load(checkpoint_meta& meta, const std::function<bool(std::string_view, std::string_view)>& pane);
+
+    void put(const std::string& key, const std::string& bytes);
+    void erase(const std::string& key);
+    // Writes the pending puts/erases with meta, atomically and synced, and starts a new batch.
+    std::optional<std::string> commit(const checkpoint_meta& meta);
+    // RocksDB's estimate of live data (SST files + memtables), in bytes.
+    uint64_t size_bytes() const;
+
+private:
+    state_store(std::unique_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::WriteBatch> batch);
+    std::unique_ptr<rocksdb::DB> db_;
+    std::unique_ptr<rocksdb::WriteBatch> batch_;
+};
+
+} // namespace brook::stream
