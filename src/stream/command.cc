@@ -20,7 +20,7 @@ namespace brook::stream {
 namespace {
 
 std::atomic<bool> stop_requested{false};
-extern "C" void on_stop_signal(int) { stop_requested = true; }
+extern "C" void on_sql_stop_signal(int) { stop_requested = true; }
 
 // FILE:LINE:COL: error: MESSAGE, then the line and a caret under the column.
 void print_sql_error(const std::string& path, const std::string& text, const sql_error& e) {
@@ -66,8 +66,8 @@ int run_sql_file(const std::string& path, const std::string& brokers, const std:
         return 2;
     }
 
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGINT, on_sql_stop_signal);
+    std::signal(SIGTERM, on_sql_stop_signal);
     const bool tty = isatty(STDERR_FILENO) != 0;
     std::mutex print_mu;
     std::vector<int> rcs(plan->jobs.size(), 0);

@@ -20,7 +20,7 @@ namespace brook::connect::pg {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_cdc_stop_signal(int) { g_stop.store(true); }
 
 constexpr int kafka_timeout_ms = 15000;
 
@@ -323,8 +323,8 @@ private:
 } // namespace
 
 int run_source(const cdc_options& o) {
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGINT, on_cdc_stop_signal);
+    std::signal(SIGTERM, on_cdc_stop_signal);
     source src(o);
     auto s = src.run();
     if (!s) {
