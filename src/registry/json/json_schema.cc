@@ -68,7 +68,7 @@ valijson::SchemaParser::Version parser_version(draft d) {
 }
 
 // Schemas with more subschemas than this compile on a thread with a large stack.
-constexpr std::size_t nodes_compiled_on_caller_stack = 2000;
+constexpr std::size_t nodes_compiled_on_caller_stack = 500;
 
 // valijson resolves a relative document reference at the root of a schema ({"$ref":"a.json"})
 // inside the schema itself, forever; marked with this prefix it is fetched like any other.
@@ -183,9 +183,10 @@ std::string_view draft_name(draft d) {
 }
 
 json_schema::json_schema(json document, draft d, named_documents references,
-                         std::shared_ptr<const valijson::Schema> compiled, std::size_t longest_in_place)
+                         std::shared_ptr<const valijson::Schema> compiled, std::size_t longest_in_place,
+                         std::size_t subschemas)
     : document_(std::move(document)), draft_(d), references_(std::move(references)), compiled_(std::move(compiled)),
-      longest_in_place_(longest_in_place) {
+      longest_in_place_(longest_in_place), subschemas_(subschemas) {
     uses_regex_ = matches_strings_by_regex(document_);
     for (const auto& [name, doc] : references_) uses_regex_ = uses_regex_ || matches_strings_by_regex(doc);
 }
@@ -316,7 +317,7 @@ json_parse_outcome parse_schema(std::string_view text, const std::vector<resolve
     }
     if (!compile_error.empty()) return {nullptr, compile_error};
     return {std::make_shared<json_schema>(std::move(doc), d, std::move(references), std::move(compiled),
-                                          shape.longest_in_place),
+                                          shape.longest_in_place, shape.nodes),
             {}};
 }
 

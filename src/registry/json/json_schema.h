@@ -45,7 +45,8 @@ struct parse_options {
 class json_schema final : public parsed_schema {
 public:
     json_schema(nlohmann::json document, draft d, std::vector<std::pair<std::string, nlohmann::json>> references,
-                std::shared_ptr<const valijson::Schema> compiled, std::size_t longest_in_place);
+                std::shared_ptr<const valijson::Schema> compiled, std::size_t longest_in_place,
+                std::size_t subschemas);
 
     schema_kind kind() const override { return schema_kind::json; }
     // Minified JSON with object keys sorted (nlohmann's ordered std::map), so whitespace and key
@@ -66,6 +67,8 @@ public:
     // The longest chain of subschemas applied to one value ($ref, allOf, anyOf, oneOf, not,
     // if/then/else, schema dependencies): validate() sizes its stack by it.
     std::size_t longest_in_place() const { return longest_in_place_; }
+    // Subschemas reachable from the root, with the references (each counted once).
+    std::size_t subschemas() const { return subschemas_; }
 
 private:
     nlohmann::json document_;
@@ -74,6 +77,7 @@ private:
     std::shared_ptr<const valijson::Schema> compiled_;
     bool uses_regex_ = false;
     std::size_t longest_in_place_ = 0;
+    std::size_t subschemas_ = 0;
 };
 
 struct json_parse_outcome {

@@ -85,7 +85,7 @@ std::vector<validation_error> run_valijson(const json_schema& js, const json& do
 } // namespace
 
 // Deeper valijson recursion (document levels x in-place subschemas) runs on a large stack.
-constexpr std::size_t levels_on_caller_stack = 1000;
+constexpr std::size_t levels_on_caller_stack = 300;
 
 std::vector<validation_error> validate(const parsed_schema& schema, const nlohmann::json& doc) {
     const auto* js = dynamic_cast<const json_schema*>(&schema);
