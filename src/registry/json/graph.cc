@@ -53,7 +53,9 @@ schema_shape analyse_shape(const json& root, draft d, const std::string& base, c
         if (auto ref = n->find("$ref"); ref != n->end() && ref->is_string()) {
             // Draft <= 7: $ref replaces the schema; its siblings are not applied.
             if (auto target = resolve(*doc_root, here, ref->get<std::string>()); target && target->node) {
-                discover(target->node, target->doc_root, target->base, where + " -> " + ref->get<std::string>());
+                // Named by the reference itself: paths never grow along a chain of references.
+                const std::string& r = ref->get_ref<const std::string&>();
+                discover(target->node, target->doc_root, target->base, r);
                 in_place.push_back(target->node);
             }
             nodes[n].in_place = std::move(in_place);
@@ -87,7 +89,7 @@ schema_shape analyse_shape(const json& root, draft d, const std::string& base, c
                 const json* s = succ[next++];
                 const int c = colour[s];
                 if (c == 1) {
-                    shape.loop = nodes[s].where + " applies itself to the same value again through " + nodes[n].where;
+                    shape.loop = nodes[n].where + " leads back to " + nodes[s].where;
                     return shape;
                 }
                 if (c == 0) {
