@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace brook::registry::json {
 namespace {
@@ -196,6 +197,24 @@ TEST(json_parse, long_in_place_chains_and_huge_schemas_are_refused) {
     auto wide = ok(nlohmann::json({{"type", "object"}, {"properties", props}}).dump());
     EXPECT_TRUE(validate(*wide, nlohmann::json{{"p2999", 3000}}).empty());
     EXPECT_FALSE(validate(*wide, nlohmann::json{{"p2999", 1}}).empty());
+}
+
+TEST(json_parse, long_descending_ref_chains_parse_quickly) {
+    // 5,000 definitions, each an object whose "next" property is the next one: recursion that
+    // descends into the value is allowed however long; it compiles on the large stack.
+    nlohmann::json defs = nlohmann::json::object();
+    const int hops = 5000;
+    for (int i = 0; i < hops; ++i) {
+        defs["d" + std::to_string(i)] = {{"type", "object"},
+                                         {"properties", {{"next", {{"$ref", "#/definitions/d" + std::to_string(i + 1)}}}}}};
+    }
+    defs["d" + std::to_string(hops)] = {{"type", "string"}};
+    const auto start = std::chrono::steady_clock::now();
+    auto s = ok(nlohmann::json({{"$ref", "#/definitions/d0"}, {"definitions", defs}}).dump());
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(validate(*s, nlohmann::json::parse(R"({"next":{"next":{}}})")).empty());
+    EXPECT_FALSE(validate(*s, nlohmann::json::parse(R"({"next":{"next":"x"}})")).empty());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(json_parse, meta_schema_refs_resolve_offline) {
