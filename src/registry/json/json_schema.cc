@@ -3,7 +3,9 @@
 #include "registry/json/json_schema.h"
 
 #include "registry/json/checks.h"
+#include "registry/json/graph.h"
 #include "registry/json/keywords.h"
+#include "registry/json/large_stack.h"
 #include "registry/json/meta_schemas.h"
 #include "registry/json/resolution.h"
 #include "registry/json/uri.h"
@@ -15,6 +17,7 @@
 #include <valijson/validator.hpp>
 
 #include <array>
+#include <deque>
 #include <exception>
 #include <set>
 #include <utility>
@@ -64,6 +67,9 @@ valijson::SchemaParser::Version parser_version(draft d) {
     return d == draft::draft4 ? valijson::SchemaParser::kDraft4 : valijson::SchemaParser::kDraft7;
 }
 
+// Schemas with more subschemas than this compile on a thread with a large stack.
+constexpr std::size_t nodes_compiled_on_caller_stack = 500;
+
 // valijson resolves a relative document reference at the root of a schema ({"$ref":"a.json"})
 // inside the schema itself, forever; marked with this prefix it is fetched like any other.
 const std::string root_ref_scheme = "brook-ref://";
@@ -78,22 +84,35 @@ public:
     // Subschemas of the schema itself that carry their own absolute identifier.
     void add_embedded(identified_schemas ids) { embedded_ = std::move(ids); }
 
+    // A copy of the document (valijson takes ownership of what it fetches).
     std::optional<json> find(const std::string& raw_uri) const {
         std::string uri = strip_fragment(raw_uri);
         if (uri.rfind(root_ref_scheme, 0) == 0) uri = uri.substr(root_ref_scheme.size());
-        const std::string absolute = resolve_uri(base_, uri);
         for (const auto& [id, doc] : embedded_) {
             if (id == uri) return doc;
         }
+        if (const json* doc = find_document(uri)) return *doc;
+        return std::nullopt;
+    }
+
+    // The stored document a URI (without fragment) names: a reference, a meta-schema or one
+    // the extra loader returned (kept here, so the pointer stays valid while the finder lives).
+    const json* find_document(const std::string& uri) const {
+        const std::string absolute = resolve_uri(base_, uri);
         for (const auto& [name, doc] : refs_) {
             const std::string n = strip_fragment(name);
-            if (n == uri || n == absolute || resolve_uri(base_, n) == absolute) return doc;
+            if (n == uri || n == absolute || resolve_uri(base_, n) == absolute) return &doc;
         }
         for (const auto& [name, doc] : meta_documents()) {
-            if (name == uri || "https" + name.substr(4) == uri) return doc;
+            if (name == uri || "https" + name.substr(4) == uri) return &doc;
         }
-        if (extra_) return extra_(uri);
-        return std::nullopt;
+        for (const auto& [name, doc] : loaded_) {
+            if (name == uri) return &doc;
+        }
+        if (extra_) {
+            if (auto doc = extra_(uri)) return &loaded_.emplace_back(uri, std::move(*doc)).second;
+        }
+        return nullptr;
     }
 
 private:
@@ -101,44 +120,8 @@ private:
     std::string base_;
     const document_loader& extra_;
     identified_schemas embedded_;
+    mutable std::deque<std::pair<std::string, json>> loaded_;
 };
-
-// valijson follows a chain of `$ref`-only nodes until it reaches a schema; a chain that loops
-// ({"$ref": "#"}, or a -> b -> a) would recurse forever, so such chains are refused first.
-std::string check_ref_cycles(const json& root, const document_finder& finder) {
-    std::string error;
-    std::function<void(const json&, const json&, const std::string&)> walk = [&](const json& doc, const json& node,
-                                                                                 const std::string& path) {
-        if (!error.empty() || !node.is_object()) return;
-        if (auto ref = node.find("$ref"); ref != node.end() && ref->is_string()) {
-            std::set<std::string> seen;
-            const json* current_doc = &doc;
-            std::optional<json> fetched;
-            const json* target = &node;
-            while (target->is_object() && target->contains("$ref") && (*target)["$ref"].is_string()) {
-                const std::string r = (*target)["$ref"].get<std::string>();
-                const std::string where = r.substr(0, r.find('#'));
-                const std::string key = (where.empty() ? std::string("<doc>") : where) + "#" + fragment_of(r);
-                if (!seen.insert(key).second) {
-                    error = "$ref '" + ref->get<std::string>() + "' at '#" + path + "' refers to itself in a loop";
-                    return;
-                }
-                if (!where.empty()) {
-                    fetched = finder.find(where);
-                    if (!fetched) return; // valijson reports the missing document
-                    current_doc = &*fetched;
-                }
-                const json* next = resolve_pointer(*current_doc, fragment_of(r));
-                if (next == nullptr) return; // valijson reports the bad pointer
-                target = next;
-                if (fetched && target == &*fetched) break; // a whole fetched document: its own walk
-            }
-        }
-        for_each_subschema(node, [&](const json& sub, const std::string& rel) { walk(doc, sub, path + rel); });
-    };
-    walk(root, root, "");
-    return error;
-}
 
 std::string describe(const valijson::ValidationResults::Error& e) {
     const std::string path = error_path(e.context);
@@ -200,8 +183,10 @@ std::string_view draft_name(draft d) {
 }
 
 json_schema::json_schema(json document, draft d, named_documents references,
-                         std::shared_ptr<const valijson::Schema> compiled)
-    : document_(std::move(document)), draft_(d), references_(std::move(references)), compiled_(std::move(compiled)) {
+                         std::shared_ptr<const valijson::Schema> compiled, std::size_t longest_in_place,
+                         std::size_t subschemas)
+    : document_(std::move(document)), draft_(d), references_(std::move(references)), compiled_(std::move(compiled)),
+      longest_in_place_(longest_in_place), subschemas_(subschemas) {
     uses_regex_ = matches_strings_by_regex(document_);
     for (const auto& [name, doc] : references_) uses_regex_ = uses_regex_ || matches_strings_by_regex(doc);
 }
@@ -249,44 +234,91 @@ json_parse_outcome parse_schema(std::string_view text, const std::vector<resolve
         if (auto e = check_uri_lengths(ref_doc, ""); !e.empty()) return {nullptr, "reference '" + name + "': " + e};
     }
 
-    document_finder finder(references, document_base(doc, d, ""), opts.extra_documents);
-    if (auto e = check_ref_cycles(doc, finder); !e.empty()) return {nullptr, e};
+    const std::string root_base = document_base(doc, d, "");
+    document_finder finder(references, root_base, opts.extra_documents);
+    const ref_resolver resolver = [&](const json& doc_root, const std::string& base,
+                                      const std::string& ref) -> std::optional<ref_target> {
+        const std::string where = strip_fragment(ref);
+        const std::string fragment = fragment_of(ref);
+        if (where.empty()) {
+            const json* n = resolve_pointer(doc_root, fragment);
+            return n ? std::optional<ref_target>(ref_target{n, &doc_root, base}) : std::nullopt;
+        }
+        const std::string absolute = resolve_uri(base, where);
+        if (const json* embedded = find_identified(doc, d, root_base, absolute)) {
+            const json* n = resolve_pointer(*embedded, fragment);
+            return n ? std::optional<ref_target>(ref_target{n, embedded, absolute}) : std::nullopt;
+        }
+        const json* found = finder.find_document(absolute);
+        if (found == nullptr) found = finder.find_document(where);
+        if (found == nullptr) return std::nullopt; // valijson reports the missing document
+        const json* n = resolve_pointer(*found, fragment);
+        if (n == nullptr) return std::nullopt;
+        return ref_target{n, found, document_base(*found, choose_draft(*found, d).d, absolute)};
+    };
+    const schema_shape shape = analyse_shape(doc, d, root_base, resolver);
+    if (!shape.loop.empty()) {
+        return {nullptr, "subschemas loop without descending into the value (" + shape.loop +
+                             "), so validation would never end"};
+    }
+    if (shape.nodes > max_schema_nodes) {
+        return {nullptr, "schema has " + std::to_string(shape.nodes) + " subschemas with its references (at most " +
+                             std::to_string(max_schema_nodes) + ")"};
+    }
+    if (shape.longest_in_place > max_in_place_chain) {
+        return {nullptr, "schema applies " + std::to_string(shape.longest_in_place) +
+                             " subschemas in a row to one value ($ref/allOf/anyOf/oneOf/not/if/then/else; at most " +
+                             std::to_string(max_in_place_chain) + ")"};
+    }
 
     auto compiled = std::make_shared<valijson::Schema>();
-    try {
-        valijson::SchemaParser parser(parser_version(d));
-        identified_schemas embedded;
-        json compiled_doc = absolutize(doc, d, "", &embedded);
-        if (compiled_doc.is_object() && compiled_doc.contains("$ref") && compiled_doc["$ref"].is_string()) {
-            const std::string r = compiled_doc["$ref"].get<std::string>();
-            if (!r.empty() && r.front() != '#' && r.find("://") == std::string::npos && r.rfind("urn:", 0) != 0) {
-                compiled_doc["$ref"] = root_ref_scheme + r;
+    std::string compile_error;
+    auto compile = [&] {
+        try {
+            valijson::SchemaParser parser(parser_version(d));
+            identified_schemas embedded;
+            json compiled_doc = absolutize(doc, d, "", &embedded);
+            if (compiled_doc.is_object() && compiled_doc.contains("$ref") && compiled_doc["$ref"].is_string()) {
+                const std::string r = compiled_doc["$ref"].get<std::string>();
+                if (!r.empty() && r.front() != '#' && r.find("://") == std::string::npos && r.rfind("urn:", 0) != 0) {
+                    compiled_doc["$ref"] = root_ref_scheme + r;
+                }
+            }
+            finder.add_embedded(std::move(embedded));
+            valijson::adapters::NlohmannJsonAdapter adapter(compiled_doc);
+            // valijson takes ownership of each fetched document through a raw pointer and hands
+            // it back to the free callback; unique_ptr on both sides keeps the pairing exact.
+            auto fetch = [&finder, d](const std::string& uri) -> const json* {
+                auto found = finder.find(uri);
+                if (!found) return nullptr;
+                const draft found_draft = choose_draft(*found, d).d;
+                const std::string name =
+                    uri.rfind(root_ref_scheme, 0) == 0 ? uri.substr(root_ref_scheme.size()) : uri;
+                return std::make_unique<json>(absolutize(*found, found_draft, name)).release();
+            };
+            auto release = [](const json* p) { std::unique_ptr<const json> owned(p); };
+            parser.populateSchema(adapter, *compiled, fetch, release);
+        } catch (const std::exception& e) {
+            std::string why = e.what();
+            const std::string prefix = "Failed to fetch referenced schema document: ";
+            if (why.rfind(prefix, 0) == 0) {
+                compile_error = "$ref '" + why.substr(prefix.size()) +
+                                "' names no reference given with the schema (register it and list it in 'references')";
+            } else {
+                compile_error = "invalid JSON Schema: " + why;
             }
         }
-        finder.add_embedded(std::move(embedded));
-        valijson::adapters::NlohmannJsonAdapter adapter(compiled_doc);
-        // valijson takes ownership of each fetched document through a raw pointer and hands it
-        // back to the free callback; unique_ptr on both sides keeps the pairing exact.
-        auto fetch = [&finder, d](const std::string& uri) -> const json* {
-            auto found = finder.find(uri);
-            if (!found) return nullptr;
-            const draft found_draft = choose_draft(*found, d).d;
-            const std::string name =
-                uri.rfind(root_ref_scheme, 0) == 0 ? uri.substr(root_ref_scheme.size()) : uri;
-            return std::make_unique<json>(absolutize(*found, found_draft, name)).release();
-        };
-        auto release = [](const json* p) { std::unique_ptr<const json> owned(p); };
-        parser.populateSchema(adapter, *compiled, fetch, release);
-    } catch (const std::exception& e) {
-        std::string why = e.what();
-        const std::string prefix = "Failed to fetch referenced schema document: ";
-        if (why.rfind(prefix, 0) == 0) {
-            return {nullptr, "$ref '" + why.substr(prefix.size()) +
-                                 "' names no reference given with the schema (register it and list it in 'references')"};
-        }
-        return {nullptr, "invalid JSON Schema: " + why};
+    };
+    // valijson's compile recursion follows the schema graph; big schemas compile on a big stack.
+    if (shape.nodes <= nodes_compiled_on_caller_stack) {
+        compile();
+    } else if (!run_on_large_stack(compile)) {
+        return {nullptr, "no thread with a large stack could be started to compile this schema"};
     }
-    return {std::make_shared<json_schema>(std::move(doc), d, std::move(references), std::move(compiled)), {}};
+    if (!compile_error.empty()) return {nullptr, compile_error};
+    return {std::make_shared<json_schema>(std::move(doc), d, std::move(references), std::move(compiled),
+                                          shape.longest_in_place, shape.nodes),
+            {}};
 }
 
 } // namespace brook::registry::json

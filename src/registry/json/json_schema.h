@@ -45,7 +45,8 @@ struct parse_options {
 class json_schema final : public parsed_schema {
 public:
     json_schema(nlohmann::json document, draft d, std::vector<std::pair<std::string, nlohmann::json>> references,
-                std::shared_ptr<const valijson::Schema> compiled);
+                std::shared_ptr<const valijson::Schema> compiled, std::size_t longest_in_place,
+                std::size_t subschemas);
 
     schema_kind kind() const override { return schema_kind::json; }
     // Minified JSON with object keys sorted (nlohmann's ordered std::map), so whitespace and key
@@ -63,6 +64,11 @@ public:
     // The schema (or a reference) matches strings with regular expressions (pattern,
     // patternProperties, the date/time formats): validate() then bounds string length.
     bool uses_regex() const { return uses_regex_; }
+    // The longest chain of subschemas applied to one value ($ref, allOf, anyOf, oneOf, not,
+    // if/then/else, schema dependencies): validate() sizes its stack by it.
+    std::size_t longest_in_place() const { return longest_in_place_; }
+    // Subschemas reachable from the root, with the references (each counted once).
+    std::size_t subschemas() const { return subschemas_; }
 
 private:
     nlohmann::json document_;
@@ -70,6 +76,8 @@ private:
     std::vector<std::pair<std::string, nlohmann::json>> references_;
     std::shared_ptr<const valijson::Schema> compiled_;
     bool uses_regex_ = false;
+    std::size_t longest_in_place_ = 0;
+    std::size_t subschemas_ = 0;
 };
 
 struct json_parse_outcome {
@@ -93,6 +101,11 @@ inline constexpr std::size_t max_regex_input = 256 * 1024;
 // $ref, id and $id values longer than this are refused at parse (valijson matches them with a
 // regular expression too).
 inline constexpr std::size_t max_uri_length = 2048;
+
+// A schema may apply at most this many subschemas in a row to one value, and have at most
+// max_schema_nodes subschemas in all (with its references): valijson recurses through them.
+inline constexpr std::size_t max_in_place_chain = 100;
+inline constexpr std::size_t max_schema_nodes = 100000;
 
 // One reason a document does not match a schema: where (a JSON pointer into the document, ""
 // for the root) and what.

@@ -1,6 +1,7 @@
 // schema_type for JSON Schema: parse through parse_schema, check through Confluent's diff.
 #include "registry/json/diff.h"
 #include "registry/json/json_schema.h"
+#include "registry/json/large_stack.h"
 #include "registry/json/model.h"
 
 #include <cctype>
@@ -9,6 +10,25 @@ namespace brook::registry {
 namespace {
 
 using json::json_schema;
+
+std::vector<incompatibility> incompatibilities(const json_schema& reader, const json_schema& writer, json::policy p) {
+    const json::schema_model reader_model(reader);
+    const json::schema_model writer_model(writer);
+    if (reader_model.truncated() || writer_model.truncated()) {
+        return {{"TYPE_CHANGED", "#/",
+                 "The schemas chain more than " + std::to_string(json::schema_model::max_depth) +
+                     " $refs deep; Brook does not compare them",
+                 ""}};
+    }
+    std::vector<incompatibility> out;
+    // Confluent's isBackwardCompatible(previous): compare(original = writer, update = reader).
+    for (const auto& d : json::compare(writer_model.root(), reader_model.root(), p)) {
+        if (json::is_compatible(d.type, p)) continue;
+        std::string info = d.path.size() > 2 ? d.path.substr(d.path.rfind('/') + 1) : "";
+        out.push_back({d.type, d.path, json::describe(d), std::move(info)});
+    }
+    return out;
+}
 
 class json_type final : public schema_type {
 public:
@@ -33,20 +53,13 @@ public:
         std::string policy_name = opts.json_policy;
         for (char& c : policy_name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         const json::policy p = policy_name == "LENIENT" ? json::policy::lenient : json::policy::strict;
-        const json::schema_model reader_model(*r);
-        const json::schema_model writer_model(*w);
-        if (reader_model.truncated() || writer_model.truncated()) {
-            return {{"TYPE_CHANGED", "#/",
-                     "The schemas chain more than " + std::to_string(json::schema_model::max_depth) +
-                         " $refs deep; Brook does not compare them",
-                     ""}};
-        }
         std::vector<incompatibility> out;
-        // Confluent's isBackwardCompatible(previous): compare(original = writer, update = reader).
-        for (const auto& d : json::compare(writer_model.root(), reader_model.root(), p)) {
-            if (json::is_compatible(d.type, p)) continue;
-            std::string info = d.path.size() > 2 ? d.path.substr(d.path.rfind('/') + 1) : "";
-            out.push_back({d.type, d.path, json::describe(d), std::move(info)});
+        auto run = [&] { out = incompatibilities(*r, *w, p); };
+        // The model and the comparison recurse along the schemas: big ones run on a big stack.
+        if (r->subschemas() + w->subschemas() <= 500) {
+            run();
+        } else if (!json::run_on_large_stack(run)) {
+            return {{"TYPE_CHANGED", "#/", "no thread with a large stack could be started to compare these schemas", ""}};
         }
         return out;
     }

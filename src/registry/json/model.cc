@@ -1,6 +1,6 @@
 #include "registry/json/model.h"
 
-#include "registry/json/keywords.h"
+#include "registry/json/resolution.h"
 #include "registry/json/uri.h"
 
 #include <array>
@@ -57,25 +57,6 @@ std::vector<part> parts_of(const json& o, draft d) {
     if (!typed.contains("string") && has_any(o, string_keywords)) parts.push_back(part::sniff_string);
     if (d != draft::draft4 && d != draft::draft6 && o.contains("if")) parts.push_back(part::conditional);
     return parts;
-}
-
-// The subschema whose identifier, resolved against its enclosing base, is `uri`.
-const json* find_identified(const json& node, draft d, const std::string& base, const std::string& uri) {
-    if (!node.is_object()) return nullptr;
-    std::string here = base;
-    const char* id_key = d == draft::draft4 ? "id" : "$id";
-    if (auto id = node.find(id_key); id != node.end() && id->is_string() && !node.contains("$ref")) {
-        const std::string id_text = id->get<std::string>();
-        if (!id_text.empty() && id_text.front() != '#') {
-            here = strip_fragment(resolve_uri(base, id_text));
-            if (here == uri) return &node;
-        }
-    }
-    const json* found = nullptr;
-    for_each_subschema(node, [&](const json& sub, const std::string&) {
-        if (found == nullptr) found = find_identified(sub, d, here, uri);
-    });
-    return found;
 }
 
 } // namespace

@@ -61,6 +61,25 @@ void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_
 
 } // namespace
 
+// The subschema whose identifier, resolved against its enclosing base, is `uri`.
+const nlohmann::json* find_identified(const nlohmann::json& node, draft d, const std::string& base, const std::string& uri) {
+    if (!node.is_object()) return nullptr;
+    std::string here = base;
+    const char* id_key = d == draft::draft4 ? "id" : "$id";
+    if (auto id = node.find(id_key); id != node.end() && id->is_string() && !node.contains("$ref")) {
+        const std::string id_text = id->get<std::string>();
+        if (!id_text.empty() && id_text.front() != '#') {
+            here = strip_fragment(resolve_uri(base, id_text));
+            if (here == uri) return &node;
+        }
+    }
+    const nlohmann::json* found = nullptr;
+    for_each_subschema(node, [&](const nlohmann::json& sub, const std::string&) {
+        if (found == nullptr) found = find_identified(sub, d, here, uri);
+    });
+    return found;
+}
+
 std::string document_base(const nlohmann::json& doc, draft d, const std::string& retrieval) {
     if (doc.is_object()) {
         auto id = doc.find(id_keyword(d));

@@ -27,6 +27,10 @@ using identified_schemas = std::vector<std::pair<std::string, nlohmann::json>>;
 nlohmann::json absolutize(const nlohmann::json& doc, draft d, const std::string& base,
                           identified_schemas* ids = nullptr);
 
+// The subschema of `doc` (whose base is `base`) that names itself `uri` with its id/$id
+// resolved against its enclosing base; nullptr when none does.
+const nlohmann::json* find_identified(const nlohmann::json& doc, draft d, const std::string& base, const std::string& uri);
+
 // The document's own base URI: its root `id` (draft 4) / `$id`, resolved against `retrieval`
 // (the URI it was fetched by; empty for the schema being registered).
 std::string document_base(const nlohmann::json& doc, draft d, const std::string& retrieval);

@@ -1,6 +1,7 @@
 // Validating documents against a parsed schema with valijson.
 #include "registry/json/checks.h"
 #include "registry/json/json_schema.h"
+#include "registry/json/large_stack.h"
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
@@ -10,8 +11,6 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
-
-#include <pthread.h>
 
 namespace brook::registry::json {
 
@@ -83,47 +82,29 @@ std::vector<validation_error> run_valijson(const json_schema& js, const json& do
     return errors;
 }
 
-// std::regex needs stack in proportion to the string it matches (json_schema.h); a document
-// with strings longer than regex_input_on_caller_stack is validated on a thread of its own
-// with a stack sized for max_regex_input (reserved address space, committed as used).
-constexpr std::size_t large_stack_bytes = std::size_t{512} << 20;
-
-std::optional<std::vector<validation_error>> run_on_large_stack(const json_schema& js, const json& doc) {
-    struct job {
-        const json_schema* schema;
-        const json* doc;
-        std::vector<validation_error> errors;
-    } j{&js, &doc, {}};
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0) return std::nullopt;
-    pthread_t thread;
-    const bool started = pthread_attr_setstacksize(&attr, large_stack_bytes) == 0 &&
-                         pthread_create(&thread, &attr, [](void* p) -> void* {
-                             auto* w = static_cast<job*>(p);
-                             w->errors = run_valijson(*w->schema, *w->doc);
-                             return nullptr;
-                         }, &j) == 0;
-    pthread_attr_destroy(&attr);
-    if (!started) return std::nullopt;
-    pthread_join(thread, nullptr);
-    return std::move(j.errors);
-}
-
 } // namespace
+
+// Deeper valijson recursion (document levels x in-place subschemas) runs on a large stack.
+constexpr std::size_t levels_on_caller_stack = 300;
 
 std::vector<validation_error> validate(const parsed_schema& schema, const nlohmann::json& doc) {
     const auto* js = dynamic_cast<const json_schema*>(&schema);
     if (js == nullptr) return {{"", "the schema is not a JSON Schema (" + std::string(kind_name(schema.kind())) + ")"}};
     if (depth_of(doc) > max_depth) return {{"", "document nests deeper than " + std::to_string(max_depth) + " levels"}};
+    bool large_stack = false;
     if (js->uses_regex() && overlong_string(doc, regex_input_on_caller_stack)) {
         if (auto where = overlong_string(doc, max_regex_input)) {
             return {{*where, "string longer than " + std::to_string(max_regex_input) +
                                  " characters cannot be checked against the schema's regular expressions"}};
         }
-        if (auto errors = run_on_large_stack(*js, doc)) return std::move(*errors);
-        return {{"", "no thread to check this document's long strings against the schema's regular expressions"}};
+        large_stack = true; // std::regex needs stack in proportion to the string (json_schema.h)
     }
-    return run_valijson(*js, doc);
+    // valijson recurses once per document level and per in-place subschema at each level.
+    if (depth_of(doc) * (js->longest_in_place() + 1) > levels_on_caller_stack) large_stack = true;
+    if (!large_stack) return run_valijson(*js, doc);
+    std::vector<validation_error> errors;
+    if (run_on_large_stack([&] { errors = run_valijson(*js, doc); })) return errors;
+    return {{"", "no thread with a large stack could be started to validate this document"}};
 }
 
 } // namespace brook::registry::json

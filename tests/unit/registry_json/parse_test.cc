@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace brook::registry::json {
 namespace {
@@ -164,6 +165,56 @@ TEST(json_parse, unresolvable_and_looping_references_are_refused) {
     auto tree = ok(R"({"type":"object","properties":{"children":{"type":"array","items":{"$ref":"#"}}}})");
     EXPECT_TRUE(validate(*tree, nlohmann::json::parse(R"({"children":[{"children":[]}]})")).empty());
     EXPECT_FALSE(validate(*tree, nlohmann::json::parse(R"({"children":[{"children":1}]})")).empty());
+}
+
+TEST(json_parse, subschemas_that_loop_on_one_value_are_refused) {
+    // Each would make valijson recurse forever on any document.
+    for (const char* text : {R"({"allOf":[{"$ref":"#"}]})", R"({"anyOf":[{"type":"string"},{"$ref":"#"}]})",
+                             R"({"definitions":{"a":{"not":{"$ref":"#/definitions/b"}},"b":{"oneOf":[{"$ref":"#/definitions/a"}]}},
+                                 "properties":{"x":{"$ref":"#/definitions/a"}}})",
+                             R"({"if":{"$ref":"#"},"then":{"type":"string"}})"}) {
+        auto e = refused(text);
+        EXPECT_NE(e.find("loop"), std::string::npos) << e;
+    }
+    // Through a reference too.
+    const std::vector<resolved_reference> refs = {{"b.json", "b", 1, R"({"allOf":[{"$ref":"a.json"}]})"},
+                                                  {"a.json", "a", 1, R"({"anyOf":[{"$ref":"b.json"}]})"}};
+    EXPECT_NE(refused(R"({"$ref":"a.json"})", refs).find("loop"), std::string::npos);
+    // Descending into the value ends: recursion through properties/items is fine.
+    ok(R"({"anyOf":[{"type":"null"},{"type":"object","properties":{"next":{"$ref":"#"}}}]})");
+}
+
+TEST(json_parse, long_in_place_chains_and_huge_schemas_are_refused) {
+    nlohmann::json defs = nlohmann::json::object();
+    const int n = static_cast<int>(max_in_place_chain) + 20;
+    for (int i = 0; i < n; ++i) defs["d" + std::to_string(i)] = {{"allOf", {{{"$ref", "#/definitions/d" + std::to_string(i + 1)}}}}};
+    defs["d" + std::to_string(n)] = {{"type", "string"}};
+    auto e = refused(nlohmann::json({{"$ref", "#/definitions/d0"}, {"definitions", defs}}).dump());
+    EXPECT_NE(e.find("in a row"), std::string::npos) << e;
+    // A wide schema (more subschemas than compile on the caller's stack) is fine.
+    nlohmann::json props = nlohmann::json::object();
+    for (int i = 0; i < 3000; ++i) props["p" + std::to_string(i)] = {{"type", "integer"}, {"minimum", i}};
+    auto wide = ok(nlohmann::json({{"type", "object"}, {"properties", props}}).dump());
+    EXPECT_TRUE(validate(*wide, nlohmann::json{{"p2999", 3000}}).empty());
+    EXPECT_FALSE(validate(*wide, nlohmann::json{{"p2999", 1}}).empty());
+}
+
+TEST(json_parse, long_descending_ref_chains_parse_quickly) {
+    // 5,000 definitions, each an object whose "next" property is the next one: recursion that
+    // descends into the value is allowed however long; it compiles on the large stack.
+    nlohmann::json defs = nlohmann::json::object();
+    const int hops = 5000;
+    for (int i = 0; i < hops; ++i) {
+        defs["d" + std::to_string(i)] = {{"type", "object"},
+                                         {"properties", {{"next", {{"$ref", "#/definitions/d" + std::to_string(i + 1)}}}}}};
+    }
+    defs["d" + std::to_string(hops)] = {{"type", "string"}};
+    const auto start = std::chrono::steady_clock::now();
+    auto s = ok(nlohmann::json({{"$ref", "#/definitions/d0"}, {"definitions", defs}}).dump());
+    ASSERT_TRUE(s);
+    EXPECT_TRUE(validate(*s, nlohmann::json::parse(R"({"next":{"next":{}}})")).empty());
+    EXPECT_FALSE(validate(*s, nlohmann::json::parse(R"({"next":{"next":"x"}})")).empty());
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
 TEST(json_parse, meta_schema_refs_resolve_offline) {
