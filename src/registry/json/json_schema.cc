@@ -2,6 +2,7 @@
 // sanity -> valijson compile with the references. Every failure is a sentence for a 42201.
 #include "registry/json/json_schema.h"
 
+#include "registry/json/bundle.h"
 #include "registry/json/checks.h"
 #include "registry/json/graph.h"
 #include "registry/json/keywords.h"
@@ -70,30 +71,12 @@ valijson::SchemaParser::Version parser_version(draft d) {
 // Schemas with more subschemas than this compile on a thread with a large stack.
 constexpr std::size_t nodes_compiled_on_caller_stack = 500;
 
-// valijson resolves a relative document reference at the root of a schema ({"$ref":"a.json"})
-// inside the schema itself, forever; marked with this prefix it is fetched like any other.
-const std::string root_ref_scheme = "brook-ref://";
-
-// Finds the document for a URI valijson asks for: a registered reference (by its name, or by
+// Finds the document a $ref names: a registered reference (by its name, or by
 // its name resolved against the root's $id), a meta-schema, or the caller's extra loader.
 class document_finder {
 public:
     document_finder(const named_documents& refs, std::string base, const document_loader& extra)
         : refs_(refs), base_(std::move(base)), extra_(extra) {}
-
-    // Subschemas of the schema itself that carry their own absolute identifier.
-    void add_embedded(identified_schemas ids) { embedded_ = std::move(ids); }
-
-    // A copy of the document (valijson takes ownership of what it fetches).
-    std::optional<json> find(const std::string& raw_uri) const {
-        std::string uri = strip_fragment(raw_uri);
-        if (uri.rfind(root_ref_scheme, 0) == 0) uri = uri.substr(root_ref_scheme.size());
-        for (const auto& [id, doc] : embedded_) {
-            if (id == uri) return doc;
-        }
-        if (const json* doc = find_document(uri)) return *doc;
-        return std::nullopt;
-    }
 
     // The stored document a URI (without fragment) names: a reference, a meta-schema or one
     // the extra loader returned (kept here, so the pointer stays valid while the finder lives).
@@ -119,7 +102,6 @@ private:
     const named_documents& refs_;
     std::string base_;
     const document_loader& extra_;
-    identified_schemas embedded_;
     mutable std::deque<std::pair<std::string, json>> loaded_;
 };
 
@@ -275,38 +257,23 @@ json_parse_outcome parse_schema(std::string_view text, const std::vector<resolve
     std::string compile_error;
     auto compile = [&] {
         try {
-            valijson::SchemaParser parser(parser_version(d));
-            identified_schemas embedded;
-            json compiled_doc = absolutize(doc, d, "", &embedded);
-            if (compiled_doc.is_object() && compiled_doc.contains("$ref") && compiled_doc["$ref"].is_string()) {
-                const std::string r = compiled_doc["$ref"].get<std::string>();
-                if (!r.empty() && r.front() != '#' && r.find("://") == std::string::npos && r.rfind("urn:", 0) != 0) {
-                    compiled_doc["$ref"] = root_ref_scheme + r;
-                }
-            }
-            finder.add_embedded(std::move(embedded));
-            valijson::adapters::NlohmannJsonAdapter adapter(compiled_doc);
-            // valijson takes ownership of each fetched document through a raw pointer and hands
-            // it back to the free callback; unique_ptr on both sides keeps the pairing exact.
-            auto fetch = [&finder, d](const std::string& uri) -> const json* {
-                auto found = finder.find(uri);
-                if (!found) return nullptr;
-                const draft found_draft = choose_draft(*found, d).d;
-                const std::string name =
-                    uri.rfind(root_ref_scheme, 0) == 0 ? uri.substr(root_ref_scheme.size()) : uri;
-                return std::make_unique<json>(absolutize(*found, found_draft, name)).release();
+            // The references valijson would fetch are bundled into one id-less document
+            // first (bundle.h says why), each as its compiled copy named by its URI.
+            const compiled_document_lookup lookup = [&finder, d](const std::string& uri) -> std::optional<json> {
+                const json* found = finder.find_document(uri);
+                if (found == nullptr) return std::nullopt;
+                return absolutize(*found, choose_draft(*found, d).d, uri);
             };
-            auto release = [](const json* p) { std::unique_ptr<const json> owned(p); };
-            parser.populateSchema(adapter, *compiled, fetch, release);
-        } catch (const std::exception& e) {
-            std::string why = e.what();
-            const std::string prefix = "Failed to fetch referenced schema document: ";
-            if (why.rfind(prefix, 0) == 0) {
-                compile_error = "$ref '" + why.substr(prefix.size()) +
-                                "' names no reference given with the schema (register it and list it in 'references')";
-            } else {
-                compile_error = "invalid JSON Schema: " + why;
+            bundle_outcome bundled = bundle(absolutize(doc, d, ""), lookup);
+            if (!bundled.error.empty()) {
+                compile_error = std::move(bundled.error);
+                return;
             }
+            valijson::SchemaParser parser(parser_version(d));
+            valijson::adapters::NlohmannJsonAdapter adapter(bundled.document);
+            parser.populateSchema(adapter, *compiled);
+        } catch (const std::exception& e) {
+            compile_error = "invalid JSON Schema: " + std::string(e.what());
         }
     };
     // valijson's compile recursion follows the schema graph; big schemas compile on a big stack.

@@ -26,7 +26,7 @@ void guard_string_formats(nlohmann::json& node) {
     node["allOf"].push_back(std::move(guard));
 }
 
-void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_schemas* ids) {
+void rewrite(nlohmann::json& node, draft d, const std::string& base) {
     if (!node.is_object()) return;
     std::string here = base;
     const bool has_ref = node.contains("$ref") && node["$ref"].is_string();
@@ -53,10 +53,9 @@ void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_
     for_each_subschema(node, [&](const nlohmann::json&, const std::string& rel) { paths.push_back(rel); });
     for (const auto& rel : paths) {
         nlohmann::json::json_pointer ptr(rel);
-        rewrite(node[ptr], d, here, ids);
+        rewrite(node[ptr], d, here);
     }
     guard_string_formats(node);
-    if (ids != nullptr && !absolute_id.empty()) ids->emplace_back(absolute_id, node);
 }
 
 } // namespace
@@ -90,9 +89,9 @@ std::string document_base(const nlohmann::json& doc, draft d, const std::string&
     return strip_fragment(retrieval);
 }
 
-nlohmann::json absolutize(const nlohmann::json& doc, draft d, const std::string& base, identified_schemas* ids) {
+nlohmann::json absolutize(const nlohmann::json& doc, draft d, const std::string& base) {
     nlohmann::json copy = doc;
-    rewrite(copy, d, base, ids);
+    rewrite(copy, d, base);
     return copy;
 }
 

@@ -15,17 +15,10 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace brook::registry::json {
 
-// Subschemas with their own base-changing identifier, by absolute URI (already rewritten), so
-// a $ref to "http://x/node" finds the schema embedded under that $id.
-using identified_schemas = std::vector<std::pair<std::string, nlohmann::json>>;
-
-nlohmann::json absolutize(const nlohmann::json& doc, draft d, const std::string& base,
-                          identified_schemas* ids = nullptr);
+nlohmann::json absolutize(const nlohmann::json& doc, draft d, const std::string& base);
 
 // The subschema of `doc` (whose base is `base`) that names itself `uri` with its id/$id
 // resolved against its enclosing base; nullptr when none does.

@@ -148,6 +148,33 @@ TEST(json_parse, references_resolve_by_their_ref_name) {
     EXPECT_FALSE(validate(*u, nlohmann::json::parse(R"(["abcd"])")).empty());
 }
 
+TEST(json_parse, identified_schemas_that_refer_to_each_other_keep_their_own_identity) {
+    // tree -> node (a registered reference) -> tree: valijson alone compiled the fetched node
+    // under the tree's scope, so "tree.json" inside node resolved to node (bundle.h).
+    const std::vector<resolved_reference> refs = {
+        {"node.json", "node", 1,
+         R"({"$id":"http://x.test/node.json","type":"object","required":["value"],
+             "properties":{"value":{"type":"number"},"subtree":{"$ref":"tree.json"}}})"},
+    };
+    auto s = ok(R"({"$id":"http://x.test/tree.json","type":"object","required":["nodes"],
+                    "properties":{"nodes":{"type":"array","items":{"$ref":"node.json"}}}})",
+                refs);
+    EXPECT_TRUE(validate(*s, nlohmann::json::parse(R"({"nodes":[{"value":1,"subtree":{"nodes":[{"value":2}]}}]})")).empty());
+    auto errors = validate(*s, nlohmann::json::parse(R"({"nodes":[{"value":1,"subtree":{"nodes":[{"value":"x"}]}}]})"));
+    ASSERT_FALSE(errors.empty());
+    EXPECT_EQ(errors.front().path, "/nodes/0/subtree/nodes/0/value");
+    // A subtree must be a tree (it needs "nodes"), not a node.
+    EXPECT_FALSE(validate(*s, nlohmann::json::parse(R"({"nodes":[{"value":1,"subtree":{"value":2}}]})")).empty());
+
+    // An embedded $id below a property name with '%' (valijson percent-decodes pointers).
+    auto p = ok(R"({"$id":"http://x.test/r.json","definitions":{"a%25b c":{"$id":"s.json","type":"string"}},
+                    "properties":{"p":{"$ref":"s.json"}}})");
+    EXPECT_TRUE(validate(*p, nlohmann::json::parse(R"({"p":"a"})")).empty());
+    EXPECT_FALSE(validate(*p, nlohmann::json::parse(R"({"p":1})")).empty());
+    // A $ref beside a $ref is ignored in drafts 4-7, so what it names need not exist.
+    ok(R"({"definitions":{"x":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/x","items":{"$ref":"missing.json"}}}})");
+}
+
 TEST(json_parse, unresolvable_and_looping_references_are_refused) {
     auto e = refused(R"({"properties":{"a":{"$ref":"missing.json"}}})");
     EXPECT_NE(e.find("missing.json"), std::string::npos) << e;
@@ -159,6 +186,9 @@ TEST(json_parse, unresolvable_and_looping_references_are_refused) {
     EXPECT_NE(e.find("loop"), std::string::npos) << e;
     e = refused(R"({"properties":{"x":{"$ref":"#/definitions/nothing"}}})");
     EXPECT_NE(e.find("invalid JSON Schema"), std::string::npos) << e;
+    EXPECT_NE(e.find("'#/definitions/nothing'"), std::string::npos) << e;
+    e = refused(R"({"definitions":{"x":{"$id":"#foo","type":"string"}},"properties":{"x":{"$ref":"#foo"}}})");
+    EXPECT_NE(e.find("plain-name fragment"), std::string::npos) << e;
     e = refused("{}", {{"bad.json", "bad", 1, "{not json"}});
     EXPECT_NE(e.find("'bad.json'"), std::string::npos) << e;
     // Recursion through a schema (not a bare $ref chain) is fine.
