@@ -90,6 +90,12 @@ using outcome = std::variant<http_reply, http_failure>;
 
 std::string where(const registry_url& u) { return u.host + ":" + u.port; }
 
+std::string seconds(int ms) {
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+}
+
+// `url` is the caller's: it outlives the io_context run that drives this coroutine.
 asio::awaitable<outcome> exchange(const registry_url& url, bhttp::request<bhttp::string_body> req,
                                   http_timeouts t) {
     auto ex = co_await asio::this_coro::executor;
@@ -110,7 +116,7 @@ asio::awaitable<outcome> exchange(const registry_url& url, bhttp::request<bhttp:
     guard.cancel();
     if (rec) {
         if (resolve_timed_out)
-            co_return http_failure{"could not resolve " + url.host + " within " + std::to_string(t.connect_ms / 1000) + " s", true};
+            co_return http_failure{"could not resolve " + url.host + " within " + seconds(t.connect_ms), true};
         co_return http_failure{"cannot resolve " + url.host + ": " + rec.message(), true};
     }
 
@@ -119,7 +125,7 @@ asio::awaitable<outcome> exchange(const registry_url& url, bhttp::request<bhttp:
     auto [cec, ep] = co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
     if (cec) {
         if (cec == beast::error::timeout)
-            co_return http_failure{"no connection to " + where(url) + " within " + std::to_string(t.connect_ms / 1000) + " s", true};
+            co_return http_failure{"no connection to " + where(url) + " within " + seconds(t.connect_ms), true};
         co_return http_failure{cec.message(), true};
     }
 
@@ -132,7 +138,7 @@ asio::awaitable<outcome> exchange(const registry_url& url, bhttp::request<bhttp:
     parser.body_limit(256u << 20); // a registry with many subjects answers /subjects in one body
     auto [ec, n] = co_await bhttp::async_read(stream, buf, parser, asio::as_tuple(asio::use_awaitable));
     if (ec == beast::error::timeout)
-        co_return http_failure{"the registry at " + where(url) + " did not answer within " + std::to_string(t.request_ms / 1000) + " s"};
+        co_return http_failure{"the registry at " + where(url) + " did not answer within " + seconds(t.request_ms)};
     if (ec) co_return http_failure{"reading the answer from " + where(url) + " failed: " + ec.message() + " (is it an HTTP server?)"};
     auto& res = parser.get();
     beast::error_code ignored;
