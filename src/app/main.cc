@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
     serve->add_option("--kafka-addr", opts.kafka_addr, "Kafka listener HOST:PORT (default 0.0.0.0:9092)");
     serve->add_option("--advertise-addr", opts.advertise_addr, "HOST:PORT clients are told to connect to (default: listener; 0.0.0.0 shown as localhost)");
     serve->add_option("--admin-addr", opts.admin_addr, "Admin API HOST:PORT: /v1/health, /v1/ready, Prometheus /metrics");
-    serve->add_option("--schema-registry-addr", opts.schema_registry_addr, "Schema registry HOST:PORT (reserved: not served yet)");
+    serve->add_option("--schema-registry-addr", opts.schema_registry_addr, "Schema registry HOST:PORT (default 0.0.0.0:8081; property schema.registry.enable=false turns it off)");
     serve->add_option("--smp", opts.smp, "Shards (one thread each); default: number of cores");
     serve->add_option("--config", opts.config_file, "YAML config file (property: value)");
     serve->add_option("--log-format", opts.log_format, "Log lines: text (default) or json, one object per line (property log.format)");

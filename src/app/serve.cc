@@ -15,6 +15,8 @@
 #include "http/server.h"
 #include "net/server.h"
 #include "net/shard_set.h"
+#include "registry/rest.h"
+#include "registry/store.h"
 
 namespace brook::app {
 namespace {
@@ -96,8 +98,12 @@ int run_serve(const serve_options& opts, char** env) {
         // Ready once storage is recovered and the Kafka listener is up (set below). The admin
         // listener binds first so a probe's connection waits rather than being refused.
         std::atomic<bool> ready{false};
+        // The registry answers once it has replayed _schemas; /v1/ready waits for it too.
+        std::unique_ptr<registry::store> schemas;
         http::router admin_routes;
-        broker::add_admin_routes(admin_routes, *b, [&ready] { return ready.load(std::memory_order_acquire); });
+        broker::add_admin_routes(admin_routes, *b, [&ready, &schemas] {
+            return ready.load(std::memory_order_acquire) && (!schemas || schemas->ready());
+        });
         auto admin = std::make_unique<http::server>(*shards, admin_endpoint, admin_routes);
         admin->start();
         b->load();
@@ -106,24 +112,45 @@ int run_serve(const serve_options& opts, char** env) {
             b->frame_handler());
         kafka->start();
         b->set_advertised(advertised(cfg, kafka->port()));
+        // The registry reaches the broker the way any client does: its advertised address.
+        http::router registry_routes;
+        std::unique_ptr<http::server> registry_http;
+        if (cfg.schema_registry_enable) {
+            registry::store_options so;
+            so.bootstrap = b->advertised().host + ":" + std::to_string(b->advertised().port);
+            schemas = std::make_unique<registry::store>(registry::type_set(registry::builtin_types()), so);
+            registry::add_routes(registry_routes, *schemas);
+            http::server_limits limits;
+            limits.max_body_bytes = static_cast<uint64_t>(cfg.schema_registry_max_request_bytes);
+            registry_http = std::make_unique<http::server>(*shards, net::parse_endpoint(cfg.schema_registry_addr),
+                                                           registry_routes, limits);
+            registry_http->start();
+        }
         b->start_housekeeping();
         shards->start();
+        if (schemas) schemas->start();
         ready.store(true, std::memory_order_release);
         spdlog::info("Kafka API listening on {}:{} (advertised as {}:{}), {} shards, data in {}",
                      endpoint.address().to_string(), kafka->port(), b->advertised().host, b->advertised().port, smp,
                      cfg.data_dir);
         spdlog::info("admin API and /metrics listening on {}:{}", admin_endpoint.address().to_string(), admin->port());
+        if (registry_http) spdlog::info("schema registry listening on {}:{}", cfg.schema_registry_addr.substr(0, cfg.schema_registry_addr.rfind(':')), registry_http->port());
 
         int sig = 0;
         sigwait(&sigs, &sig);
         spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         ready.store(false, std::memory_order_release);
+        // The registry first: its clients need the broker to finish what they are doing.
+        if (registry_http) registry_http->stop();
+        if (schemas) schemas->stop();
         admin->stop();
         kafka->stop();
         shards->stop();
         shards->join();
         b->close_logs();
         kafka.reset();
+        registry_http.reset();
+        schemas.reset();
         admin.reset();
         shards.reset();
         b.reset();

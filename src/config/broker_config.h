@@ -25,6 +25,8 @@ struct broker_config {
     std::string advertise_addr;           // empty: kafka_addr with 0.0.0.0 shown as localhost
     std::string admin_addr = "0.0.0.0:9644";
     std::string schema_registry_addr = "0.0.0.0:8081";
+    bool schema_registry_enable = true;
+    int32_t schema_registry_max_request_bytes = 16 * 1024 * 1024;
     int32_t smp = 0;                      // 0: one shard per core
     std::string log_level = "info";
     std::string log_format = "text";      // text or json (checked by `brook serve`)

@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,6 +52,23 @@ class Broker:
     def bootstrap(self):
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def registry_url(self):
+        """The schema registry's base URL (served by `brook serve` unless schema.registry.enable=false)."""
+        return f"http://127.0.0.1:{self.registry_port}"
+
+    @property
+    def registry_enabled(self):
+        return str(self.sets.get("schema.registry.enable", "true")).lower() not in ("false", "0", "no", "off")
+
+    def registry_ready(self):
+        """True once the registry answers reads (it replays _schemas after the broker is up)."""
+        try:
+            with urllib.request.urlopen(self.registry_url + "/subjects", timeout=2) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
     def topic_dir(self, topic, partition=0):
         return self.data_dir / topic / str(partition)
 
@@ -81,7 +100,8 @@ class Broker:
             if self.proc.poll() is not None:
                 raise BrokerError(f"broker exited with {self.proc.returncode} during start:\n"
                                   + self.log_text()[-4000:])
-            if "listening" in self.log_text() and port_open(self.port):
+            if "listening" in self.log_text() and port_open(self.port) and (
+                    not self.registry_enabled or self.registry_ready()):
                 return self
             time.sleep(0.05)
         self.kill9()

@@ -1,0 +1,591 @@
+// Avro Java's Schema.parse(JsonNode, Names) (1.11), step for step, with its error messages, so
+// that what Confluent accepts Brook accepts and what it rejects Brook rejects with the same
+// reason. Errors are values: every step returns nullptr/false after setting `error_`.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <set>
+#include <unordered_map>
+
+#include "registry/avro/canonical.h"
+#include "registry/avro/json_text.h"
+#include "registry/avro/schema.h"
+
+namespace brook::registry::avro {
+
+std::string_view type_name(avro_type t) {
+    switch (t) {
+    case avro_type::null: return "null";
+    case avro_type::boolean: return "boolean";
+    case avro_type::int_: return "int";
+    case avro_type::long_: return "long";
+    case avro_type::float_: return "float";
+    case avro_type::double_: return "double";
+    case avro_type::bytes: return "bytes";
+    case avro_type::string: return "string";
+    case avro_type::record: return "record";
+    case avro_type::enum_: return "enum";
+    case avro_type::array: return "array";
+    case avro_type::map: return "map";
+    case avro_type::union_: return "union";
+    case avro_type::fixed: return "fixed";
+    }
+    return "null";
+}
+
+std::string_view type_upper(avro_type t) {
+    switch (t) {
+    case avro_type::null: return "NULL";
+    case avro_type::boolean: return "BOOLEAN";
+    case avro_type::int_: return "INT";
+    case avro_type::long_: return "LONG";
+    case avro_type::float_: return "FLOAT";
+    case avro_type::double_: return "DOUBLE";
+    case avro_type::bytes: return "BYTES";
+    case avro_type::string: return "STRING";
+    case avro_type::record: return "RECORD";
+    case avro_type::enum_: return "ENUM";
+    case avro_type::array: return "ARRAY";
+    case avro_type::map: return "MAP";
+    case avro_type::union_: return "UNION";
+    case avro_type::fixed: return "FIXED";
+    }
+    return "NULL";
+}
+
+bool is_primitive(avro_type t) { return t <= avro_type::string; }
+bool is_named(avro_type t) { return t == avro_type::record || t == avro_type::enum_ || t == avro_type::fixed; }
+
+const field* node::find_field(std::string_view n) const {
+    for (const auto& f : fields)
+        if (f.name == n) return &f;
+    return nullptr;
+}
+
+std::optional<std::string_view> node::logical_type() const {
+    for (const auto& [k, v] : props)
+        if (k == "logicalType" && v.is_string()) return std::string_view(v.get_ref<const std::string&>());
+    return std::nullopt;
+}
+
+namespace {
+
+std::optional<avro_type> primitive(std::string_view s) {
+    if (s == "null") return avro_type::null;
+    if (s == "boolean") return avro_type::boolean;
+    if (s == "int") return avro_type::int_;
+    if (s == "long") return avro_type::long_;
+    if (s == "float") return avro_type::float_;
+    if (s == "double") return avro_type::double_;
+    if (s == "bytes") return avro_type::bytes;
+    if (s == "string") return avro_type::string;
+    return std::nullopt;
+}
+
+bool reserved(std::string_view key, bool is_enum) {
+    static const std::set<std::string_view> schema{"doc", "fields", "items", "name", "namespace", "size", "symbols", "values", "type", "aliases"};
+    return schema.count(key) || (is_enum && key == "default");
+}
+bool field_reserved(std::string_view key) {
+    static const std::set<std::string_view> f{"default", "doc", "name", "order", "type", "aliases"};
+    return f.count(key) > 0;
+}
+
+// JsonNode.textValue(): the string, or nothing for any other kind of value.
+const std::string* text_of(const json& container, std::string_view key) {
+    auto it = container.find(key);
+    if (it == container.end() || !it->is_string()) return nullptr;
+    return &it->get_ref<const std::string&>();
+}
+
+// Character.isLetter / isLetterOrDigit for ASCII; any byte of a multi-byte UTF-8 sequence is
+// taken as a letter (Java accepts Unicode letters; Brook does not classify them further).
+bool letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
+bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+} // namespace
+
+// Jackson's default StreamReadConstraints.maxNestingDepth. Also what keeps the recursive
+// parse, writers and checker within a thread's stack.
+constexpr int max_nesting_depth = 1000;
+
+// The deepest nesting of JSON arrays and objects in `text`, outside strings and comments.
+int nesting_depth(std::string_view text) {
+    int depth = 0, max = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '"') {
+            for (++i; i < text.size() && text[i] != '"'; ++i)
+                if (text[i] == '\\') ++i;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+            while (i < text.size() && text[i] != '\n') ++i;
+        } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+            auto end = text.find("*/", i + 2);
+            i = end == std::string_view::npos ? text.size() : end + 1;
+        } else if (c == '[' || c == '{') {
+            max = std::max(max, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return max;
+}
+
+class parser {
+public:
+    explicit parser(schema_graph& g) : g_(g) {}
+
+    // One Schema.Parser.parse(String) call; the names it defines stay known for the next.
+    // Comments are allowed, as Avro's JSON factory allows them (ALLOW_COMMENTS).
+    const node* parse_text(std::string_view text) {
+        if (int depth = nesting_depth(text); depth > max_nesting_depth)
+            return fail("Invalid JSON: nesting depth " + std::to_string(depth) + " exceeds the maximum allowed (" +
+                        std::to_string(max_nesting_depth) + ")");
+        json j;
+        try {
+            j = json::parse(text, nullptr, true, true);
+        } catch (const json::exception& e) {
+            error_ = std::string("Invalid JSON: ") + e.what();
+            return nullptr;
+        }
+        space_.clear();
+        return parse(j);
+    }
+
+    std::vector<const node*> defined() const { return order_; }
+    const std::string& error() const { return error_; }
+
+private:
+    node* make(avro_type t) {
+        g_.nodes_.push_back(std::make_unique<node>());
+        g_.nodes_.back()->type = t;
+        return g_.nodes_.back().get();
+    }
+
+    const node* fail(std::string msg) {
+        error_ = std::move(msg);
+        return nullptr;
+    }
+
+    // Name.validateName.
+    bool valid_name(std::string_view n) {
+        if (n.empty()) {
+            error_ = "Empty name";
+            return false;
+        }
+        if (!(letter(n[0]) || n[0] == '_')) {
+            error_ = "Illegal initial character: " + std::string(n);
+            return false;
+        }
+        for (size_t i = 1; i < n.size(); ++i) {
+            auto c = static_cast<unsigned char>(n[i]);
+            if (!(letter(c) || digit(c) || c == '_')) {
+                error_ = "Illegal character in: " + std::string(n);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // new Name(name, space): a dotted name carries its own space; "" is the null space.
+    struct name_t {
+        std::string name, space;
+        std::string full() const { return space.empty() ? name : space + "." + name; }
+    };
+    std::optional<name_t> make_name(std::string_view name, std::string_view space) {
+        name_t n;
+        auto dot = name.rfind('.');
+        if (dot == std::string_view::npos) {
+            n.name = name;
+            n.space = space;
+        } else {
+            n.space = name.substr(0, dot);
+            n.name = name.substr(dot + 1);
+        }
+        if (!valid_name(n.name)) return std::nullopt;
+        return n;
+    }
+
+    // Names.get(String): primitives first, then the name in the current space, then in the
+    // null space. nullptr with error_ empty: not defined.
+    const node* lookup(std::string_view text, bool& bad) {
+        bad = false;
+        if (auto p = primitive(text)) return make(*p);
+        auto n = make_name(text, space_);
+        if (!n) {
+            bad = true;
+            return nullptr;
+        }
+        if (auto it = names_.find(n->full()); it != names_.end()) return it->second;
+        auto plain = make_name(text, "");
+        if (!plain) {
+            bad = true;
+            return nullptr;
+        }
+        if (auto it = names_.find(plain->full()); it != names_.end()) return it->second;
+        return nullptr;
+    }
+
+    bool define(node* n) {
+        std::string full = n->full_name();
+        if (primitive(full)) {
+            error_ = "Schemas may not be named after primitives: " + full;
+            return false;
+        }
+        if (names_.count(full)) {
+            error_ = "Can't redefine: " + full;
+            return false;
+        }
+        names_.emplace(full, n);
+        order_.push_back(n);
+        return true;
+    }
+
+    const node* parse(const json& j) {
+        if (j.is_string()) {
+            bool bad = false;
+            const node* n = lookup(j.get_ref<const std::string&>(), bad);
+            if (!n && !bad) return fail("Undefined name: " + json_text(j));
+            return n;
+        }
+        if (j.is_array()) return parse_union(j);
+        if (!j.is_object()) return fail("Schema not yet supported: " + json_text(j));
+
+        const std::string* type = text_of(j, "type");
+        if (!type) return fail("No type: " + json_text(j));
+        std::string saved_space = space_;
+        bool is_record = *type == "record" || *type == "error";
+        bool is_enum = *type == "enum";
+        bool is_fixed = *type == "fixed";
+        std::optional<name_t> name;
+        std::optional<std::string> doc;
+        if (is_record || is_enum || is_fixed) {
+            const std::string* space = text_of(j, "namespace");
+            if (const std::string* d = text_of(j, "doc")) doc = *d;
+            const std::string* nm = text_of(j, "name");
+            if (!nm) return fail("No name in schema: " + json_text(j));
+            name = make_name(*nm, space ? std::string_view(*space) : std::string_view(space_));
+            if (!name) return nullptr;
+            space_ = name->space;
+        }
+
+        node* result = nullptr;
+        if (auto p = primitive(*type)) {
+            result = make(*p);
+        } else if (is_record) {
+            result = make(avro_type::record);
+            set_name(*result, *name, doc);
+            result->is_error = *type == "error";
+            if (!define(result)) return nullptr;
+            if (!parse_fields(*result, j)) return nullptr;
+        } else if (is_enum) {
+            result = make(avro_type::enum_);
+            set_name(*result, *name, doc);
+            if (!parse_enum(*result, j)) return nullptr;
+            if (!define(result)) return nullptr;
+        } else if (*type == "array") {
+            auto it = j.find("items");
+            if (it == j.end()) return fail("Array has no items type: " + json_text(j));
+            const node* items = parse(*it);
+            if (!items) return nullptr;
+            result = make(avro_type::array);
+            result->items = items;
+        } else if (*type == "map") {
+            auto it = j.find("values");
+            if (it == j.end()) return fail("Map has no values type: " + json_text(j));
+            const node* values = parse(*it);
+            if (!values) return nullptr;
+            result = make(avro_type::map);
+            result->values = values;
+        } else if (is_fixed) {
+            auto it = j.find("size");
+            bool is_int = it != j.end() && it->is_number_integer() &&
+                          (it->is_number_unsigned() ? it->get<uint64_t>() <= uint64_t(std::numeric_limits<int32_t>::max())
+                                                    : it->get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+                                                          it->get<int64_t>() <= std::numeric_limits<int32_t>::max());
+            if (!is_int) return fail("Invalid or no size: " + json_text(j));
+            if (it->get<int64_t>() < 0) return fail("Invalid fixed size " + std::to_string(it->get<int64_t>()) + ": " + json_text(j));
+            result = make(avro_type::fixed);
+            set_name(*result, *name, doc);
+            result->size = static_cast<int>(it->get<int64_t>());
+            if (!define(result)) return nullptr;
+        } else {
+            // {"type": "SomeName"}: a defined name (how unions may refer to a type); its other
+            // attributes are not read.
+            auto n = make_name(*type, space_);
+            if (!n) return nullptr;
+            if (auto it = names_.find(n->full()); it != names_.end()) {
+                space_ = saved_space;
+                return it->second;
+            }
+            return fail("Type not supported: " + *type);
+        }
+
+        for (const auto& [key, value] : j.items())
+            if (!reserved(key, is_enum)) result->props.emplace_back(key, value);
+        space_ = saved_space;
+        if (is_named(result->type)) {
+            std::vector<std::string> aliases;
+            if (!parse_aliases(j, aliases)) return nullptr;
+            for (const auto& a : aliases) {
+                auto an = make_name(a, result->space);
+                if (!an) return nullptr;
+                std::string full = an->full();
+                if (std::find(result->aliases.begin(), result->aliases.end(), full) == result->aliases.end())
+                    result->aliases.push_back(full);
+            }
+        }
+        return result;
+    }
+
+    static void set_name(node& n, const name_t& name, const std::optional<std::string>& doc) {
+        n.name = name.name;
+        n.space = name.space;
+        n.doc = doc;
+    }
+
+    bool parse_aliases(const json& j, std::vector<std::string>& out) {
+        auto it = j.find("aliases");
+        if (it == j.end()) return true;
+        if (!it->is_array()) {
+            error_ = "aliases not an array: " + json_text(j);
+            return false;
+        }
+        for (const auto& a : *it) {
+            if (!a.is_string()) {
+                error_ = "alias not a string: " + json_text(a);
+                return false;
+            }
+            const auto& s = a.get_ref<const std::string&>();
+            if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+        }
+        return true;
+    }
+
+    bool parse_fields(node& rec, const json& j) {
+        auto fields_it = j.find("fields");
+        if (fields_it == j.end() || !fields_it->is_array()) {
+            error_ = "Record has no fields: " + json_text(j);
+            return false;
+        }
+        std::vector<field> fields;
+        for (const json& fj : *fields_it) {
+            const std::string* fname = fj.is_object() ? text_of(fj, "name") : nullptr;
+            if (!fname) {
+                error_ = "No field name: " + json_text(fj);
+                return false;
+            }
+            field f;
+            f.name = *fname;
+            if (const std::string* d = text_of(fj, "doc")) f.doc = *d;
+            auto type_it = fj.find("type");
+            if (type_it == fj.end()) {
+                error_ = "No field type: " + json_text(fj);
+                return false;
+            }
+            if (type_it->is_string()) {
+                bool bad = false;
+                if (!lookup(type_it->get_ref<const std::string&>(), bad)) {
+                    if (!bad)
+                        error_ = json_text(*type_it) + " is not a defined name. The type of the \"" + f.name +
+                                 "\" field must be a defined name or a {\"type\": ...} expression.";
+                    return false;
+                }
+            }
+            f.type = parse(*type_it);
+            if (!f.type) return false;
+            if (auto o = fj.find("order"); o != fj.end()) {
+                std::string v = o->is_string() ? o->get<std::string>() : "";
+                std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+                if (v == "ASCENDING") f.order = field_order::ascending;
+                else if (v == "DESCENDING") f.order = field_order::descending;
+                else if (v == "IGNORE") f.order = field_order::ignore;
+                else {
+                    error_ = "Invalid order for field " + f.name + ": " + json_text(*o) + " (ascending, descending or ignore)";
+                    return false;
+                }
+            }
+            if (auto d = fj.find("default"); d != fj.end()) {
+                json def = *d;
+                if ((f.type->type == avro_type::float_ || f.type->type == avro_type::double_) && def.is_string()) {
+                    auto num = java_double_value_of(def.get_ref<const std::string&>());
+                    if (!num) {
+                        error_ = "Invalid default for field " + f.name + ": " + json_text(def) + " is not a number";
+                        return false;
+                    }
+                    def = *num;
+                }
+                f.default_value = std::move(def);
+            }
+            if (!valid_name(f.name)) return false;
+            if (f.default_value && !valid_default(*f.type, *f.default_value)) {
+                if (error_.empty())
+                    error_ = "Invalid default for field " + f.name + ": " + json_text(*f.default_value) + " not a " +
+                             java_string(*f.type);
+                return false;
+            }
+            for (const auto& [key, value] : fj.items())
+                if (!field_reserved(key)) f.props.emplace_back(key, value);
+            if (!parse_aliases(fj, f.aliases)) return false;
+            f.pos = static_cast<int>(fields.size());
+            fields.push_back(std::move(f));
+        }
+        for (size_t i = 0; i < fields.size(); ++i)
+            for (size_t k = 0; k < i; ++k)
+                if (fields[i].name == fields[k].name) {
+                    error_ = "Duplicate field " + fields[i].name + " in record " + rec.full_name();
+                    return false;
+                }
+        rec.fields = std::move(fields);
+        rec.fields_set = true;
+        return true;
+    }
+
+    // Double.valueOf: surrounding whitespace trimmed, NaN/Infinity words, decimal or
+    // scientific notation with an optional f/d suffix.
+    static std::optional<double> java_double_value_of(std::string_view s) {
+        while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
+        while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
+        std::string_view body = s;
+        bool neg = false;
+        if (!body.empty() && (body[0] == '+' || body[0] == '-')) {
+            neg = body[0] == '-';
+            body.remove_prefix(1);
+        }
+        if (body == "NaN") return std::numeric_limits<double>::quiet_NaN();
+        if (body == "Infinity") return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+        if (!body.empty() && (body.back() == 'f' || body.back() == 'F' || body.back() == 'd' || body.back() == 'D'))
+            body.remove_suffix(1);
+        bool digits = false;
+        for (char c : body) {
+            if (c >= '0' && c <= '9') digits = true;
+            else if (c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-') return std::nullopt;
+        }
+        if (!digits) return std::nullopt;
+        std::string copy(body);
+        char* end = nullptr;
+        double v = std::strtod(copy.c_str(), &end);
+        if (end != copy.c_str() + copy.size()) return std::nullopt;
+        return neg ? -v : v;
+    }
+
+    // Schema.isValidDefault.
+    bool valid_default(const node& s, const json& v) {
+        switch (s.type) {
+        case avro_type::string:
+        case avro_type::bytes:
+        case avro_type::enum_:
+        case avro_type::fixed: return v.is_string();
+        case avro_type::int_:
+            if (v.is_number_unsigned()) return v.get<uint64_t>() <= uint64_t(std::numeric_limits<int32_t>::max());
+            return v.is_number_integer() && v.get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
+                   v.get<int64_t>() <= std::numeric_limits<int32_t>::max();
+        case avro_type::long_:
+            if (v.is_number_unsigned()) return v.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max());
+            return v.is_number_integer();
+        case avro_type::float_:
+        case avro_type::double_: return v.is_number();
+        case avro_type::boolean: return v.is_boolean();
+        case avro_type::null: return v.is_null();
+        case avro_type::array:
+            if (!v.is_array()) return false;
+            for (const auto& e : v)
+                if (!valid_default(*s.items, e)) return false;
+            return true;
+        case avro_type::map:
+            if (!v.is_object()) return false;
+            for (const auto& [k, e] : v.items())
+                if (!valid_default(*s.values, e)) return false;
+            return true;
+        case avro_type::union_: return valid_default(*s.branches.front(), v);
+        case avro_type::record:
+            if (!v.is_object()) return false;
+            if (!s.fields_set) {
+                error_ = "Invalid default: record " + s.full_name() + " is used in its own default before its fields are defined";
+                return false;
+            }
+            for (const field& f : s.fields) {
+                auto it = v.find(f.name);
+                if (it != v.end()) {
+                    if (!valid_default(*f.type, *it)) return false;
+                } else if (!f.default_value || !valid_default(*f.type, *f.default_value)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    const node* parse_union(const json& j) {
+        std::vector<const node*> branches;
+        for (const json& b : j) {
+            const node* n = parse(b);
+            if (!n) return nullptr;
+            branches.push_back(n);
+        }
+        node* u = make(avro_type::union_);
+        u->branches = branches;
+        if (branches.empty()) return u; // Java accepts [] (a type no value has)
+        std::set<std::string> seen;
+        for (const node* b : branches) {
+            if (b->type == avro_type::union_) return fail("Nested union: " + java_string(*u));
+            if (!seen.insert(b->java_full_name()).second) return fail("Duplicate in union:" + b->java_full_name());
+        }
+        return u;
+    }
+
+    bool parse_enum(node& e, const json& j) {
+        auto it = j.find("symbols");
+        if (it == j.end() || !it->is_array()) {
+            error_ = "Enum has no symbols: " + json_text(j);
+            return false;
+        }
+        for (const auto& s : *it) {
+            if (!s.is_string()) {
+                error_ = "Enum symbol is not a string: " + json_text(s) + " in enum " + e.full_name();
+                return false;
+            }
+            const auto& sym = s.get_ref<const std::string&>();
+            if (!valid_name(sym)) return false;
+            if (std::find(e.symbols.begin(), e.symbols.end(), sym) != e.symbols.end()) {
+                error_ = "Duplicate enum symbol: " + sym;
+                return false;
+            }
+            e.symbols.push_back(sym);
+        }
+        if (const std::string* d = text_of(j, "default")) {
+            if (std::find(e.symbols.begin(), e.symbols.end(), *d) == e.symbols.end()) {
+                std::string list;
+                for (const auto& s : e.symbols) list += (list.empty() ? "" : ", ") + s;
+                error_ = "The Enum Default: " + *d + " is not in the enum symbol set: [" + list + "]";
+                return false;
+            }
+            e.enum_default = *d;
+        }
+        return true;
+    }
+
+    schema_graph& g_;
+    std::unordered_map<std::string, const node*> names_;
+    std::vector<const node*> order_;
+    std::string space_;
+    std::string error_;
+};
+
+parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts) {
+    auto g = std::make_shared<schema_graph>();
+    parser p(*g);
+    for (size_t i = 0; i < reference_texts.size(); ++i) {
+        if (!p.parse_text(reference_texts[i]))
+            return {nullptr, "Invalid reference " + std::to_string(i + 1) + ": " + p.error()};
+    }
+    g->referenced_named_ = p.defined();
+    const node* root = p.parse_text(text);
+    if (!root) return {nullptr, p.error()};
+    g->root_ = root;
+    return {std::move(g), {}};
+}
+
+} // namespace brook::registry::avro

@@ -1,0 +1,57 @@
+#include "registry/json/resolution.h"
+
+#include "registry/json/keywords.h"
+#include "registry/json/uri.h"
+
+namespace brook::registry::json {
+namespace {
+
+const char* id_keyword(draft d) { return d == draft::draft4 ? "id" : "$id"; }
+
+// An identifier that only names a location ("#foo") does not change the base.
+bool changes_base(const std::string& id) { return !id.empty() && id.front() != '#'; }
+
+void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_schemas* ids) {
+    if (!node.is_object()) return;
+    std::string here = base;
+    const bool has_ref = node.contains("$ref") && node["$ref"].is_string();
+    auto id = node.find(id_keyword(d));
+    const bool id_is_string = id != node.end() && id->is_string();
+    std::string absolute_id;
+    if (id_is_string && !has_ref && changes_base(id->get<std::string>())) {
+        absolute_id = strip_fragment(resolve_uri(base, id->get<std::string>()));
+        here = absolute_id;
+    }
+    if (d != draft::draft4) node.erase("id"); // not a keyword after draft 4; valijson would read it
+    if (!absolute_id.empty()) node["id"] = absolute_id;
+    else if (d == draft::draft4 && id_is_string) node.erase("id");
+    if (has_ref && !base.empty()) node["$ref"] = resolve_uri(base, node["$ref"].get<std::string>());
+    // for_each_subschema hands out const references; the positions it names are rewritten here.
+    std::vector<std::string> paths;
+    for_each_subschema(node, [&](const nlohmann::json&, const std::string& rel) { paths.push_back(rel); });
+    for (const auto& rel : paths) {
+        nlohmann::json::json_pointer ptr(rel);
+        rewrite(node[ptr], d, here, ids);
+    }
+    if (ids != nullptr && !absolute_id.empty()) ids->emplace_back(absolute_id, node);
+}
+
+} // namespace
+
+std::string document_base(const nlohmann::json& doc, draft d, const std::string& retrieval) {
+    if (doc.is_object()) {
+        auto id = doc.find(id_keyword(d));
+        if (id != doc.end() && id->is_string() && !doc.contains("$ref") && changes_base(id->get<std::string>())) {
+            return strip_fragment(resolve_uri(retrieval, id->get<std::string>()));
+        }
+    }
+    return strip_fragment(retrieval);
+}
+
+nlohmann::json absolutize(const nlohmann::json& doc, draft d, const std::string& base, identified_schemas* ids) {
+    nlohmann::json copy = doc;
+    rewrite(copy, d, base, ids);
+    return copy;
+}
+
+} // namespace brook::registry::json
