@@ -86,7 +86,15 @@ int fail(const registry_session& s, const std::string& what, const std::string& 
 }
 
 std::variant<schema_file, std::string> read_schema_file(const std::string& path, const std::string& type_flag) {
+    // The file first: a path that is not there says so before anything about its name.
     schema_file f;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return "cannot read schema file '" + path + "': it is a directory";
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return "cannot read schema file '" + path + "': " + std::generic_category().message(errno);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return "cannot read schema file '" + path + "': " + std::generic_category().message(errno);
     if (!type_flag.empty()) {
         f.type = type_flag;
     } else if (auto t = schema_type_from_path(path)) {
@@ -95,13 +103,6 @@ std::variant<schema_file, std::string> read_schema_file(const std::string& path,
         return "cannot tell the schema type of '" + path +
                "' from its extension (.avsc, .json, .proto): pass --type AVRO|JSON|PROTOBUF";
     }
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return "cannot read schema file '" + path + "': it is a directory";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return "cannot read schema file '" + path + "': " + std::generic_category().message(errno);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) return "cannot read schema file '" + path + "': " + std::generic_category().message(errno);
     f.text = text.str();
     if (f.text.find_first_not_of(" \t\r\n") == std::string::npos) return "schema file '" + path + "' is empty";
     return f;

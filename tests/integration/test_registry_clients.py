@@ -5,6 +5,7 @@ with magic byte 0 and the 4-byte id the registry assigned (asked over plain HTTP
 import json
 import struct
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -28,7 +29,7 @@ def avro_schema(d):
 
 
 def registry_id(b, subject, version="latest"):
-    r = requests.get(f"{b.registry_url}/subjects/{subject}/versions/{version}", timeout=10)
+    r = requests.get(f"{b.registry_url}/subjects/{quote(subject, safe='')}/versions/{version}", timeout=10)
     assert r.status_code == 200, r.text
     return r.json()["id"]
 

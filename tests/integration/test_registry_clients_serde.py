@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -117,7 +118,7 @@ def consume(b, topic, deserializer, n, timeout=30):
 
 
 def latest(b, subject):
-    r = requests.get(f"{b.registry_url}/subjects/{subject}/versions/latest", timeout=10)
+    r = requests.get(f"{b.registry_url}/subjects/{quote(subject, safe='')}/versions/latest", timeout=10)
     assert r.status_code == 200, r.text
     return r.json()
 
