@@ -58,7 +58,7 @@ std::string hint(int error_code) {
     case 40405:
     case 40407: return "; soft-delete it first (the same command without --permanent)";
     case 409: return "; `brook schema check` names each breaking change";
-    case 42205: return "; the registry (or this subject) is in READONLY mode";
+    case 42205: return "; writes are refused until its mode is READWRITE again (PUT /mode)";
     default: return "";
     }
 }

@@ -11,7 +11,7 @@ import pytest
 import requests
 from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
 from confluent_kafka import avro
-from confluent_kafka.avro import AvroConsumer, AvroProducer
+from confluent_kafka.avro import AvroConsumer, AvroProducer, CachedSchemaRegistryClient
 from confluent_kafka.avro.error import ClientError
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -155,6 +155,30 @@ def test_client_errors(b):
         with pytest.raises(SchemaRegistryError) as e:
             call()
         assert (e.value.http_status_code, e.value.error_code) == (status, code), e.value
+
+
+# --- the legacy CachedSchemaRegistryClient (what AvroProducer/AvroConsumer use) ---------------
+
+def test_legacy_cached_client_calls(b):
+    c = CachedSchemaRegistryClient({"url": b.registry_url})
+    subject = "ck-legacy-value"
+    v1, v2 = avro.loads(json.dumps(V1)), avro.loads(json.dumps(V2))
+    id1 = c.register(subject, v1)
+    fresh_c = CachedSchemaRegistryClient({"url": b.registry_url})
+    assert fresh_c.get_by_id(id1).to_json() == v1.to_json()
+    assert fresh_c.check_registration(subject, v1) == id1
+    assert fresh_c.get_version(subject, v1) == 1
+    assert fresh_c.test_compatibility(subject, v2) is True
+    assert fresh_c.test_compatibility(subject, avro.loads(json.dumps(BREAKING))) is False
+    id2 = c.register(subject, v2)
+    latest_id, latest_schema, latest_version = fresh_c.get_latest_schema(subject)
+    assert (latest_id, latest_version) == (id2, 2) and latest_schema.to_json() == v2.to_json()
+    bid, bschema, bversion = fresh_c.get_by_version(subject, 1)
+    assert (bid, bversion) == (id1, 1) and bschema.to_json() == v1.to_json()
+    assert fresh_c.get_by_version(subject, 7) == (None, None, None)  # its way of saying 40402
+    assert c.update_compatibility("FORWARD", subject) == "FORWARD"
+    assert fresh_c.get_compatibility(subject) == "FORWARD"
+    assert c.delete_subject(subject) == [1, 2]
 
 
 # --- the legacy AvroProducer / AvroConsumer (python3-avro) -------------------------------------

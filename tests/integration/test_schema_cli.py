@@ -270,6 +270,12 @@ def test_registry_errors_name_error_code_and_message(b, tmp_path):
     ref = write(tmp_path, "ref.proto", 'syntax = "proto3";\nimport "x/missing.proto";\nmessage A { x.M m = 1; }\n')
     failed(schema(b, "register", "cli-err", ref, "--reference", "x/missing.proto=cli-no-such-subject:1"),
            1, "error_code")
+    # A subject in READONLY mode refuses writes: 42205, and reads still work.
+    assert requests.put(f"{b.registry_url}/mode/cli-err", json={"mode": "READONLY"}, timeout=10).status_code == 200
+    failed(schema(b, "register", "cli-err", write(tmp_path, "e2.avsc", ORDER_V2)), 1, "error_code 42205", "READWRITE")
+    failed(schema(b, "delete", "cli-err"), 1, "error_code 42205")
+    ok(schema(b, "get", "cli-err"))
+    assert requests.put(f"{b.registry_url}/mode/cli-err", json={"mode": "READWRITE"}, timeout=10).status_code == 200
     # An incompatible registration is the registry's 409, with the pointer to `check`.
     failed(schema(b, "register", "cli-err", write(tmp_path, "breaking.avsc", ORDER_BREAKING)), 1,
            "error_code 409", "brook schema check")
