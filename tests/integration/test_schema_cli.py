@@ -14,6 +14,7 @@ import time
 
 import pytest
 import requests
+import yaml
 
 from brookfixture import BROOK_BIN, free_port
 
@@ -354,3 +355,42 @@ def test_the_documented_pre_commit_hook_blocks_a_breaking_commit(b, tmp_path):
     c = git("commit", "-qm", "compatible")
     assert c.returncode == 0, c.stderr
     assert "is compatible with hook-orders-value" in c.stdout + c.stderr
+
+
+def test_the_documented_workflow_checks_then_registers(b, tmp_path):
+    """The GitHub Actions steps from docs/schema-registry-ci.md, run as Actions runs them
+    (bash -e) on a changed.txt: a breaking file fails the check step with an ::error line; the
+    compatible one passes and the register step registers it (with its .refs file)."""
+    steps = {s.get("name"): s for s in yaml.safe_load(doc_block("yaml", 1))["jobs"]["schemas"]["steps"]}
+    check, register = steps["brook schema check"]["run"], steps["brook schema register"]["run"]
+    work = tmp_path / "ws"
+    (work / "schemas").mkdir(parents=True)
+    env = dict(os.environ, BROOK_REGISTRY=b.registry_url,
+               PATH=os.path.dirname(BROOK_BIN) + os.pathsep + os.environ["PATH"])
+
+    def step(script):
+        return subprocess.run(["bash", "-e", "-c", script], cwd=work, capture_output=True, text=True,
+                              env=env, timeout=60)
+
+    money = 'syntax = "proto3";\npackage wf;\nmessage Money { int64 cents = 1; }\n'
+    ok(schema(b, "register", "wf/money.proto", write(tmp_path, "money.proto", money)))
+    (work / "schemas" / "wf-pay-value.proto").write_text(
+        'syntax = "proto3";\npackage wf;\nimport "wf/money.proto";\nmessage Pay { wf.Money amount = 1; }\n')
+    (work / "schemas" / "wf-pay-value.refs").write_text("wf/money.proto=wf/money.proto:1\n")
+    (work / "schemas" / "wf-orders-value.avsc").write_text(json.dumps(ORDER_V1))
+    (work / "changed.txt").write_text("schemas/wf-pay-value.proto\nschemas/wf-orders-value.avsc\n")
+    p = step(check)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.count("does not exist yet") == 2, p.stdout
+    p = step(register)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert re.search(r"^wf-pay-value: id \d+$", p.stdout, re.M) and re.search(r"^wf-orders-value: id \d+$", p.stdout, re.M)
+    assert rest(b, "GET", "/subjects/wf-pay-value/versions/1")[1]["references"] == \
+        [{"name": "wf/money.proto", "subject": "wf/money.proto", "version": 1}]
+
+    (work / "schemas" / "wf-orders-value.avsc").write_text(json.dumps(ORDER_BREAKING))
+    p = step(check)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "::error file=schemas/wf-orders-value.avsc::not compatible with wf-orders-value" in p.stdout
+    assert "is not compatible with wf-orders-value under BACKWARD" in p.stderr
+    assert "wf-pay-value.proto is compatible with wf-pay-value" in p.stdout
