@@ -215,6 +215,20 @@ def test_check_follows_the_level_and_version(b, tmp_path):
     failed(schema(b, "check", "cli-check-lvl", f, "--version", "7"), 1, "40402")
 
 
+def test_check_under_a_transitive_level_covers_every_version(b, tmp_path):
+    """v3 reads v2's records but not v1's: BACKWARD_TRANSITIVE fails it naming version 1, as
+    registering would; --version 2 alone passes."""
+    rec = lambda fields: {"type": "record", "name": "T", "namespace": "brook.cli", "fields": fields}  # noqa: E731
+    ok(schema(b, "config", "cli-trans", "--set", "BACKWARD_TRANSITIVE"))
+    ok(schema(b, "register", "cli-trans", write(tmp_path, "t1.avsc", rec([{"name": "a", "type": "string"}]))))
+    ok(schema(b, "register", "cli-trans", write(tmp_path, "t2.avsc", rec([]))))
+    v3 = write(tmp_path, "t3.avsc", rec([{"name": "a", "type": "int", "default": 0}]))
+    err = failed(schema(b, "check", "cli-trans", v3), 1, "under BACKWARD_TRANSITIVE", "[against version 1]")
+    assert "[against version 2]" not in err
+    assert "is compatible with cli-trans version 2 under" in ok(schema(b, "check", "cli-trans", v3, "--version", "2"))
+    failed(schema(b, "register", "cli-trans", v3), 1, "error_code 409")
+
+
 def test_check_a_new_subject_passes_with_a_note(b, tmp_path):
     p = schema(b, "check", "cli-check-new", write(tmp_path, "n.avsc", ORDER_V1))
     assert "does not exist yet" in ok(p)
