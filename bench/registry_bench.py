@@ -10,6 +10,7 @@ Starts its own `build/brook serve` (tests/integration/brookfixture.py), then mea
   lookups/s by id   GET /schemas/ids/{id}
   lookups/s by schema POST /subjects/{s} (parse + canonical form + compare)
   memory            the broker's RSS before and after registering `--schemas` schemas
+  restart           SIGTERM, start again, time until the registry answers (replay of _schemas)
 Clients are separate processes with keep-alive connections, so the Python side is not the
 GIL-bound bottleneck; on a small machine client and server still share the cores.
 """
@@ -91,11 +92,18 @@ def main():
                 by_id = run(pool, "by_id", port, ids, a.clients)
                 subjects = [1 + (i * 7919 % a.schemas) for i in range(a.lookups // 4)]
                 by_schema = run(pool, "by_schema", port, subjects, a.clients)
+            # Restart: how long the registry takes to replay _schemas before it answers.
+            b.stop()
+            t0 = time.perf_counter()
+            b.start()
+            restart = time.perf_counter() - t0
+            replayed = [ln for ln in b.log_text().splitlines() if "replayed" in ln]
             print(f"registrations/s      {reg:10.0f}   ({a.schemas} distinct Avro schemas, {a.clients} clients)")
             print(f"lookups/s by id      {by_id:10.0f}   (GET /schemas/ids/{{id}}, {a.lookups} requests)")
             print(f"lookups/s by schema  {by_schema:10.0f}   (POST /subjects/{{s}}, {len(subjects)} requests)")
             print(f"RSS delta            {(rss1 - rss0) / 1024:10.1f} MiB for {a.schemas} schemas "
                   f"({(rss1 - rss0) / a.schemas * 10000 / 1024:.1f} MiB per 10,000)")
+            print(f"restart to ready     {restart:10.2f} s     ({replayed[-1].split('] ')[-1] if replayed else 'no replay line'})")
         finally:
             b.stop()
 

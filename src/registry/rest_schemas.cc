@@ -53,7 +53,7 @@ void add_schema_routes(http::router& r, store& s) {
     }, true);
 
     add(r, s, "GET", "/schemas", [&s](http::request&, const query& q) -> asio::awaitable<http::response> {
-        const auto prefix = q.get("subjectPrefix").value_or("");
+        const auto prefix = subject_prefix(q);
         const bool deleted = q.flag("deleted"), latest_only = q.flag("latestOnly");
         const int64_t offset = std::max<int64_t>(0, parse_count(q.get("offset")).value_or(0));
         int64_t limit = parse_count(q.get("limit")).value_or(-1);

@@ -32,7 +32,7 @@ http::response get_version(store& s, const std::string& subject, const std::stri
 void add_subject_routes(http::router& r, store& s) {
     add(r, s, "GET", "/subjects", [&s](http::request&, const query& q) -> asio::awaitable<http::response> {
         auto names = s.read([&](const state& st) {
-            return st.subjects(q.get("subjectPrefix").value_or(""), q.flag("deleted"), q.flag("deletedOnly"));
+            return st.subjects(subject_prefix(q), q.flag("deleted"), q.flag("deletedOnly"));
         });
         co_return reply(ojson(names));
     });

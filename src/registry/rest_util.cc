@@ -77,6 +77,11 @@ bool query::flag(const std::string& name) const {
     return v && lower(*v) == "true";
 }
 
+std::string subject_prefix(const query& q) {
+    auto p = q.get("subjectPrefix").value_or("");
+    return p == ":*:" ? "" : p;
+}
+
 std::optional<http::response> check_content_type(const http::request& req) {
     auto ct = req.header("content-type");
     if (!ct) return std::nullopt;

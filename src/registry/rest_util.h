@@ -36,6 +36,9 @@ private:
     std::map<std::string, std::string> values_;
 };
 
+// The subjectPrefix parameter; Confluent's ":*:" (every context) is every subject here.
+std::string subject_prefix(const query& q);
+
 // A request body's content type is one the registry accepts (or absent): else 415.
 std::optional<http::response> check_content_type(const http::request& req);
 // The body as a JSON object: 400 for bytes that are not JSON, 422 for JSON that is not an object.

@@ -115,6 +115,7 @@ void store::reader_loop() {
         progress_cv_.notify_all();
     }
     int64_t records = 0;
+    std::string last_error;
     auto started = std::chrono::steady_clock::now();
     while (!stopping_) {
         bool attached;
@@ -134,9 +135,12 @@ void store::reader_loop() {
         }
         auto ev = consumer->poll(100);
         if (!ev) {
-            spdlog::warn("schema registry: reading {}: {}", opts_.topic, ev.err().message);
+            // librdkafka retries by itself; say so once per distinct failure, not every poll.
+            if (ev.err().message != last_error) spdlog::warn("schema registry: reading {}: {}", opts_.topic, ev.err().message);
+            last_error = ev.err().message;
             continue;
         }
+        last_error.clear();
         if (auto* r = std::get_if<client::record>(&*ev)) {
             auto d = decode(r->key.value_or(""), r->value);
             if (!d.record) {

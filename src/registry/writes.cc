@@ -37,10 +37,7 @@ plan_outcome plan_register(const state& st, const register_request& r) {
     if (!valid_subject(r.subject)) return err::invalid_subject(r.subject);
     if (auto e = refuse_readonly(st, r.subject)) return *e;
     const mode m = st.effective_mode(r.subject);
-    if (r.id && m != mode::import) {
-        // Outside IMPORT an id may only repeat the one the schema already has (checked below).
-        if (*r.id < 1) return err::id_mismatch("Invalid id " + std::to_string(*r.id));
-    }
+    if (r.id && *r.id < 1) return err::id_mismatch("Invalid id " + std::to_string(*r.id));
     if (r.version && *r.version < 1) return err::invalid_version(std::to_string(*r.version));
 
     auto parsed = st.parse(r.kind, r.schema, r.references);

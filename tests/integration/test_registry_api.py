@@ -186,6 +186,7 @@ def test_subject_names_are_percent_decoded(reg):
     assert s in reg.ok("GET", "/subjects")
     assert reg.ok("GET", f"/subjects/{quote(s)}/versions/1")["subject"] == s
     assert reg.ok("GET", "/subjects", params={"subjectPrefix": "api ns/"}) == [s]
+    assert s in reg.ok("GET", "/subjects", params={"subjectPrefix": ":*:"}), "Confluent's every-context prefix"
     assert {"subject": s, "version": 1} in reg.ok("GET", f"/schemas/ids/{sid}/versions")
 
 
@@ -276,3 +277,29 @@ def test_modes(fresh):
     reg.err("POST", "/subjects/m-b/versions", {"schema": json.dumps(record("Q", ("q", "int"))), "id": 900},
             status=422, code=42205)
     assert reg.register_id("m-b", record("Q", ("q", "int"))) == 501, "ids go on after the highest"
+
+
+def test_concurrent_registrations_agree(reg):
+    """Writes from many connections at once (served on both shards) are serialised: one id per
+    schema, versions 1..n per subject, nothing lost or doubled."""
+    from concurrent.futures import ThreadPoolExecutor
+    schemas = [record("Conc", ("a", "int"), *[(f"f{j}", "int", 0) for j in range(i)]) for i in range(12)]
+
+    def work(k):
+        r = Registry(reg.url)
+        return [(i, r.register_id(f"api-conc-{k % 3}", s)) for i, s in enumerate(schemas)]
+
+    with ThreadPoolExecutor(8) as ex:
+        results = [x for part in ex.map(work, range(8)) for x in part]
+    ids = {}
+    for i, sid in results:
+        assert ids.setdefault(i, sid) == sid, f"schema {i} got two ids"
+    assert len(set(ids.values())) == len(schemas)
+    for k in range(3):
+        assert reg.ok("GET", f"/subjects/api-conc-{k}/versions") == list(range(1, len(schemas) + 1))
+
+
+def test_admin_ready_includes_the_registry(module_broker):
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{module_broker.admin_port}/v1/ready", timeout=5) as r:
+        assert r.status == 200

@@ -59,8 +59,11 @@ std::string describe(const node& n) {
 // How deep the checker may recurse (pairs of nested types on the way down). Named types
 // referenced by name can chain far deeper than the text nests; past this the check stops
 // rather than exhaust the thread's stack.
-constexpr int max_check_depth = 2000;
+constexpr int max_check_depth = 1000;
 
+// The recursion runs get -> calculate -> check_record_fields -> get; everything else is kept
+// out of line so that its temporaries (message strings, symbol sets) do not widen the frames
+// the recursion stacks up.
 class checker {
 public:
     result get(const node& reader, const node& writer) {
@@ -75,13 +78,10 @@ public:
 private:
     using location_t = std::deque<std::string>;
 
-    result get(const std::string& token, const node& reader, const node& writer, location_t& location) {
+    result get(const char* token, const node& reader, const node& writer, location_t& location) {
         if (aborted) return {};
         if (depth_ >= max_check_depth) {
-            aborted = avro_incompatibility{"SCHEMA_TOO_DEEP", pointer(location),
-                                           "types nest more than " + std::to_string(max_check_depth) + " levels deep",
-                                           "The schemas' types nest more than " + std::to_string(max_check_depth) +
-                                               " levels deep, beyond what Brook checks: flatten the schema"};
+            stop_too_deep(location);
             return {};
         }
         ++depth_;
@@ -101,7 +101,7 @@ private:
         return r;
     }
 
-    static std::string pointer(const location_t& location) {
+    [[gnu::noinline]] static std::string pointer(const location_t& location) {
         std::string s = "/";
         bool first = true;
         for (size_t i = 1; i < location.size(); ++i) {
@@ -116,14 +116,14 @@ private:
         return s;
     }
 
-    std::string field_prefix() const {
+    [[gnu::noinline]] std::string field_prefix() const {
         if (fields_.empty()) return {};
         std::string path;
         for (const auto& f : fields_) path += (path.empty() ? "" : ".") + f;
         return "Field '" + path + "': ";
     }
 
-    result incompatible(std::string type, std::string message, std::string description, const location_t& location) {
+    [[gnu::noinline]] result incompatible(std::string type, std::string message, std::string description, const location_t& location) {
         result r;
         r.compatible = false;
         r.list = std::make_shared<const list_node>(list_node{
@@ -132,7 +132,7 @@ private:
         return r;
     }
 
-    result type_mismatch(const node& reader, const node& writer, const location_t& location) {
+    [[gnu::noinline]] result type_mismatch(const node& reader, const node& writer, const location_t& location) {
         return incompatible("TYPE_MISMATCH",
                             "reader type: " + std::string(type_upper(reader.type)) +
                                 " not compatible with writer type: " + std::string(type_upper(writer.type)),
@@ -141,7 +141,7 @@ private:
                             location);
     }
 
-    result check_names(const node& reader, const node& writer, location_t& location) {
+    [[gnu::noinline]] result check_names(const node& reader, const node& writer, location_t& location) {
         result r;
         location.push_back("name");
         bool equal = reader.name == writer.name ||
@@ -156,7 +156,7 @@ private:
         return r;
     }
 
-    result check_fixed_size(const node& reader, const node& writer, location_t& location) {
+    [[gnu::noinline]] result check_fixed_size(const node& reader, const node& writer, location_t& location) {
         result r;
         location.push_back("size");
         if (reader.size != writer.size)
@@ -170,7 +170,7 @@ private:
         return r;
     }
 
-    result check_enum_symbols(const node& reader, const node& writer, location_t& location) {
+    [[gnu::noinline]] result check_enum_symbols(const node& reader, const node& writer, location_t& location) {
         result r;
         location.push_back("symbols");
         std::set<std::string> missing(writer.symbols.begin(), writer.symbols.end()); // a TreeSet in Java: sorted
@@ -194,7 +194,7 @@ private:
 
     // SchemaCompatibility.lookupWriterField: by name, then by each reader alias; more than
     // one match is an error.
-    const field* lookup_writer_field(const node& writer, const field& reader_field) {
+    [[gnu::noinline]] const field* lookup_writer_field(const node& writer, const field& reader_field) {
         std::vector<const field*> found;
         if (const field* direct = writer.find_field(reader_field.name)) found.push_back(direct);
         for (const auto& alias : reader_field.aliases)
@@ -211,11 +211,42 @@ private:
         return found.empty() ? nullptr : found.front();
     }
 
-    result check_record_fields(const node& reader, const node& writer, location_t& location) {
+    [[gnu::noinline]] void stop_too_deep(const location_t& location) {
+        aborted = avro_incompatibility{"SCHEMA_TOO_DEEP", pointer(location),
+                                       "types nest more than " + std::to_string(max_check_depth) + " levels deep",
+                                       "The schemas' types nest more than " + std::to_string(max_check_depth) +
+                                           " levels deep, beyond what Brook checks: flatten the schema"};
+    }
+
+    [[gnu::noinline]] static void push_index(location_t& location, int i) { location.push_back(std::to_string(i)); }
+
+    [[gnu::noinline]] result missing_default(const node& reader, const field& rf, const location_t& location) {
+        return incompatible("READER_FIELD_MISSING_DEFAULT_VALUE", rf.name,
+                            "the reader's record '" + reader.full_name() + "' has the field '" + rf.name + "' of type " +
+                                describe(*rf.type) + " without a default, and the writer's record has no such field (path '" +
+                                pointer(location) + "'): give it a default",
+                            location);
+    }
+
+    [[gnu::noinline]] result missing_writer_branch(int i, const node& wb, const location_t& location) {
+        return incompatible("MISSING_UNION_BRANCH", "reader union lacking writer type: " + std::string(type_upper(wb.type)),
+                            "the reader's union has no branch that can read the writer's union branch " + std::to_string(i) +
+                                ", " + describe(wb) + " (path '" + pointer(location) + "')",
+                            location);
+    }
+
+    [[gnu::noinline]] result missing_reader_branch(const node& writer, const location_t& location) {
+        return incompatible("MISSING_UNION_BRANCH", "reader union lacking writer type: " + std::string(type_upper(writer.type)),
+                            "the reader's union has no branch that can read the writer's type " + describe(writer) +
+                                " (path '" + pointer(location) + "')",
+                            location);
+    }
+
+    [[gnu::noinline]] result check_record_fields(const node& reader, const node& writer, location_t& location) {
         result r;
         location.push_back("fields");
         for (const field& rf : reader.fields) {
-            location.push_back(std::to_string(rf.pos));
+            push_index(location, rf.pos);
             fields_.push_back(rf.name);
             const field* wf = lookup_writer_field(writer, rf);
             if (!wf) {
@@ -223,12 +254,7 @@ private:
                     if (rf.type->type == avro_type::enum_ && rf.type->enum_default) {
                         r.merge(get("type", *rf.type, writer, location));
                     } else {
-                        r.merge(incompatible("READER_FIELD_MISSING_DEFAULT_VALUE", rf.name,
-                                             "the reader's record '" + reader.full_name() + "' has the field '" + rf.name +
-                                                 "' of type " + describe(*rf.type) +
-                                                 " without a default, and the writer's record has no such field (path '" +
-                                                 pointer(location) + "'): give it a default",
-                                             location));
+                        r.merge(missing_default(reader, rf, location));
                     }
                 }
             } else {
@@ -241,7 +267,7 @@ private:
         return r;
     }
 
-    result calculate(const node& reader, const node& writer, location_t& location) {
+    [[gnu::noinline]] result calculate(const node& reader, const node& writer, location_t& location) {
         result r;
         if (reader.type == writer.type) {
             switch (reader.type) {
@@ -259,15 +285,9 @@ private:
             case avro_type::union_: {
                 int i = 0;
                 for (const node* wb : writer.branches) {
-                    location.push_back(std::to_string(i));
+                    push_index(location, i);
                     result branch = get(reader, *wb);
-                    if (!branch.compatible)
-                        r.merge(incompatible("MISSING_UNION_BRANCH",
-                                             "reader union lacking writer type: " + std::string(type_upper(wb->type)),
-                                             "the reader's union has no branch that can read the writer's union branch " +
-                                                 std::to_string(i) + ", " + describe(*wb) + " (path '" + pointer(location) +
-                                                 "')",
-                                             location));
+                    if (!branch.compatible) r.merge(missing_writer_branch(i, *wb, location));
                     location.pop_back();
                     ++i;
                 }
@@ -297,11 +317,7 @@ private:
         case avro_type::union_: {
             for (const node* rb : reader.branches)
                 if (get(*rb, writer).compatible) return r;
-            return r.merge(incompatible("MISSING_UNION_BRANCH",
-                                        "reader union lacking writer type: " + std::string(type_upper(writer.type)),
-                                        "the reader's union has no branch that can read the writer's type " + describe(writer) +
-                                            " (path '" + pointer(location) + "')",
-                                        location));
+            return r.merge(missing_reader_branch(writer, location));
         }
         default: return r.merge(type_mismatch(reader, writer, location));
         }

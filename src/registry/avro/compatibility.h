@@ -13,7 +13,7 @@
 //  - a reader field whose name and aliases match two writer fields stops the check (Java
 //    throws; Confluent reports "Unexpected exception ..."): READER_FIELD_MATCHES_MULTIPLE_WRITER_FIELDS
 //    is then the only answer.
-// Brook's own limit: a check that recurses more than 2000 type pairs deep (possible only
+// Brook's own limit: a check that recurses more than 1000 type pairs deep (possible only
 // through chains of named types) stops with SCHEMA_TOO_DEEP instead of exhausting the stack.
 // Pure function of two immutable graphs; any thread.
 #include <string>

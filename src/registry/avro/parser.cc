@@ -58,9 +58,8 @@ bool is_primitive(avro_type t) { return t <= avro_type::string; }
 bool is_named(avro_type t) { return t == avro_type::record || t == avro_type::enum_ || t == avro_type::fixed; }
 
 const field* node::find_field(std::string_view n) const {
-    for (const auto& f : fields)
-        if (f.name == n) return &f;
-    return nullptr;
+    auto it = field_index.find(std::string(n));
+    return it == field_index.end() ? nullptr : &fields[it->second];
 }
 
 std::optional<std::string_view> node::logical_type() const {
@@ -163,13 +162,13 @@ private:
         return g_.nodes_.back().get();
     }
 
-    const node* fail(std::string msg) {
+    [[gnu::noinline]] const node* fail(std::string msg) {
         error_ = std::move(msg);
         return nullptr;
     }
 
     // Name.validateName.
-    bool valid_name(std::string_view n) {
+    [[gnu::noinline]] bool valid_name(std::string_view n) {
         if (n.empty()) {
             error_ = "Empty name";
             return false;
@@ -193,7 +192,7 @@ private:
         std::string name, space;
         std::string full() const { return space.empty() ? name : space + "." + name; }
     };
-    std::optional<name_t> make_name(std::string_view name, std::string_view space) {
+    [[gnu::noinline]] std::optional<name_t> make_name(std::string_view name, std::string_view space) {
         name_t n;
         auto dot = name.rfind('.');
         if (dot == std::string_view::npos) {
@@ -209,7 +208,7 @@ private:
 
     // Names.get(String): primitives first, then the name in the current space, then in the
     // null space. nullptr with error_ empty: not defined.
-    const node* lookup(std::string_view text, bool& bad) {
+    [[gnu::noinline]] const node* lookup(std::string_view text, bool& bad) {
         bad = false;
         if (auto p = primitive(text)) return make(*p);
         auto n = make_name(text, space_);
@@ -227,7 +226,7 @@ private:
         return nullptr;
     }
 
-    bool define(node* n) {
+    [[gnu::noinline]] bool define(node* n) {
         std::string full = n->full_name();
         if (primitive(full)) {
             error_ = "Schemas may not be named after primitives: " + full;
@@ -242,19 +241,52 @@ private:
         return true;
     }
 
+    // The recursion (parse -> parse_fields / parse_union -> parse) keeps only what it needs in
+    // its frames; headers, names, messages and attributes are handled out of line, so that
+    // deeply nested schemas stay well within a thread's stack.
     const node* parse(const json& j) {
-        if (j.is_string()) {
-            bool bad = false;
-            const node* n = lookup(j.get_ref<const std::string&>(), bad);
-            if (!n && !bad) return fail("Undefined name: " + json_text(j));
-            return n;
-        }
+        if (j.is_string()) return parse_name(j);
         if (j.is_array()) return parse_union(j);
-        if (!j.is_object()) return fail("Schema not yet supported: " + json_text(j));
-
-        const std::string* type = text_of(j, "type");
-        if (!type) return fail("No type: " + json_text(j));
+        if (!j.is_object()) return fail_with("Schema not yet supported: ", j);
         std::string saved_space = space_;
+        node* result = nullptr;
+        const node* existing = nullptr;
+        if (!begin(j, result, existing)) return nullptr;
+        if (existing) {
+            space_ = saved_space;
+            return existing;
+        }
+        if (result->type == avro_type::record) {
+            if (!parse_fields(*result, j)) return nullptr;
+        } else if (result->type == avro_type::array || result->type == avro_type::map) {
+            bool array = result->type == avro_type::array;
+            auto it = j.find(array ? "items" : "values");
+            if (it == j.end()) return fail_with(array ? "Array has no items type: " : "Map has no values type: ", j);
+            const node* inner = parse(*it);
+            if (!inner) return nullptr;
+            (array ? result->items : result->values) = inner;
+        }
+        space_ = saved_space;
+        if (!finish(*result, j)) return nullptr;
+        return result;
+    }
+
+    [[gnu::noinline]] const node* fail_with(const char* what, const json& j) { return fail(what + json_text(j)); }
+
+    [[gnu::noinline]] const node* parse_name(const json& j) {
+        bool bad = false;
+        const node* n = lookup(j.get_ref<const std::string&>(), bad);
+        if (!n && !bad) return fail("Undefined name: " + json_text(j));
+        return n;
+    }
+
+    // Everything of a {"type": ...} object before its nested types: the type, a named type's
+    // name/namespace/doc (the namespace then applies inside), a primitive, an enum's symbols,
+    // a fixed size, and the definition of the name (a record's before its fields, so they may
+    // refer to it). `existing` is set for {"type": "SomeDefinedName"}.
+    [[gnu::noinline]] bool begin(const json& j, node*& result, const node*& existing) {
+        const std::string* type = text_of(j, "type");
+        if (!type) return fail_with("No type: ", j), false;
         bool is_record = *type == "record" || *type == "error";
         bool is_enum = *type == "enum";
         bool is_fixed = *type == "fixed";
@@ -264,79 +296,66 @@ private:
             const std::string* space = text_of(j, "namespace");
             if (const std::string* d = text_of(j, "doc")) doc = *d;
             const std::string* nm = text_of(j, "name");
-            if (!nm) return fail("No name in schema: " + json_text(j));
+            if (!nm) return fail_with("No name in schema: ", j), false;
             name = make_name(*nm, space ? std::string_view(*space) : std::string_view(space_));
-            if (!name) return nullptr;
+            if (!name) return false;
             space_ = name->space;
         }
-
-        node* result = nullptr;
         if (auto p = primitive(*type)) {
             result = make(*p);
         } else if (is_record) {
             result = make(avro_type::record);
             set_name(*result, *name, doc);
             result->is_error = *type == "error";
-            if (!define(result)) return nullptr;
-            if (!parse_fields(*result, j)) return nullptr;
+            if (!define(result)) return false;
         } else if (is_enum) {
             result = make(avro_type::enum_);
             set_name(*result, *name, doc);
-            if (!parse_enum(*result, j)) return nullptr;
-            if (!define(result)) return nullptr;
+            if (!parse_enum(*result, j) || !define(result)) return false;
         } else if (*type == "array") {
-            auto it = j.find("items");
-            if (it == j.end()) return fail("Array has no items type: " + json_text(j));
-            const node* items = parse(*it);
-            if (!items) return nullptr;
             result = make(avro_type::array);
-            result->items = items;
         } else if (*type == "map") {
-            auto it = j.find("values");
-            if (it == j.end()) return fail("Map has no values type: " + json_text(j));
-            const node* values = parse(*it);
-            if (!values) return nullptr;
             result = make(avro_type::map);
-            result->values = values;
         } else if (is_fixed) {
             auto it = j.find("size");
             bool is_int = it != j.end() && it->is_number_integer() &&
                           (it->is_number_unsigned() ? it->get<uint64_t>() <= uint64_t(std::numeric_limits<int32_t>::max())
                                                     : it->get<int64_t>() >= std::numeric_limits<int32_t>::min() &&
                                                           it->get<int64_t>() <= std::numeric_limits<int32_t>::max());
-            if (!is_int) return fail("Invalid or no size: " + json_text(j));
-            if (it->get<int64_t>() < 0) return fail("Invalid fixed size " + std::to_string(it->get<int64_t>()) + ": " + json_text(j));
+            if (!is_int) return fail_with("Invalid or no size: ", j), false;
+            if (it->get<int64_t>() < 0)
+                return fail("Invalid fixed size " + std::to_string(it->get<int64_t>()) + ": " + json_text(j)), false;
             result = make(avro_type::fixed);
             set_name(*result, *name, doc);
             result->size = static_cast<int>(it->get<int64_t>());
-            if (!define(result)) return nullptr;
+            if (!define(result)) return false;
         } else {
             // {"type": "SomeName"}: a defined name (how unions may refer to a type); its other
             // attributes are not read.
             auto n = make_name(*type, space_);
-            if (!n) return nullptr;
-            if (auto it = names_.find(n->full()); it != names_.end()) {
-                space_ = saved_space;
-                return it->second;
-            }
-            return fail("Type not supported: " + *type);
+            if (!n) return false;
+            auto it = names_.find(n->full());
+            if (it == names_.end()) return fail("Type not supported: " + *type), false;
+            existing = it->second;
         }
+        return true;
+    }
 
+    // Everything after the nested types: custom properties in their order, and a named
+    // type's aliases (resolved against its own namespace).
+    [[gnu::noinline]] bool finish(node& result, const json& j) {
         for (const auto& [key, value] : j.items())
-            if (!reserved(key, is_enum)) result->props.emplace_back(key, value);
-        space_ = saved_space;
-        if (is_named(result->type)) {
-            std::vector<std::string> aliases;
-            if (!parse_aliases(j, aliases)) return nullptr;
-            for (const auto& a : aliases) {
-                auto an = make_name(a, result->space);
-                if (!an) return nullptr;
-                std::string full = an->full();
-                if (std::find(result->aliases.begin(), result->aliases.end(), full) == result->aliases.end())
-                    result->aliases.push_back(full);
-            }
+            if (!reserved(key, result.type == avro_type::enum_)) result.props.emplace_back(key, value);
+        if (!is_named(result.type)) return true;
+        std::vector<std::string> aliases;
+        if (!parse_aliases(j, aliases)) return false;
+        std::set<std::string> seen;
+        for (const auto& a : aliases) {
+            auto an = make_name(a, result.space);
+            if (!an) return false;
+            if (seen.insert(an->full()).second) result.aliases.push_back(an->full());
         }
-        return result;
+        return true;
     }
 
     static void set_name(node& n, const name_t& name, const std::optional<std::string>& doc) {
@@ -345,106 +364,108 @@ private:
         n.doc = doc;
     }
 
-    bool parse_aliases(const json& j, std::vector<std::string>& out) {
+    [[gnu::noinline]] bool parse_aliases(const json& j, std::vector<std::string>& out) {
         auto it = j.find("aliases");
         if (it == j.end()) return true;
         if (!it->is_array()) {
             error_ = "aliases not an array: " + json_text(j);
             return false;
         }
+        std::set<std::string> seen(out.begin(), out.end());
         for (const auto& a : *it) {
             if (!a.is_string()) {
                 error_ = "alias not a string: " + json_text(a);
                 return false;
             }
             const auto& s = a.get_ref<const std::string&>();
-            if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+            if (seen.insert(s).second) out.push_back(s);
         }
         return true;
     }
 
-    bool parse_fields(node& rec, const json& j) {
+    [[gnu::noinline]] bool parse_fields(node& rec, const json& j) {
         auto fields_it = j.find("fields");
-        if (fields_it == j.end() || !fields_it->is_array()) {
-            error_ = "Record has no fields: " + json_text(j);
-            return false;
-        }
+        if (fields_it == j.end() || !fields_it->is_array()) return fail_with("Record has no fields: ", j), false;
         std::vector<field> fields;
         for (const json& fj : *fields_it) {
-            const std::string* fname = fj.is_object() ? text_of(fj, "name") : nullptr;
-            if (!fname) {
-                error_ = "No field name: " + json_text(fj);
-                return false;
-            }
             field f;
-            f.name = *fname;
-            if (const std::string* d = text_of(fj, "doc")) f.doc = *d;
-            auto type_it = fj.find("type");
-            if (type_it == fj.end()) {
-                error_ = "No field type: " + json_text(fj);
-                return false;
-            }
-            if (type_it->is_string()) {
-                bool bad = false;
-                if (!lookup(type_it->get_ref<const std::string&>(), bad)) {
-                    if (!bad)
-                        error_ = json_text(*type_it) + " is not a defined name. The type of the \"" + f.name +
-                                 "\" field must be a defined name or a {\"type\": ...} expression.";
-                    return false;
-                }
-            }
-            f.type = parse(*type_it);
-            if (!f.type) return false;
-            if (auto o = fj.find("order"); o != fj.end()) {
-                std::string v = o->is_string() ? o->get<std::string>() : "";
-                std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-                if (v == "ASCENDING") f.order = field_order::ascending;
-                else if (v == "DESCENDING") f.order = field_order::descending;
-                else if (v == "IGNORE") f.order = field_order::ignore;
-                else {
-                    error_ = "Invalid order for field " + f.name + ": " + json_text(*o) + " (ascending, descending or ignore)";
-                    return false;
-                }
-            }
-            if (auto d = fj.find("default"); d != fj.end()) {
-                json def = *d;
-                if ((f.type->type == avro_type::float_ || f.type->type == avro_type::double_) && def.is_string()) {
-                    auto num = java_double_value_of(def.get_ref<const std::string&>());
-                    if (!num) {
-                        error_ = "Invalid default for field " + f.name + ": " + json_text(def) + " is not a number";
-                        return false;
-                    }
-                    def = *num;
-                }
-                f.default_value = std::move(def);
-            }
-            if (!valid_name(f.name)) return false;
-            if (f.default_value && !valid_default(*f.type, *f.default_value)) {
-                if (error_.empty())
-                    error_ = "Invalid default for field " + f.name + ": " + json_text(*f.default_value) + " not a " +
-                             java_string(*f.type);
-                return false;
-            }
-            for (const auto& [key, value] : fj.items())
-                if (!field_reserved(key)) f.props.emplace_back(key, value);
-            if (!parse_aliases(fj, f.aliases)) return false;
+            const json* type = field_head(fj, f);
+            if (!type) return false;
+            f.type = parse(*type);
+            if (!f.type || !field_tail(fj, f)) return false;
             f.pos = static_cast<int>(fields.size());
             fields.push_back(std::move(f));
         }
         for (size_t i = 0; i < fields.size(); ++i)
-            for (size_t k = 0; k < i; ++k)
-                if (fields[i].name == fields[k].name) {
-                    error_ = "Duplicate field " + fields[i].name + " in record " + rec.full_name();
-                    return false;
-                }
+            if (!rec.field_index.emplace(fields[i].name, i).second) {
+                error_ = "Duplicate field " + fields[i].name + " in record " + rec.full_name();
+                return false;
+            }
         rec.fields = std::move(fields);
         rec.fields_set = true;
         return true;
     }
 
+    // A field's name and doc, and its type's JSON (a name there must already be defined).
+    [[gnu::noinline]] const json* field_head(const json& fj, field& f) {
+        const std::string* fname = fj.is_object() ? text_of(fj, "name") : nullptr;
+        if (!fname) return fail_with("No field name: ", fj), nullptr;
+        f.name = *fname;
+        if (const std::string* d = text_of(fj, "doc")) f.doc = *d;
+        auto type_it = fj.find("type");
+        if (type_it == fj.end()) return fail_with("No field type: ", fj), nullptr;
+        if (type_it->is_string()) {
+            bool bad = false;
+            if (!lookup(type_it->get_ref<const std::string&>(), bad)) {
+                if (!bad)
+                    error_ = json_text(*type_it) + " is not a defined name. The type of the \"" + f.name +
+                             "\" field must be a defined name or a {\"type\": ...} expression.";
+                return nullptr;
+            }
+        }
+        return &*type_it;
+    }
+
+    // A field's order, default (validated against its type), properties and aliases.
+    [[gnu::noinline]] bool field_tail(const json& fj, field& f) {
+        if (auto o = fj.find("order"); o != fj.end()) {
+            std::string v = o->is_string() ? o->get<std::string>() : "";
+            std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+            if (v == "ASCENDING") f.order = field_order::ascending;
+            else if (v == "DESCENDING") f.order = field_order::descending;
+            else if (v == "IGNORE") f.order = field_order::ignore;
+            else {
+                error_ = "Invalid order for field " + f.name + ": " + json_text(*o) + " (ascending, descending or ignore)";
+                return false;
+            }
+        }
+        if (auto d = fj.find("default"); d != fj.end()) {
+            json def = *d;
+            if ((f.type->type == avro_type::float_ || f.type->type == avro_type::double_) && def.is_string()) {
+                auto num = java_double_value_of(def.get_ref<const std::string&>());
+                if (!num) {
+                    error_ = "Invalid default for field " + f.name + ": " + json_text(def) + " is not a number";
+                    return false;
+                }
+                def = *num;
+            }
+            f.default_value = std::move(def);
+        }
+        if (!valid_name(f.name)) return false;
+        if (f.default_value && !valid_default(*f.type, *f.default_value)) {
+            if (error_.empty())
+                error_ = "Invalid default for field " + f.name + ": " + json_text(*f.default_value) + " not a " +
+                         java_string(*f.type);
+            return false;
+        }
+        for (const auto& [key, value] : fj.items())
+            if (!field_reserved(key)) f.props.emplace_back(key, value);
+        return parse_aliases(fj, f.aliases);
+    }
+
     // Double.valueOf: surrounding whitespace trimmed, NaN/Infinity words, decimal or
     // scientific notation with an optional f/d suffix.
-    static std::optional<double> java_double_value_of(std::string_view s) {
+    [[gnu::noinline]] static std::optional<double> java_double_value_of(std::string_view s) {
         while (!s.empty() && static_cast<unsigned char>(s.front()) <= ' ') s.remove_prefix(1);
         while (!s.empty() && static_cast<unsigned char>(s.back()) <= ' ') s.remove_suffix(1);
         std::string_view body = s;
@@ -518,7 +539,7 @@ private:
         return false;
     }
 
-    const node* parse_union(const json& j) {
+    [[gnu::noinline]] const node* parse_union(const json& j) {
         std::vector<const node*> branches;
         for (const json& b : j) {
             const node* n = parse(b);
@@ -526,22 +547,28 @@ private:
             branches.push_back(n);
         }
         node* u = make(avro_type::union_);
-        u->branches = branches;
-        if (branches.empty()) return u; // Java accepts [] (a type no value has)
-        std::set<std::string> seen;
-        for (const node* b : branches) {
-            if (b->type == avro_type::union_) return fail("Nested union: " + java_string(*u));
-            if (!seen.insert(b->java_full_name()).second) return fail("Duplicate in union:" + b->java_full_name());
-        }
-        return u;
+        u->branches = std::move(branches);
+        return valid_union(*u) ? u : nullptr;
     }
 
-    bool parse_enum(node& e, const json& j) {
+    // No union directly inside a union, no two branches of the same type or name. Java
+    // accepts [] (a type no value has).
+    [[gnu::noinline]] bool valid_union(const node& u) {
+        std::set<std::string> seen;
+        for (const node* b : u.branches) {
+            if (b->type == avro_type::union_) return fail("Nested union: " + java_string(u)), false;
+            if (!seen.insert(b->java_full_name()).second) return fail("Duplicate in union:" + b->java_full_name()), false;
+        }
+        return true;
+    }
+
+    [[gnu::noinline]] bool parse_enum(node& e, const json& j) {
         auto it = j.find("symbols");
         if (it == j.end() || !it->is_array()) {
             error_ = "Enum has no symbols: " + json_text(j);
             return false;
         }
+        std::set<std::string_view> seen;
         for (const auto& s : *it) {
             if (!s.is_string()) {
                 error_ = "Enum symbol is not a string: " + json_text(s) + " in enum " + e.full_name();
@@ -549,14 +576,14 @@ private:
             }
             const auto& sym = s.get_ref<const std::string&>();
             if (!valid_name(sym)) return false;
-            if (std::find(e.symbols.begin(), e.symbols.end(), sym) != e.symbols.end()) {
+            if (!seen.insert(sym).second) {
                 error_ = "Duplicate enum symbol: " + sym;
                 return false;
             }
             e.symbols.push_back(sym);
         }
         if (const std::string* d = text_of(j, "default")) {
-            if (std::find(e.symbols.begin(), e.symbols.end(), *d) == e.symbols.end()) {
+            if (!seen.count(*d)) {
                 std::string list;
                 for (const auto& s : e.symbols) list += (list.empty() ? "" : ", ") + s;
                 error_ = "The Enum Default: " + *d + " is not in the enum symbol set: [" + list + "]";

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,7 @@ struct node {
 
     std::vector<field> fields;  // record
     bool fields_set = false;    // false while the record's own fields are being parsed
+    std::unordered_map<std::string, size_t> field_index; // record: name -> position
 
     std::vector<std::string> symbols;       // enum
     std::optional<std::string> enum_default; // enum

@@ -257,7 +257,10 @@ bool open_content(const schema_node& n) {
 }
 
 const schema_node* partial_content(const schema_node& n, const std::string& property) {
+    // std::regex recurses per character (json_schema.h, max_regex_input): a longer name is
+    // taken as matching no pattern.
     for (const auto& [pattern, schema] : n.pattern_properties) {
+        if (property.size() > max_regex_input) break;
         try {
             if (std::regex_search(property, std::regex(pattern, std::regex::ECMAScript))) return schema;
         } catch (const std::regex_error&) {

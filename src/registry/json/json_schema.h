@@ -60,12 +60,16 @@ public:
     // The referenced documents by the name the schema uses ($ref URL), parsed.
     const std::vector<std::pair<std::string, nlohmann::json>>& references() const { return references_; }
     const valijson::Schema& compiled() const { return *compiled_; }
+    // The schema (or a reference) matches strings with regular expressions (pattern,
+    // patternProperties, the date/time formats): validate() then bounds string length.
+    bool uses_regex() const { return uses_regex_; }
 
 private:
     nlohmann::json document_;
     draft draft_;
     std::vector<std::pair<std::string, nlohmann::json>> references_;
     std::shared_ptr<const valijson::Schema> compiled_;
+    bool uses_regex_ = false;
 };
 
 struct json_parse_outcome {
@@ -76,6 +80,14 @@ struct json_parse_outcome {
 // Never throws for bad input.
 json_parse_outcome parse_schema(std::string_view text, const std::vector<resolved_reference>& refs,
                                 const parse_options& opts = {});
+
+// libstdc++'s std::regex (valijson's engine) recurses once per input character and overflows
+// an 8 MiB stack near 30,000 characters. Against a schema that uses regular expressions, a
+// string value or object key longer than this is a validation error, not a crash.
+inline constexpr std::size_t max_regex_input = 8192;
+// $ref, id and $id values longer than this are refused at parse (valijson matches them with a
+// regular expression too).
+inline constexpr std::size_t max_uri_length = 2048;
 
 // One reason a document does not match a schema: where (a JSON pointer into the document, ""
 // for the root) and what.

@@ -11,6 +11,21 @@ const char* id_keyword(draft d) { return d == draft::draft4 ? "id" : "$id"; }
 // An identifier that only names a location ("#foo") does not change the base.
 bool changes_base(const std::string& id) { return !id.empty() && id.front() != '#'; }
 
+// valijson 1.0 checks "date", "time" and "date-time" on every value, though a format applies
+// only to strings ({"format":"date"} rejects 5). The compiled copy says what the spec means:
+// allOf += anyOf[not string, {format}]. Added after the children are rewritten, so the new
+// subschema is not visited again.
+void guard_string_formats(nlohmann::json& node) {
+    auto f = node.find("format");
+    if (f == node.end() || !f->is_string()) return;
+    const std::string format = f->get<std::string>();
+    if (format != "date" && format != "time" && format != "date-time") return;
+    nlohmann::json guard = {{"anyOf", nlohmann::json::array({{{"not", {{"type", "string"}}}}, {{"format", format}}})}};
+    node.erase("format");
+    if (!node.contains("allOf") || !node["allOf"].is_array()) node["allOf"] = nlohmann::json::array();
+    node["allOf"].push_back(std::move(guard));
+}
+
 void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_schemas* ids) {
     if (!node.is_object()) return;
     std::string here = base;
@@ -33,6 +48,7 @@ void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_
         nlohmann::json::json_pointer ptr(rel);
         rewrite(node[ptr], d, here, ids);
     }
+    guard_string_formats(node);
     if (ids != nullptr && !absolute_id.empty()) ids->emplace_back(absolute_id, node);
 }
 

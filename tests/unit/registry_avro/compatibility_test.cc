@@ -162,7 +162,7 @@ TEST(AvroCompat, RecursiveTypesTerminate) {
 
 TEST(AvroCompat, ChecksTooDeepStopInsteadOfExhaustingTheStack) {
     // Two record cycles of 61 and 60 types: Java's check walks lcm(61, 60) = 3660 pairs deep
-    // before the pairs repeat; Brook stops at 2000.
+    // before the pairs repeat; Brook stops at 1000.
     auto cycle = [](int n) {
         std::string s;
         for (int i = 1; i <= n; ++i) s += R"({"type":"record","name":"A)" + std::to_string(i) + R"(","fields":[{"name":"next","type":)";

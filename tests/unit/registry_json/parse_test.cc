@@ -51,6 +51,15 @@ TEST(json_parse, invalid_schemas_are_refused_against_the_meta_schema) {
     refused(R"({"additionalProperties":1})");
 }
 
+TEST(json_parse, bad_regular_expressions_are_refused_with_their_place) {
+    auto e = refused(R"({"type":"object","properties":{"code":{"type":"string","pattern":"(["}}})");
+    EXPECT_NE(e.find("#/properties/code/pattern"), std::string::npos) << e;
+    EXPECT_NE(e.find("regular expression"), std::string::npos) << e;
+    e = refused(R"({"patternProperties":{"^a(":{}}})");
+    EXPECT_NE(e.find("#/patternProperties"), std::string::npos) << e;
+    ok(R"({"pattern":"^[A-Z]{2}-\\d+$","patternProperties":{"^x-":{"type":"string"}}})");
+}
+
 TEST(json_parse, drafts_follow_dollar_schema) {
     EXPECT_EQ(ok("{}")->schema_draft(), draft::draft7); // Confluent's default
     EXPECT_EQ(ok(R"({"$schema":"http://json-schema.org/draft-04/schema#"})")->schema_draft(), draft::draft4);
@@ -185,6 +194,55 @@ TEST(json_validate, reports_paths_and_accepts_valid_documents) {
     EXPECT_EQ(errors.front().path, "/tags/1");
     EXPECT_FALSE(validate(*s, nlohmann::json::parse(R"({"n":1,"extra":true})")).empty());
     EXPECT_FALSE(validate(*s, nlohmann::json::parse(R"([])")).empty());
+}
+
+TEST(json_validate, date_formats_apply_to_strings_only) {
+    // valijson 1.0 checks these formats on any value; the compiled copy guards them.
+    for (const char* format : {"date", "time", "date-time"}) {
+        auto s = ok(std::string(R"({"format":")") + format + R"("})");
+        EXPECT_TRUE(validate(*s, nlohmann::json(5)).empty()) << format;
+        EXPECT_TRUE(validate(*s, nlohmann::json::object()).empty()) << format;
+        EXPECT_FALSE(validate(*s, nlohmann::json("not a date")).empty()) << format;
+    }
+    auto s = ok(R"({"format":"date","allOf":[{"type":"string"}]})");
+    EXPECT_TRUE(validate(*s, nlohmann::json("2026-12-01")).empty());
+    EXPECT_FALSE(validate(*s, nlohmann::json("2026-13-01")).empty());
+    EXPECT_FALSE(validate(*s, nlohmann::json(5)).empty()); // by its type
+    EXPECT_EQ(s->canonical(), R"({"allOf":[{"type":"string"}],"format":"date"})"); // the stored form is untouched
+}
+
+TEST(json_validate, overlong_strings_are_an_error_not_a_stack_overflow) {
+    auto s = ok(R"({"type":"object","properties":{"code":{"type":"string","pattern":"^[a-z]*$"}}})");
+    EXPECT_TRUE(s->uses_regex());
+    EXPECT_TRUE(validate(*s, nlohmann::json{{"code", std::string(max_regex_input, 'a')}}).empty());
+    auto errors = validate(*s, nlohmann::json{{"code", std::string(200000, 'a')}});
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].path, "/code");
+    errors = validate(*s, nlohmann::json{{std::string(200000, 'k'), 1}});
+    ASSERT_EQ(errors.size(), 1u);
+    // Without regular expressions long strings are fine.
+    auto plain = ok(R"({"type":"object","properties":{"code":{"type":"string","maxLength":300000}}})");
+    EXPECT_FALSE(plain->uses_regex());
+    EXPECT_TRUE(validate(*plain, nlohmann::json{{"code", std::string(200000, 'a')}}).empty());
+    // A date format uses one too.
+    EXPECT_TRUE(ok(R"({"items":{"format":"date-time"}})")->uses_regex());
+}
+
+TEST(json_parse, overlong_uris_are_refused) {
+    const std::string urn = "urn:brook:" + std::string(100000, 'a');
+    auto e = refused(R"({"properties":{"a":{"$ref":")" + urn + R"("}}})");
+    EXPECT_NE(e.find("#/properties/a"), std::string::npos) << e;
+    refused(R"({"$id":")" + urn + R"("})");
+}
+
+TEST(json_validate, integral_floats_are_integers_from_draft_6_on) {
+    auto d7 = ok(R"({"type":"integer","maximum":3})");
+    EXPECT_TRUE(validate(*d7, nlohmann::json::parse("1.0")).empty());
+    EXPECT_TRUE(validate(*d7, nlohmann::json::parse("[1.0]")).empty() == false); // still not an array match
+    EXPECT_FALSE(validate(*d7, nlohmann::json::parse("1.5")).empty());
+    EXPECT_FALSE(validate(*d7, nlohmann::json::parse("4.0")).empty());
+    auto d4 = ok(R"({"$schema":"http://json-schema.org/draft-04/schema#","type":"integer"})");
+    EXPECT_FALSE(validate(*d4, nlohmann::json::parse("1.0")).empty());
 }
 
 class other_kind final : public parsed_schema {
