@@ -141,9 +141,17 @@ registry_error parse_registry_error(int status, std::string_view body) {
             return e;
         }
     }
-    auto text = std::string(trim(body.substr(0, 200)));
+    // A snippet on one line: an HTML error page is mostly line breaks and indentation.
+    std::string text;
+    for (char c : trim(body)) {
+        bool space = std::isspace(static_cast<unsigned char>(c));
+        if (space && (text.empty() || text.back() == ' ')) continue;
+        text += space ? ' ' : c;
+        if (text.size() == 120) break;
+    }
+    bool cut = text.size() == 120;
     e.message = "HTTP " + std::to_string(status) + " without a registry error body" +
-                (text.empty() ? std::string() : " ('" + text + (body.size() > 200 ? "...'" : "'") + ")") +
+                (text.empty() ? std::string() : " ('" + text + (cut ? "...'" : "'") + ")") +
                 " (is --registry a schema registry?)";
     return e;
 }

@@ -50,19 +50,27 @@ private:
     registry_url url_;
 };
 
-// Runs fn(session) once --registry parsed; a bad URL is a usage error (exit 2).
-template <class F>
-int with_session(const registry_options& o, F&& fn) {
-    auto s = registry_session::open(o);
-    if (auto* why = std::get_if<std::string>(&s)) return usage(*why);
-    return fn(std::get<registry_session>(s));
-}
 
 // Prints "brook: <what>: <message> (error_code N)" plus what to do next where there is a
 // clear next step, or "cannot reach the schema registry at URL ..."; returns exit_failed.
 int fail(const registry_session& s, const std::string& what, const registry_answer& a);
 // A 2xx answer that is not what the API promises (a non-registry server, a bug).
 int fail(const registry_session& s, const std::string& what, const std::string& unexpected);
+
+// Runs fn(session) once --registry parsed; a bad URL is a usage error (exit 2). An answer of
+// the wrong shape (a field of another JSON type: nlohmann throws on those reads) ends as exit 1
+// naming the registry, never as a crash.
+template <class F>
+int with_session(const registry_options& o, F&& fn) {
+    auto s = registry_session::open(o);
+    if (auto* why = std::get_if<std::string>(&s)) return usage(*why);
+    const auto& session = std::get<registry_session>(s);
+    try {
+        return fn(session);
+    } catch (const nlohmann::json::exception& e) {
+        return fail(session, "read the registry's answer", std::string(e.what()));
+    }
+}
 
 // The schema text of FILE and its type (--type, else from the extension). A missing or
 // empty file or an unknown extension without --type is a usage error: the message.

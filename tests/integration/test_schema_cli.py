@@ -317,15 +317,42 @@ def test_env_names_the_registry_and_flag_wins(b, tmp_path):
     failed(schema(b, "list", registry=False, env=bad), 1, "cannot reach the schema registry")
 
 
-def test_a_non_registry_http_server_is_named(b, tmp_path):
-    # A plain web server: its 404 page is no registry error body, and the message says so.
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+def serve_http(handler):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+class WrongShapes(http.server.BaseHTTPRequestHandler):
+    """200 with JSON of the wrong shape: a list where an object belongs, and the other way."""
+
+    def do_GET(self):  # noqa: N802
+        body = b'{"not": "a list"}' if self.path.startswith("/subjects?") or self.path == "/subjects" else b"[1, 2]"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_non_registry_http_server_is_named(b, tmp_path):
+    # A plain web server: its 404 page is no registry error body, and the message says so.
+    server, url = serve_http(functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path)))
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
         failed(schema(b, "list", registry=url), 1, "HTTP 404 without a registry error body",
                "is --registry a schema registry?")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Answers of the wrong shape end as exit 1 naming the registry, not as a crash.
+    server, url = serve_http(WrongShapes)
+    try:
+        failed(schema(b, "list", registry=url), 1, f"the registry at {url} answered something unexpected")
+        failed(schema(b, "get", "x", registry=url), 1, f"the registry at {url} answered something unexpected")
+        failed(schema(b, "config", "x", registry=url), 1, f"the registry at {url} answered something unexpected")
     finally:
         server.shutdown()
         server.server_close()

@@ -68,6 +68,9 @@ TEST(cli_schema, registry_error_bodies) {
     e = parse_registry_error(502, "<html>Bad Gateway</html>");
     EXPECT_EQ(e.error_code, 0);
     EXPECT_EQ(e.message, "HTTP 502 without a registry error body ('<html>Bad Gateway</html>') (is --registry a schema registry?)");
+    e = parse_registry_error(501, "<html>\n    <head>\n\n  <title>Error</title>" + std::string(300, ' ') + std::string(200, 'x'));
+    EXPECT_EQ(e.message, "HTTP 501 without a registry error body ('<html> <head> <title>Error</title> " + std::string(85, 'x') +
+                             "...') (is --registry a schema registry?)");
     e = parse_registry_error(500, "");
     EXPECT_EQ(e.message, "HTTP 500 without a registry error body (is --registry a schema registry?)");
     e = parse_registry_error(422, R"({"error_code":42201})");
