@@ -86,6 +86,17 @@ def test_register_prints_the_id_the_registry_assigned(b, tmp_path):
     assert rest(b, "GET", "/subjects/cli-orders-value/versions") == (200, [1, 2])
 
 
+def test_register_normalize(b, tmp_path):
+    # Custom properties in another order are another schema, unless compared normalized.
+    xy = write(tmp_path, "xy.avsc", '{"type":"record","name":"P","fields":[],"x":1,"y":2}')
+    yx = write(tmp_path, "yx.avsc", '{"type":"record","name":"P","fields":[],"y":2,"x":1}')
+    first = int(ok(schema(b, "register", "cli-norm", xy)).strip())
+    assert int(ok(schema(b, "register", "cli-norm", yx, "--normalize")).strip()) == first
+    assert rest(b, "GET", "/subjects/cli-norm/versions") == (200, [1])
+    assert int(ok(schema(b, "register", "cli-norm", yx)).strip()) != first
+    assert rest(b, "GET", "/subjects/cli-norm/versions") == (200, [1, 2])
+
+
 def test_get_by_subject_version_and_id(b, tmp_path):
     f = write(tmp_path, "g.avsc", ORDER_V1)
     sid = int(ok(schema(b, "register", "cli-get-value", f)).strip())
