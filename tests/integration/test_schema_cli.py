@@ -8,6 +8,7 @@ import json
 import os
 import pathlib
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -313,10 +314,34 @@ def test_unreachable_registry_fails_fast_naming_the_url(b):
     t0 = time.monotonic()
     failed(schema(b, "list", registry=url), 1, f"cannot reach the schema registry at {url}", "--registry")
     assert time.monotonic() - t0 < 6
-    # A registry that accepts connections but never answers is not "unreachable"; covered by the
-    # request timeout (30 s), too slow for this suite. A name that does not resolve is.
+    # A name that does not resolve is unreachable too.
     failed(schema(b, "list", registry="http://no-such-host.invalid:8081"), 1,
            "cannot reach the schema registry at http://no-such-host.invalid:8081")
+
+
+def test_a_registry_that_never_accepts_fails_within_about_5_s(b):
+    # A listener whose backlog is full drops new SYNs, as a firewall or a dead host does: the
+    # connect attempt hangs until the CLI's own 5 s connect timeout.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fill = []
+    try:
+        for _ in range(3):
+            c = socket.socket()
+            c.setblocking(False)
+            c.connect_ex(("127.0.0.1", port))
+            fill.append(c)
+        time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}"
+        t0 = time.monotonic()
+        failed(schema(b, "list", registry=url), 1, f"cannot reach the schema registry at {url}", "within 5 s")
+        assert 4.5 < time.monotonic() - t0 < 7
+    finally:
+        for c in fill:
+            c.close()
+        listener.close()
 
 
 def test_env_names_the_registry_and_flag_wins(b, tmp_path):
