@@ -105,7 +105,12 @@ void add_config_routes(http::router& r, store& s) {
         const auto& subject = req.param("subject");
         const bool fallback = q.flag("defaultToGlobal");
         co_return s.read([&](const state& st) {
-            if (const auto* c = st.config(subject)) return reply(config_json(*c));
+            if (const auto* c = st.config(subject)) {
+                // A subject config holding only normalize still answers a level (clients read it).
+                subject_config shown = *c;
+                if (!shown.compatibility) shown.compatibility = global_config(st).compatibility;
+                return reply(config_json(shown));
+            }
             if (fallback) return reply(config_json(global_config(st)));
             return fail(err::compatibility_not_configured(subject));
         });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "base/log.h"
 #include "client/admin.h"
@@ -17,8 +18,8 @@ constexpr int invalid_config = 40;  // INVALID_CONFIG
 constexpr int admin_timeout_ms = 5000;
 
 // Whether `topic` exists: true/false, or nullopt when the cluster did not answer.
-std::optional<bool> topic_present(client::admin& a, const std::string& topic, std::string& why) {
-    auto t = a.describe_topic(topic, admin_timeout_ms);
+std::optional<bool> topic_present(client::admin& a, const std::string& topic, std::string& why, int timeout_ms) {
+    auto t = a.describe_topic(topic, timeout_ms);
     if (t) return true;
     if (t.err().code == unknown_topic) return false;
     why = t.err().message;
@@ -67,7 +68,9 @@ void store::reader_loop() {
     auto admin = client::admin::create(client::base_config(opts_.bootstrap));
     auto consumer = client::consumer::create([&] {
         auto c = client::base_config(opts_.bootstrap);
-        c.emplace_back("fetch.wait.max.ms", "100");
+        // Brook and Kafka answer a parked fetch as soon as a record lands, so a long wait costs
+        // no latency and keeps an idle registry from polling the broker.
+        c.emplace_back("fetch.wait.max.ms", "500");
         return c;
     }());
     if (!admin || !consumer) {
@@ -80,7 +83,8 @@ void store::reader_loop() {
     bool warned = false;
     while (!stopping_ && !present) {
         std::string why;
-        present = topic_present(*admin, opts_.topic, why);
+        // Short attempts, so a SIGTERM while the broker is away is not held up for long.
+        present = topic_present(*admin, opts_.topic, why, 1000);
         if (!present) {
             if (!warned) spdlog::warn("schema registry: waiting for the broker at {}: {}", opts_.bootstrap, why);
             warned = true;
@@ -88,19 +92,45 @@ void store::reader_loop() {
             progress_cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_.load(); });
         }
     }
+    if (stopping_) return;
     if (auto c = admin->describe_cluster(admin_timeout_ms)) {
         std::lock_guard lock(progress_mu_);
         cluster_id_ = c->cluster_id;
     }
+    // Caught up: the reader has applied everything below the end the topic had when it was
+    // assigned (or saw the end of the partition, whichever comes first).
+    int64_t target = 0;
+    int64_t records = 0;
+    auto started = std::chrono::steady_clock::now();
+    auto catch_up = [&](int64_t applied) {
+        bool first = false;
+        {
+            std::lock_guard lock(progress_mu_);
+            applied_ = std::max(applied_, applied);
+            if (!caught_up_ && applied_ >= target) first = caught_up_ = true;
+        }
+        if (first && !ready_) {
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+            spdlog::info("schema registry: replayed {} records of {} in {} ms", records, opts_.topic, ms.count());
+        }
+        if (first) ready_.store(true, std::memory_order_release);
+        progress_cv_.notify_all();
+    };
     auto assign = [&]() -> bool {
+        auto w = admin->query_watermarks({opts_.topic, 0}, admin_timeout_ms);
         auto s = consumer->assign({{{opts_.topic, 0}, client::offset_beginning}});
         if (!s) {
             spdlog::error("schema registry: cannot read {}: {}", opts_.topic, s.err().message);
             return false;
         }
-        std::lock_guard lock(progress_mu_);
-        attached_ = true;
-        caught_up_ = false;
+        {
+            std::lock_guard lock(progress_mu_);
+            attached_ = true;
+            caught_up_ = false;
+            // Unknown end (watermarks failed): only the end-of-partition event tells.
+            target = w ? w->high : std::numeric_limits<int64_t>::max();
+        }
+        if (w && w->high == 0) catch_up(0);
         return true;
     };
     if (present && *present) {
@@ -114,9 +144,7 @@ void store::reader_loop() {
         ready_.store(true, std::memory_order_release);
         progress_cv_.notify_all();
     }
-    int64_t records = 0;
     std::string last_error;
-    auto started = std::chrono::steady_clock::now();
     while (!stopping_) {
         bool attached;
         {
@@ -154,25 +182,13 @@ void store::reader_loop() {
                 if (warning) spdlog::warn("schema registry: {} offset {}: {}", opts_.topic, r->offset, *warning);
             }
             ++records;
-            {
-                std::lock_guard lock(progress_mu_);
-                applied_ = std::max(applied_, r->offset + 1);
-            }
-            progress_cv_.notify_all();
+            catch_up(r->offset + 1);
         } else if (auto* end = std::get_if<client::partition_end>(&*ev)) {
-            bool first = false;
             {
                 std::lock_guard lock(progress_mu_);
-                applied_ = std::max(applied_, end->offset);
-                first = !caught_up_;
-                caught_up_ = true;
+                target = std::min(target, end->offset);
             }
-            if (first && !ready_) {
-                auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-                spdlog::info("schema registry: replayed {} records of {} in {} ms", records, opts_.topic, ms.count());
-            }
-            ready_.store(true, std::memory_order_release);
-            progress_cv_.notify_all();
+            catch_up(end->offset);
         }
     }
 }
@@ -208,7 +224,7 @@ bool store::attach() {
     auto admin = client::admin::create(client::base_config(opts_.bootstrap));
     if (!admin) return false;
     std::string why;
-    auto present = topic_present(*admin, opts_.topic, why);
+    auto present = topic_present(*admin, opts_.topic, why, admin_timeout_ms);
     if (!present) {
         spdlog::error("schema registry: cannot reach the broker to create {}: {}", opts_.topic, why);
         return false;

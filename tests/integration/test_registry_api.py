@@ -237,6 +237,8 @@ def test_config_global_and_subject(fresh):
     reg.err("PUT", "/config/cfg", {"compatibility": "FULL", "normalize": "yes"}, status=422, code=422)
     assert reg.ok("DELETE", "/config/cfg") == {"compatibilityLevel": "NONE", "normalize": True}
     reg.err("DELETE", "/config/cfg", status=404, code=40401)
+    assert reg.ok("PUT", "/config/only-norm", {"normalize": True}) == {"normalize": True}
+    assert reg.ok("GET", "/config/only-norm") == {"compatibilityLevel": "FULL", "normalize": True}
     assert reg.ok("DELETE", "/config") == {"compatibilityLevel": "FULL"}
     assert reg.ok("GET", "/config") == {"compatibilityLevel": "BACKWARD"}
 

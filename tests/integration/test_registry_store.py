@@ -174,3 +174,35 @@ def test_no_topic_until_the_first_write_and_registry_can_be_off(broker_factory):
     off = broker_factory(sets={"schema.registry.enable": "false"})
     with pytest.raises(Exception):
         Registry(off.registry_url).call("GET", "/subjects")
+
+
+def test_not_ready_until_loaded(tmp_path):
+    """A registry that cannot reach its broker (advertised at a dead port) never loads: its routes
+    answer 503/50002, `/` still answers, and the admin API's /v1/ready says not ready."""
+    import urllib.error
+    import urllib.request
+
+    from brookfixture import Broker, free_port
+
+    class Unreachable(Broker):
+        registry_enabled = False  # do not wait for the registry in start()
+
+        def argv(self):
+            a = super().argv()
+            a[a.index("--advertise-addr") + 1] = f"127.0.0.1:{free_port()}"
+            return a
+
+    b = Unreachable(tmp_path / "data", tmp_path / "logs")
+    try:
+        b.start()
+        reg = Registry(b.registry_url)
+        j = reg.err("GET", "/subjects", status=503, code=50002)
+        assert "loading" in j["message"]
+        reg.err("POST", "/subjects/x/versions", {"schema": '"int"'}, status=503, code=50002)
+        assert reg.ok("GET", "/") == {}
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"http://127.0.0.1:{b.admin_port}/v1/ready", timeout=5)
+        assert e.value.code == 503
+        b.stop()  # SIGTERM stops a registry still waiting for its broker (exit code 0)
+    finally:
+        b.close()
