@@ -42,6 +42,20 @@ message Money {
 }
 """
 
+# Imports nothing of ours, only well-known types.
+AUDIT_PROTO = """syntax = "proto3";
+package regtest.audit;
+
+import "google/protobuf/duration.proto";
+import "google/protobuf/wrappers.proto";
+
+message Audit {
+  string actor = 1;
+  google.protobuf.Duration took = 2;
+  google.protobuf.Int64Value retries = 3;
+}
+"""
+
 ORDER_PROTO = """syntax = "proto3";
 package regtest.shop;
 
@@ -72,21 +86,33 @@ def b(module_broker):
 
 
 @pytest.fixture(scope="module")
-def shop_pb2(tmp_path_factory):
-    """regtest/shop/{common,order}.proto compiled by protoc into a temp dir and imported."""
+def proto_root(tmp_path_factory):
+    """regtest/shop/{common,order}.proto and regtest/audit/audit.proto compiled by protoc into a
+    temp dir, importable while the module runs."""
     root = tmp_path_factory.mktemp("proto")
-    pkg = root / "regtest" / "shop"
-    pkg.mkdir(parents=True)
-    (pkg / "common.proto").write_text(COMMON_PROTO)
-    (pkg / "order.proto").write_text(ORDER_PROTO)
-    run = subprocess.run(["protoc", f"-I{root}", f"--python_out={root}", "regtest/shop/common.proto",
-                          "regtest/shop/order.proto"], capture_output=True, text=True, timeout=60)
+    files = {"regtest/shop/common.proto": COMMON_PROTO, "regtest/shop/order.proto": ORDER_PROTO,
+             "regtest/audit/audit.proto": AUDIT_PROTO}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    run = subprocess.run(["protoc", f"-I{root}", f"--python_out={root}", *files], capture_output=True,
+                         text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     sys.path.insert(0, str(root))
     try:
-        yield importlib.import_module("regtest.shop.order_pb2")
+        yield root
     finally:
         sys.path.remove(str(root))
+
+
+@pytest.fixture(scope="module")
+def shop_pb2(proto_root):
+    return importlib.import_module("regtest.shop.order_pb2")
+
+
+@pytest.fixture(scope="module")
+def audit_pb2(proto_root):
+    return importlib.import_module("regtest.audit.audit_pb2")
 
 
 def produce(b, topic, serializer, values, key_serializer=None):
@@ -201,3 +227,22 @@ def test_protobuf_second_and_nested_messages(b, shop_pb2):
     assert registry_id(b, f"{nested}-value") == sid
     raw = raw_records(b.bootstrap, nested, 3)
     assert all(v.startswith(wire_prefix(sid) + b"\x02\x01\x00") for _, v in raw)
+
+
+def test_protobuf_importing_only_well_known_types(b, audit_pb2):
+    topic = "serde-proto-audit"
+    create_topic(b.bootstrap, topic)
+    sr = SchemaRegistryClient({"url": b.registry_url})
+    audits = []
+    for i in range(4):
+        a = audit_pb2.Audit(actor=f"a{i}")
+        a.took.seconds, a.took.nanos = i, 500
+        a.retries.value = i * 10
+        audits.append(a)
+    produce(b, topic, ProtobufSerializer(audit_pb2.Audit, sr), audits)
+    assert consume(b, topic, ProtobufDeserializer(audit_pb2.Audit), 4) == audits
+    got = latest(b, f"{topic}-value")
+    assert {r["name"] for r in got["references"]} == {"google/protobuf/duration.proto",
+                                                      "google/protobuf/wrappers.proto"}
+    raw = raw_records(b.bootstrap, topic, 4)
+    assert all(v.startswith(wire_prefix(got["id"]) + b"\x00") for _, v in raw)
