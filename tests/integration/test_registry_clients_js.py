@@ -31,5 +31,6 @@ def test_kafkajs_schema_registry_client(broker):
     assert len(set(ids.values())) == 5
     assert out["latest"] == {"avro": ids["avro"], "json": ids["json"], "protobuf": ids["protobuf"]}
     assert out["by_version"] == ids["avro"] and out["by_schema"] == ids["avro"]
+    assert out["proto_by_schema"] == ids["protobuf"] and out["json_by_schema"] == ids["json"]
     # Records in the topic: magic 0 + the 4-byte id, as the registry assigned them.
     assert out["record_headers"] == [("00" + struct.pack(">I", ids[k]).hex()) for k in ("avro", "json", "protobuf")]

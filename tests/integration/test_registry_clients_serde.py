@@ -165,6 +165,12 @@ def test_json_serializer_round_trip(b):
     raw = raw_records(b.bootstrap, topic, 10)
     assert all(v.startswith(wire_prefix(got["id"])) and json.loads(v[5:]) == u for (_, v), u in zip(raw, users))
 
+    # Looking up instead of registering finds the same id.
+    lookup = JSONSerializer(json.dumps(USER_SCHEMA), SchemaRegistryClient({"url": b.registry_url}),
+                            conf={"auto.register.schemas": False})
+    produce(b, topic, lookup, users[:1])
+    assert raw_records(b.bootstrap, topic, 11)[10][1].startswith(wire_prefix(got["id"]))
+
     # The serializer validates before it sends: a record its schema rejects never leaves.
     p = SerializingProducer({"bootstrap.servers": b.bootstrap, "value.serializer": ser})
     with pytest.raises(SerializationError):
@@ -204,6 +210,14 @@ def test_protobuf_serializer_registers_imports_as_references(b, shop_pb2):
     raw = raw_records(b.bootstrap, topic, 10)
     # Magic 0, the id, then the message index: [0] for the file's first message.
     assert all(v.startswith(wire_prefix(got["id"]) + b"\x00") for _, v in raw)
+
+    # A serializer that only looks up (auto.register.schemas=False) finds the same id for the
+    # file and its references (POST /subjects/{s} with schemaType and references).
+    lookup = ProtobufSerializer(shop_pb2.Order, SchemaRegistryClient({"url": b.registry_url}),
+                                {"auto.register.schemas": False})
+    produce(b, topic, lookup, orders[:2])
+    raw = raw_records(b.bootstrap, topic, 12)
+    assert all(v.startswith(wire_prefix(got["id"])) for _, v in raw[10:])
 
 
 def test_protobuf_second_and_nested_messages(b, shop_pb2):

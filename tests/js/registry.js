@@ -95,6 +95,8 @@ async function main() {
   const decodedClick = (await fresh.decode(protoBytes)).toJSON();
   assert.deepStrictEqual(decodedClick, { page: '/home', atMs: '1700000000000', tags: ['a', 'b'] });
   out.latest.protobuf = await registry.getLatestSchemaId(protoSubject);
+  out.proto_by_schema = await fresh.getRegistryIdBySchema(protoSubject, { type: SchemaType.PROTOBUF, schema: protoSchema });
+  out.json_by_schema = await fresh.getRegistryIdBySchema(jsonSubject, { type: SchemaType.JSON, schema: JSON.stringify(jsonSchema) });
 
   // The encoded values through a Brook topic with kafkajs, decoded by a fresh client.
   const kafka = new Kafka({ clientId: 'brook-js-registry', brokers: [bootstrap], logLevel: logLevel.WARN });
