@@ -12,6 +12,7 @@ import socket
 import subprocess
 import threading
 import time
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -96,6 +97,20 @@ def test_register_normalize(b, tmp_path):
     assert rest(b, "GET", "/subjects/cli-norm/versions") == (200, [1])
     assert int(ok(schema(b, "register", "cli-norm", yx)).strip()) != first
     assert rest(b, "GET", "/subjects/cli-norm/versions") == (200, [1, 2])
+
+
+def test_subjects_with_slashes_spaces_and_query_characters(b, tmp_path):
+    odd = "cli odd/sub?j%#&ü"
+    f = write(tmp_path, "odd.avsc", ORDER_V1)
+    sid = int(ok(schema(b, "register", odd, f)).strip())
+    assert rest(b, "GET", f"/subjects/{quote(odd, safe='')}/versions/1")[1]["id"] == sid
+    assert json_lines(ok(schema(b, "get", odd, "--format", "json")))[0]["subject"] == odd
+    assert {"subject": odd} in json_lines(ok(schema(b, "list", "--prefix", "cli odd/", "--format", "json")))
+    assert json_lines(ok(schema(b, "config", odd, "--set", "FULL", "--format", "json")))[0]["compatibility"] == "FULL"
+    assert "is compatible" in ok(schema(b, "check", odd, f))
+    ok(schema(b, "delete", odd))
+    ok(schema(b, "delete", odd, "--permanent"))
+    assert odd not in rest(b, "GET", "/subjects?deleted=true")[1]
 
 
 def test_get_by_subject_version_and_id(b, tmp_path):
