@@ -9,11 +9,13 @@
 namespace brook::cli {
 namespace {
 
-nlohmann::ordered_json references_cell(const nlohmann::json& refs) {
+// name=subject:version each; none is [] in JSON and "-" in a text table.
+nlohmann::ordered_json references_cell(const nlohmann::json& refs, const registry_options& o) {
     auto out = nlohmann::ordered_json::array();
-    if (!refs.is_array()) return out;
-    for (const auto& r : refs)
-        out.push_back(r.value("name", "") + "=" + r.value("subject", "") + ":" + std::to_string(r.value("version", 0)));
+    if (refs.is_array())
+        for (const auto& r : refs)
+            out.push_back(r.value("name", "") + "=" + r.value("subject", "") + ":" + std::to_string(r.value("version", 0)));
+    if (out.empty() && !o.out.json()) return nullptr;
     return out;
 }
 
@@ -77,7 +79,7 @@ int run_get_by_id(const get_options& o, const registry_session& s) {
     if (v.body->is_array())
         for (const auto& sv : *v.body) used.push_back(sv.value("subject", "") + ":" + std::to_string(sv.value("version", 0)));
     nlohmann::ordered_json row{{"id", o.id}, {"type", type_of(*a.body)},
-                               {"references", references_cell(a.body->value("references", nlohmann::json::array()))},
+                               {"references", references_cell(a.body->value("references", nlohmann::json::array()), o.r)},
                                {"subjects", used}};
     if (o.r.out.json()) row["schema"] = schema;
     table{{"id", "type", "references", "subjects"}, {row}}.print(o.r.out);
@@ -99,7 +101,7 @@ int run_get(const get_options& o) {
         }
         nlohmann::ordered_json row{{"subject", b.value("subject", o.subject)}, {"version", b.value("version", 0)},
                                    {"id", b.value("id", 0)}, {"type", type_of(b)},
-                                   {"references", references_cell(b.value("references", nlohmann::json::array()))}};
+                                   {"references", references_cell(b.value("references", nlohmann::json::array()), o.r)}};
         if (o.r.out.json()) row["schema"] = b.value("schema", "");
         table{{"subject", "version", "id", "type", "references"}, {row}}.print(o.r.out);
         return exit_ok;
