@@ -308,6 +308,8 @@ def test_registry_errors_name_error_code_and_message(b, tmp_path):
            1, "error_code 42201")
     failed(schema(b, "register", "cli-err", write(tmp_path, "bad-type.avsc", {"type": "recrod", "name": "X"})),
            1, "error_code 42201")
+    # check on a schema that does not parse: the registry's 42201, not a verdict.
+    failed(schema(b, "check", "cli-err", str(tmp_path / "broken.avsc")), 1, "error_code 42201")
     ref = write(tmp_path, "ref.proto", 'syntax = "proto3";\nimport "x/missing.proto";\nmessage A { x.M m = 1; }\n')
     failed(schema(b, "register", "cli-err", ref, "--reference", "x/missing.proto=cli-no-such-subject:1"),
            1, "error_code")
