@@ -35,11 +35,10 @@ std::vector<version_view> versions_for_level(const state& st, const std::string&
 }
 
 compat_verdict check_against(const state& st, compat_level level, schema_kind kind, const parsed_schema& candidate,
-                             const std::vector<version_view>& previous) {
+                             const std::vector<version_view>& previous, const check_options& opts) {
     compat_verdict out;
     if (level == compat_level::none) return out;
     const schema_type* type = st.types().find(kind);
-    check_options opts;
     for (auto it = previous.rbegin(); it != previous.rend(); ++it) {
         const stored_schema* old = it->schema;
         if (!old) continue;

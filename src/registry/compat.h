@@ -24,7 +24,7 @@ struct compat_verdict {
 
 // Checks candidate against the versions given (oldest first; the caller picks them).
 compat_verdict check_against(const state& st, compat_level level, schema_kind kind, const parsed_schema& candidate,
-                             const std::vector<version_view>& previous);
+                             const std::vector<version_view>& previous, const check_options& opts);
 
 // The live versions the level checks against: the latest, or all for the _TRANSITIVE levels.
 std::vector<version_view> versions_for_level(const state& st, const std::string& subject, compat_level level);

@@ -33,6 +33,7 @@ struct encoder {
         ojson v = ojson::object();
         if (r.value->compatibility) v["compatibilityLevel"] = *r.value->compatibility;
         if (r.value->normalize) v["normalize"] = *r.value->normalize;
+        if (r.value->json_policy) v["jsonCompatibilityPolicy"] = *r.value->json_policy;
         return {dump(key), dump(v)};
     }
     encoded_record operator()(const mode_record& r) const {
@@ -102,6 +103,8 @@ decoded decode_config(const nlohmann::json& key, const std::optional<nlohmann::j
     // Older Karapace versions wrote "compatibility".
     else if (auto it2 = value->find("compatibility"); it2 != value->end() && it2->is_string()) b.compatibility = it2->get<std::string>();
     if (auto it = value->find("normalize"); it != value->end() && it->is_boolean()) b.normalize = it->get<bool>();
+    if (auto it = value->find("jsonCompatibilityPolicy"); it != value->end() && it->is_string())
+        b.json_policy = it->get<std::string>();
     r.value = std::move(b);
     return {r, {}};
 }

@@ -42,6 +42,8 @@ struct config_record {
     struct body {
         std::optional<std::string> compatibility; // "BACKWARD", ...
         std::optional<bool> normalize;
+        // Brook's own field "jsonCompatibilityPolicy": STRICT or LENIENT for JSON Schema checks.
+        std::optional<std::string> json_policy;
     };
     std::optional<body> value;
 };

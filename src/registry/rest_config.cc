@@ -14,6 +14,7 @@ ojson config_json(const subject_config& c) {
     ojson j = ojson::object();
     if (c.compatibility) j["compatibilityLevel"] = *c.compatibility;
     if (c.normalize) j["normalize"] = *c.normalize;
+    if (c.json_policy) j["jsonCompatibilityPolicy"] = *c.json_policy;
     return j;
 }
 
@@ -39,7 +40,14 @@ asio::awaitable<http::response> put_config(store& s, http::request& req, std::op
         if (!it->is_boolean()) co_return fail({422, 422, "Unprocessable Entity: \"normalize\" must be true or false"});
         normalize = it->get<bool>();
     }
-    planner p = [subject, level, normalize](const state& st) { return plan_set_config(st, subject, level, normalize); };
+    std::optional<std::string> policy;
+    if (auto it = j.find("jsonCompatibilityPolicy"); it != j.end() && !it->is_null()) {
+        if (!it->is_string()) co_return fail({422, 42203, "Invalid jsonCompatibilityPolicy " + it->dump()});
+        policy = it->get<std::string>();
+    }
+    planner p = [subject, level, normalize, policy](const state& st) {
+        return plan_set_config(st, subject, level, normalize, policy);
+    };
     co_return co_await write(s, std::move(p));
 }
 
@@ -84,7 +92,7 @@ asio::awaitable<http::response> check(store& s, http::request& req, const query&
         }
         auto parsed = st.parse(b.kind, b.schema, b.references);
         if (parsed.error) return fail(*parsed.error);
-        auto verdict = check_against(st, level, b.kind, *parsed.parsed, previous);
+        auto verdict = check_against(st, level, b.kind, *parsed.parsed, previous, st.effective_check_options(subject));
         ojson out = {{"is_compatible", verdict.compatible}};
         if (verbose) out["messages"] = verdict.messages;
         return reply(out);

@@ -177,7 +177,9 @@ std::variant<schema_body, http::response> parse_schema_body(const http::request&
     // Confluent's unset values: id -1 or 0, version 0 (its clients send them).
     if (auto id = j.find("id"); id != j.end() && !id->is_null()) {
         if (!id->is_number_integer()) return unprocessable("\"id\" must be an integer");
-        if (id->get<long long>() > 0) b.id = static_cast<int>(std::min<long long>(id->get<long long>(), INT_MAX));
+        const auto n = id->get<long long>();
+        if (n > INT_MAX) return unprocessable("\"id\" must be at most 2^31-1");
+        if (n > 0) b.id = static_cast<int>(n);
     }
     if (auto v = j.find("version"); v != j.end() && !v->is_null()) {
         if (!v->is_number_integer()) return unprocessable("\"version\" must be an integer");

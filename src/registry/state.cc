@@ -83,7 +83,7 @@ std::optional<std::string> state::apply(const log_record& r) {
             return "CONFIG record with unknown compatibility level '" + *c->value->compatibility + "' skipped";
         std::optional<subject_config> v;
         if (c->value) {
-            v = subject_config{c->value->compatibility, c->value->normalize};
+            v = subject_config{c->value->compatibility, c->value->normalize, c->value->json_policy};
             if (v->compatibility) v->compatibility = upper(*v->compatibility);
         }
         if (!c->subject) global_config_ = v;
@@ -314,6 +314,13 @@ compat_level state::effective_level(const std::string& subject) const {
 bool state::effective_normalize(const std::string& subject) const {
     if (auto* c = config(subject); c && c->normalize) return *c->normalize;
     return global_config_ && global_config_->normalize.value_or(false);
+}
+
+check_options state::effective_check_options(const std::string& subject) const {
+    check_options o;
+    if (auto* c = config(subject); c && c->json_policy) o.json_policy = *c->json_policy;
+    else if (global_config_ && global_config_->json_policy) o.json_policy = *global_config_->json_policy;
+    return o;
 }
 
 std::optional<mode> state::subject_mode(const std::optional<std::string>& subject) const {

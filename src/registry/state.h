@@ -84,6 +84,7 @@ struct subject_state {
 struct subject_config {
     std::optional<std::string> compatibility;
     std::optional<bool> normalize;
+    std::optional<std::string> json_policy; // STRICT or LENIENT (JSON Schema checks)
 };
 
 // One version of a subject as queries return it.
@@ -136,6 +137,8 @@ public:
     const subject_config* config(const std::optional<std::string>& subject) const;
     compat_level effective_level(const std::string& subject) const;
     bool effective_normalize(const std::string& subject) const;
+    // What the schema types get for a check in this subject (the JSON Schema policy).
+    check_options effective_check_options(const std::string& subject) const;
     std::optional<mode> subject_mode(const std::optional<std::string>& subject) const;
     mode effective_mode(const std::string& subject) const;
     const std::map<std::string, subject_state>& all_subjects() const { return subjects_; }

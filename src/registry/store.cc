@@ -279,6 +279,8 @@ write_result store::run(const job& j) {
         if (!made) return err::store("The schema registry cannot create its producer: " + made.err().message);
         producer_ = std::make_unique<client::producer>(std::move(*made));
     }
+    // Only this job's reports count: one that timed out earlier may still report in this flush.
+    std::vector<uint64_t> sent_ids;
     for (const auto& rec : p.records) {
         auto e = encode(rec);
         client::record r;
@@ -286,13 +288,15 @@ write_result store::run(const job& j) {
         r.partition = 0;
         r.key = std::move(e.key);
         r.value = std::move(e.value);
-        if (auto sent = producer_->send(r); !sent)
-            return err::store("Writing to " + opts_.topic + " failed: " + sent.err().message);
+        auto sent = producer_->send(r);
+        if (!sent) return err::store("Writing to " + opts_.topic + " failed: " + sent.err().message);
+        sent_ids.push_back(*sent);
     }
     auto deliveries = producer_->flush(opts_.write_timeout_ms);
     if (producer_->in_flight() > 0) return err::timeout("Writing to " + opts_.topic + " timed out");
     int64_t last = -1;
     for (const auto& d : deliveries) {
+        if (std::find(sent_ids.begin(), sent_ids.end(), d.id) == sent_ids.end()) continue;
         if (d.failed) return err::store("Writing to " + opts_.topic + " failed: " + d.failed->message);
         last = std::max(last, d.offset);
     }

@@ -1,5 +1,7 @@
 #include "registry/writes.h"
 
+#include <cctype>
+
 #include "registry/compat.h"
 
 namespace brook::registry {
@@ -21,6 +23,7 @@ ojson config_reply(const subject_config& c, const char* level_key) {
     ojson j = ojson::object();
     if (c.compatibility) j[level_key] = *c.compatibility;
     if (c.normalize) j["normalize"] = *c.normalize;
+    if (c.json_policy) j["jsonCompatibilityPolicy"] = *c.json_policy;
     return j;
 }
 
@@ -28,8 +31,18 @@ ojson config_reply(const subject_config& c, const char* level_key) {
 
 bool valid_subject(const std::string& s) {
     if (s.empty() || s == "__GLOBAL" || s == "__EMPTY") return false;
-    for (unsigned char c : s)
+    // Well-formed UTF-8 without control characters: the name goes into JSON records and must
+    // read back the same.
+    for (size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x20 || c == 0x7f) return false;
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        for (size_t k = 1; k < n; ++k)
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+        if (n == 2 && c < 0xc2) return false; // overlong
+        i += n;
+    }
     return true;
 }
 
@@ -84,7 +97,8 @@ plan_outcome plan_register(const state& st, const register_request& r) {
 
     if (m != mode::import) {
         const compat_level level = st.effective_level(r.subject);
-        auto verdict = check_against(st, level, r.kind, *parsed.parsed, versions_for_level(st, r.subject, level));
+        auto verdict = check_against(st, level, r.kind, *parsed.parsed, versions_for_level(st, r.subject, level),
+                                     st.effective_check_options(r.subject));
         if (!verdict.compatible) return err::incompatible(incompatible_message(r.subject, verdict));
     }
 
@@ -142,9 +156,10 @@ plan_outcome plan_delete_subject(const state& st, const std::string& subject, bo
 }
 
 plan_outcome plan_set_config(const state& st, const std::optional<std::string>& subject,
-                             const std::optional<std::string>& compatibility, std::optional<bool> normalize) {
+                             const std::optional<std::string>& compatibility, std::optional<bool> normalize,
+                             const std::optional<std::string>& json_policy) {
     if (subject && !valid_subject(*subject)) return err::invalid_subject(*subject);
-    if (!compatibility && !normalize) return err::invalid_compatibility("null");
+    if (!compatibility && !normalize && !json_policy) return err::invalid_compatibility("null");
     subject_config next;
     if (const auto* cur = st.config(subject)) next = *cur;
     if (compatibility) {
@@ -153,7 +168,14 @@ plan_outcome plan_set_config(const state& st, const std::optional<std::string>& 
         next.compatibility = std::string(level_name(*level));
     }
     if (normalize) next.normalize = normalize;
-    config_record rec{subject, config_record::body{next.compatibility, next.normalize}};
+    if (json_policy) {
+        std::string p = *json_policy;
+        for (auto& c : p) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (p != "STRICT" && p != "LENIENT")
+            return api_error{422, 42203, "Invalid jsonCompatibilityPolicy '" + *json_policy + "'. Valid values are STRICT, LENIENT"};
+        next.json_policy = p;
+    }
+    config_record rec{subject, config_record::body{next.compatibility, next.normalize, next.json_policy}};
     return plan{{rec}, config_reply(next, "compatibility")};
 }
 

@@ -41,8 +41,10 @@ plan_outcome plan_register(const state& st, const register_request& r);
 // version -1: latest (live for a soft delete, any for a permanent one).
 plan_outcome plan_delete_version(const state& st, const std::string& subject, int version, bool permanent);
 plan_outcome plan_delete_subject(const state& st, const std::string& subject, bool permanent);
+// json_policy: Brook's per-subject JSON Schema policy, STRICT or LENIENT (42203 otherwise).
 plan_outcome plan_set_config(const state& st, const std::optional<std::string>& subject,
-                             const std::optional<std::string>& compatibility, std::optional<bool> normalize);
+                             const std::optional<std::string>& compatibility, std::optional<bool> normalize,
+                             const std::optional<std::string>& json_policy = std::nullopt);
 plan_outcome plan_delete_config(const state& st, const std::optional<std::string>& subject);
 plan_outcome plan_set_mode(const state& st, const std::optional<std::string>& subject, const std::string& mode,
                            bool force);

@@ -99,6 +99,7 @@ def test_conflicting_import_id_42207(broker):
 def test_invalid_subject_42208(reg):
     reg.err("POST", "/subjects/bad%01ctl/versions", {"schema": json.dumps(GOOD)}, status=422, code=42208)
     reg.err("PUT", "/config/bad%7Fdel", {"compatibility": "NONE"}, status=422, code=42208)
+    reg.err("POST", "/subjects/not%FFutf8/versions", {"schema": json.dumps(GOOD)}, status=422, code=42208)
 
 
 def test_oversized_body_413(broker_factory):

@@ -49,3 +49,16 @@ def test_schema_type_changes_only_under_none(reg):
     assert "SCHEMA_TYPE_CHANGED" in j["message"]
     reg.ok("PUT", "/config/ty-change", {"compatibility": "NONE"})
     assert reg.register_id("ty-change", '{"type": "object"}', schema_type="JSON") > 0
+
+
+def test_json_policy_strict_by_default_lenient_per_subject(reg):
+    v1 = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    v2 = {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}}}
+    reg.register_id("ty-policy", json.dumps(v1), schema_type="JSON")
+    j = reg.err("POST", "/subjects/ty-policy/versions", {"schema": json.dumps(v2), "schemaType": "JSON"}, status=409)
+    assert "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL" in j["message"], j
+    assert reg.ok("PUT", "/config/ty-policy", {"jsonCompatibilityPolicy": "LENIENT"}) == {
+        "jsonCompatibilityPolicy": "LENIENT"}
+    assert reg.ok("GET", "/config/ty-policy")["jsonCompatibilityPolicy"] == "LENIENT"
+    assert reg.register_id("ty-policy", json.dumps(v2), schema_type="JSON") > 0
+    reg.err("PUT", "/config/ty-policy", {"jsonCompatibilityPolicy": "SLOPPY"}, status=422, code=42203)

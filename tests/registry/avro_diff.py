@@ -7,6 +7,7 @@ Avro Java's SchemaCompatibility, which Confluent uses) and Brook (the brook_avro
 each pair, and fails listing every pair where the verdicts, or the incompatibility types, differ.
 
 Also checks every pair of schemas from python3-avro's own compatibility test suite, that
+python3-avro's schema parsing examples are accepted or refused as it says, that
 Brook's canonical and normalized forms of every schema parse back to themselves, and that
 Brook's Parsing Canonical Form equals python3-avro's.
 
@@ -540,12 +541,24 @@ def main():
         for w in suite:
             pairs.append((r, w))
 
+    # python3-avro's schema parsing examples: each valid one must parse (and pass the checks
+    # below against itself), each invalid one must be refused.
+    from avro.test import test_schema
+    examples = [(str(e), e.valid) for e in test_schema.EXAMPLES]
+    example_lines = "".join(json.dumps({"reader": t, "writer": t}) + "\n" for t, _ in examples)
+
     lines = "".join(json.dumps({"reader": r, "writer": w}) + "\n" for r, w in pairs)
-    proc = subprocess.run([args.tool], input=lines, capture_output=True, text=True, check=True)
-    brook = [json.loads(l) for l in proc.stdout.splitlines()]
-    assert len(brook) == len(pairs), f"{len(brook)} answers for {len(pairs)} pairs"
+    proc = subprocess.run([args.tool], input=lines + example_lines, capture_output=True, text=True, check=True)
+    answers = [json.loads(l) for l in proc.stdout.splitlines()]
+    assert len(answers) == len(pairs) + len(examples), f"{len(answers)} answers for {len(pairs) + len(examples)} lines"
+    brook, example_answers = answers[:len(pairs)], answers[len(pairs):]
 
     disagreements = []
+    for (text, valid), b in zip(examples, example_answers):
+        if valid and ("error" in b or not b["compatible"] or b["roundtrip"]):
+            disagreements.append((text, text, "valid (python3-avro's test_schema), must parse and read itself", b))
+        if not valid and "error" not in b:
+            disagreements.append((text, text, "invalid (python3-avro's test_schema), must be refused", b))
     compatible = 0
     generated_compatible = 0
     type_counts = {}
@@ -573,7 +586,8 @@ def main():
         if py_ok != b["compatible"] or py_types != sorted(b["types"]):
             disagreements.append((r, w, (py_ok, py_types), b))
 
-    print(f"avro_diff: {len(pairs)} pairs ({generated} generated, {len(pairs) - generated} from python3-avro's suite), "
+    print(f"avro_diff: {len(pairs)} pairs ({generated} generated, {len(pairs) - generated} from python3-avro's suite) "
+          f"and {len(examples)} of python3-avro's parsing examples, "
           f"{compatible} compatible, {len(pairs) - compatible} incompatible, {len(disagreements)} disagreements; {kinds}")
     print(f"generated pairs: {generated_compatible} compatible; pairs with each incompatibility type: {dict(sorted(type_counts.items()))}")
     for r, w, py, b in disagreements[:20]:

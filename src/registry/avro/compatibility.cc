@@ -1,11 +1,10 @@
 #include "registry/avro/compatibility.h"
 
 #include <algorithm>
-#include <deque>
-#include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 namespace brook::registry::avro {
 
@@ -66,8 +65,10 @@ constexpr int max_check_depth = 1000;
 // the recursion stacks up.
 class checker {
 public:
+    using location_t = std::vector<std::string>; // Java's Deque<String> of location tokens
+
     result get(const node& reader, const node& writer) {
-        std::deque<std::string> location;
+        location_t location;
         return get("/", reader, writer, location);
     }
 
@@ -76,8 +77,6 @@ public:
     std::optional<avro_incompatibility> aborted;
 
 private:
-    using location_t = std::deque<std::string>;
-
     result get(const char* token, const node& reader, const node& writer, location_t& location) {
         if (aborted) return {};
         if (depth_ >= max_check_depth) {
@@ -323,7 +322,13 @@ private:
         }
     }
 
-    std::map<std::pair<const node*, const node*>, std::optional<result>> memo_;
+    struct pair_hash {
+        size_t operator()(const std::pair<const node*, const node*>& p) const {
+            return std::hash<const void*>()(p.first) * 31 + std::hash<const void*>()(p.second);
+        }
+    };
+    // Per (reader, writer) node pair: the result, or nothing while it is being checked.
+    std::unordered_map<std::pair<const node*, const node*>, std::optional<result>, pair_hash> memo_;
     std::vector<std::string> fields_; // reader field names on the way down, for descriptions
     int depth_ = 0;
 };

@@ -14,60 +14,6 @@
 
 namespace brook::registry::avro {
 
-std::string_view type_name(avro_type t) {
-    switch (t) {
-    case avro_type::null: return "null";
-    case avro_type::boolean: return "boolean";
-    case avro_type::int_: return "int";
-    case avro_type::long_: return "long";
-    case avro_type::float_: return "float";
-    case avro_type::double_: return "double";
-    case avro_type::bytes: return "bytes";
-    case avro_type::string: return "string";
-    case avro_type::record: return "record";
-    case avro_type::enum_: return "enum";
-    case avro_type::array: return "array";
-    case avro_type::map: return "map";
-    case avro_type::union_: return "union";
-    case avro_type::fixed: return "fixed";
-    }
-    return "null";
-}
-
-std::string_view type_upper(avro_type t) {
-    switch (t) {
-    case avro_type::null: return "NULL";
-    case avro_type::boolean: return "BOOLEAN";
-    case avro_type::int_: return "INT";
-    case avro_type::long_: return "LONG";
-    case avro_type::float_: return "FLOAT";
-    case avro_type::double_: return "DOUBLE";
-    case avro_type::bytes: return "BYTES";
-    case avro_type::string: return "STRING";
-    case avro_type::record: return "RECORD";
-    case avro_type::enum_: return "ENUM";
-    case avro_type::array: return "ARRAY";
-    case avro_type::map: return "MAP";
-    case avro_type::union_: return "UNION";
-    case avro_type::fixed: return "FIXED";
-    }
-    return "NULL";
-}
-
-bool is_primitive(avro_type t) { return t <= avro_type::string; }
-bool is_named(avro_type t) { return t == avro_type::record || t == avro_type::enum_ || t == avro_type::fixed; }
-
-const field* node::find_field(std::string_view n) const {
-    auto it = field_index.find(std::string(n));
-    return it == field_index.end() ? nullptr : &fields[it->second];
-}
-
-std::optional<std::string_view> node::logical_type() const {
-    for (const auto& [k, v] : props)
-        if (k == "logicalType" && v.is_string()) return std::string_view(v.get_ref<const std::string&>());
-    return std::nullopt;
-}
-
 namespace {
 
 std::optional<avro_type> primitive(std::string_view s) {
@@ -103,8 +49,6 @@ const std::string* text_of(const json& container, std::string_view key) {
 bool letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80; }
 bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-} // namespace
-
 // Jackson's default StreamReadConstraints.maxNestingDepth. Also what keeps the recursive
 // parse, writers and checker within a thread's stack.
 constexpr int max_nesting_depth = 1000;
@@ -131,9 +75,11 @@ int nesting_depth(std::string_view text) {
     return max;
 }
 
+} // namespace
+
 class parser {
 public:
-    explicit parser(schema_graph& g) : g_(g) {}
+    parser(schema_graph& g, bool validate_defaults) : g_(g), validate_defaults_(validate_defaults) {}
 
     // One Schema.Parser.parse(String) call; the names it defines stay known for the next.
     // Comments are allowed, as Avro's JSON factory allows them (ALLOW_COMMENTS).
@@ -142,7 +88,7 @@ public:
             return fail("Invalid JSON: nesting depth " + std::to_string(depth) + " exceeds the maximum allowed (" +
                         std::to_string(max_nesting_depth) + ")");
         json j;
-        try {
+        try { // nlohmann reports the position of a syntax error only through its exception
             j = json::parse(text, nullptr, true, true);
         } catch (const json::exception& e) {
             error_ = std::string("Invalid JSON: ") + e.what();
@@ -452,7 +398,7 @@ private:
             f.default_value = std::move(def);
         }
         if (!valid_name(f.name)) return false;
-        if (f.default_value && !valid_default(*f.type, *f.default_value)) {
+        if (validate_defaults_ && f.default_value && !valid_default(*f.type, *f.default_value)) {
             if (error_.empty())
                 error_ = "Invalid default for field " + f.name + ": " + json_text(*f.default_value) + " not a " +
                          java_string(*f.type);
@@ -595,15 +541,17 @@ private:
     }
 
     schema_graph& g_;
+    bool validate_defaults_;
     std::unordered_map<std::string, const node*> names_;
     std::vector<const node*> order_;
     std::string space_;
     std::string error_;
 };
 
-parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts) {
+parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts,
+                        bool validate_defaults) {
     auto g = std::make_shared<schema_graph>();
-    parser p(*g);
+    parser p(*g, validate_defaults);
     for (size_t i = 0; i < reference_texts.size(); ++i) {
         if (!p.parse_text(reference_texts[i]))
             return {nullptr, "Invalid reference " + std::to_string(i + 1) + ": " + p.error()};

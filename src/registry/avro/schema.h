@@ -94,7 +94,7 @@ public:
 
 private:
     friend class parser;
-    friend parse_result parse_avro(std::string_view, const std::vector<std::string_view>&);
+    friend parse_result parse_avro(std::string_view, const std::vector<std::string_view>&, bool);
     std::vector<std::unique_ptr<node>> nodes_;
     const node* root_ = nullptr;
     std::vector<const node*> referenced_named_;
@@ -106,9 +106,12 @@ struct parse_result {
 };
 
 // Parses `text` after the referenced schemas' texts (in order; each may use the types the
-// ones before it defined), as Confluent's AvroSchema does with one Schema.Parser. Defaults
-// are validated against their types (Schema.Parser's validateDefaults, on for new schemas).
-// Never throws for bad input.
-parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts);
+// ones before it defined), as Confluent's AvroSchema does with one Schema.Parser. With
+// `validate_defaults` field defaults must fit their types (Schema.Parser's validateDefaults,
+// which Confluent turns on for schemas being registered and off for schemas read back from
+// `_schemas`, where older registries stored defaults that do not fit). Never throws for bad
+// input.
+parse_result parse_avro(std::string_view text, const std::vector<std::string_view>& reference_texts,
+                        bool validate_defaults = true);
 
 } // namespace brook::registry::avro

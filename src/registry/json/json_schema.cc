@@ -1,7 +1,8 @@
-// Parsing a JSON Schema: JSON text -> draft -> limits and $ref sanity -> meta-schema check ->
-// valijson compile with the references. Every failure is a sentence for a 42201 answer.
+// Parsing a JSON Schema: JSON text -> draft -> limits (checks.h) -> meta-schema check -> $ref
+// sanity -> valijson compile with the references. Every failure is a sentence for a 42201.
 #include "registry/json/json_schema.h"
 
+#include "registry/json/checks.h"
 #include "registry/json/keywords.h"
 #include "registry/json/meta_schemas.h"
 #include "registry/json/resolution.h"
@@ -14,10 +15,7 @@
 #include <valijson/validator.hpp>
 
 #include <array>
-#include <cmath>
-#include <cstdint>
 #include <exception>
-#include <regex>
 #include <set>
 #include <utility>
 
@@ -26,24 +24,6 @@ namespace {
 
 using nlohmann::json;
 using named_documents = std::vector<std::pair<std::string, json>>;
-
-// Deeper documents are refused before anything recursive (dump, valijson) walks them.
-constexpr std::size_t max_depth = 512;
-
-std::size_t depth_of(const json& doc) {
-    std::size_t deepest = 0;
-    std::vector<std::pair<const json*, std::size_t>> stack{{&doc, 1}};
-    while (!stack.empty()) {
-        auto [node, d] = stack.back();
-        stack.pop_back();
-        deepest = std::max(deepest, d);
-        if (d > max_depth) return d;
-        if (node->is_structured()) {
-            for (const auto& child : *node) stack.emplace_back(&child, d + 1);
-        }
-    }
-    return deepest;
-}
 
 struct draft_choice {
     draft d = draft::draft7;
@@ -67,107 +47,6 @@ draft_choice choose_draft(const json& doc, draft fallback) {
         return {fallback, "JSON Schema draft 2019-09 is not supported (use draft-04, -06, -07 or 2020-12)"};
     if (names("draft-03/schema")) return {fallback, "JSON Schema draft-03 is not supported (use draft-04, -06, -07 or 2020-12)"};
     return {fallback, {}}; // an unknown meta-schema URL: the default draft, as Confluent
-}
-
-// 2020-12 keywords whose meaning valijson 1.0 cannot apply, and draft-7 keywords that 2020-12
-// dropped but valijson would still enforce. A 2020-12 schema without them validates the same
-// under valijson's draft-7 rules.
-constexpr std::array unsupported_2020{"prefixItems", "unevaluatedProperties", "unevaluatedItems", "$dynamicRef",
-                                      "$dynamicAnchor", "$recursiveRef", "$recursiveAnchor", "$anchor",
-                                      "dependentSchemas", "dependentRequired", "minContains", "maxContains",
-                                      "additionalItems", "dependencies", "$vocabulary"};
-
-std::string check_2020_subset(const json& schema, const std::string& path) {
-    if (!schema.is_object()) return {};
-    for (const char* k : unsupported_2020) {
-        if (schema.contains(k)) {
-            return "JSON Schema 2020-12 keyword '" + std::string(k) + "' at '#" + path +
-                   "' is not supported (2020-12 schemas may use the keywords draft-07 shares with it)";
-        }
-    }
-    if (auto it = schema.find("items"); it != schema.end() && it->is_array()) {
-        return "'items' at '#" + path + "' is an array, which 2020-12 does not allow (use draft-07 for tuples)";
-    }
-    std::string error;
-    for_each_subschema(schema, [&](const json& sub, const std::string& rel) {
-        if (error.empty()) error = check_2020_subset(sub, path + rel);
-    });
-    return error;
-}
-
-// valijson compiles `pattern` and `patternProperties` lazily, at the first string it checks,
-// and a bad expression would then fail every document; refuse it here with its location.
-std::string check_patterns(const json& schema, const std::string& path) {
-    if (!schema.is_object()) return {};
-    auto bad = [&](const std::string& pattern, const std::string& where) -> std::string {
-        try {
-            std::regex compiled(pattern, std::regex::ECMAScript);
-            return {};
-        } catch (const std::regex_error& e) {
-            return "'" + pattern + "' at '#" + where + "' is not a valid regular expression (" + e.what() + ")";
-        }
-    };
-    if (auto it = schema.find("pattern"); it != schema.end() && it->is_string()) {
-        if (auto e = bad(it->get<std::string>(), path + "/pattern"); !e.empty()) return e;
-    }
-    if (auto it = schema.find("patternProperties"); it != schema.end() && it->is_object()) {
-        for (const auto& [pattern, _] : it->items()) {
-            if (auto e = bad(pattern, path + "/patternProperties"); !e.empty()) return e;
-        }
-    }
-    std::string error;
-    for_each_subschema(schema, [&](const json& sub, const std::string& rel) {
-        if (error.empty()) error = check_patterns(sub, path + rel);
-    });
-    return error;
-}
-
-bool matches_strings_by_regex(const json& schema) {
-    if (!schema.is_object()) return false;
-    if (schema.contains("pattern") || schema.contains("patternProperties")) return true;
-    if (auto f = schema.find("format"); f != schema.end() && f->is_string()) {
-        const std::string format = f->get<std::string>();
-        if (format == "date" || format == "time" || format == "date-time") return true;
-    }
-    bool found = false;
-    for_each_subschema(schema, [&](const json& sub, const std::string&) { found = found || matches_strings_by_regex(sub); });
-    return found;
-}
-
-// The first string value or key longer than `limit`, as a JSON pointer (nullopt: none).
-std::optional<std::string> overlong_string(const json& doc, std::size_t limit) {
-    std::vector<std::pair<const json*, std::string>> stack{{&doc, ""}};
-    while (!stack.empty()) {
-        auto [node, path] = stack.back();
-        stack.pop_back();
-        if (node->is_string() && node->get_ref<const std::string&>().size() > limit) return path;
-        if (node->is_object()) {
-            for (const auto& [key, value] : node->items()) {
-                const std::string child = path + "/" + pointer_escape(key);
-                if (key.size() > limit) return child;
-                stack.emplace_back(&value, child);
-            }
-        } else if (node->is_array()) {
-            for (std::size_t i = 0; i < node->size(); ++i) stack.emplace_back(&(*node)[i], path + "/" + std::to_string(i));
-        }
-    }
-    return std::nullopt;
-}
-
-// valijson matches $ref and id values against a URN regular expression: bound their length.
-std::string check_uri_lengths(const json& schema, const std::string& path) {
-    if (!schema.is_object()) return {};
-    for (const char* k : {"$ref", "$id", "id"}) {
-        auto it = schema.find(k);
-        if (it != schema.end() && it->is_string() && it->get_ref<const std::string&>().size() > max_uri_length) {
-            return std::string(k) + " at '#" + path + "' is longer than " + std::to_string(max_uri_length) + " characters";
-        }
-    }
-    std::string error;
-    for_each_subschema(schema, [&](const json& sub, const std::string& rel) {
-        if (error.empty()) error = check_uri_lengths(sub, path + rel);
-    });
-    return error;
 }
 
 const named_documents& meta_documents() {
@@ -262,13 +141,7 @@ std::string check_ref_cycles(const json& root, const document_finder& finder) {
 }
 
 std::string describe(const valijson::ValidationResults::Error& e) {
-    std::string path;
-    for (const auto& token : e.context) {
-        if (token == "<root>") continue;
-        std::string_view t = token;
-        if (t.size() >= 2 && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
-        path += "/" + pointer_escape(t);
-    }
+    const std::string path = error_path(e.context);
     return (path.empty() ? std::string("/") : path) + ": " + e.description;
 }
 
@@ -414,83 +287,6 @@ json_parse_outcome parse_schema(std::string_view text, const std::vector<resolve
         return {nullptr, "invalid JSON Schema: " + why};
     }
     return {std::make_shared<json_schema>(std::move(doc), d, std::move(references), std::move(compiled)), {}};
-}
-
-namespace {
-
-bool integral_float(const json& v) {
-    if (!v.is_number_float()) return false;
-    const double d = v.get<double>();
-    return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 9.0e15; // exact in int64 and double
-}
-
-bool has_integral_float(const json& doc) {
-    std::vector<const json*> stack{&doc};
-    while (!stack.empty()) {
-        const json* node = stack.back();
-        stack.pop_back();
-        if (integral_float(*node)) return true;
-        if (node->is_structured()) {
-            for (const auto& child : *node) stack.push_back(&child);
-        }
-    }
-    return false;
-}
-
-// Draft 6 and later: "a number with a zero fractional part is an integer" (1.0 matches
-// "type": "integer"); valijson types values by their representation, so such numbers are
-// given to it as integers.
-json with_integral_floats_as_integers(const json& doc) {
-    json copy = doc;
-    std::vector<json*> stack{&copy};
-    while (!stack.empty()) {
-        json* node = stack.back();
-        stack.pop_back();
-        if (integral_float(*node)) *node = static_cast<std::int64_t>(node->get<double>());
-        else if (node->is_structured()) {
-            for (auto& child : *node) stack.push_back(&child);
-        }
-    }
-    return copy;
-}
-
-} // namespace
-
-std::vector<validation_error> validate(const parsed_schema& schema, const nlohmann::json& doc) {
-    const auto* js = dynamic_cast<const json_schema*>(&schema);
-    if (js == nullptr) return {{"", "the schema is not a JSON Schema (" + std::string(kind_name(schema.kind())) + ")"}};
-    if (depth_of(doc) > max_depth) return {{"", "document nests deeper than " + std::to_string(max_depth) + " levels"}};
-    if (js->uses_regex()) {
-        if (auto where = overlong_string(doc, max_regex_input)) {
-            return {{*where, "string longer than " + std::to_string(max_regex_input) +
-                                 " characters cannot be checked against the schema's regular expressions"}};
-        }
-    }
-    // One validator per thread: it caches compiled regular expressions by their text, which is
-    // the same regex whichever schema the text comes from, and compiling them dominated the
-    // cost of a validation (44 us against 5.7 us per record, README.md). Not shared between
-    // threads: the cache is not synchronised.
-    thread_local valijson::Validator validator;
-    valijson::ValidationResults results;
-    std::optional<json> integral;
-    if (js->schema_draft() != draft::draft4 && has_integral_float(doc)) integral = with_integral_floats_as_integers(doc);
-    valijson::adapters::NlohmannJsonAdapter target(integral ? *integral : doc);
-    bool ok = false;
-    try {
-        ok = validator.validate(js->compiled(), target, &results);
-    } catch (const std::exception& e) {
-        return {{"", std::string("validation failed: ") + e.what()}};
-    }
-    if (ok) return {};
-    std::vector<validation_error> errors;
-    valijson::ValidationResults::Error e;
-    while (results.popError(e)) {
-        std::string described = describe(e);
-        auto colon = described.find(": ");
-        errors.push_back({described.substr(0, colon) == "/" ? "" : described.substr(0, colon), described.substr(colon + 2)});
-    }
-    if (errors.empty()) errors.push_back({"", "the document does not match the schema"});
-    return errors;
 }
 
 } // namespace brook::registry::json

@@ -38,6 +38,13 @@ void rewrite(nlohmann::json& node, draft d, const std::string& base, identified_
         here = absolute_id;
     }
     if (d != draft::draft4) node.erase("id"); // not a keyword after draft 4; valijson would read it
+    // Keywords a later draft introduced are unknown, so ignored, in an earlier one; valijson
+    // would enforce const/contains in any draft and refuses if/propertyNames in draft 4.
+    if (d == draft::draft4) {
+        for (const char* k : {"if", "then", "else", "const", "contains", "propertyNames"}) node.erase(k);
+    } else if (d == draft::draft6) {
+        for (const char* k : {"if", "then", "else"}) node.erase(k);
+    }
     if (!absolute_id.empty()) node["id"] = absolute_id;
     else if (d == draft::draft4 && id_is_string) node.erase("id");
     if (has_ref && !base.empty()) node["$ref"] = resolve_uri(base, node["$ref"].get<std::string>());

@@ -7,7 +7,9 @@
 // every `$ref` resolved against its base, so valijson only ever sees absolute URIs (or, with no
 // base at all, the reference exactly as written, which is how registered references are named).
 // Draft <= 7 rule: `$ref` ignores its siblings, so an `$id` beside it does not change the base.
-// The stored document (canonical form) is never rewritten.
+// Keywords of later drafts are dropped from earlier drafts' copies (draft 4: if/then/else,
+// const, contains, propertyNames; draft 6: if/then/else), and the date/time formats are
+// guarded to apply to strings only. The stored document (canonical form) is never rewritten.
 #include "registry/json/json_schema.h"
 
 #include <nlohmann/json.hpp>

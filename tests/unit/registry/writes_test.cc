@@ -115,11 +115,14 @@ TEST(Register, BadInput) {
     EXPECT_EQ(harness::code(h.reg("", A)), 42208);
     EXPECT_EQ(harness::code(h.reg("back\\slash and space", A)), 0) << "any printable name is fine";
     EXPECT_EQ(harness::code(h.reg(std::string("ctl") + '\x01', A)), 42208);
+    EXPECT_EQ(harness::code(h.reg("caf\xc3\xa9", A)), 0) << "UTF-8 is fine";
+    EXPECT_EQ(harness::code(h.reg("bad\xff", A)), 42208) << "not UTF-8";
+    EXPECT_EQ(harness::code(h.reg("cut\xc3", A)), 42208) << "truncated UTF-8";
     EXPECT_EQ(harness::code(h.reg("s", A, {}, schema_kind::protobuf)), 42201) << "a type not served";
     EXPECT_EQ(harness::code(h.reg("s", A, {}, schema_kind::avro, false, std::nullopt, 5)), 42202)
         << "outside IMPORT a version may only be the next one";
     EXPECT_EQ(harness::code(h.reg("s", A, {}, schema_kind::avro, false, 7)), 42205) << "an id outside IMPORT";
-    EXPECT_EQ(h.log.size(), 1u);
+    EXPECT_EQ(h.log.size(), 2u);
 }
 
 TEST(Register, NormalizeComparesNormalizedForms) {
@@ -262,6 +265,21 @@ TEST(Config, SetGetDelete) {
     EXPECT_EQ(std::get<nlohmann::ordered_json>(h.run(plan_delete_config(h.st, std::nullopt))).dump(),
               R"({"compatibilityLevel":"NONE"})");
     EXPECT_EQ(h.st.effective_level("s"), compat_level::backward);
+}
+
+TEST(Config, JsonPolicyPerSubjectReachesTheChecker) {
+    harness h;
+    EXPECT_EQ(h.st.effective_check_options("s").json_policy, "STRICT");
+    EXPECT_EQ(harness::code(h.run(plan_set_config(h.st, "s", std::nullopt, std::nullopt, "sloppy"))), 42203);
+    auto set = h.run(plan_set_config(h.st, "s", std::nullopt, std::nullopt, "lenient"));
+    EXPECT_EQ(std::get<nlohmann::ordered_json>(set).dump(), R"({"jsonCompatibilityPolicy":"LENIENT"})");
+    EXPECT_EQ(h.st.effective_check_options("s").json_policy, "LENIENT");
+    EXPECT_EQ(h.st.effective_check_options("t").json_policy, "STRICT");
+    EXPECT_EQ(*h.log.back().value, R"({"jsonCompatibilityPolicy":"LENIENT"})");
+    h.run(plan_set_config(h.st, std::nullopt, std::nullopt, std::nullopt, "LENIENT"));
+    EXPECT_EQ(h.st.effective_check_options("t").json_policy, "LENIENT");
+    h.run(plan_set_config(h.st, "s", "FULL", std::nullopt));
+    EXPECT_EQ(h.st.effective_check_options("s").json_policy, "LENIENT") << "setting the level keeps the policy";
 }
 
 TEST(Replay, TheLogRebuildsTheSameState) {

@@ -203,6 +203,38 @@ TEST(AvroCompat, TypeMismatchesBetweenKinds) {
     EXPECT_FALSE(check(R"({"type":"fixed","name":"F","size":4})", R"("bytes")").empty()) << "no fixed <- bytes promotion";
 }
 
+TEST(AvroCompat, ConfluentWording) {
+    auto got = check(rec("R", R"({"name":"a","type":"int"},{"name":"b","type":"string"})"), rec("R", R"({"name":"a","type":"long"})"));
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(confluent_message(got[0], "new", "old"),
+              "{errorType:'TYPE_MISMATCH', description:'The type (path '/fields/0/type') of a field in the new schema does not "
+              "match with the old schema', additionalInfo:'reader type: INT not compatible with writer type: LONG'}");
+    EXPECT_EQ(confluent_message(got[1], "old", "new"),
+              "{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field 'b' at path '/fields/1' in the old schema "
+              "has no default value and is missing in the new schema', additionalInfo:'b'}");
+    auto e = check(R"({"type":"enum","name":"E","symbols":["A"]})", R"({"type":"enum","name":"F","symbols":["A","B"]})");
+    ASSERT_EQ(e.size(), 2u);
+    EXPECT_EQ(confluent_message(e[0], "new", "old"),
+              "{errorType:'NAME_MISMATCH', description:'The name of the schema has changed (path '/name')', additionalInfo:'expected: F'}");
+    EXPECT_EQ(confluent_message(e[1], "new", "old"),
+              "{errorType:'MISSING_ENUM_SYMBOLS', description:'The new schema is missing enum symbols '[B]' at path '/symbols' in "
+              "the old schema', additionalInfo:'[B]'}");
+    auto u = check(R"(["null","int"])", R"(["null","int","string"])");
+    ASSERT_EQ(u.size(), 1u);
+    EXPECT_EQ(confluent_message(u[0], "new", "old"),
+              "{errorType:'MISSING_UNION_BRANCH', description:'The new schema is missing a type inside a union field at path '/2' "
+              "in the old schema', additionalInfo:'reader union lacking writer type: STRING'}");
+    auto f = check(R"({"type":"fixed","name":"F","size":16})", R"({"type":"fixed","name":"F","size":8})");
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_EQ(confluent_message(f[0], "new", "old"),
+              "{errorType:'FIXED_SIZE_MISMATCH', description:'The size of FIXED type field at path '/size' in the new schema does "
+              "not match with the old schema', additionalInfo:'expected: 8, found: 16'}");
+    auto a = check(rec("R", R"({"name":"b","type":"int","aliases":["a"]})"), rec("R", R"({"name":"a","type":"int"},{"name":"b","type":"int"})"));
+    ASSERT_EQ(a.size(), 1u);
+    EXPECT_EQ(confluent_message(a[0], "new", "old"),
+              "Unexpected exception during compatibility check: Reader record field b matches multiple fields in writer record schema R");
+}
+
 TEST(AvroCompat, DifferentSchemaKindIsIncompatible) {
     struct other : parsed_schema {
         schema_kind kind() const override { return schema_kind::json; }

@@ -133,6 +133,38 @@ TEST(AvroParse, DefaultsAreValidatedAgainstTheirType) {
     }
 }
 
+TEST(AvroParse, EdgeCasesAsJavaDecidesThem) {
+    // A record's default cannot be checked against the record while its fields are parsed
+    // (Java: "Schema fields not set yet").
+    EXPECT_NE(parse_error(R"({"type":"record","name":"N","fields":[{"name":"n","type":"N","default":{}}]})")
+                  .find("record N is used in its own default before its fields are defined"),
+              std::string::npos);
+    EXPECT_TRUE(parse_ok(R"({"type":"record","name":"N","fields":[{"name":"n","type":["null","N"],"default":null}]})"));
+    // Java checks the last component of a name, not the namespace.
+    EXPECT_TRUE(parse_ok(R"({"type":"fixed","name":"1a.b-c.F","size":1})"));
+    EXPECT_NE(parse_error(R"({"type":"record","name":"R","fields":[{"name":"a","type":"int","order":1}]})").find("Invalid order"),
+              std::string::npos);
+    // A non-string namespace or doc is ignored, as Java's getOptionalText ignores it.
+    auto s = parse_ok(R"({"type":"fixed","name":"F","namespace":5,"doc":false,"size":1})");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->canonical(), R"({"type":"fixed","name":"F","size":1})");
+    // A union may be empty, and its branches keep their order.
+    EXPECT_EQ(canonical("[]"), "[]");
+    EXPECT_EQ(canonical(R"(["string","null"])"), R"(["string","null"])");
+}
+
+TEST(AvroParse, StoredSchemasMayKeepDefaultsThatDoNotFit) {
+    // What older registries accepted and Confluent still reads back from `_schemas`.
+    const std::string legacy = R"({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":"null"}]})";
+    EXPECT_NE(parse_error(legacy).find("Invalid default for field a"), std::string::npos);
+    auto lenient = make_avro_type_lenient();
+    auto r = lenient->parse(legacy, {});
+    ASSERT_TRUE(r.schema) << r.error;
+    EXPECT_EQ(r.schema->canonical(), R"({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":"null"}]})");
+    EXPECT_FALSE(lenient->parse(R"({"type":"record","name":"R","fields":[{"name":"a","type":"nope"}]})", {}).schema)
+        << "everything else is still checked";
+}
+
 TEST(AvroParse, ReferencesDefineNamesByFullName) {
     const std::string address = R"({"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"street","type":"string"}]})";
     const std::string user = R"({"type":"record","name":"User","namespace":"com.acme","fields":[{"name":"home","type":"com.acme.Address"},{"name":"work","type":"Address"}]})";
@@ -146,6 +178,14 @@ TEST(AvroParse, ReferencesDefineNamesByFullName) {
     EXPECT_TRUE(parse_ok(user, {country, addr2}));
     EXPECT_NE(parse_error(user, {"{"}).find("Invalid reference 1"), std::string::npos);
     EXPECT_NE(parse_error(address, {address}).find("Can't redefine: com.acme.Address"), std::string::npos);
+    // A reference reached through two paths (same name) is parsed once, as Confluent's map of
+    // resolved references by name does.
+    std::vector<resolved_reference> diamond = {{"geo.Country", "c", 1, country}, {"com.acme.Address", "a", 1, addr2},
+                                               {"geo.Country", "c", 1, country}};
+    EXPECT_TRUE(avro().parse(user, diamond).schema);
+    std::vector<resolved_reference> renamed = {{"geo.Country", "c", 1, country}, {"com.acme.Address", "a", 1, addr2},
+                                               {"Country", "c", 1, country}};
+    EXPECT_TRUE(avro().parse(user, renamed).schema) << "the same subject version under another name";
     // The schema itself may just be a referenced name.
     EXPECT_EQ(canonical("\"com.acme.Address\"", {address}), "\"com.acme.Address\"");
 }

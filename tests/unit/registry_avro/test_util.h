@@ -17,7 +17,10 @@ inline const schema_type& avro() {
 
 inline std::vector<resolved_reference> refs(std::vector<std::string> texts) {
     std::vector<resolved_reference> out;
-    for (auto& t : texts) out.push_back({"ref", "subject", 1, std::move(t)});
+    for (auto& t : texts) {
+        std::string n = std::to_string(out.size() + 1);
+        out.push_back({"ref" + n, "subject" + n, 1, std::move(t)});
+    }
     return out;
 }
 

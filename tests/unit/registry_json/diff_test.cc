@@ -149,3 +149,55 @@ TEST(json_diff, wide_recursive_unions_finish_quickly) {
 
 } // namespace
 } // namespace brook::registry::json
+
+namespace brook::registry::json {
+namespace {
+
+std::vector<std::shared_ptr<const json_schema>> generated_schemas() {
+    std::ifstream in(std::string(REGISTRY_JSON_TEST_DIR) + "/validation_cases.json");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::vector<std::shared_ptr<const json_schema>> out;
+    for (const auto& c : nlohmann::json::parse(buffer.str())) out.push_back(parsed(c["schema"]));
+    return out;
+}
+
+TEST(json_diff, every_schema_is_compatible_with_itself) {
+    auto schemas = generated_schemas();
+    for (const auto& c : cases()) {
+        schemas.push_back(parsed(c["writer"]));
+        schemas.push_back(parsed(c["reader"]));
+    }
+    ASSERT_GT(schemas.size(), 600u);
+    for (const auto& s : schemas) {
+        ASSERT_TRUE(s);
+        // Compatible, though not always without differences: Confluent reports a `not` as
+        // NOT_TYPE_NARROWED (compatible) even when it is unchanged.
+        EXPECT_TRUE(compatible(*s, *s, policy::strict)) << s->canonical();
+        // A separately parsed copy (different nodes, same text) gives the same differences.
+        auto copy = parse_schema(s->canonical(), {});
+        ASSERT_TRUE(copy.schema);
+        EXPECT_EQ(changes(*s, *copy.schema, policy::strict), changes(*s, *s, policy::strict)) << s->canonical();
+    }
+}
+
+TEST(json_diff, random_pairs_compare_deterministically) {
+    // 80 x 80 generated schemas: every pair compares without failing, twice the same, and the
+    // verdict never gets stricter under LENIENT.
+    const auto schemas = generated_schemas();
+    const std::size_t n = 80;
+    int incompatible = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < n; ++j) {
+            const auto first = changes(*schemas[i], *schemas[j], policy::strict);
+            EXPECT_EQ(first, changes(*schemas[i], *schemas[j], policy::strict));
+            const bool strict_ok = compatible(*schemas[i], *schemas[j], policy::strict);
+            if (strict_ok) EXPECT_TRUE(compatible(*schemas[i], *schemas[j], policy::lenient));
+            incompatible += strict_ok ? 0 : 1;
+        }
+    }
+    EXPECT_GT(incompatible, 0);
+}
+
+} // namespace
+} // namespace brook::registry::json

@@ -238,11 +238,25 @@ TEST(json_parse, overlong_uris_are_refused) {
 TEST(json_validate, integral_floats_are_integers_from_draft_6_on) {
     auto d7 = ok(R"({"type":"integer","maximum":3})");
     EXPECT_TRUE(validate(*d7, nlohmann::json::parse("1.0")).empty());
-    EXPECT_TRUE(validate(*d7, nlohmann::json::parse("[1.0]")).empty() == false); // still not an array match
+    EXPECT_FALSE(validate(*d7, nlohmann::json::parse("[1.0]")).empty()); // an array is no integer
     EXPECT_FALSE(validate(*d7, nlohmann::json::parse("1.5")).empty());
     EXPECT_FALSE(validate(*d7, nlohmann::json::parse("4.0")).empty());
     auto d4 = ok(R"({"$schema":"http://json-schema.org/draft-04/schema#","type":"integer"})");
     EXPECT_FALSE(validate(*d4, nlohmann::json::parse("1.0")).empty());
+}
+
+TEST(json_validate, keywords_of_later_drafts_mean_nothing_in_earlier_ones) {
+    // draft-04 has no if/then/else, const, contains or propertyNames; draft-06 no if/then/else.
+    auto d4 = ok(R"({"$schema":"http://json-schema.org/draft-04/schema#","if":{"type":"string"},"then":{"maxLength":1},
+                    "const":3,"contains":{"type":"string"},"propertyNames":{"maxLength":1}})");
+    EXPECT_TRUE(validate(*d4, nlohmann::json("long string")).empty());
+    EXPECT_TRUE(validate(*d4, nlohmann::json::parse(R"({"long":[1]})")).empty());
+    auto d6 = ok(R"({"$schema":"http://json-schema.org/draft-06/schema#","if":{"type":"string"},"then":{"maxLength":1},
+                    "const":"x"})");
+    EXPECT_TRUE(validate(*d6, nlohmann::json("x")).empty());
+    EXPECT_FALSE(validate(*d6, nlohmann::json("y")).empty()); // const is draft-06
+    auto d7 = ok(R"({"if":{"type":"string"},"then":{"maxLength":1}})");
+    EXPECT_FALSE(validate(*d7, nlohmann::json("long")).empty());
 }
 
 class other_kind final : public parsed_schema {
