@@ -196,6 +196,10 @@ void store::reader_loop() {
 // --- writer ---
 
 void store::writer_loop() {
+    // Made before the first write: an idempotent producer needs a round of metadata and a
+    // producer id (about a second with librdkafka) before it sends anything.
+    if (auto e = make_producer()) spdlog::error("schema registry: {}", e->message);
+    warm_up();
     for (;;) {
         job j;
         {
@@ -213,6 +217,36 @@ void store::writer_loop() {
         left.swap(jobs_);
     }
     for (auto& j : left) j.done(err::timeout("The schema registry is shutting down"));
+}
+
+std::optional<api_error> store::make_producer() {
+    if (producer_) return std::nullopt;
+    auto c = client::base_config(opts_.bootstrap);
+    c.emplace_back("linger.ms", "0");
+    c.emplace_back("message.timeout.ms", std::to_string(opts_.write_timeout_ms));
+    // Connect now, not at the first send, so the producer id is there when a write comes.
+    c.emplace_back("enable.sparse.connections", "false");
+    auto made = client::producer::create(c);
+    if (!made) return err::store("The schema registry cannot create its producer: " + made.err().message);
+    producer_ = std::make_unique<client::producer>(std::move(*made));
+    producer_->poll(0); // start connecting now
+    return std::nullopt;
+}
+
+void store::warm_up() {
+    // librdkafka's first send to a topic waits for the topic's metadata (half a second against
+    // Brook). When _schemas exists, a NOOP record — what Confluent's store writes on start —
+    // pays that before the first registration instead of during it.
+    {
+        std::unique_lock lock(progress_mu_);
+        progress_cv_.wait(lock, [&] { return stopping_.load() || caught_up_; });
+        if (stopping_ || !attached_ || !producer_) return;
+    }
+    client::record r;
+    r.topic = opts_.topic;
+    r.partition = 0;
+    r.key = encode(noop_record{}).key;
+    if (producer_->send(r)) producer_->flush(opts_.write_timeout_ms);
 }
 
 bool store::attached() const {
@@ -271,14 +305,7 @@ write_result store::run(const job& j) {
     plan p = std::get<plan>(std::move(planned));
     if (p.records.empty()) return std::move(p.reply);
 
-    if (!producer_) {
-        auto c = client::base_config(opts_.bootstrap);
-        c.emplace_back("linger.ms", "0");
-        c.emplace_back("message.timeout.ms", std::to_string(opts_.write_timeout_ms));
-        auto made = client::producer::create(c);
-        if (!made) return err::store("The schema registry cannot create its producer: " + made.err().message);
-        producer_ = std::make_unique<client::producer>(std::move(*made));
-    }
+    if (auto e = make_producer()) return *e;
     // Only this job's reports count: one that timed out earlier may still report in this flush.
     std::vector<uint64_t> sent_ids;
     for (const auto& rec : p.records) {

@@ -74,6 +74,8 @@ private:
     void reader_loop();
     void writer_loop();
     write_result run(const job& j);
+    std::optional<api_error> make_producer(); // writer thread
+    void warm_up();                           // writer thread, before the first job
     bool attached() const;
     bool attach(); // writer: create the topic if absent and have the reader catch up on it
 

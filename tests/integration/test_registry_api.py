@@ -155,6 +155,9 @@ def test_version_soft_and_permanent_delete(reg):
     assert reg.ok("GET", f"/schemas/ids/{sid2}")["schema"], "a soft-deleted schema still decodes by id"
     assert reg.ok("GET", f"/schemas/ids/{sid2}/versions") == []
     assert reg.ok("GET", f"/schemas/ids/{sid2}/versions", params={"deleted": "true"}) == [{"subject": s, "version": 2}]
+    assert reg.ok("GET", f"/schemas/ids/{sid2}/subjects") == []
+    assert reg.ok("GET", f"/schemas/ids/{sid2}/subjects", params={"deleted": "true"}) == [s]
+    assert reg.ok("GET", f"/schemas/ids/{sid2}/subjects", params={"deleted": "true", "subject": "other"}) == []
     assert reg.ok("DELETE", f"/subjects/{s}/versions/2", params={"permanent": "true"}) == 2
     reg.err("GET", f"/subjects/{s}/versions/2", params={"deleted": "true"}, code=40402)
     reg.err("GET", f"/schemas/ids/{sid2}", status=404, code=40403)

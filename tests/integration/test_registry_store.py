@@ -206,3 +206,42 @@ def test_not_ready_until_loaded(tmp_path):
         b.stop()  # SIGTERM stops a registry still waiting for its broker (exit code 0)
     finally:
         b.close()
+
+
+def test_acknowledged_registrations_survive_kill9_mid_stream(broker):
+    """Registrations run while the broker is killed: every one answered 200 is there after the
+    restart with the id it was given, and ids stay unique."""
+    import threading
+    import time
+
+    import requests
+
+    acked, stop = [], threading.Event()
+
+    def writer():
+        r = Registry(broker.registry_url)
+        i = 0
+        while not stop.is_set():
+            try:
+                resp = r.register(f"k9-{i % 5}", record("K9", ("a", "int"), *[(f"f{j}", "int", 0) for j in range(i)]))
+            except requests.RequestException:
+                return
+            if resp.status_code == 200:
+                acked.append((f"k9-{i % 5}", i, resp.json()["id"]))
+            i += 1
+
+    t = threading.Thread(target=writer)
+    t.start()
+    deadline = time.monotonic() + 20
+    while len(acked) < 50 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    broker.kill9()
+    stop.set()
+    t.join(30)
+    assert len(acked) > 10, "the writer got going before the kill"
+    broker.start()
+    reg = Registry(broker.registry_url)
+    for subject, i, sid in acked:
+        schema = record("K9", ("a", "int"), *[(f"f{j}", "int", 0) for j in range(i)])
+        assert reg.ok("POST", f"/subjects/{subject}", {"schema": json.dumps(schema)})["id"] == sid
+    assert len({sid for _, _, sid in acked}) == len(acked)

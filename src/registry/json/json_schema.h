@@ -81,10 +81,15 @@ struct json_parse_outcome {
 json_parse_outcome parse_schema(std::string_view text, const std::vector<resolved_reference>& refs,
                                 const parse_options& opts = {});
 
-// libstdc++'s std::regex (valijson's engine) recurses once per input character and overflows
-// an 8 MiB stack near 30,000 characters. Against a schema that uses regular expressions, a
-// string value or object key longer than this is a validation error, not a crash.
-inline constexpr std::size_t max_regex_input = 8192;
+// libstdc++'s std::regex (valijson's engine) recurses once per input character (~250 bytes of
+// stack each; an 8 MiB stack overflows near 30,000 characters). Against a schema that uses
+// regular expressions, a document whose strings or keys are all at most
+// regex_input_on_caller_stack long is validated on the caller's stack; one with longer strings
+// on a thread with a 512 MiB stack (reserved; ~250 bytes committed per character, so ~65 MiB
+// at the limit); a string or key longer than
+// max_regex_input is a validation error, not a crash.
+inline constexpr std::size_t regex_input_on_caller_stack = 2048;
+inline constexpr std::size_t max_regex_input = 256 * 1024;
 // $ref, id and $id values longer than this are refused at parse (valijson matches them with a
 // regular expression too).
 inline constexpr std::size_t max_uri_length = 2048;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace brook::registry::json {
 namespace {
 
@@ -214,11 +216,17 @@ TEST(json_validate, date_formats_apply_to_strings_only) {
 TEST(json_validate, overlong_strings_are_an_error_not_a_stack_overflow) {
     auto s = ok(R"({"type":"object","properties":{"code":{"type":"string","pattern":"^[a-z]*$"}}})");
     EXPECT_TRUE(s->uses_regex());
-    EXPECT_TRUE(validate(*s, nlohmann::json{{"code", std::string(max_regex_input, 'a')}}).empty());
-    auto errors = validate(*s, nlohmann::json{{"code", std::string(200000, 'a')}});
+    EXPECT_TRUE(validate(*s, nlohmann::json{{"code", std::string(regex_input_on_caller_stack, 'a')}}).empty());
+    // Longer strings (an 8 MiB stack overflows near 30,000) run on a thread with a large stack.
+    EXPECT_TRUE(validate(*s, nlohmann::json{{"code", std::string(100000, 'a')}}).empty());
+    auto errors = validate(*s, nlohmann::json{{"code", std::string(100000, 'a') + "B"}});
+    ASSERT_FALSE(errors.empty());
+    EXPECT_TRUE(std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e.path == "/code"; }));
+    errors = validate(*s, nlohmann::json{{"code", std::string(max_regex_input + 1, 'a')}});
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].path, "/code");
-    errors = validate(*s, nlohmann::json{{std::string(200000, 'k'), 1}});
+    EXPECT_NE(errors[0].message.find("longer than"), std::string::npos);
+    errors = validate(*s, nlohmann::json{{std::string(max_regex_input + 1, 'k'), 1}});
     ASSERT_EQ(errors.size(), 1u);
     // Without regular expressions long strings are fine.
     auto plain = ok(R"({"type":"object","properties":{"code":{"type":"string","maxLength":300000}}})");
