@@ -50,7 +50,6 @@ private:
     registry_url url_;
 };
 
-
 // Prints "brook: <what>: <message> (error_code N)" plus what to do next where there is a
 // clear next step, or "cannot reach the schema registry at URL ..."; returns exit_failed.
 int fail(const registry_session& s, const std::string& what, const registry_answer& a);
