@@ -37,9 +37,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# kafkajs and @platformatic/kafka, pinned by tests/js/package-lock.json (npm registry).
+# The JavaScript clients (kafkajs, @platformatic/kafka, @kafkajs/confluent-schema-registry),
+# pinned by tests/js/package-lock.json (npm registry). Re-run when any package.json dependency
+# is missing from node_modules or the lock file is newer than the last install.
 js="$(dirname "$0")/../tests/js"
-if [ ! -f "$js/node_modules/kafkajs/package.json" ] || [ ! -f "$js/node_modules/@platformatic/kafka/package.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
-  echo "install-deps: npm ci in tests/js"
+js_missing="$(cd "$js" && node -e '
+  const fs = require("fs");
+  const deps = Object.keys(require("./package.json").dependencies || {});
+  console.log(deps.filter((d) => !fs.existsSync(`node_modules/${d}/package.json`)).join(" "));')"
+if [ -n "$js_missing" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+  echo "install-deps: npm ci in tests/js${js_missing:+ (missing: $js_missing)}"
   (cd "$js" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

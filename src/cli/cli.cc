@@ -8,6 +8,7 @@ commands::commands(CLI::App& app) {
     add_consume_command(app, picked_);
     add_group_commands(app, picked_);
     add_cluster_commands(app, picked_);
+    add_schema_commands(app, picked_);
 }
 
 std::optional<int> commands::run() const {

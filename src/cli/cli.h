@@ -1,7 +1,7 @@
 #pragma once
-// The `brook` client commands (topic, produce, consume, group, cluster), registered on the
+// The `brook` client commands (topic, produce, consume, group, cluster, schema), registered on the
 // binary's CLI11 app next to `serve`. They talk to any Kafka-compatible broker through
-// src/client only. Usage from main():
+// src/client only (schema: any Confluent-compatible schema registry over HTTP). Usage from main():
 //   brook::cli::commands cli(app);
 //   CLI11 parse ...
 //   if (auto rc = cli.run()) return *rc;
@@ -34,5 +34,6 @@ void add_produce_command(CLI::App& app, action& picked);
 void add_consume_command(CLI::App& app, action& picked);
 void add_group_commands(CLI::App& app, action& picked);
 void add_cluster_commands(CLI::App& app, action& picked);
+void add_schema_commands(CLI::App& app, action& picked);
 
 } // namespace brook::cli
