@@ -11,7 +11,7 @@ packages=(
   # tests: unit, fuzz, real clients
   libgtest-dev clang-14 libclang-rt-14-dev prometheus
   kcat python3-pytest python3-pytest-timeout python3-confluent-kafka python3-kafka
-  python3-snappy python3-lz4 python3-zstandard
+  python3-snappy python3-lz4 python3-zstandard python3-yaml
   # schema registry: schema types and the clients that test them
   libprotobuf-dev libprotoc-dev protobuf-compiler libvalijson-dev json-schema-test-suite
   python3-avro python3-protobuf python3-jsonschema python3-requests python3-cachetools
