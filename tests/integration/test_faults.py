@@ -8,6 +8,8 @@ errors. Every bad input on the API is a 4xx with a JSON message; disabled -> 403
 """
 import json
 import re
+import shutil
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -102,6 +104,12 @@ def test_permanent_error_reaches_the_delivery_report(broker_factory):
     assert [m.value() for m in ck_consume(b.bootstrap, "perm", {0: 0}, 1)] == [b"kept"]
     assert fault(b, f["id"])["fired"] == 1
     assert injected_total(b, "Produce", "TOPIC_AUTHORIZATION_FAILED") == 1
+    if shutil.which("promtool"):  # the fault families are valid exposition too
+        with urllib.request.urlopen(f"http://127.0.0.1:{b.admin_port}/metrics", timeout=10) as r:
+            text = r.read()
+        assert b"brook_faults_armed 0" in text
+        res = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True)
+        assert res.returncode == 0, res.stdout + res.stderr
 
 
 def test_kafka_python_producer_retries(broker_factory):
