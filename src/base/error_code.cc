@@ -118,4 +118,15 @@ std::string_view error_name(error_code e) {
     return "UNKNOWN_ERROR_CODE";
 }
 
+std::optional<error_code> error_from_name(std::string_view name) {
+    // The codes are contiguous from -1 to the last one named; unnamed values stop the walk.
+    for (int v = -1; v <= INT16_MAX; ++v) {
+        const auto e = static_cast<error_code>(v);
+        const auto n = error_name(e);
+        if (n == "UNKNOWN_ERROR_CODE") break;
+        if (n == name) return e;
+    }
+    return std::nullopt;
+}
+
 } // namespace brook

@@ -2,6 +2,7 @@
 // Kafka protocol error codes as a typed enum. Every subsystem returns these (or
 // its own errc mapped to these at the protocol edge); numeric values are the wire values.
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace brook {
@@ -123,5 +124,7 @@ constexpr int16_t to_wire(error_code e) { return static_cast<int16_t>(e); }
 
 // Upper-case Kafka name, e.g. "CORRUPT_MESSAGE", for logs and error messages.
 std::string_view error_name(error_code e);
+// The code with that Kafka name (exact, upper case), if any; NONE included.
+std::optional<error_code> error_from_name(std::string_view name);
 
 } // namespace brook

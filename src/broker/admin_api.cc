@@ -125,6 +125,7 @@ void add_admin_api_routes(http::router& routes, broker& b) {
         auto lags = co_await compute_lags(b, groups[0].committed, now);
         co_return http::json_response(group_detail(groups[0], lags));
     });
+    add_fault_routes(routes, b);
 }
 
 } // namespace brook::broker

@@ -16,6 +16,9 @@
 //                            {total, in_window, window_seconds, in_storm, last_reason,
 //                            last_trigger: {member_id, client_id, client_host}}}; 404
 // Path parameters are percent-decoded.
+// Fault injection (admin_faults.cc, broker/fault_injector.h; 403 unless
+// admin.fault.injection.enable): POST /v1/faults (201, the fault), GET /v1/faults,
+// GET /v1/faults/{id}, DELETE /v1/faults/{id}, DELETE /v1/faults.
 //
 // Handlers run on the shard of the admin connection; `ready` is called from any shard.
 #include <functional>
@@ -29,5 +32,7 @@ class broker;
 void add_admin_routes(http::router& routes, broker& b, std::function<bool()> ready);
 // The JSON routes alone (add_admin_routes adds them too).
 void add_admin_api_routes(http::router& routes, broker& b);
+// The /v1/faults routes alone (add_admin_api_routes adds them too).
+void add_fault_routes(http::router& routes, broker& b);
 
 } // namespace brook::broker

@@ -19,6 +19,7 @@
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
+#include "broker/fault_injector.h"
 #include "broker/group_service.h"
 #include "broker/page_warmer.h"
 #include "broker/shard_state.h"
@@ -57,6 +58,8 @@ public:
     txn_service& transactions() { return *txns_; }
     // Reads cold file ranges off the shard threads (fetch of data not in the page cache).
     page_warmer& warmer() { return warmer_; }
+    // Faults injected through the admin API (/v1/faults); shared by every shard.
+    fault_injector& faults() { return faults_; }
 
     // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
     // every shard's snapshot has the change.
@@ -94,6 +97,7 @@ private:
     topic_map controller_topics_;
     std::unique_ptr<group_service> groups_;
     std::unique_ptr<txn_service> txns_;
+    fault_injector faults_;
     page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
 };
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <numeric>
 
@@ -183,6 +184,18 @@ void write_groups(exposition& out, const std::vector<group_snapshot>& groups,
                [](const partition_lag& l) { return l.lag_seconds; });
 }
 
+// Only where injection is enabled: elsewhere the families would always be empty.
+void write_faults(exposition& out, broker& b) {
+    if (!b.config().admin_fault_injection_enable) return;
+    out.family("brook_faults_injected_total", metric_type::counter,
+               "Requests failed on purpose by the admin API's fault injection (/v1/faults), by API and injected error.");
+    for (const auto& [k, n] : b.faults().injected_totals())
+        out.sample({{"api", api_name(k.first)}, {"error", error_name(k.second)}}, static_cast<double>(n));
+    const auto faults = b.faults().list();
+    out.family("brook_faults_armed", metric_type::gauge, "Injected faults that can still fire.");
+    out.sample({}, static_cast<double>(std::count_if(faults.begin(), faults.end(), [](const fault& f) { return f.armed(); })));
+}
+
 } // namespace
 
 asio::awaitable<std::string> scrape_metrics(broker& b) {
@@ -208,6 +221,7 @@ asio::awaitable<std::string> scrape_metrics(broker& b) {
     write_kafka(out, shards);
     write_partitions(out, parts, shards);
     write_groups(out, groups, lags);
+    write_faults(out, b);
     http::metrics::write_process_metrics(out);
     http::metrics::write_disk_metrics(out, b.config().data_dir);
     co_return std::move(out).take();

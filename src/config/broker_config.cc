@@ -21,6 +21,7 @@ const std::vector<property>& table() {
         {"kafka.addr", property_type::string, "Kafka listener HOST:PORT", false, 0, 0, STR(kafka_addr)},
         {"advertise.addr", property_type::string, "HOST:PORT given to clients in Metadata (default: listener, 0.0.0.0 as localhost)", false, 0, 0, STR(advertise_addr)},
         {"admin.addr", property_type::string, "Admin API HOST:PORT: /v1/health, /v1/ready and Prometheus /metrics over HTTP", false, 0, 0, STR(admin_addr)},
+        {"admin.fault.injection.enable", property_type::boolean, "Serve /v1/faults on the admin API: make chosen Kafka requests fail with a chosen error code, for testing clients (false: 403)", false, 0, 0, BOOL(admin_fault_injection_enable)},
         {"schema.registry.addr", property_type::string, "Schema registry HOST:PORT: the Confluent Schema Registry REST API, state in the _schemas topic", false, 0, 0, STR(schema_registry_addr)},
         {"schema.registry.enable", property_type::boolean, "Serve the schema registry (false: no listener, no _schemas clients)", false, 0, 0, BOOL(schema_registry_enable)},
         {"schema.registry.max.request.bytes", property_type::int32, "Largest schema registry request body; larger ones are answered 413", false, 1024, INT32_MAX, I32(schema_registry_max_request_bytes)},

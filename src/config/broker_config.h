@@ -24,6 +24,7 @@ struct broker_config {
     std::string kafka_addr = "0.0.0.0:9092";
     std::string advertise_addr;           // empty: kafka_addr with 0.0.0.0 shown as localhost
     std::string admin_addr = "0.0.0.0:9644";
+    bool admin_fault_injection_enable = false; // /v1/faults answers 403 unless set
     std::string schema_registry_addr = "0.0.0.0:8081";
     bool schema_registry_enable = true;
     int32_t schema_registry_max_request_bytes = 16 * 1024 * 1024;

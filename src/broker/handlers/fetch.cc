@@ -50,6 +50,22 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
         if (!ctx.shard.has_partition(r.topic, r.index)) r.error = error_code::unknown_topic_or_partition;
         else if (r.max_bytes < 0) r.error = error_code::invalid_fetch_size;
     }
+    // Injected faults (admin API): the partitions they hit are answered with the injected
+    // error and no data, and are not read (an error also ends the long-poll at once).
+    if (ctx.b.faults().armed()) {
+        std::vector<fault_injector::target> targets;
+        std::vector<partition_read*> candidates;
+        for (auto& r : reads)
+            if (r.error == error_code::none) {
+                targets.push_back({r.topic, r.index});
+                candidates.push_back(&r);
+            }
+        if (!targets.empty()) {
+            auto injected = ctx.b.faults().inject(protocol::FetchRequest::api_key, ctx.header.ClientId.value_or(""), targets);
+            for (size_t i = 0; i < injected.size(); ++i)
+                if (injected[i] != error_code::none) candidates[i]->error = injected[i];
+        }
+    }
     auto split = split_by_owner(reads, n);
 
     // read_committed (KIP-98) reads up to the last stable offset and is told which aborted

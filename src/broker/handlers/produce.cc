@@ -55,6 +55,15 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     size_t total = 0;
     for (auto& t : req.TopicData) total += t.PartitionData.size();
     writes.reserve(total); // `out` pointers and spans must stay put
+    // Partitions that passed the topic checks, validated once injected faults are known.
+    struct candidate {
+        const std::string* topic;
+        protocol::ProduceRequest::PartitionProduceData* data;
+        int32_t max_message_bytes;
+        protocol::ProduceResponse::PartitionProduceResponse* out;
+    };
+    std::vector<candidate> candidates;
+    candidates.reserve(total);
 
     for (auto& t : req.TopicData) {
         auto& rt = resp.Responses.emplace_back();
@@ -84,24 +93,42 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorCode = to_wire(error_code::unknown_topic_or_partition);
                 continue;
             }
-            partition_write w;
-            w.topic = t.Name;
-            w.index = p.Index;
-            w.max_message_bytes = found.topic->log.max_message_bytes;
-            if (auto e = validate(p.Records, w.max_message_bytes, w); e != error_code::none) {
-                // A malformed batch is a client bug worth one line; routine errors stay quiet.
-                spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
-                                    e == error_code::unsupported_for_message_format || e == error_code::message_too_large
-                                ? spdlog::level::warn
-                                : spdlog::level::debug,
-                            "produce to {}/{} from {} (client '{}') rejected: {}", t.Name, p.Index, ctx.conn.peer,
-                            ctx.header.ClientId.value_or(""), error_name(e));
-                rp.ErrorCode = to_wire(e);
-                continue;
-            }
-            w.out = &rp;
-            writes.push_back(std::move(w));
+            candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
         }
+    }
+
+    // Injected faults (admin API): the partitions they hit are answered with the injected
+    // error and nothing of them is appended, as a broker that refused them would.
+    std::vector<error_code> injected;
+    if (ctx.b.faults().armed() && !candidates.empty()) {
+        std::vector<fault_injector::target> targets;
+        targets.reserve(candidates.size());
+        for (const auto& c : candidates) targets.push_back({*c.topic, c.data->Index});
+        injected = ctx.b.faults().inject(protocol::ProduceRequest::api_key, ctx.header.ClientId.value_or(""), targets);
+    }
+    for (size_t i = 0; i < candidates.size(); ++i) {
+        auto& c = candidates[i];
+        if (!injected.empty() && injected[i] != error_code::none) {
+            c.out->ErrorCode = to_wire(injected[i]);
+            continue;
+        }
+        partition_write w;
+        w.topic = *c.topic;
+        w.index = c.data->Index;
+        w.max_message_bytes = c.max_message_bytes;
+        if (auto e = validate(c.data->Records, w.max_message_bytes, w); e != error_code::none) {
+            // A malformed batch is a client bug worth one line; routine errors stay quiet.
+            spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
+                                e == error_code::unsupported_for_message_format || e == error_code::message_too_large
+                            ? spdlog::level::warn
+                            : spdlog::level::debug,
+                        "produce to {}/{} from {} (client '{}') rejected: {}", w.topic, w.index, ctx.conn.peer,
+                        ctx.header.ClientId.value_or(""), error_name(e));
+            c.out->ErrorCode = to_wire(e);
+            continue;
+        }
+        w.out = c.out;
+        writes.push_back(std::move(w));
     }
 
     // Transactional batches go only to partitions their producer's open transaction holds
