@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cmath>
 
 namespace brook::http::otlp {
 
@@ -60,8 +61,16 @@ json attributes(const std::vector<std::pair<std::string, std::string>>& labels) 
     return a;
 }
 
+// proto3 JSON spells non-finite doubles as strings; nlohmann would write null, which a
+// collector rejects along with the whole request.
+json double_value(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+    return v;
+}
+
 json number_point(const metrics::sample_record& s, const std::string& start, const std::string& now, bool with_start) {
-    json p = {{"attributes", attributes(s.labels)}, {"timeUnixNano", now}, {"asDouble", s.value}};
+    json p = {{"attributes", attributes(s.labels)}, {"timeUnixNano", now}, {"asDouble", double_value(s.value)}};
     if (with_start) p["startTimeUnixNano"] = start;
     return p;
 }
@@ -78,7 +87,7 @@ json histogram_point(const metrics::sample_record& s, const std::string& start, 
             {"startTimeUnixNano", start},
             {"timeUnixNano", now},
             {"count", std::to_string(h.count())},
-            {"sum", h.sum()},
+            {"sum", double_value(h.sum())},
             {"bucketCounts", std::move(counts)},
             {"explicitBounds", std::move(bounds)}};
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <limits>
 
 namespace brook::http::otlp {
 namespace {
@@ -112,6 +113,19 @@ TEST(otlp, invalid_utf8_label_is_replaced_not_thrown) {
     auto got = json::parse(encode_metrics(out.families(), {"s", "i", "h"}, 0, 0));
     EXPECT_EQ(got["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"]["dataPoints"][0]["attributes"][0]["value"]["stringValue"],
               "\xEF\xBF\xBD");
+}
+
+TEST(otlp, non_finite_values_use_the_proto3_json_spelling) {
+    metrics::exposition out(true);
+    out.family("a", metrics::metric_type::gauge, "a");
+    out.sample({}, std::numeric_limits<double>::quiet_NaN());
+    out.sample({}, std::numeric_limits<double>::infinity());
+    out.sample({}, -std::numeric_limits<double>::infinity());
+    auto got = json::parse(encode_metrics(out.families(), {"s", "i", "h"}, 0, 0));
+    auto pts = got["resourceMetrics"][0]["scopeMetrics"][0]["metrics"][0]["gauge"]["dataPoints"];
+    EXPECT_EQ(pts[0]["asDouble"], "NaN");
+    EXPECT_EQ(pts[1]["asDouble"], "Infinity");
+    EXPECT_EQ(pts[2]["asDouble"], "-Infinity");
 }
 
 TEST(otlp, endpoint_appends_signal_path) {
