@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "broker/admin_routes.h"
 #include "broker/broker.h"
+#include "broker/otlp_exporter.h"
 #include "config/broker_config.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -21,8 +22,8 @@
 namespace brook::app {
 namespace {
 
-// Flags are shorthands for properties; precedence is defaults < file < --set < env < flags
-// named on the command line.
+// Flags are shorthands for properties; precedence is defaults < file < --set < OTEL_* env <
+// BROOK_* env < flags named on the command line.
 std::optional<std::string> build_config(const serve_options& o, char** env, config::broker_config& cfg) {
     if (o.config_file)
         if (auto e = config::apply_yaml_file(cfg, *o.config_file)) return e;
@@ -31,6 +32,7 @@ std::optional<std::string> build_config(const serve_options& o, char** env, conf
         if (eq == std::string::npos) return "--set " + kv + ": expected key=value";
         if (auto e = config::set_property(cfg, kv.substr(0, eq), kv.substr(eq + 1))) return "--set: " + *e;
     }
+    if (auto e = config::apply_otel_environment(cfg, env)) return e;
     if (auto e = config::apply_environment(cfg, env)) return e;
     if (o.data_dir) cfg.data_dir = *o.data_dir;
     if (o.kafka_addr) cfg.kafka_addr = *o.kafka_addr;
@@ -90,6 +92,8 @@ int run_serve(const serve_options& opts, char** env) {
 
     try {
         auto endpoint = net::parse_endpoint(cfg.kafka_addr);
+        // Checked before anything binds, so a bad collector URL refuses to start.
+        auto otlp = broker::otlp_settings_from(cfg);
         auto admin_endpoint = net::parse_endpoint(cfg.admin_addr);
         // Owned by pointer so shutdown can destroy them in dependency order: the listener,
         // then the shards (their pending coroutines still reference the broker), then the broker.
@@ -127,6 +131,12 @@ int run_serve(const serve_options& opts, char** env) {
             registry_http->start();
         }
         b->start_housekeeping();
+        if (otlp) {
+            spdlog::info("exporting metrics over OTLP/HTTP to http://{}:{}{} every {} ms as service.name={}",
+                         otlp->metrics_endpoint.host, otlp->metrics_endpoint.port, otlp->metrics_endpoint.target,
+                         otlp->interval.count(), otlp->resource.service_name);
+            broker::start_otlp_metrics_export(*b, std::move(*otlp));
+        }
         shards->start();
         if (schemas) schemas->start();
         ready.store(true, std::memory_order_release);

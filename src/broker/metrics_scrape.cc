@@ -198,7 +198,8 @@ void write_faults(exposition& out, broker& b) {
 
 } // namespace
 
-asio::awaitable<std::string> scrape_metrics(broker& b) {
+namespace {
+asio::awaitable<exposition> scrape(broker& b, bool keep_families) {
     std::vector<shard_figures> shards(b.shard_count());
     std::vector<unsigned> all(b.shard_count());
     std::iota(all.begin(), all.end(), 0u);
@@ -217,14 +218,22 @@ asio::awaitable<std::string> scrape_metrics(broker& b) {
 
     std::vector<partition_row> parts;
     for (auto& s : shards) std::move(s.partitions.begin(), s.partitions.end(), std::back_inserter(parts));
-    exposition out;
+    exposition out(keep_families);
     write_kafka(out, shards);
     write_partitions(out, parts, shards);
     write_groups(out, groups, lags);
     write_faults(out, b);
     http::metrics::write_process_metrics(out);
     http::metrics::write_disk_metrics(out, b.config().data_dir);
+    co_return out;
+}
+} // namespace
+
+asio::awaitable<std::string> scrape_metrics(broker& b) {
+    auto out = co_await scrape(b, false);
     co_return std::move(out).take();
 }
+
+asio::awaitable<exposition> scrape_metric_families(broker& b) { co_return co_await scrape(b, true); }
 
 } // namespace brook::broker

@@ -13,10 +13,14 @@
 
 #include <string>
 
+#include "http/metrics.h"
+
 namespace brook::broker {
 
 class broker;
 
 boost::asio::awaitable<std::string> scrape_metrics(broker& b);
+// The same scrape, with the families also kept as data (for the OTLP exporter).
+boost::asio::awaitable<http::metrics::exposition> scrape_metric_families(broker& b);
 
 } // namespace brook::broker

@@ -25,6 +25,9 @@ const std::vector<property>& table() {
         {"schema.registry.addr", property_type::string, "Schema registry HOST:PORT: the Confluent Schema Registry REST API, state in the _schemas topic", false, 0, 0, STR(schema_registry_addr)},
         {"schema.registry.enable", property_type::boolean, "Serve the schema registry (false: no listener, no _schemas clients)", false, 0, 0, BOOL(schema_registry_enable)},
         {"schema.registry.max.request.bytes", property_type::int32, "Largest schema registry request body; larger ones are answered 413", false, 1024, INT32_MAX, I32(schema_registry_max_request_bytes)},
+        {"otel.exporter.otlp.endpoint", property_type::string, "OTLP/HTTP collector base URL (http://HOST:PORT); metrics are POSTed as JSON to its /v1/metrics. Empty = no export (env OTEL_EXPORTER_OTLP_ENDPOINT)", false, 0, 0, STR(otel_exporter_otlp_endpoint)},
+        {"otel.metric.export.interval", property_type::int64, "Milliseconds between OTLP metric exports (env OTEL_METRIC_EXPORT_INTERVAL)", false, 100, 24LL * 3600 * 1000, I64(otel_metric_export_interval)},
+        {"otel.service.name", property_type::string, "service.name resource attribute of exported telemetry (env OTEL_SERVICE_NAME)", false, 0, 0, STR(otel_service_name)},
         {"smp", property_type::int32, "Shards (threads); 0 = one per core", false, 0, 256, I32(smp)},
         {"log.level", property_type::string, "trace, debug, info, warn, error", false, 0, 0, STR(log_level)},
         {"log.format", property_type::string, "text, or json: one object per line with ts (UTC), level, logger, thread, msg", false, 0, 0, STR(log_format)},
@@ -160,6 +163,23 @@ std::optional<std::string> apply_environment(broker_config& cfg, char** env) {
         std::transform(name.begin(), name.end(), name.begin(), [](char c) { return c == '_' ? '.' : char(std::tolower(c)); });
         if (!find_property(name)) continue; // other BROOK_ variables belong to tools and tests
         if (auto err = set_property(cfg, name, kv.substr(eq + 1))) return "environment " + std::string(kv.substr(0, eq)) + ": " + *err;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> apply_otel_environment(broker_config& cfg, char** env) {
+    static constexpr std::pair<std::string_view, std::string_view> names[] = {
+        {"OTEL_EXPORTER_OTLP_ENDPOINT", "otel.exporter.otlp.endpoint"},
+        {"OTEL_METRIC_EXPORT_INTERVAL", "otel.metric.export.interval"},
+        {"OTEL_SERVICE_NAME", "otel.service.name"},
+    };
+    for (char** e = env; e && *e; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        if (eq == std::string_view::npos) continue;
+        for (const auto& [var, prop] : names)
+            if (kv.substr(0, eq) == var)
+                if (auto err = set_property(cfg, prop, kv.substr(eq + 1))) return "environment " + std::string(var) + ": " + *err;
     }
     return std::nullopt;
 }

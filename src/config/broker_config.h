@@ -31,6 +31,10 @@ struct broker_config {
     int32_t smp = 0;                      // 0: one shard per core
     std::string log_level = "info";
     std::string log_format = "text";      // text or json (checked by `brook serve`)
+    // OpenTelemetry metrics export (OTLP/HTTP JSON); empty endpoint = off.
+    std::string otel_exporter_otlp_endpoint;
+    int64_t otel_metric_export_interval = 60000; // ms, the OTel SDK default
+    std::string otel_service_name = "brook";
 
     int32_t node_id = 0;
     bool auto_create_topics_enable = true;
@@ -86,6 +90,10 @@ std::string get_property(const broker_config& cfg, const property& p);
 std::optional<std::string> apply_yaml_file(broker_config& cfg, const std::string& path);
 // Applies BROOK_* variables from `environ`.
 std::optional<std::string> apply_environment(broker_config& cfg, char** environ);
+// The OpenTelemetry SDK variables OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_METRIC_EXPORT_INTERVAL and
+// OTEL_SERVICE_NAME, onto the otel.* properties. `brook serve` applies them before the BROOK_*
+// variables, so BROOK_OTEL_* (and flags) win over them.
+std::optional<std::string> apply_otel_environment(broker_config& cfg, char** environ);
 
 // Kafka's rule for topic names: 1..249 characters of [a-zA-Z0-9._-], not "." or "..".
 bool is_valid_topic_name(std::string_view name);

@@ -116,6 +116,7 @@ std::string_view type_name(metric_type t) {
 
 void exposition::family(std::string_view name, metric_type type, std::string_view help) {
     name_ = name;
+    if (keep_) families_.push_back({std::string(name), type, std::string(help), {}});
     // HELP escapes backslash and line feed (not quotes).
     std::string h;
     for (char c : help) {
@@ -143,7 +144,17 @@ void exposition::write_labels(std::span<const label> labels, std::string_view ex
     out_ += '}';
 }
 
+void exposition::keep(std::span<const label> labels, double value, const histogram* h) {
+    if (!keep_ || families_.empty()) return;
+    sample_record r;
+    for (const auto& [k, v] : labels) r.labels.emplace_back(std::string(k), std::string(v));
+    r.value = value;
+    if (h) r.hist = *h;
+    families_.back().samples.push_back(std::move(r));
+}
+
 void exposition::sample(std::span<const label> labels, double value) {
+    keep(labels, value, nullptr);
     out_ += name_;
     write_labels(labels);
     out_ += ' ';
@@ -156,6 +167,7 @@ void exposition::sample(std::initializer_list<label> labels, double value) {
 }
 
 void exposition::sample(std::span<const label> labels, const histogram& h) {
+    keep(labels, 0, &h);
     const std::string base = name_;
     uint64_t cumulative = 0;
     auto counts = h.counts();

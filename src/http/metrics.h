@@ -9,6 +9,7 @@
 // atomic or a lock.
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,11 +51,31 @@ std::span<const double> batch_size_buckets();      // 1 .. 1024, powers of 2
 
 using label = std::pair<std::string_view, std::string_view>;
 
+// One sample kept as data (owned strings), for encoders other than the text format
+// (http/otlp.h). A histogram sample has `hist`; a counter or gauge sample has `value`.
+struct sample_record {
+    std::vector<std::pair<std::string, std::string>> labels;
+    double value = 0;
+    std::optional<histogram> hist;
+};
+
+struct family_record {
+    std::string name;
+    metric_type type = metric_type::gauge;
+    std::string help;
+    std::vector<sample_record> samples;
+};
+
 // One scrape's output. Families are written in the order they are begun; every sample
 // belongs to the family begun last, so a family's samples stay together as the format
 // requires. Names are trusted (code constants); label values are escaped here.
 class exposition {
 public:
+    exposition() = default;
+    // keep_families: also keep every family and sample as data (families()), for the OTLP
+    // exporter; /metrics scrapes leave it off and pay only for the text.
+    explicit exposition(bool keep_families) : keep_(keep_families) {}
+
     // Begins a family: # HELP and # TYPE lines. A family with no samples is still valid.
     void family(std::string_view name, metric_type type, std::string_view help);
     // A counter or gauge sample of the current family.
@@ -66,14 +87,19 @@ public:
     void sample(std::initializer_list<label> labels, const histogram& h);
 
     const std::string& text() const { return out_; }
+    // Empty unless constructed with keep_families.
+    const std::vector<family_record>& families() const { return families_; }
     std::string take() && { return std::move(out_); }
 
     static constexpr std::string_view content_type = "text/plain; version=0.0.4; charset=utf-8";
 
 private:
     void write_labels(std::span<const label> labels, std::string_view extra_name = {}, std::string_view extra_value = {});
+    void keep(std::span<const label> labels, double value, const histogram* h);
     std::string name_;
     std::string out_;
+    bool keep_ = false;
+    std::vector<family_record> families_;
 };
 
 // Label value escaping of the text format: backslash, double quote and line feed; bytes

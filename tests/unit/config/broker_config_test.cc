@@ -69,6 +69,27 @@ TEST(broker_config, yaml_then_env_precedence) {
     EXPECT_TRUE(apply_yaml_file(c, path)); // missing file is an error with a message
 }
 
+TEST(broker_config, otel_environment_and_brook_override) {
+    broker_config c;
+    EXPECT_EQ(c.otel_exporter_otlp_endpoint, "");
+    EXPECT_EQ(c.otel_metric_export_interval, 60000);
+    EXPECT_EQ(c.otel_service_name, "brook");
+    std::string ep = "OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318", iv = "OTEL_METRIC_EXPORT_INTERVAL=500",
+                sn = "OTEL_SERVICE_NAME=edge", brook = "BROOK_OTEL_SERVICE_NAME=core";
+    char* env[] = {ep.data(), iv.data(), sn.data(), brook.data(), nullptr};
+    ASSERT_FALSE(apply_otel_environment(c, env));
+    EXPECT_EQ(c.otel_exporter_otlp_endpoint, "http://collector:4318");
+    EXPECT_EQ(c.otel_metric_export_interval, 500);
+    EXPECT_EQ(c.otel_service_name, "edge");
+    ASSERT_FALSE(apply_environment(c, env)); // serve's order: OTEL_* first, BROOK_* wins
+    EXPECT_EQ(c.otel_service_name, "core");
+    std::string bad = "OTEL_METRIC_EXPORT_INTERVAL=fast";
+    char* bad_env[] = {bad.data(), nullptr};
+    auto err = apply_otel_environment(c, bad_env);
+    ASSERT_TRUE(err);
+    EXPECT_NE(err->find("OTEL_METRIC_EXPORT_INTERVAL"), std::string::npos) << *err;
+}
+
 TEST(topic_names, kafka_rules) {
     EXPECT_TRUE(is_valid_topic_name("orders"));
     EXPECT_TRUE(is_valid_topic_name("a.b_c-D9"));
