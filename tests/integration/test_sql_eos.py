@@ -1,7 +1,7 @@
 """`brook sql` with an exactly-once sink: the same bounded TUMBLE job run once uninterrupted and
 once killed (SIGKILL) three times mid-job and restarted on its state directory; a read_committed
 confluent-kafka consumer must see the very same rows in both sinks (as multisets, and per key in
-order). Input: BROOK_EOS_EVENTS events (default 20,000; set BROOK_EOS_FULL=1 for 100,000) in 4
+order). Input: BROOK_EOS_EVENTS events (default 50,000; set BROOK_EOS_FULL=1 for 100,000) in 4
 partitions, each partition in event-time order so the output does not depend on how the job
 interleaves partitions (no row is late)."""
 import collections
@@ -18,7 +18,7 @@ from clients import ck_produce_all, ck_producer, create_topic
 
 T0 = 1_700_000_000_000
 PARTS = 4
-EVENTS = 100_000 if os.environ.get("BROOK_EOS_FULL") else int(os.environ.get("BROOK_EOS_EVENTS", "20000"))
+EVENTS = 100_000 if os.environ.get("BROOK_EOS_FULL") else int(os.environ.get("BROOK_EOS_EVENTS", "50000"))
 FETCH_BYTES = os.environ.get("BROOK_EOS_FETCH_BYTES", "2048")
 
 JOB = """
@@ -92,7 +92,8 @@ def read_committed(bootstrap, topic, partitions):
 
 
 def wait_committed(bootstrap, group, at_least, proc, timeout=60):
-    """Polls the group's committed offsets until they sum to at_least; returns the sum."""
+    """Polls the group's committed offsets until they sum to at_least; returns the sum, or None
+    when proc finished first."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     try:
         tps = [TopicPartition("eos-in", p) for p in range(PARTS)]
@@ -103,7 +104,9 @@ def wait_committed(bootstrap, group, at_least, proc, timeout=60):
                 print("%.3f committed %d" % (time.monotonic(), done))
             if done >= at_least:
                 return done
-            assert proc is None or proc.poll() is None, "the job ended before committing %d offsets: %s" % (at_least, proc.stderr.read())
+            if proc is not None and proc.poll() is not None:
+                assert proc.returncode == 0, proc.stderr.read()
+                return None  # finished first
             time.sleep(0.01)
         raise AssertionError("the group did not commit %d offsets in time" % at_least)
     finally:
@@ -117,10 +120,39 @@ def per_key(rows):
     return d
 
 
+def interrupted_run(broker, tmp_path, name, total):
+    """kill -9 three times mid-job, then run to the end; (kills, restarts that resumed), or None
+    when the job finished before a kill landed."""
+    path = job_file(tmp_path, name, "100 ms")
+    state = str(tmp_path / ("state-" + name))
+    rng = random.Random()
+    targets = [rng.uniform(lo, lo + 0.1) for lo in (0.05, 0.2, 0.35)]
+    kills, resumed, done = [], 0, 0
+    for target in targets:
+        p = start(broker, path, state)
+        # At least one transaction of this run committed: it resumed from the previous one.
+        done = wait_committed(broker.bootstrap, name, max(int(target * total), done + 1), p)
+        if done is None:
+            return None
+        time.sleep(rng.uniform(0, 0.05))  # anywhere in the next checkpoint, staged or not
+        if p.poll() is not None:
+            return None
+        p.kill()
+        p.wait()
+        assert p.returncode == -9
+        resumed += "resuming from the checkpoint" in p.stderr.read()
+        kills.append((round(target, 2), done))
+        done = wait_committed(broker.bootstrap, name, 0, None)  # what the kill left committed
+    p = start(broker, path, state)
+    _, err = p.communicate(timeout=90)
+    assert p.returncode == 0, err
+    resumed += "resuming from the checkpoint" in err
+    return kills, resumed
+
+
 def test_exactly_once_survives_kill9(broker, tmp_path):
     total = produce_input(broker.bootstrap)
-    for name in ("eos-a", "eos-b"):
-        create_topic(broker.bootstrap, name + "-out", 3)
+    create_topic(broker.bootstrap, "eos-a-out", 3)
 
     # Uninterrupted.
     t = time.monotonic()
@@ -131,30 +163,22 @@ def test_exactly_once_survives_kill9(broker, tmp_path):
 
     # Killed three times, each once the job has committed a random share of the input since the
     # previous kill (so every restart resumes from a transaction) and while it is still running.
-    path = job_file(tmp_path, "eos-b", "100 ms")
-    rng = random.Random()
-    targets = [rng.uniform(lo, lo + 0.15) for lo in (0.05, 0.25, 0.45)]
-    kills, resumed, done = [], 0, 0
-    for target in targets:
-        p = start(broker, path, str(tmp_path / "state-b"))
-        # At least one transaction of this run committed: it resumed from the previous one.
-        done = wait_committed(broker.bootstrap, "eos-b", max(int(target * total), done + 1), p)
-        time.sleep(rng.uniform(0, 0.05))  # anywhere in the next checkpoint, staged or not
-        assert p.poll() is None, "the job finished before the kill: %s" % p.stderr.read()
-        p.kill()
-        p.wait()
-        resumed += "resuming from the checkpoint" in p.stderr.read()
-        kills.append((round(target, 2), done))
-        done = wait_committed(broker.bootstrap, "eos-b", 0, None)  # what the kill left committed
-    p = start(broker, path, str(tmp_path / "state-b"))
-    _, err = p.communicate(timeout=90)
-    assert p.returncode == 0, err
-    resumed += "resuming from the checkpoint" in err
+    # A loaded machine can let a run finish before its kill lands: then the whole interrupted run
+    # starts over with a new group, sink and state (up to 3 attempts).
+    for attempt in range(3):
+        name = "eos-b%d" % attempt
+        create_topic(broker.bootstrap, name + "-out", 3)
+        outcome = interrupted_run(broker, tmp_path, name, total)
+        if outcome is not None:
+            break
+    else:
+        raise AssertionError("in 3 attempts the job always finished before a kill landed")
+    kills, resumed = outcome
     assert resumed == 3, "only %d restart(s) resumed from a checkpoint" % resumed
-    print("clean run %.2f s, kills at (share, offsets committed) %s" % (clean_s, kills))
+    print("clean run %.2f s, %s: kills at (share, offsets committed) %s" % (clean_s, name, kills))
 
     a = read_committed(broker.bootstrap, "eos-a-out", 3)
-    b = read_committed(broker.bootstrap, "eos-b-out", 3)
+    b = read_committed(broker.bootstrap, name + "-out", 3)
     assert sum(v["n"] for _, v in a) == total
     assert len(a) > 0
     assert collections.Counter(json.dumps(r, sort_keys=True) for r in a) == \
