@@ -119,4 +119,19 @@ outcome<std::vector<partition_offset>> consumer::positions() const {
     return out;
 }
 
+outcome<std::vector<committed_offset>> consumer::committed(const std::vector<topic_partition>& partitions, int timeout_ms) const {
+    tpl_handle list{rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()))};
+    for (const auto& tp : partitions) rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+    if (auto rc = rd_kafka_committed(rk_.get(), list.get(), timeout_ms)) return make_error(rc);
+    std::vector<committed_offset> out;
+    for (int i = 0; i < list->cnt; ++i) {
+        const auto& p = list->elems[i];
+        if (p.err) return make_error(p.err, std::string("committed offset of ") + p.topic + "/" + std::to_string(p.partition));
+        committed_offset po{{p.topic, p.partition}, p.offset, {}};
+        if (p.metadata && p.metadata_size > 0) po.metadata.assign(static_cast<const char*>(p.metadata), p.metadata_size);
+        out.push_back(std::move(po));
+    }
+    return out;
+}
+
 } // namespace brook::client

@@ -49,6 +49,9 @@ public:
     // The offset after the last record poll() returned, per assigned partition; partitions
     // nothing was read from yet are left out (there is nothing to commit for them).
     outcome<std::vector<partition_offset>> positions() const;
+    // The group's committed offset and metadata of each of `partitions`, asked of the group
+    // coordinator (read_committed: a pending transaction's offsets wait until it ends).
+    outcome<std::vector<committed_offset>> committed(const std::vector<topic_partition>& partitions, int timeout_ms) const;
 
 private:
     explicit consumer(kafka_handle rk) : rk_(std::move(rk)) {}

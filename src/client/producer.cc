@@ -1,6 +1,7 @@
 #include "client/producer.h"
 
 #include <array>
+#include <cstring>
 
 namespace brook::client {
 
@@ -120,15 +121,23 @@ status producer::init_transactions(int timeout_ms) {
 status producer::begin_transaction() { return txn_status(rd_kafka_begin_transaction(rk_.get())); }
 
 status producer::send_offsets_to_transaction(const std::vector<partition_offset>& offsets,
-                                             const group_metadata& group, int timeout_ms) {
+                                             const group_metadata& group, int timeout_ms, const std::string& metadata) {
     rd_kafka_consumer_group_metadata_t* raw = nullptr;
     if (rd_kafka_error_t* e = rd_kafka_consumer_group_metadata_read(&raw, group.bytes.data(), group.bytes.size()))
         return txn_status(e);
     std::unique_ptr<rd_kafka_consumer_group_metadata_t, decltype(&rd_kafka_consumer_group_metadata_destroy)> md{
         raw, &rd_kafka_consumer_group_metadata_destroy};
     tpl_handle list{rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()))};
-    for (const auto& p : offsets)
-        rd_kafka_topic_partition_list_add(list.get(), p.tp.topic.c_str(), p.tp.partition)->offset = p.offset;
+    for (const auto& p : offsets) {
+        auto* e = rd_kafka_topic_partition_list_add(list.get(), p.tp.topic.c_str(), p.tp.partition);
+        e->offset = p.offset;
+        // librdkafka frees metadata with the list, so it gets its own copy.
+        if (!metadata.empty()) {
+            e->metadata = rd_kafka_mem_malloc(nullptr, metadata.size());
+            std::memcpy(e->metadata, metadata.data(), metadata.size());
+            e->metadata_size = metadata.size();
+        }
+    }
     return txn_status(rd_kafka_send_offsets_to_transaction(rk_.get(), list.get(), md.get(), timeout_ms));
 }
 

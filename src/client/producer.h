@@ -61,9 +61,10 @@ public:
     // Commits consumer offsets as part of the transaction (consume-transform-produce): they
     // become visible to the group only if the transaction commits. `group` comes from the
     // consumer that read the input (consumer::txn_group_metadata), `offsets` from its
-    // positions() — the next offset to read, not the last one read.
+    // positions() — the next offset to read, not the last one read. `metadata` (optional) is
+    // committed with every partition's offset (OffsetFetch returns it).
     status send_offsets_to_transaction(const std::vector<partition_offset>& offsets,
-                                       const group_metadata& group, int timeout_ms);
+                                       const group_metadata& group, int timeout_ms, const std::string& metadata = {});
     status commit_transaction(int timeout_ms);
     status abort_transaction(int timeout_ms);
 

@@ -41,6 +41,13 @@ struct partition_offset {
     int64_t offset = offset_beginning; // absolute, or offset_beginning / offset_end / offset_stored
 };
 
+// A group's committed offset of one partition with the metadata string committed along with it.
+struct committed_offset {
+    topic_partition tp;
+    int64_t offset = -1001; // RD_KAFKA_OFFSET_INVALID: nothing committed
+    std::string metadata;
+};
+
 // A consumer group member's identity as librdkafka serializes it
 // (rd_kafka_consumer_group_metadata_write): a plain value that can be kept and copied, read
 // back by producer::send_offsets_to_transaction.

@@ -272,10 +272,15 @@ checked<table_def> define_table(const create_table& c, const catalog& cat) {
             k.ignore_parse_errors = ip->value == "true";
         }
     if (auto dg = get("sink.delivery-guarantee")) {
-        if (dg->value == "exactly-once")
-            return sql_error{dg->pos, "sink.delivery-guarantee 'exactly-once' is not available yet (needs Kafka transactions in brook sql); use 'at-least-once'"};
-        if (dg->value != "at-least-once" && dg->value != "none")
-            return sql_error{dg->pos, "bad sink.delivery-guarantee '" + dg->value + "' (at-least-once or none)"};
+        if (dg->value != "at-least-once" && dg->value != "none" && dg->value != "exactly-once")
+            return sql_error{dg->pos, "bad sink.delivery-guarantee '" + dg->value + "' (at-least-once, exactly-once or none)"};
+        k.exactly_once = dg->value == "exactly-once";
+        if (k.exactly_once) {
+            auto tp = get("sink.transactional-id-prefix");
+            if (!tp || tp->value.empty())
+                return sql_error{dg->pos, "sink.delivery-guarantee 'exactly-once' needs 'sink.transactional-id-prefix' (the prefix of the job's Kafka transactional.id)"};
+            k.transactional_id_prefix = tp->value;
+        }
     }
     return t;
 }

@@ -41,6 +41,8 @@ struct kafka_options {
     bool value_except_key = false;        // value.fields-include = EXCEPT_KEY
     std::string late_topic;               // 'late-data.topic'
     bool ignore_parse_errors = false;     // json.ignore-parse-errors
+    bool exactly_once = false;            // sink.delivery-guarantee = exactly-once
+    std::string transactional_id_prefix;  // sink.transactional-id-prefix (needed by exactly-once)
 };
 
 struct table_def {

@@ -1,6 +1,8 @@
 #include "stream/job.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -31,14 +33,32 @@ client::config with_properties(client::config cfg, const kafka_options& k) {
 // Writes sink rows and late rows, and turns failed deliveries into one error.
 class writer {
 public:
-    static client::outcome<writer> create(const kafka_options& k) {
+    // transactional_id non-empty: every write belongs to the open transaction (exactly-once).
+    static client::outcome<writer> create(const kafka_options& k, const std::string& transactional_id = {}) {
         auto cfg = with_properties(client::base_config(k.bootstrap), k);
         // Properties meant for the source's consumer do not belong on a producer.
         std::erase_if(cfg, [](const auto& kv) { return kv.first == "auto.offset.reset" || kv.first == "isolation.level"; });
         cfg.insert(cfg.begin() + 1, {"linger.ms", "5"});
+        if (!transactional_id.empty()) cfg.emplace_back("transactional.id", transactional_id);
         auto p = client::producer::create(cfg);
         if (!p) return p.err();
+        if (!transactional_id.empty()) {
+            // Fences an older instance of this job and aborts the transaction it left open.
+            if (auto st = p->init_transactions(timeout_ms); !st) return client::error{st.err().code, "init transactions: " + st.err().message};
+            if (auto st = p->begin_transaction(); !st) return client::error{st.err().code, "begin transaction: " + st.err().message};
+        }
         return writer(std::move(*p));
+    }
+    // Ends the open transaction with the input offsets it consumed (visible to read_committed
+    // readers and to the group together), then opens the next unless this was the last.
+    std::optional<std::string> commit_transaction(const std::vector<client::partition_offset>& offsets, const client::group_metadata& g,
+                                                  const std::string& metadata, bool last) {
+        if (auto st = p_->send_offsets_to_transaction(offsets, g, timeout_ms, metadata); !st) return "send offsets to transaction: " + st.err().message;
+        if (auto st = p_->commit_transaction(timeout_ms); !st) return "commit transaction: " + st.err().message;
+        if (auto e = check(p_->poll(0))) return e;
+        if (!last)
+            if (auto st = p_->begin_transaction(); !st) return "begin transaction: " + st.err().message;
+        return std::nullopt;
     }
     std::optional<std::string> send(const client::record& r) {
         auto id = p_->send(r);
@@ -125,17 +145,49 @@ std::string job_fingerprint(const job_plan& p) {
     return s;
 }
 
+// Exactly-once: what a checkpoint's transaction commits as each partition's offset metadata.
+std::string txn_metadata(int64_t seq, int64_t watermark) {
+    return "brook-sql txn=" + std::to_string(seq) + " wm=" + std::to_string(watermark);
+}
+
+// The last committed transaction of the job (0: none) and its watermark, from the group's
+// committed offsets' metadata.
+struct committed_txn {
+    int64_t seq = 0;
+    int64_t watermark = no_watermark;
+};
+
+std::optional<std::string> read_committed_txn(client::consumer& c, const std::string& topic, const std::vector<int32_t>& parts,
+                                              committed_txn& out) {
+    std::vector<client::topic_partition> tps;
+    for (int32_t p : parts) tps.push_back({topic, p});
+    auto got = c.committed(tps, timeout_ms);
+    if (!got) return "read the group's committed offsets: " + got.err().message;
+    for (const auto& po : *got) {
+        if (po.metadata.empty()) continue;
+        long long seq = 0, wm = 0;
+        if (std::sscanf(po.metadata.c_str(), "brook-sql txn=%lld wm=%lld", &seq, &wm) != 2)
+            return "the group's committed offset of " + topic + "/" + std::to_string(po.tp.partition) + " has metadata '" + po.metadata +
+                   "', not a brook sql transaction's (another application's group?)";
+        if (seq > out.seq) out = {seq, wm};
+    }
+    return std::nullopt;
+}
+
 // Opens the job's state directory and restores what its last checkpoint left: window panes,
-// watermarks, and the offsets the assignment resumes from.
+// watermarks, and the offsets the assignment resumes from. With `committed` (exactly-once) the
+// store is first reconciled with the group's last committed transaction.
 std::optional<std::string> open_state(const std::string& dir, const std::string& fingerprint, pipeline& pl,
                                       std::vector<client::partition_offset>& assignment, std::unique_ptr<state_store>& store,
-                                      checkpoint_meta& meta) {
+                                      checkpoint_meta& meta, const committed_txn* committed) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return "--state-dir " + dir + ": " + ec.message();
     std::string err;
     store = state_store::open(dir, err);
     if (!store) return err;
+    if (committed)
+        if (auto e = store->reconcile(committed->seq)) return dir + ": " + *e;
     if (auto e = store->load(meta, [&](std::string_view k, std::string_view v) { return pl.op() && pl.op()->restore(k, v); }))
         return e;
     if (meta.present) {
@@ -144,8 +196,10 @@ std::optional<std::string> open_state(const std::string& dir, const std::string&
         for (auto& po : assignment)
             if (auto it = meta.next_offsets.find(po.tp.partition); it != meta.next_offsets.end()) po.offset = it->second;
         for (const auto& [p, wm] : meta.partition_watermarks) pl.tracker().restore(p, wm);
-        pl.tracker().restore_current(meta.watermark);
-        if (pl.op()) pl.op()->restore_watermark(meta.watermark);
+        int64_t wm = meta.watermark;
+        if (committed && committed->watermark != no_watermark) wm = std::max(wm, committed->watermark);
+        pl.tracker().restore_current(wm);
+        if (pl.op()) pl.op()->restore_watermark(wm);
     }
     if (pl.op()) pl.op()->track_changes(true);
     return std::nullopt;
@@ -185,30 +239,56 @@ int run_job(const job_plan& plan, const job_options& o) {
     pipeline pl(plan);
     const int64_t t0 = now_ms();
     for (int32_t p : parts) pl.add_partition(p, t0);
-    std::unique_ptr<state_store> store;
-    checkpoint_meta meta;
-    const std::string fingerprint = job_fingerprint(plan);
-    if (!o.state_dir.empty()) {
-        if (auto e = open_state(o.state_dir, fingerprint, pl, assignment, store, meta)) return fail(*e);
-        if (meta.present)
-            std::cerr << "brook sql: " << plan.name << ": resuming from the checkpoint in " << o.state_dir << " ("
-                      << pl.open_windows() << " open windows)\n";
-    }
+    const bool eos = dst.exactly_once;
+    if (eos && o.state_dir.empty())
+        return fail("sink '" + plan.sink.name + "' is exactly-once, which needs --state-dir (its checkpoints are the transactions)");
 
     auto ccfg = with_properties(client::base_config(src.bootstrap), src);
     if (!src.group_id.empty()) ccfg.emplace_back("group.id", src.group_id);
     ccfg.emplace_back("enable.auto.commit", "false");
     auto c = client::consumer::create(ccfg);
     if (!c) return fail(c.err().message);
+
+    // Exactly-once: the producer is created (fencing the job's previous instance and aborting its
+    // open transaction) before the group's committed transaction is read, so that read is final.
+    std::unique_ptr<writer> out;
+    {
+        std::string txn_id;
+        if (eos) txn_id = dst.transactional_id_prefix + "-" + std::filesystem::path(o.state_dir).filename().string();
+        auto w = writer::create(dst, txn_id);
+        if (!w) return fail(w.err().message);
+        out = std::make_unique<writer>(std::move(*w));
+    }
+    committed_txn committed;
+    client::group_metadata group;
+    if (eos) {
+        if (auto e = read_committed_txn(*c, src.topic, parts, committed)) return fail(*e);
+        auto g = c->txn_group_metadata();
+        if (!g) return fail("group metadata of " + src.group_id + ": " + g.err().message);
+        group = *g;
+    }
+
+    std::unique_ptr<state_store> store;
+    checkpoint_meta meta;
+    const std::string fingerprint = job_fingerprint(plan);
+    if (!o.state_dir.empty()) {
+        if (auto e = open_state(o.state_dir, fingerprint, pl, assignment, store, meta, eos ? &committed : nullptr)) return fail(*e);
+        if (meta.present)
+            std::cerr << "brook sql: " << plan.name << ": resuming from the checkpoint in " << o.state_dir << " ("
+                      << pl.open_windows() << " open windows" << (eos ? ", transaction " + std::to_string(meta.txn_seq) : std::string()) << ")\n";
+    }
     if (auto s = c->assign(assignment); !s) return fail("assign " + src.topic + ": " + s.err().message);
 
-    auto out = writer::create(dst);
-    if (!out) return fail(out.err().message);
+    // Exactly-once: late rows go into the sink's transaction (so 'late-data.topic' must live on
+    // the sink's cluster); otherwise through their own producer on the source's cluster.
+    writer* late_w = nullptr;
     std::unique_ptr<writer> late_out;
-    if (!src.late_topic.empty()) {
+    if (eos && !src.late_topic.empty()) late_w = out.get();
+    if (!eos && !src.late_topic.empty()) {
         auto lw = writer::create(src);
         if (!lw) return fail(lw.err().message);
         late_out = std::make_unique<writer>(std::move(*lw));
+        late_w = late_out.get();
     }
 
     std::set<int32_t> finished;
@@ -240,9 +320,31 @@ int run_job(const job_plan& plan, const job_options& o) {
     };
 
     std::map<int32_t, int64_t> next_offset = meta.next_offsets;
+    // Exactly-once (protocol in README.md): stage the state in RocksDB, commit the transaction
+    // holding this interval's writes and the input offsets, then apply the staged state.
+    auto txn_checkpoint = [&](bool last) -> std::optional<std::string> {
+        if (auto e = write_rows()) return e;
+        if (next_offset.empty()) return std::nullopt; // nothing read yet, so nothing written
+        if (pl.op())
+            pl.op()->drain_changes([&](const std::string& k, const std::string* v) {
+                if (v) store->put(k, *v);
+                else store->erase(k);
+            });
+        meta.job = fingerprint;
+        meta.next_offsets = next_offset;
+        meta.partition_watermarks = pl.tracker().partition_watermarks();
+        meta.watermark = pl.watermark();
+        meta.txn_seq += 1;
+        if (auto e = store->stage(meta)) return e;
+        std::vector<client::partition_offset> offs;
+        for (const auto& [p, off] : next_offset) offs.push_back({{src.topic, p}, off});
+        if (auto e = out->commit_transaction(offs, group, txn_metadata(meta.txn_seq, meta.watermark), last)) return e;
+        return store->apply_staged();
+    };
     // Writes first, then the state that no longer needs the input before them.
-    auto checkpoint = [&]() -> std::optional<std::string> {
+    auto checkpoint = [&](bool last) -> std::optional<std::string> {
         if (!store) return std::nullopt;
+        if (eos) return txn_checkpoint(last);
         if (auto e = write_rows()) return e;
         if (auto e = out->flush()) return e;
         if (late_out) if (auto e = late_out->flush()) return e;
@@ -285,8 +387,8 @@ int run_job(const job_plan& plan, const job_options& o) {
             } else {
                 const int64_t wm_before = pl.watermark();
                 auto missed = pl.on_row(rec->partition, r, now, rows);
-                if (!missed.empty() && late_out)
-                    if (auto e = late_out->send(late_record(*rec, src.late_topic, missed, wm_before))) return fail(*e);
+                if (!missed.empty() && late_w)
+                    if (auto e = late_w->send(late_record(*rec, src.late_topic, missed, wm_before))) return fail(*e);
             }
             if (src.bounded && rec->offset + 1 >= end_at[rec->partition]) finish(rec->partition);
         } else if (auto* end = std::get_if<client::partition_end>(&*ev)) {
@@ -304,14 +406,18 @@ int run_job(const job_plan& plan, const job_options& o) {
         }
         if (store && now - last_checkpoint >= o.checkpoint_interval_ms) {
             last_checkpoint = now;
-            if (auto e = checkpoint()) return fail(*e);
+            if (auto e = checkpoint(false)) return fail(*e);
         }
     }
     if (!stopped) pl.end_of_input(rows); // bounded: the end-of-input watermark fires everything
-    if (auto e = write_rows()) return fail(*e);
-    if (auto e = out->flush()) return fail(*e);
-    if (late_out) if (auto e = late_out->flush()) return fail(*e);
-    if (auto e = checkpoint()) return fail(*e);
+    if (eos) {
+        if (auto e = checkpoint(true)) return fail(*e);
+    } else {
+        if (auto e = write_rows()) return fail(*e);
+        if (auto e = out->flush()) return fail(*e);
+        if (late_out) if (auto e = late_out->flush()) return fail(*e);
+        if (auto e = checkpoint(true)) return fail(*e);
+    }
     (void)c->close();
     progress(true);
     if (skipped > 0) std::cerr << "brook sql: " << plan.name << ": skipped " << skipped << " record(s) that did not parse\n";

@@ -15,6 +15,10 @@
 // (progress for lag tools; without a state directory nothing is committed). A job started
 // again on the same directory resumes from its last checkpoint, so rows written after it are
 // written again (at least once, never lost).
+// Exactly-once sinks (kafka_options::exactly_once, needs a state directory and the source's
+// group.id): each checkpoint is one Kafka transaction holding the rows and late rows since the
+// previous one and the input offsets; the RocksDB checkpoint is staged before the commit and
+// applied after, and reconciled with the group's committed transaction at start (README.md).
 // One thread runs a job; job_options::stop may be set from any thread (a signal handler).
 #include <atomic>
 #include <cstdint>

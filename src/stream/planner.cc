@@ -382,6 +382,8 @@ checked<job_plan> plan_insert(const insert_stmt& ins, const catalog& cat) {
     p.sink_slots = writable;
     if (src->kafka.startup_mode == "group-offsets" && src->kafka.group_id.empty())
         return sql_error{source_pos, "table '" + source_name + "' starts from the group's offsets (scan.startup.mode 'group-offsets', Flink's default) but has no 'properties.group.id'; set one, or 'scan.startup.mode' = 'earliest-offset'"};
+    if (sink->kafka.exactly_once && src->kafka.group_id.empty())
+        return sql_error{source_pos, "sink '" + sink->name + "' is exactly-once: its transactions commit the input offsets to the group of table '" + source_name + "', which needs a 'properties.group.id'"};
     if (p.emit_changes && !sink->kafka.upsert)
         return sql_error{q.emit_pos, "EMIT CHANGES produces updates and deletes: sink '" + sink->name + "' must use 'connector' = 'upsert-kafka' with a PRIMARY KEY"};
     return p;

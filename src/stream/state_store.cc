@@ -40,12 +40,17 @@ std::optional<std::string> state_store::load(checkpoint_meta& meta, const std::f
         std::string_view k(it->key().data(), it->key().size());
         std::string_view v(it->value().data(), it->value().size());
         if (k.empty()) return "state store: an empty key";
+        if (k[0] == 'P') return "state store: a staged checkpoint was not reconciled";
         if (k[0] != 'M') {
             if (!pane(k, v)) return "state store: a window pane does not decode (state of another version?)";
             continue;
         }
         meta.present = true;
         if (k == "Mjob") { meta.job.assign(v); continue; }
+        if (k == "Mseq") {
+            if (!get_i64(v, meta.txn_seq)) return "state store: a bad transaction sequence";
+            continue;
+        }
         if (k == "Mwm") {
             if (!get_i64(v, meta.watermark)) return "state store: a bad watermark";
             continue;
@@ -64,11 +69,16 @@ void state_store::put(const std::string& key, const std::string& bytes) { batch_
 
 void state_store::erase(const std::string& key) { batch_->Delete(key); }
 
-std::optional<std::string> state_store::commit(const checkpoint_meta& meta) {
+void state_store::add_meta(const checkpoint_meta& meta) {
     batch_->Put("Mjob", meta.job);
     std::string v;
     put_i64(v, meta.watermark);
     batch_->Put("Mwm", v);
+    if (meta.txn_seq > 0) {
+        v.clear();
+        put_i64(v, meta.txn_seq);
+        batch_->Put("Mseq", v);
+    }
     for (const auto& [p, off] : meta.next_offsets) {
         v.clear();
         put_i64(v, off);
@@ -79,11 +89,65 @@ std::optional<std::string> state_store::commit(const checkpoint_meta& meta) {
         put_i64(v, wm);
         batch_->Put(meta_key('w', p), v);
     }
+}
+
+std::optional<std::string> state_store::write_synced(rocksdb::WriteBatch& b) {
     rocksdb::WriteOptions wo;
     wo.sync = true; // a checkpoint is durable before the job reads past it
-    auto st = db_->Write(wo, batch_.get());
-    batch_->Clear();
+    auto st = db_->Write(wo, &b);
     if (!st.ok()) return "state store write: " + st.ToString();
+    return std::nullopt;
+}
+
+std::optional<std::string> state_store::commit(const checkpoint_meta& meta) {
+    add_meta(meta);
+    auto e = write_synced(*batch_);
+    batch_->Clear();
+    return e;
+}
+
+std::optional<std::string> state_store::stage(const checkpoint_meta& meta) {
+    add_meta(meta);
+    std::string v;
+    put_i64(v, meta.txn_seq);
+    v += batch_->Data();
+    rocksdb::WriteBatch b;
+    b.Put("P", v);
+    return write_synced(b);
+}
+
+std::optional<std::string> state_store::apply_staged() {
+    batch_->Delete("P");
+    auto e = write_synced(*batch_);
+    batch_->Clear();
+    return e;
+}
+
+std::optional<std::string> state_store::reconcile(int64_t committed_seq) {
+    std::string staged;
+    auto st = db_->Get(rocksdb::ReadOptions(), "P", &staged);
+    if (!st.ok() && !st.IsNotFound()) return "state store: " + st.ToString();
+    if (st.ok()) {
+        std::string_view in(staged);
+        int64_t seq = 0;
+        if (!get_i64(in, seq)) return "state store: a bad staged checkpoint";
+        rocksdb::WriteBatch b;
+        if (seq == committed_seq) {
+            // Kafka committed the transaction but the job died before applying its state.
+            b = rocksdb::WriteBatch(std::string(in));
+        }
+        b.Delete("P");
+        if (auto e = write_synced(b)) return e;
+    }
+    std::string v;
+    st = db_->Get(rocksdb::ReadOptions(), "Mseq", &v);
+    if (!st.ok() && !st.IsNotFound()) return "state store: " + st.ToString();
+    int64_t have = 0;
+    std::string_view in(v);
+    if (st.ok() && !get_i64(in, have)) return "state store: a bad transaction sequence";
+    if (have != committed_seq)
+        return "the state directory holds transaction " + std::to_string(have) + " but the group committed transaction " +
+               std::to_string(committed_seq) + " (state from another run or group?); use a new --state-dir and group, or reset the group";
     return std::nullopt;
 }
 

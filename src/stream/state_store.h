@@ -3,7 +3,10 @@
 // since the previous checkpoint, plus the checkpoint's metadata (the next offset to read and the
 // watermark of every partition, the operator's watermark, and what job the state belongs to),
 // written together in one synced WriteBatch so a restarted job resumes from a consistent point.
-// Key space: 'A'/'S' pane keys (window_operator_state.cc), 'M' metadata.
+// Key space: 'A'/'S' pane keys (window_operator_state.cc), 'M' metadata, 'P' a staged checkpoint.
+// Exactly-once jobs stage a checkpoint (the whole batch, kept under 'P', synced) before the
+// Kafka transaction that carries its outputs commits, and apply it after; a restart finds at most
+// one staged checkpoint and applies or drops it by what Kafka committed (reconcile).
 // Errors are strings (RocksDB's status text). One thread (the job's) uses a store.
 #include <cstdint>
 #include <functional>
@@ -26,6 +29,7 @@ struct checkpoint_meta {
     std::map<int32_t, int64_t> next_offsets;
     std::map<int32_t, int64_t> partition_watermarks;
     int64_t watermark = 0;
+    int64_t txn_seq = 0;           // exactly-once: the transaction this state matches (0: none)
 };
 
 class state_store {
@@ -41,10 +45,20 @@ public:
     void erase(const std::string& key);
     // Writes the pending puts/erases with meta, atomically and synced, and starts a new batch.
     std::optional<std::string> commit(const checkpoint_meta& meta);
+    // Exactly-once: writes the pending batch with meta under 'P' (synced) without applying it;
+    // apply_staged() then applies it and removes 'P' in one synced write.
+    std::optional<std::string> stage(const checkpoint_meta& meta);
+    std::optional<std::string> apply_staged();
+    // Before load(): a staged checkpoint is applied if Kafka committed its transaction
+    // (committed_seq == its txn_seq) and dropped otherwise; then the applied state's txn_seq
+    // must equal committed_seq, or the state and the group disagree (an error naming both).
+    std::optional<std::string> reconcile(int64_t committed_seq);
     // RocksDB's estimate of live data (SST files + memtables), in bytes.
     uint64_t size_bytes() const;
 
 private:
+    void add_meta(const checkpoint_meta& meta);
+    std::optional<std::string> write_synced(rocksdb::WriteBatch& b);
     state_store(std::unique_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::WriteBatch> batch);
     std::unique_ptr<rocksdb::DB> db_;
     std::unique_ptr<rocksdb::WriteBatch> batch_;

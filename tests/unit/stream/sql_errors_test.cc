@@ -122,7 +122,13 @@ TEST(SqlErrors, SinkShapeAndOptions) {
     sql = "CREATE TABLE t (a STRING, ts TIMESTAMP(3) METADATA FROM 'timestmp') WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');";
     EXPECT_EQ(first_error(sql), at(sql, "ts TIMESTAMP") + "unknown metadata key 'timestmp' (the Kafka connector has: timestamp, partition, offset, topic)");
     sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'sink.delivery-guarantee' = 'exactly-once');";
-    EXPECT_NE(first_error(sql).find("not available yet"), std::string::npos);
+    EXPECT_EQ(first_error(sql), at(sql, "'sink.delivery-guarantee'") + "sink.delivery-guarantee 'exactly-once' needs 'sink.transactional-id-prefix' (the prefix of the job's Kafka transactional.id)");
+    sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'sink.delivery-guarantee' = 'twice');";
+    EXPECT_EQ(first_error(sql), at(sql, "'sink.delivery-guarantee'") + "bad sink.delivery-guarantee 'twice' (at-least-once, exactly-once or none)");
+    sql = tables + "CREATE TABLE eo (k STRING, ws TIMESTAMP(3), c BIGINT) WITH ('connector' = 'kafka', 'topic' = 'eo', 'format' = 'json',\n"
+                   "  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'p');\n"
+                   "INSERT INTO eo SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, k;";
+    EXPECT_EQ(first_error(sql), at(sql, "TABLE src, DESCRIPTOR") + "sink 'eo' is exactly-once: its transactions commit the input offsets to the group of table 'src', which needs a 'properties.group.id'");
 }
 
 TEST(SqlErrors, SelectStar) {

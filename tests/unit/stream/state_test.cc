@@ -143,5 +143,72 @@ TEST(StateStore, RoundTripAndCorruption) {
     std::filesystem::remove_all(dir);
 }
 
+// The exactly-once protocol's crash windows (README.md): a checkpoint staged but not applied is
+// rolled forward when Kafka committed its transaction and back when it did not; a store that
+// disagrees with the group's committed transaction is refused.
+TEST(StateStore, StagedCheckpointReconciles) {
+    auto dir = std::filesystem::temp_directory_path() / ("brook-state-eos-" + std::to_string(::getpid()));
+    auto panes_after = [&](int64_t committed, std::map<std::string, std::string>& panes, checkpoint_meta& m) {
+        std::string err;
+        auto s = state_store::open(dir.string(), err);
+        EXPECT_TRUE(s) << err;
+        if (auto e = s->reconcile(committed)) return *e;
+        panes.clear();
+        m = {};
+        auto e = s->load(m, [&](std::string_view k, std::string_view v) { panes[std::string(k)] = std::string(v); return true; });
+        return e.value_or("");
+    };
+    auto stage_two = [&](bool apply_second) {
+        std::filesystem::remove_all(dir);
+        std::string err;
+        auto s = state_store::open(dir.string(), err);
+        ASSERT_TRUE(s) << err;
+        checkpoint_meta m;
+        m.job = "job";
+        m.next_offsets = {{0, 10}};
+        m.txn_seq = 1;
+        s->put("Apane", "one");
+        ASSERT_EQ(s->stage(m), std::nullopt);
+        ASSERT_EQ(s->apply_staged(), std::nullopt);
+        m.next_offsets = {{0, 20}};
+        m.txn_seq = 2;
+        s->put("Apane", "two");
+        ASSERT_EQ(s->stage(m), std::nullopt);
+        if (apply_second) ASSERT_EQ(s->apply_staged(), std::nullopt);
+    };
+    std::map<std::string, std::string> panes;
+    checkpoint_meta m;
+
+    stage_two(false); // died before Kafka committed transaction 2: back to 1
+    EXPECT_EQ(panes_after(1, panes, m), "");
+    EXPECT_EQ(m.txn_seq, 1);
+    EXPECT_EQ(m.next_offsets, (std::map<int32_t, int64_t>{{0, 10}}));
+    EXPECT_EQ(panes, (std::map<std::string, std::string>{{"Apane", "one"}}));
+
+    stage_two(false); // died after Kafka committed 2, before applying it: forward to 2
+    EXPECT_EQ(panes_after(2, panes, m), "");
+    EXPECT_EQ(m.txn_seq, 2);
+    EXPECT_EQ(m.next_offsets, (std::map<int32_t, int64_t>{{0, 20}}));
+    EXPECT_EQ(panes, (std::map<std::string, std::string>{{"Apane", "two"}}));
+    EXPECT_EQ(panes_after(2, panes, m), ""); // reconciling again changes nothing
+    EXPECT_EQ(panes, (std::map<std::string, std::string>{{"Apane", "two"}}));
+
+    stage_two(true); // applied: the group must have committed 2
+    EXPECT_EQ(panes_after(1, panes, m),
+              "the state directory holds transaction 2 but the group committed transaction 1 (state from another run or group?); "
+              "use a new --state-dir and group, or reset the group");
+    EXPECT_EQ(panes_after(2, panes, m), "");
+    EXPECT_EQ(panes, (std::map<std::string, std::string>{{"Apane", "two"}}));
+
+    stage_two(false); // without reconcile, load refuses a staged checkpoint
+    {
+        std::string err;
+        auto s = state_store::open(dir.string(), err);
+        ASSERT_TRUE(s) << err;
+        EXPECT_EQ(s->load(m, [](auto, auto) { return true; }), "state store: a staged checkpoint was not reconciled");
+    }
+    std::filesystem::remove_all(dir);
+}
+
 } // namespace
 } // namespace brook::stream

@@ -1,0 +1,186 @@
+"""`brook sql` with an exactly-once sink: the same bounded TUMBLE job run once uninterrupted and
+once killed (SIGKILL) three times mid-job and restarted on its state directory; a read_committed
+confluent-kafka consumer must see the very same rows in both sinks (as multisets, and per key in
+order). Input: BROOK_EOS_EVENTS events (default 50,000; set BROOK_EOS_FULL=1 for 100,000) in 4
+partitions, each partition in event-time order so the output does not depend on how the job
+interleaves partitions (no row is late)."""
+import collections
+import json
+import os
+import random
+import subprocess
+import time
+
+from confluent_kafka import Consumer, TopicPartition
+
+from brookfixture import BROOK_BIN
+from clients import ck_produce_all, ck_producer, create_topic
+
+T0 = 1_700_000_000_000
+PARTS = 4
+EVENTS = 100_000 if os.environ.get("BROOK_EOS_FULL") else int(os.environ.get("BROOK_EOS_EVENTS", "50000"))
+FETCH_BYTES = os.environ.get("BROOK_EOS_FETCH_BYTES", "2048")
+
+JOB = """
+SET 'execution.checkpointing.interval' = '{interval}';
+CREATE TABLE src (
+  user_id STRING, amount BIGINT, ts BIGINT,
+  et AS TO_TIMESTAMP_LTZ(ts, 3),
+  WATERMARK FOR et AS et - INTERVAL '1' SECOND
+) WITH ('connector' = 'kafka', 'topic' = 'eos-in', 'format' = 'json',
+        'properties.group.id' = '{group}', 'scan.startup.mode' = 'earliest-offset',
+        'scan.bounded.mode' = 'latest-offset',
+        -- small fetches stretch the job over seconds so the kills can land inside it
+        'properties.fetch.max.bytes' = '{fetch}', 'properties.max.partition.fetch.bytes' = '{fetch}',
+        'properties.message.max.bytes' = '{fetch}', 'properties.queued.min.messages' = '500',
+        'properties.queued.max.messages.kbytes' = '64');
+CREATE TABLE out (
+  user_id STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total BIGINT
+) WITH ('connector' = 'kafka', 'topic' = '{sink}', 'format' = 'json',
+        'key.format' = 'raw', 'key.fields' = 'user_id',
+        'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{group}');
+INSERT INTO out
+SELECT user_id, window_start, window_end, COUNT(*), SUM(amount)
+FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(et), INTERVAL '1' SECOND))
+GROUP BY window_start, window_end, user_id;
+"""
+
+
+def produce_input(bootstrap):
+    create_topic(bootstrap, "eos-in", PARTS)
+    rng = random.Random(13)
+    recs = []
+    per = EVENTS // PARTS
+    for p in range(PARTS):
+        for i in range(per):
+            v = {"user_id": "u%d" % rng.randrange(40), "amount": rng.randrange(100), "ts": T0 + i * 7 + p}
+            recs.append({"value": json.dumps(v), "partition": p})
+    # Small batches: a fetch returns whole batches, so these and the job's small fetch sizes
+    # spread its reading over many checkpoints.
+    ck_produce_all(ck_producer(bootstrap, **{"batch.num.messages": 20}), "eos-in", recs)
+    return per * PARTS
+
+
+def job_file(tmp_path, name, interval):
+    p = tmp_path / (name + ".sql")
+    p.write_text(JOB.format(group=name, sink=name + "-out", interval=interval, fetch=FETCH_BYTES))
+    return str(p)
+
+
+def start(broker, path, state):
+    return subprocess.Popen([BROOK_BIN, "sql", "run", path, "-b", broker.bootstrap, "--state-dir", state],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def read_committed(bootstrap, topic, partitions):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "eos-check", "enable.auto.commit": False,
+                  "isolation.level": "read_committed", "enable.partition.eof": True})
+    try:
+        c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        out, ended, deadline = [], set(), time.monotonic() + 30
+        while len(ended) < partitions and time.monotonic() < deadline:
+            for m in c.consume(num_messages=1000, timeout=0.2):
+                if m.error() is not None:
+                    assert m.error().code() == -191, m.error()  # _PARTITION_EOF
+                    ended.add(m.partition())
+                    continue
+                out.append((m.key().decode(), json.loads(m.value())))
+        assert len(ended) == partitions, "the sink was not read to its end"
+        return out
+    finally:
+        c.close()
+
+
+def wait_committed(bootstrap, group, at_least, proc, timeout=60):
+    """Polls the group's committed offsets until they sum to at_least; returns the sum, or None
+    when proc finished first."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        tps = [TopicPartition("eos-in", p) for p in range(PARTS)]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = sum(max(tp.offset, 0) for tp in c.committed(tps, timeout=5))
+            if os.environ.get("BROOK_EOS_DEBUG"):
+                print("%.3f committed %d" % (time.monotonic(), done))
+            if done >= at_least:
+                return done
+            if proc is not None and proc.poll() is not None:
+                assert proc.returncode == 0, proc.stderr.read()
+                return None  # finished first
+            time.sleep(0.01)
+        raise AssertionError("the group did not commit %d offsets in time" % at_least)
+    finally:
+        c.close()
+
+
+def per_key(rows):
+    d = collections.defaultdict(list)
+    for k, v in rows:
+        d[k].append((v["window_start"], v["n"], v["total"]))
+    return d
+
+
+def interrupted_run(broker, tmp_path, name, total):
+    """kill -9 three times mid-job, then run to the end; (kills, restarts that resumed), or None
+    when the job finished before a kill landed."""
+    path = job_file(tmp_path, name, "100 ms")
+    state = str(tmp_path / ("state-" + name))
+    rng = random.Random()
+    targets = [rng.uniform(lo, lo + 0.1) for lo in (0.05, 0.2, 0.35)]
+    kills, resumed, done = [], 0, 0
+    for target in targets:
+        p = start(broker, path, state)
+        # At least one transaction of this run committed: it resumed from the previous one.
+        done = wait_committed(broker.bootstrap, name, max(int(target * total), done + 1), p)
+        if done is None:
+            return None
+        time.sleep(rng.uniform(0, 0.05))  # anywhere in the next checkpoint, staged or not
+        if p.poll() is not None:
+            return None
+        p.kill()
+        p.wait()
+        assert p.returncode == -9
+        resumed += "resuming from the checkpoint" in p.stderr.read()
+        kills.append((round(target, 2), done))
+        done = wait_committed(broker.bootstrap, name, 0, None)  # what the kill left committed
+    p = start(broker, path, state)
+    _, err = p.communicate(timeout=90)
+    assert p.returncode == 0, err
+    resumed += "resuming from the checkpoint" in err
+    return kills, resumed
+
+
+def test_exactly_once_survives_kill9(broker, tmp_path):
+    total = produce_input(broker.bootstrap)
+    create_topic(broker.bootstrap, "eos-a-out", 3)
+
+    # Uninterrupted.
+    t = time.monotonic()
+    p = start(broker, job_file(tmp_path, "eos-a", "100 ms"), str(tmp_path / "state-a"))
+    _, err = p.communicate(timeout=90)
+    assert p.returncode == 0, err
+    clean_s = time.monotonic() - t
+
+    # Killed three times, each once the job has committed a random share of the input since the
+    # previous kill (so every restart resumes from a transaction) and while it is still running.
+    # A loaded machine can let a run finish before its kill lands: then the whole interrupted run
+    # starts over with a new group, sink and state (up to 3 attempts).
+    for attempt in range(3):
+        name = "eos-b%d" % attempt
+        create_topic(broker.bootstrap, name + "-out", 3)
+        outcome = interrupted_run(broker, tmp_path, name, total)
+        if outcome is not None:
+            break
+    else:
+        raise AssertionError("in 3 attempts the job always finished before a kill landed")
+    kills, resumed = outcome
+    assert resumed == 3, "only %d restart(s) resumed from a checkpoint" % resumed
+    print("clean run %.2f s, %s: kills at (share, offsets committed) %s" % (clean_s, name, kills))
+
+    a = read_committed(broker.bootstrap, "eos-a-out", 3)
+    b = read_committed(broker.bootstrap, name + "-out", 3)
+    assert sum(v["n"] for _, v in a) == total
+    assert len(a) > 0
+    assert collections.Counter(json.dumps(r, sort_keys=True) for r in a) == \
+        collections.Counter(json.dumps(r, sort_keys=True) for r in b), "kills at %s s" % kills
+    assert per_key(a) == per_key(b)
