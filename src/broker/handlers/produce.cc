@@ -55,7 +55,31 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     size_t total = 0;
     for (auto& t : req.TopicData) total += t.PartitionData.size();
     writes.reserve(total); // `out` pointers and spans must stay put
-    // Partitions that passed the topic checks, validated once injected faults are known.
+    // Validates one partition's records and queues them for the append, or answers the error.
+    auto admit = [&](const std::string& topic, protocol::ProduceRequest::PartitionProduceData& p,
+                     int32_t max_message_bytes, protocol::ProduceResponse::PartitionProduceResponse& rp) {
+        partition_write w;
+        w.topic = topic;
+        w.index = p.Index;
+        w.max_message_bytes = max_message_bytes;
+        if (auto e = validate(p.Records, w.max_message_bytes, w); e != error_code::none) {
+            // A malformed batch is a client bug worth one line; routine errors stay quiet.
+            spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
+                                e == error_code::unsupported_for_message_format || e == error_code::message_too_large
+                            ? spdlog::level::warn
+                            : spdlog::level::debug,
+                        "produce to {}/{} from {} (client '{}') rejected: {}", w.topic, w.index, ctx.conn.peer,
+                        ctx.header.ClientId.value_or(""), error_name(e));
+            rp.ErrorCode = to_wire(e);
+            return;
+        }
+        w.out = &rp;
+        writes.push_back(std::move(w));
+    };
+    // With a fault armed (admin API), the partitions that pass the topic checks wait until the
+    // injector has seen the whole request (a fault counts requests, not partitions); otherwise
+    // they are admitted at once and the data path pays one relaxed load.
+    const bool faults_armed = ctx.b.faults().armed();
     struct candidate {
         const std::string* topic;
         protocol::ProduceRequest::PartitionProduceData* data;
@@ -63,7 +87,6 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
         protocol::ProduceResponse::PartitionProduceResponse* out;
     };
     std::vector<candidate> candidates;
-    candidates.reserve(total);
 
     for (auto& t : req.TopicData) {
         auto& rt = resp.Responses.emplace_back();
@@ -93,42 +116,23 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorCode = to_wire(error_code::unknown_topic_or_partition);
                 continue;
             }
-            candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
+            if (faults_armed) candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
+            else admit(t.Name, p, found.topic->log.max_message_bytes, rp);
         }
     }
 
-    // Injected faults (admin API): the partitions they hit are answered with the injected
-    // error and nothing of them is appended, as a broker that refused them would.
-    std::vector<error_code> injected;
-    if (ctx.b.faults().armed() && !candidates.empty()) {
+    // Injected faults: the partitions they hit are answered with the injected error and nothing
+    // of them is appended, as a broker that refused them would.
+    if (!candidates.empty()) {
         std::vector<fault_injector::target> targets;
         targets.reserve(candidates.size());
         for (const auto& c : candidates) targets.push_back({*c.topic, c.data->Index});
-        injected = ctx.b.faults().inject(protocol::ProduceRequest::api_key, ctx.header.ClientId.value_or(""), targets);
-    }
-    for (size_t i = 0; i < candidates.size(); ++i) {
-        auto& c = candidates[i];
-        if (!injected.empty() && injected[i] != error_code::none) {
-            c.out->ErrorCode = to_wire(injected[i]);
-            continue;
+        auto injected = ctx.b.faults().inject(protocol::ProduceRequest::api_key, ctx.header.ClientId.value_or(""), targets);
+        for (size_t i = 0; i < candidates.size(); ++i) {
+            auto& c = candidates[i];
+            if (i < injected.size() && injected[i] != error_code::none) c.out->ErrorCode = to_wire(injected[i]);
+            else admit(*c.topic, *c.data, c.max_message_bytes, *c.out);
         }
-        partition_write w;
-        w.topic = *c.topic;
-        w.index = c.data->Index;
-        w.max_message_bytes = c.max_message_bytes;
-        if (auto e = validate(c.data->Records, w.max_message_bytes, w); e != error_code::none) {
-            // A malformed batch is a client bug worth one line; routine errors stay quiet.
-            spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
-                                e == error_code::unsupported_for_message_format || e == error_code::message_too_large
-                            ? spdlog::level::warn
-                            : spdlog::level::debug,
-                        "produce to {}/{} from {} (client '{}') rejected: {}", w.topic, w.index, ctx.conn.peer,
-                        ctx.header.ClientId.value_or(""), error_name(e));
-            c.out->ErrorCode = to_wire(e);
-            continue;
-        }
-        w.out = c.out;
-        writes.push_back(std::move(w));
     }
 
     // Transactional batches go only to partitions their producer's open transaction holds
