@@ -2,10 +2,9 @@
 // Errors as values for the Kafka client layer: a librdkafka / Kafka error code plus the message
 // that says what went wrong. `outcome<T>` is a value or such an error; `status` is an outcome
 // with nothing in it. Plain value types: copy them, keep them, pass them across threads.
-#include <cassert>
 #include <string>
-#include <utility>
-#include <variant>
+
+#include "base/expected.h"
 
 namespace brook::client {
 
@@ -35,26 +34,7 @@ struct error {
 };
 
 template <class T>
-class [[nodiscard]] outcome {
-public:
-    outcome(T v) : v_(std::move(v)) {}     // NOLINT: implicit by design
-    outcome(error e) : v_(std::move(e)) {} // NOLINT
-
-    bool has_value() const { return v_.index() == 0; }
-    explicit operator bool() const { return has_value(); }
-    const error& err() const { assert(!has_value()); return std::get<1>(v_); }
-
-    T& value() & { return std::get<0>(v_); }
-    const T& value() const& { return std::get<0>(v_); }
-    T&& value() && { return std::get<0>(std::move(v_)); }
-    T* operator->() { return &std::get<0>(v_); }
-    const T* operator->() const { return &std::get<0>(v_); }
-    T& operator*() & { return value(); }
-    const T& operator*() const& { return value(); }
-
-private:
-    std::variant<T, error> v_;
-};
+using outcome = brook::expected<T, error>;
 
 struct ok {};
 using status = outcome<ok>;
