@@ -23,8 +23,8 @@ ALLOWED = {
     "http": {"net", "config", "base"},
     "client": {"base"},
     "registry": {"http", "client", "config", "base"},
-    "stream": {"client", "config", "base"},
-    "connect": {"client", "config", "base"},
+    "stream": {"client", "http", "config", "base"},
+    "connect": {"client", "http", "config", "base"},
     "cli": {"client", "config", "base"},
     "app": None,  # wires everything
 }
