@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <stdexcept>
+#include <string_view>
 #include <iostream>
 #include <thread>
 
@@ -61,6 +63,20 @@ broker::advertised_address advertised(const config::broker_config& cfg, uint16_t
     return {host, port};
 }
 
+// A listener that cannot bind is named with its flag in one line, instead of the library's
+// message with its source location.
+template <class Start>
+void start_listener(std::string_view api, std::string_view flag, const std::string& addr, Start&& start) {
+    try {
+        start();
+    } catch (const boost::system::system_error& e) {
+        const bool in_use = e.code() == boost::asio::error::address_in_use;
+        throw std::runtime_error(fmt::format(
+            "cannot listen for the {} on {}: {}; choose a free address with {}", api, addr,
+            in_use ? "the address is already in use (is another broker running?)" : e.code().message(), flag));
+    }
+}
+
 void print_properties() {
     config::broker_config defaults;
     for (const auto& p : config::properties())
@@ -109,12 +125,12 @@ int run_serve(const serve_options& opts, char** env) {
             return ready.load(std::memory_order_acquire) && (!schemas || schemas->ready());
         });
         auto admin = std::make_unique<http::server>(*shards, admin_endpoint, admin_routes);
-        admin->start();
+        start_listener("admin API", "--admin-addr", cfg.admin_addr, [&] { admin->start(); });
         b->load();
         auto kafka = std::make_unique<net::server>(
             *shards, endpoint, net::connection_limits{cfg.socket_request_max_bytes, cfg.max_inflight_requests_per_connection},
             b->frame_handler());
-        kafka->start();
+        start_listener("Kafka API", "--kafka-addr", cfg.kafka_addr, [&] { kafka->start(); });
         b->set_advertised(advertised(cfg, kafka->port()));
         // The registry reaches the broker the way any client does: its advertised address.
         http::router registry_routes;
@@ -128,7 +144,8 @@ int run_serve(const serve_options& opts, char** env) {
             limits.max_body_bytes = static_cast<uint64_t>(cfg.schema_registry_max_request_bytes);
             registry_http = std::make_unique<http::server>(*shards, net::parse_endpoint(cfg.schema_registry_addr),
                                                            registry_routes, limits);
-            registry_http->start();
+            start_listener("schema registry", "--schema-registry-addr (or --set schema.registry.enable=false)",
+                           cfg.schema_registry_addr, [&] { registry_http->start(); });
         }
         b->start_housekeeping();
         if (otlp) {

@@ -11,6 +11,7 @@
 #include <future>
 
 #include "base/log.h"
+#include "net/listen.h"
 
 namespace brook::http {
 
@@ -112,12 +113,7 @@ void server::start() {
     auto ep = ep_;
     for (unsigned i = 0; i < shards_.size(); ++i) {
         auto s = std::make_unique<per_shard>(per_shard{i, tcp::acceptor(shards_.context(i)), {}});
-        s->acceptor.open(ep.protocol());
-        s->acceptor.set_option(tcp::acceptor::reuse_address(true));
-        int one = 1;
-        ::setsockopt(s->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        s->acceptor.bind(ep);
-        s->acceptor.listen(256);
+        net::listen_shared(s->acceptor, ep, 256, i == 0);
         if (i == 0) ep.port(s->acceptor.local_endpoint().port()); // port 0: the rest bind the same
         per_shard_.push_back(std::move(s));
     }

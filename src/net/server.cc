@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "base/log.h"
+#include "net/listen.h"
 
 namespace brook::net {
 
@@ -47,12 +48,7 @@ void server::start() {
     auto ep = ep_;
     for (unsigned i = 0; i < shards_.size(); ++i) {
         auto s = std::make_unique<per_shard>(per_shard{i, asio::ip::tcp::acceptor(shards_.context(i)), {}});
-        s->acceptor.open(ep.protocol());
-        s->acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true));
-        int one = 1;
-        ::setsockopt(s->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-        s->acceptor.bind(ep);
-        s->acceptor.listen(1024);
+        listen_shared(s->acceptor, ep, 1024, i == 0);
         // Port 0 means "pick one": the other shards must then bind the port the first got.
         if (i == 0) ep.port(s->acceptor.local_endpoint().port());
         per_shard_.push_back(std::move(s));
