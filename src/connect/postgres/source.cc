@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "client/admin.h"
+#include "connect/postgres/avro_schemas.h"
 #include "connect/postgres/catalog.h"
 #include "connect/postgres/offsets.h"
 #include "connect/postgres/pg_conn.h"
@@ -51,6 +52,7 @@ public:
         if (o_.snapshot != snapshot_mode::initial_only)
             if (auto s = ensure_publication(); !s) return s;
         if (auto s = create_topics(); !s) return s;
+        if (auto s = register_schemas(); !s) return s;
         auto w = txn_writer::create(o_, offsets_);
         if (!w) return w.err();
         writer_.emplace(std::move(*w));
@@ -85,6 +87,7 @@ public:
                                return writer_->prepare_topics({topic_of(t)});
                            }};
         for (const auto& t : tables_) ctx.tables[t.qualified()] = t;
+        ctx.avro = avro_ ? &*avro_ : nullptr;
         auto s = stream_changes(ctx, *from);
         (void)repl->send_status();
         return s;
@@ -92,6 +95,20 @@ public:
 
 private:
     std::string topic_of(const table_info& t) const { return o_.prefix + "." + t.schema + "." + t.name; }
+
+    // --format avro: every table's key and value schema (and the transaction topic's) checked
+    // against and registered in the registry before any record is written.
+    status register_schemas() {
+        if (o_.format != "avro") return done{};
+        auto a = avro_catalog::open(o_);
+        if (!a) return a.err();
+        avro_.emplace(std::move(*a));
+        for (const auto& t : tables_)
+            if (auto s = avro_->ensure(topic_of(t), t); !s) return s;
+        if (o_.provide_transaction_metadata)
+            if (auto s = avro_->ensure_transaction_topic(o_.transaction_topic); !s) return s;
+        return done{};
+    }
 
     status check_server() {
         auto wl = meta_->exec("SHOW wal_level");
@@ -276,7 +293,8 @@ private:
                                    [this](client::record&& r) -> status {
                                        if (g_stop.load()) return runtime_error("stopped during the snapshot");
                                        return writer_->send(std::move(r));
-                                   });
+                                   },
+                                   avro_ ? &*avro_ : nullptr);
             if (!st) {
                 writer_->abort();
                 return st.err();
@@ -302,7 +320,8 @@ private:
         lsn at = 0;
         if (parse_lsn(name->get(0, 1), at)) pos.at = at;
         auto st = run_snapshot(o_, db_, name->get(0, 0), tables_, pos,
-                               [this](client::record&& r) { return writer_->send(std::move(r)); });
+                               [this](client::record&& r) { return writer_->send(std::move(r)); },
+                               avro_ ? &*avro_ : nullptr);
         if (!st) {
             writer_->abort();
             return st.err();
@@ -316,6 +335,7 @@ private:
     offset_store offsets_;
     std::optional<connection> meta_;
     std::optional<txn_writer> writer_;
+    std::optional<avro_catalog> avro_;
     std::vector<table_info> tables_;
     std::string db_;
 };
