@@ -29,6 +29,8 @@ cdc_command::cdc_command(CLI::App& app) {
         ->envname("BROOK_REGISTRY");
     postgres_->add_option("-b,--brokers", options_.brokers, "Kafka bootstrap servers (env BROOK_BROKERS)")
         ->envname("BROOK_BROKERS");
+    postgres_->add_option("--metrics-addr", options_.metrics_addr,
+                          "Serve Prometheus metrics (slot lag, snapshot progress) on HOST:PORT /metrics (off by default)");
     postgres_->add_option("--set", sets_, "A property, key=value (repeatable; see below)");
     postgres_->add_flag("-q,--quiet", quiet_, "No progress lines on stderr");
 }

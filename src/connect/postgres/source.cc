@@ -9,6 +9,7 @@
 #include "client/admin.h"
 #include "connect/postgres/avro_schemas.h"
 #include "connect/postgres/catalog.h"
+#include "connect/postgres/metrics.h"
 #include "connect/postgres/offsets.h"
 #include "connect/postgres/pg_conn.h"
 #include "connect/postgres/replication.h"
@@ -44,6 +45,12 @@ public:
         if (!meta) return meta.err();
         meta_.emplace(std::move(*meta));
         if (auto s = check_server(); !s) return s;
+        if (!o_.metrics_addr.empty()) {
+            auto m = metrics_endpoint::start(o_, figures_);
+            if (!m) return m.err();
+            metrics_ = std::move(*m);
+            if (o_.progress) std::fprintf(stderr, "cdc: metrics on http://%s/metrics\n", o_.metrics_addr.c_str());
+        }
         if (auto s = check_kafka(); !s) return s;
         auto tables = load_tables(*meta_, o_.tables, o_.publication_name, o_.decimal);
         if (!tables) return tables.err();
@@ -78,6 +85,7 @@ public:
             if (!start) return start.err();
             from = *start;
         }
+        figures_.snapshot_done.store(true);
         if (g_stop.load()) return done{};
         if (auto s = repl->start(o_.slot_name, o_.publication_name, *from); !s) return s;
         if (o_.progress) std::fprintf(stderr, "cdc: streaming from %s (slot %s)\n", format_lsn(*from).c_str(), o_.slot_name.c_str());
@@ -88,6 +96,7 @@ public:
                            }};
         for (const auto& t : tables_) ctx.tables[t.qualified()] = t;
         ctx.avro = avro_ ? &*avro_ : nullptr;
+        ctx.committed_changes = &figures_.committed_changes;
         auto s = stream_changes(ctx, *from);
         (void)repl->send_status();
         return s;
@@ -265,6 +274,16 @@ private:
         return done{};
     }
 
+    // A fresh progress record for the metrics page (rows per table as the workers read them).
+    std::shared_ptr<snapshot_progress> track_snapshot() {
+        auto p = std::make_shared<snapshot_progress>(tables_.size());
+        std::vector<std::string> names;
+        for (const auto& t : tables_) names.push_back(t.qualified());
+        figures_.snapshot_done.store(false);
+        figures_.set_snapshot(std::move(names), p);
+        return p;
+    }
+
     status print_snapshot(const snapshot_stats& st) const {
         if (!o_.progress) return done{};
         for (const auto& [name, rows] : st.rows_per_table)
@@ -289,12 +308,13 @@ private:
             pos.snapshot = "true";
             pos.ts_ms = now_ms();
             pos.at = slot->consistent_point;
+            auto progress = track_snapshot();
             auto st = run_snapshot(o_, db_, slot->snapshot_name, tables_, pos,
                                    [this](client::record&& r) -> status {
                                        if (g_stop.load()) return runtime_error("stopped during the snapshot");
                                        return writer_->send(std::move(r));
                                    },
-                                   avro_ ? &*avro_ : nullptr);
+                                   avro_ ? &*avro_ : nullptr, progress.get());
             if (!st) {
                 writer_->abort();
                 return st.err();
@@ -319,19 +339,23 @@ private:
         pos.ts_ms = now_ms();
         lsn at = 0;
         if (parse_lsn(name->get(0, 1), at)) pos.at = at;
+        auto progress = track_snapshot();
         auto st = run_snapshot(o_, db_, name->get(0, 0), tables_, pos,
                                [this](client::record&& r) { return writer_->send(std::move(r)); },
-                               avro_ ? &*avro_ : nullptr);
+                               avro_ ? &*avro_ : nullptr, progress.get());
         if (!st) {
             writer_->abort();
             return st.err();
         }
         // No position: without a slot there is nothing to resume from.
         if (auto s = writer_->commit_records(); !s) return s;
+        figures_.snapshot_done.store(true);
         return print_snapshot(*st);
     }
 
     const cdc_options& o_;
+    cdc_figures figures_;
+    std::unique_ptr<metrics_endpoint> metrics_; // after figures_: stops before they go
     offset_store offsets_;
     std::optional<connection> meta_;
     std::optional<txn_writer> writer_;
