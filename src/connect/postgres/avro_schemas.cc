@@ -227,9 +227,11 @@ expected<avro_catalog> avro_catalog::open(const cdc_options& o) {
 expected<int> avro_catalog::publish(const std::string& subject, const std::string& text, const std::string& what,
                                     const std::string& changes) {
     auto where = [&](const client::registry_error& e) {
+        // Unreachable before anything ran: the address is wrong (exit 2). Once running, a
+        // registry that went away is a failure to restart from (exit 1).
         if (e.unreachable)
-            return usage_error("cannot reach the schema registry at " + registry_.url().text + " (" + e.message +
-                               "); check --registry");
+            return failure{"cannot reach the schema registry at " + registry_.url().text + " (" + e.message +
+                               "); check --registry", tables_.empty()};
         return runtime_error("schema registry, subject " + subject + ": " + e.message +
                              (e.error_code ? " (error_code " + std::to_string(e.error_code) + ")" : ""));
     };
