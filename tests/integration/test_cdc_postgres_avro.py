@@ -1,10 +1,14 @@
 """`brook cdc postgres --format avro`: Debezium's Avro events through Brook's schema registry,
-decoded by confluent-kafka's legacy AvroConsumer on python3-avro (a client we did not write),
+decoded by confluent-kafka's legacy AvroConsumer on python3-avro and by kafkajs with
+@kafkajs/confluent-schema-registry on avsc (tests/js/registry_decode.js) — clients we did not write —
 against a real Postgres 15 (pgfixture) and `brook serve` (its built-in registry). Schema
 evolution: an added nullable column registers a compatible version; a column type change stops
 the source with a message naming the table and column, nothing of that transaction committed."""
 import json
+import os
+import pathlib
 import struct
+import subprocess
 import time
 from decimal import Decimal
 
@@ -14,6 +18,18 @@ from cdchelpers import (Cdc, lsn_int, one_line, read_avro_topic, read_raw_topic,
                         stored_position)
 from brookfixture import free_port
 from pgfixture import pg  # noqa: F401 (a fixture)
+
+
+JS_DECODE = pathlib.Path(__file__).resolve().parent.parent / "js" / "registry_decode.js"
+
+
+def js_decode(broker, topic, n):
+    """The first n values of topic decoded in JavaScript (avsc) with the writers' schemas."""
+    run = subprocess.run(["node", str(JS_DECODE), broker.registry_url, broker.bootstrap, topic, str(n)],
+                         capture_output=True, text=True, timeout=90,
+                         env=dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1"))
+    assert run.returncode == 0, f"registry_decode.js failed ({run.returncode}):\n{run.stdout}\n{run.stderr}"
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def registry_latest(broker, subject):
@@ -122,11 +138,15 @@ def test_added_nullable_column_evolves_compatibly(pg, module_broker, tmp_path):
         assert cdc.stop() == 0
     assert [v["after"] for k, v in recs] == [{"id": 1, "v": 1}, {"id": 2, "v": 2, "extra": "new"},
                                              {"id": 3, "v": 3, "extra": None}]
+    js = js_decode(module_broker, "evo.public.t", 3)
+    assert [v["after"] for v in js["values"]] == [{"id": 1, "v": 1}, {"id": 2, "v": 2, "extra": "new"},
+                                                  {"id": 3, "v": 3, "extra": None}], js
+    assert [v["source"]["snapshot"] for v in js["values"]] == ["last", "false", "false"]
     versions = requests.get(f"{module_broker.registry_url}/subjects/evo.public.t-value/versions", timeout=10).json()
     assert versions == [1, 2]
     raw = read_raw_topic(module_broker.bootstrap, "evo.public.t")
     ids = [struct.unpack(">I", v[1:5])[0] for k, v in raw]
-    assert ids[0] != ids[1] and ids[1] == ids[2]
+    assert ids[0] != ids[1] and ids[1] == ids[2] and js["ids"] == ids
     # The transaction metadata topic is Avro too.
     txn = read_avro_topic(module_broker.bootstrap, module_broker.registry_url, "evo.transaction")
     assert [v["status"] for k, v in txn] == ["BEGIN", "END", "BEGIN", "END"]
