@@ -29,7 +29,7 @@ registry_answer ask(const registry_session& s, const check_options& o, const std
     auto base = "/compatibility" + subject_path(o.subject) + "/versions";
     if (v) return s.call("POST", base + "/" + *v + "?verbose=true", body);
     auto a = s.call("POST", base + "?verbose=true", body);
-    bool no_such_route = !a && !a.unreachable && (a.error.status == 404 || a.error.status == 405) &&
+    bool no_such_route = !a && !a.error.unreachable && (a.error.status == 404 || a.error.status == 405) &&
                          a.error.error_code != 40401 && a.error.error_code != 40402;
     if (!no_such_route) return a;
     return s.call("POST", base + "/latest?verbose=true", body);

@@ -121,39 +121,9 @@ std::variant<schema_reference, std::string> parse_reference(std::string_view s) 
 
 nlohmann::json schema_request(const std::string& schema, const std::string& type,
                               const std::vector<schema_reference>& refs) {
-    nlohmann::json body{{"schema", schema}};
-    if (type != "AVRO") body["schemaType"] = type;
-    if (!refs.empty()) {
-        auto& out = body["references"] = nlohmann::json::array();
-        for (const auto& r : refs) out.push_back({{"name", r.name}, {"subject", r.subject}, {"version", r.version}});
-    }
-    return body;
-}
-
-registry_error parse_registry_error(int status, std::string_view body) {
-    registry_error e{status, 0, {}};
-    auto j = nlohmann::json::parse(body, nullptr, false);
-    if (!j.is_discarded() && j.is_object()) {
-        if (auto c = j.find("error_code"); c != j.end() && c->is_number_integer()) e.error_code = c->get<int>();
-        if (auto m = j.find("message"); m != j.end() && m->is_string()) e.message = m->get<std::string>();
-        if (e.error_code != 0 || !e.message.empty()) {
-            if (e.message.empty()) e.message = "HTTP " + std::to_string(status);
-            return e;
-        }
-    }
-    // A snippet on one line: an HTML error page is mostly line breaks and indentation.
-    std::string text;
-    for (char c : trim(body)) {
-        bool space = std::isspace(static_cast<unsigned char>(c));
-        if (space && (text.empty() || text.back() == ' ')) continue;
-        text += space ? ' ' : c;
-        if (text.size() == 120) break;
-    }
-    bool cut = text.size() == 120;
-    e.message = "HTTP " + std::to_string(status) + " without a registry error body" +
-                (text.empty() ? std::string() : " ('" + text + (cut ? "...'" : "'") + ")") +
-                " (is --registry a schema registry?)";
-    return e;
+    auto out = nlohmann::json::array();
+    for (const auto& r : refs) out.push_back({{"name", r.name}, {"subject", r.subject}, {"version", r.version}});
+    return client::schema_request(schema, type, out);
 }
 
 compatibility_report parse_compatibility_messages(const nlohmann::json& messages) {

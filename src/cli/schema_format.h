@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "client/registry_client.h"
+
 namespace brook::cli {
 
 // "AVRO", "JSON" or "PROTOBUF" from a case-insensitive name; nullopt for anything else.
@@ -42,14 +44,9 @@ std::variant<schema_reference, std::string> parse_reference(std::string_view s);
 nlohmann::json schema_request(const std::string& schema, const std::string& type,
                               const std::vector<schema_reference>& refs);
 
-// What a registry said when it refused: Confluent's {"error_code", "message"}, or, when the
-// body is not that (a proxy's HTML page, an empty body), the HTTP status and a hint.
-struct registry_error {
-    int status = 0;
-    int error_code = 0; // 0 when the body carried none
-    std::string message;
-};
-registry_error parse_registry_error(int status, std::string_view body);
+// What a registry said when it refused: the shared client's error (client/registry_client.h).
+using client::registry_error;
+using client::parse_registry_error;
 
 // One line of a verbose compatibility answer, as Confluent (and Brook) word them:
 //   {errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field ...', additionalInfo:'f'}

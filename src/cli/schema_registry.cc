@@ -19,34 +19,17 @@ void add_registry_options(CLI::App* cmd, registry_options& o) {
 }
 
 std::variant<registry_session, std::string> registry_session::open(const registry_options& o) {
-    auto u = parse_registry_url(o.registry);
-    if (auto* why = std::get_if<std::string>(&u)) return *why;
-    return registry_session(std::get<registry_url>(std::move(u)));
+    auto c = client::registry_client::open(o.registry, {connect_timeout_ms, request_timeout_ms * 2});
+    if (auto* why = std::get_if<std::string>(&c)) return *why;
+    return registry_session(std::get<client::registry_client>(std::move(c)));
 }
 
 registry_answer registry_session::call(std::string_view method, const std::string& target,
                                        const std::optional<nlohmann::json>& body) const {
-    std::string payload = body ? body->dump() : std::string();
-    http_timeouts t{connect_timeout_ms, request_timeout_ms * 2};
-    auto r = http_request(url_, method, target, payload, t);
+    auto r = client_.call(method, target, body);
     registry_answer a;
-    if (auto* f = std::get_if<http_failure>(&r)) {
-        a.error.message = f->message;
-        a.unreachable = f->unreachable;
-        return a;
-    }
-    auto& reply = std::get<http_reply>(r);
-    if (reply.status >= 200 && reply.status < 300) {
-        auto j = nlohmann::json::parse(reply.body, nullptr, false);
-        if (!j.is_discarded()) {
-            a.body = std::move(j);
-            return a;
-        }
-        a.error = {reply.status, 0, "the registry answered HTTP " + std::to_string(reply.status) +
-                                        " with a body that is not JSON (is --registry a schema registry?)"};
-        return a;
-    }
-    a.error = parse_registry_error(reply.status, reply.body);
+    if (r) a.body = std::move(*r);
+    else a.error = r.err();
     return a;
 }
 
@@ -65,7 +48,7 @@ std::string hint(int error_code) {
 } // namespace
 
 int fail(const registry_session& s, const std::string& what, const registry_answer& a) {
-    if (a.unreachable) {
+    if (a.error.unreachable) {
         std::cerr << "brook: cannot reach the schema registry at " << s.url().text
                   << " (check --registry or BROOK_REGISTRY): " << a.error.message << "\n";
     } else if (a.error.status == 0) {
@@ -137,7 +120,5 @@ std::variant<effective_level, registry_answer> fetch_effective_level(const regis
     if (!g) return g;
     return effective_level{level_in(*g.body), true};
 }
-
-std::string subject_path(const std::string& subject) { return "/subjects/" + encode_path_segment(subject); }
 
 } // namespace brook::cli

@@ -14,9 +14,14 @@
 
 #include "cli/common.h"
 #include "cli/schema_format.h"
-#include "cli/schema_http.h"
+#include "client/registry_client.h"
 
 namespace brook::cli {
+
+using client::encode_path_segment;
+using client::parse_registry_url;
+using client::registry_url;
+using client::subject_path;
 
 struct registry_options {
     std::string registry = "http://localhost:8081";
@@ -29,12 +34,13 @@ void add_registry_options(CLI::App* cmd, registry_options& o);
 // A registry's answer: the JSON body of a 2xx reply, or what went wrong.
 struct registry_answer {
     std::optional<nlohmann::json> body;
-    registry_error error;     // when !body: status 0 means no HTTP answer at all
-    bool unreachable = false; // nothing answered at the address (see http_failure)
+    registry_error error; // when !body: status 0 means no HTTP answer at all, error.unreachable
+                          // that nothing answered at the address
     explicit operator bool() const { return body.has_value(); }
 };
 
-// One registry session: the parsed URL, then calls. `open` fails (usage) on a bad URL.
+// One registry session over the shared client (client/registry_client.h): the parsed URL,
+// then calls. `open` fails (usage) on a bad URL.
 class registry_session {
 public:
     static std::variant<registry_session, std::string> open(const registry_options& o);
@@ -43,11 +49,11 @@ public:
     registry_answer call(std::string_view method, const std::string& target,
                          const std::optional<nlohmann::json>& body = std::nullopt) const;
 
-    const registry_url& url() const { return url_; }
+    const registry_url& url() const { return client_.url(); }
 
 private:
-    explicit registry_session(registry_url u) : url_(std::move(u)) {}
-    registry_url url_;
+    explicit registry_session(client::registry_client c) : client_(std::move(c)) {}
+    client::registry_client client_;
 };
 
 // Prints "brook: <what>: <message> (error_code N)" plus what to do next where there is a
@@ -81,9 +87,6 @@ std::variant<schema_file, std::string> read_schema_file(const std::string& path,
 
 // --reference values parsed, or the first bad one's message.
 std::variant<std::vector<schema_reference>, std::string> parse_references(const std::vector<std::string>& args);
-
-// "/subjects/<encoded subject>".
-std::string subject_path(const std::string& subject);
 
 // The compatibility level that applies to SUBJECT (its own, else the global one; "" = global),
 // or the failed answer.

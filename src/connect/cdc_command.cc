@@ -10,8 +10,8 @@ namespace brook::connect {
 cdc_command::cdc_command(CLI::App& app) {
     auto* cdc = app.add_subcommand("cdc", "Change data capture: stream a database's changes into topics");
     cdc->require_subcommand(1);
-    std::string props = "Postgres logical replication (pgoutput) → Debezium-format JSON events in "
-                        "<prefix>.<schema>.<table>, exactly once.\nProperties (--set key=value):\n";
+    std::string props = "Postgres logical replication (pgoutput) → Debezium-format events (JSON, or Avro through a "
+                        "schema registry) in <prefix>.<schema>.<table>, exactly once.\nProperties (--set key=value):\n";
     for (const auto& d : pg::property_docs())
         props += "  " + std::string(d.name) + " (default " + d.default_value + "): " + d.doc + "\n";
     postgres_ = cdc->add_subcommand("postgres", "Snapshot and stream a Postgres database's changes");
@@ -21,9 +21,16 @@ cdc_command::cdc_command(CLI::App& app) {
     postgres_->add_option("--prefix", options_.prefix, "Topic prefix (Debezium's topic.prefix): topics are <prefix>.<schema>.<table>")
         ->required();
     postgres_->add_option("--tables", tables_, "Tables to capture, schema.table,... (default: the publication's, or all)");
-    postgres_->add_option("--format", options_.format, "Event format: json");
+    postgres_->add_option("--format", options_.format, "Event format: json (Kafka Connect JsonConverter) or avro "
+                                                       "(Confluent AvroConverter: registry subjects <topic>-key/-value)")
+        ->capture_default_str();
+    postgres_->add_option("--registry", options_.registry, "Schema registry URL for --format avro, http://HOST:PORT "
+                                                           "(env BROOK_REGISTRY)")
+        ->envname("BROOK_REGISTRY");
     postgres_->add_option("-b,--brokers", options_.brokers, "Kafka bootstrap servers (env BROOK_BROKERS)")
         ->envname("BROOK_BROKERS");
+    postgres_->add_option("--metrics-addr", options_.metrics_addr,
+                          "Serve Prometheus metrics (slot lag, snapshot progress) on HOST:PORT /metrics (off by default)");
     postgres_->add_option("--set", sets_, "A property, key=value (repeatable; see below)");
     postgres_->add_flag("-q,--quiet", quiet_, "No progress lines on stderr");
 }

@@ -60,6 +60,22 @@ class Cdc:
         self.kill9()
 
 
+def start_streaming(log_dir, dsn, prefix, bootstrap, sets=None, extra=None):
+    """Starts the source and waits until it streams (its snapshot, if any, is committed)."""
+    cdc = Cdc(str(log_dir), dsn, prefix, bootstrap, sets=sets, extra=extra)
+    cdc.start()
+    cdc.wait_for("streaming from")
+    return cdc
+
+
+def one_line(err):
+    """The error is one line; progress and warnings ("cdc: ...") may precede it."""
+    lines = [l for l in err.strip().splitlines() if l.strip() and not l.startswith("cdc: ")]
+    assert len(lines) == 1, f"want one line, got:\n{err}"
+    assert lines[0].startswith("brook cdc postgres: "), lines[0]
+    return lines[0]
+
+
 def run_cdc(dsn, prefix, bootstrap, sets=None, extra=None, timeout=60):
     """Runs the command to completion (for the refusals): (exit code, stderr)."""
     argv = [BROOK_BIN, "cdc", "postgres", "--dsn", dsn, "--prefix", prefix, "-b", bootstrap]
@@ -93,6 +109,52 @@ def read_topic(bootstrap, topic, timeout=30, tail=None):
                 out.append((json.loads(m.key()) if m.key() else None,
                             json.loads(m.value()) if m.value() is not None else None))
         raise AssertionError(f"no end of {topic} within {timeout}s ({len(out)} records)")
+    finally:
+        c.close()
+
+
+def read_avro_topic(bootstrap, registry_url, topic, timeout=30):
+    """Every record of partition 0, read_committed, decoded through the registry by
+    confluent-kafka's legacy AvroConsumer on python3-avro (a decoder we did not write):
+    [(key, value)] as dicts (value None for a tombstone)."""
+    from confluent_kafka.avro import AvroConsumer
+    c = AvroConsumer({"bootstrap.servers": bootstrap, "schema.registry.url": registry_url,
+                      "group.id": "cdc-avro-verify", "isolation.level": "read_committed",
+                      "enable.partition.eof": True, "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, 0)])
+    out = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            m = c.poll(1.0)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == -191:  # _PARTITION_EOF
+                    return out
+                raise AssertionError(str(m.error()))
+            out.append((m.key(), m.value()))
+        raise AssertionError(f"no end of {topic} within {timeout}s ({len(out)} records)")
+    finally:
+        c.close()
+
+
+def read_raw_topic(bootstrap, topic, timeout=30):
+    """[(key bytes, value bytes)] of partition 0, read_committed."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "cdc-raw", "isolation.level": "read_committed",
+                  "enable.partition.eof": True, "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, 0)])
+    out = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            for m in c.consume(1000, 1.0):
+                if m.error():
+                    if m.error().code() == -191:
+                        return out
+                    raise AssertionError(str(m.error()))
+                out.append((m.key(), m.value()))
+        raise AssertionError(f"no end of {topic} within {timeout}s")
     finally:
         c.close()
 

@@ -6,12 +6,15 @@ as root the data dir is chowned to the `postgres` system user and initdb/postgre
 user (runuser); as anyone else they run as the caller. `close()` always stops the server and
 removes the dir.
 """
+import itertools
 import os
 import pwd
 import shutil
 import subprocess
 import tempfile
 import time
+
+import pytest
 
 from brookfixture import free_port, port_open
 
@@ -34,6 +37,7 @@ class Postgres:
         self.data = os.path.join(self.root, "data")
         self.log_path = os.path.join(self.root, "postgres.log")
         self.proc = None
+        self._dbs = itertools.count(1)
         self.as_user = None
         if os.geteuid() == 0:
             self.as_user = "postgres"
@@ -107,6 +111,25 @@ class Postgres:
         finally:
             c.close()
 
+    def db_dsn(self, db, user="postgres"):
+        return f"host=127.0.0.1 port={self.port} user={user} dbname={db}"
+
+    def new_db(self, prefix="cdc"):
+        """A fresh database on this server, so tests sharing it stay independent: (name, dsn)."""
+        name = f"{prefix}{next(self._dbs)}"
+        self.sql(f"CREATE DATABASE {name}")
+        return name, self.db_dsn(name)
+
+    def db_sql(self, db, statement, args=None, user="postgres"):
+        """Runs one statement in database `db` (autocommit); returns the rows (or None)."""
+        c = self.connect(user=user, dbname=db)
+        try:
+            with c.cursor() as cur:
+                cur.execute(statement, args)
+                return cur.fetchall() if cur.description else None
+        finally:
+            c.close()
+
     def close(self):
         if self.proc is not None:
             if self.proc.poll() is None:
@@ -118,3 +141,14 @@ class Postgres:
                     self.proc.wait(timeout=10)
             self.proc = None
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg():
+    """One Postgres 15 (wal_level=logical) per test module; tests take their own databases
+    with pg.new_db(). Import it into a test module: `from pgfixture import pg`."""
+    p = Postgres().start()
+    try:
+        yield p
+    finally:
+        p.close()

@@ -11,41 +11,12 @@ import time
 
 import pytest
 
-from cdchelpers import Cdc, check_history, lsn_int, payload, read_topic, run_cdc, stored_position, wait_for_key
-from pgfixture import Postgres
+from cdchelpers import Cdc, check_history, lsn_int, read_topic, stored_position, wait_for_key
+from pgfixture import pg  # noqa: F401 (a fixture)
 
 SMALL = os.environ.get("BROOK_CDC_SMALL") == "1"
 ROWS = 20_000 if SMALL else 100_000
 CHANGES = 3_000 if SMALL else 10_000
-
-
-@pytest.fixture(scope="module")
-def pg():
-    p = Postgres().start()
-    try:
-        yield p
-    finally:
-        p.close()
-
-
-_dbs = [0]
-
-
-def new_db(pg):
-    _dbs[0] += 1
-    name = f"cdc{_dbs[0]}"
-    pg.sql(f"CREATE DATABASE {name}")
-    return name, f"host=127.0.0.1 port={pg.port} user=postgres dbname={name}"
-
-
-def db_sql(pg, db, statement, args=None):
-    c = pg.connect(dbname=db)
-    try:
-        with c.cursor() as cur:
-            cur.execute(statement, args)
-            return cur.fetchall() if cur.description else None
-    finally:
-        c.close()
 
 
 class Workload(threading.Thread):
@@ -90,18 +61,18 @@ class Workload(threading.Thread):
 
 
 def make_acct(pg, db, rows):
-    db_sql(pg, db, "CREATE TABLE acct (id bigint PRIMARY KEY, v int NOT NULL, pad text)")
-    db_sql(pg, db, "INSERT INTO acct SELECT g, 0, 'row ' || g FROM generate_series(1, %s) g", (rows,))
+    pg.db_sql(db, "CREATE TABLE acct (id bigint PRIMARY KEY, v int NOT NULL, pad text)")
+    pg.db_sql(db, "INSERT INTO acct SELECT g, 0, 'row ' || g FROM generate_series(1, %s) g", (rows,))
 
 
 def final_rows(pg, db):
-    return {i: v for i, v in db_sql(pg, db, "SELECT id, v FROM acct")}
+    return {i: v for i, v in pg.db_sql(db, "SELECT id, v FROM acct")}
 
 
 def finish_and_check(pg, db, broker, prefix):
     """Writes a sentinel after the workload, waits for it in the topic (so every earlier commit
     is there too) and checks the whole history."""
-    db_sql(pg, db, "INSERT INTO acct (id, v, pad) VALUES (-1, 0, 'sentinel')")
+    pg.db_sql(db, "INSERT INTO acct (id, v, pad) VALUES (-1, 0, 'sentinel')")
     wait_for_key(broker.bootstrap, f"{prefix}.public.acct", "id", -1, timeout=120)
     records = read_topic(broker.bootstrap, f"{prefix}.public.acct", timeout=60)
     return check_history(records, final_rows(pg, db)), records
@@ -110,7 +81,7 @@ def finish_and_check(pg, db, broker, prefix):
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_snapshot_with_concurrent_changes_is_exact(pg, module_broker, tmp_path):
-    db, dsn = new_db(pg)
+    db, dsn = pg.new_db("cdc")
     make_acct(pg, db, ROWS)
     prefix = "snap"
     # Bare payloads (no schema envelope) keep the 110,000 events small to read back.
@@ -141,7 +112,7 @@ def test_snapshot_with_concurrent_changes_is_exact(pg, module_broker, tmp_path):
 @pytest.mark.crash
 @pytest.mark.timeout(300)
 def test_kill9_three_times_keeps_exactly_once(pg, module_broker, tmp_path):
-    db, dsn = new_db(pg)
+    db, dsn = pg.new_db("cdc")
     rows = 20_000
     make_acct(pg, db, rows)
     prefix = "crash"
@@ -164,7 +135,7 @@ def test_kill9_three_times_keeps_exactly_once(pg, module_broker, tmp_path):
                 cdc.wait_for("streaming from")
                 time.sleep(rng.uniform(0.2, 1.5))
             cdc.kill9()
-            confirmed = db_sql(pg, db, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = %s",
+            confirmed = pg.db_sql(db, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = %s",
                                (slot,))
             stored = stored_position(module_broker.bootstrap, prefix)
             if confirmed:
@@ -182,7 +153,7 @@ def test_kill9_three_times_keeps_exactly_once(pg, module_broker, tmp_path):
         ops, _ = finish_and_check(pg, db, module_broker, prefix)
         assert ops["u"] > 0 and ops["d"] > 0
         assert cdc.stop() == 0
-        confirmed = db_sql(pg, db, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = %s", (slot,))
+        confirmed = pg.db_sql(db, "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = %s", (slot,))
         assert lsn_int(confirmed[0][0]) <= stored_position(module_broker.bootstrap, prefix)["lsn"]
         print(f"\nafter 3 kills: {ops}")
         for r in range(1, cdc.runs + 1):

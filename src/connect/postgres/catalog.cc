@@ -49,13 +49,14 @@ struct attr {
     bool not_null;
     int key_position;
     bool toastable;
+    std::string type_name;
 };
 
 expected<std::vector<attr>> attributes(connection& c, uint32_t rel) {
     auto r = c.exec_params(
         "SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull, "
         "COALESCE(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1), -1), "
-        "a.attstorage <> 'p' "
+        "a.attstorage <> 'p', format_type(a.atttypid, a.atttypmod) "
         "FROM pg_attribute a LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
         "WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
         "ORDER BY a.attnum",
@@ -64,7 +65,7 @@ expected<std::vector<attr>> attributes(connection& c, uint32_t rel) {
     std::vector<attr> out;
     for (int i = 0; i < r->rows(); ++i)
         out.push_back({r->get(i, 0), static_cast<uint32_t>(std::stoul(r->get(i, 1))), std::stoi(r->get(i, 2)),
-                       r->get(i, 3) == "t", std::stoi(r->get(i, 4)), r->get(i, 5) == "t"});
+                       r->get(i, 3) == "t", std::stoi(r->get(i, 4)), r->get(i, 5) == "t", r->get(i, 6)});
     return out;
 }
 
@@ -79,6 +80,11 @@ expected<table_info> build(connection& c, table_info t, const std::vector<attr>&
         col.typmod = typmod;
         col.optional = a ? !a->not_null : true;
         col.key_position = a ? a->key_position : -1;
+        if (a && a->type_oid == type_oid && a->typmod == typmod) {
+            col.type_name = a->type_name;
+        } else if (auto n = c.exec_params("SELECT format_type($1, $2)", {str(type_oid), std::to_string(typmod)}); n && n->rows() == 1) {
+            col.type_name = n->get(0, 0); // the message's type, which the catalog no longer has
+        }
         auto ty = resolve(c, type_oid, typmod, mode);
         if (!ty) return ty.err();
         col.type = *ty;

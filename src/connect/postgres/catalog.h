@@ -19,6 +19,7 @@ struct column {
     std::string name;
     uint32_t type_oid = 0;
     int32_t typmod = -1;
+    std::string type_name; // Postgres' format_type, for messages ("integer", "numeric(10,2)")
     bool optional = true; // nullable
     int key_position = -1; // 0-based position in the primary key, -1 when not part of it
     column_type type;

@@ -120,8 +120,9 @@ json encoder::source_json(const table_info& t, const source_position& src) const
     return s;
 }
 
-client::record encoder::change(const table_info& t, char op, const tuple* before, const tuple* after,
-                               const source_position& src, const txn_block* txn) {
+expected<client::record> encoder::change(const table_info& t, char op, const tuple* before, const tuple* after,
+                                         const source_position& src, const txn_block* txn) {
+    if (avro_) return avro_change(t, op, before, after, src, txn);
     const auto& sch = schemas_of(t);
     json v = json::object();
     v["before"] = before ? row_json(t, *before) : json(nullptr);
@@ -138,14 +139,16 @@ client::record encoder::change(const table_info& t, char op, const tuple* before
     return r;
 }
 
-client::record encoder::tombstone(const table_info& t, const tuple& before) {
+expected<client::record> encoder::tombstone(const table_info& t, const tuple& before) {
+    if (avro_) return avro_tombstone(t, before);
     client::record r;
     r.topic = topic(t);
     r.key = key_bytes(t, before);
     return r;
 }
 
-client::record encoder::truncate(const table_info& t, const source_position& src, const txn_block* txn) {
+expected<client::record> encoder::truncate(const table_info& t, const source_position& src, const txn_block* txn) {
+    if (avro_) return avro_change(t, 't', nullptr, nullptr, src, txn);
     const auto& sch = schemas_of(t);
     json v = {{"before", nullptr}, {"after", nullptr}, {"source", source_json(t, src)}, {"op", "t"}, {"ts_ms", now_ms()}};
     if (txn) v["transaction"] = {{"id", txn->id}, {"total_order", txn->total_order}, {"data_collection_order", txn->data_collection_order}};
@@ -173,7 +176,8 @@ json txn_value_schema() {
 }
 } // namespace
 
-client::record encoder::txn_begin(const std::string& id, int64_t ts_ms) {
+expected<client::record> encoder::txn_begin(const std::string& id, int64_t ts_ms) {
+    if (avro_) return avro_txn(id, "BEGIN", ts_ms, nullptr, nullptr);
     client::record r;
     r.topic = o_.transaction_topic;
     r.key = wrap(txn_key_schema().dump(), json{{"id", id}}, o_.key_schemas);
@@ -182,8 +186,9 @@ client::record encoder::txn_begin(const std::string& id, int64_t ts_ms) {
     return r;
 }
 
-client::record encoder::txn_end(const std::string& id, int64_t ts_ms, int64_t event_count,
-                                const std::vector<std::pair<std::string, int64_t>>& per_collection) {
+expected<client::record> encoder::txn_end(const std::string& id, int64_t ts_ms, int64_t event_count,
+                                          const std::vector<std::pair<std::string, int64_t>>& per_collection) {
+    if (avro_) return avro_txn(id, "END", ts_ms, &event_count, &per_collection);
     client::record r;
     r.topic = o_.transaction_topic;
     r.key = wrap(txn_key_schema().dump(), json{{"id", id}}, o_.key_schemas);
@@ -192,6 +197,27 @@ client::record encoder::txn_end(const std::string& id, int64_t ts_ms, int64_t ev
     json v = {{"status", "END"}, {"id", id}, {"event_count", event_count}, {"data_collections", cols}, {"ts_ms", ts_ms}};
     r.value = wrap(txn_value_schema().dump(), v, o_.value_schemas);
     return r;
+}
+
+void encoder::mark_last(client::record& r) const {
+    if (!r.value) return;
+    auto& v = *r.value;
+    if (avro_) {
+        // source.snapshot is the union's string branch: 00, then "true" as 08 74 72 75 65, right
+        // before db. Searched with db's bytes behind it, from the end: source comes after
+        // before/after, and what follows source (op, ts_ms, a null transaction) cannot hold it.
+        std::string db;
+        client::avro::put_long(db, static_cast<int64_t>(db_.size()));
+        db += db_;
+        const std::string from = std::string("\x00\x08true", 6) + db;
+        const auto at = v.rfind(from);
+        if (at != std::string::npos) v.replace(at + 2, 4, "last");
+        return;
+    }
+    // source.snapshot is the last "snapshot":"true" in the value (source follows before and
+    // after, and a string value's quotes are escaped, so no column can forge it).
+    const auto at = v.rfind("\"snapshot\":\"true\"");
+    if (at != std::string::npos) v.replace(at, 17, "\"snapshot\":\"last\"");
 }
 
 } // namespace brook::connect::pg

@@ -97,8 +97,10 @@ expected<cdc_options> finish_options(cdc_options o, const std::vector<std::strin
     }
     if (o.dsn.empty()) return usage_error("--dsn is required (e.g. \"host=localhost user=postgres dbname=app\")");
     if (o.prefix.empty()) return usage_error("--prefix is required: it names the topics (<prefix>.<schema>.<table>)");
-    if (o.format != "json")
-        return usage_error("--format " + o.format + ": only json is supported");
+    if (o.format != "json" && o.format != "avro")
+        return usage_error("--format " + o.format + ": expected json or avro");
+    if (o.format == "avro" && o.registry.empty())
+        return usage_error("--format avro needs --registry http://HOST:PORT (a Confluent-compatible schema registry)");
     // Slot names allow lower-case letters, digits and underscores only.
     std::string safe;
     for (char c : o.prefix) safe += (std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_');

@@ -19,7 +19,9 @@ struct cdc_options {
     std::string prefix;                // topic.prefix
     std::string brokers = "localhost:9092";
     std::vector<std::string> tables;   // schema.table; empty: the publication's / all tables
-    std::string format = "json";
+    std::string format = "json";       // json | avro
+    std::string registry;              // --registry (avro): Confluent-compatible schema registry URL
+    std::string metrics_addr;          // --metrics-addr HOST:PORT: Prometheus page, off when empty
     bool progress = true;              // progress lines on stderr
 
     // --set properties (Debezium / Kafka Connect names).

@@ -106,7 +106,8 @@ private:
 
 expected<snapshot_stats> run_snapshot(const cdc_options& o, const std::string& db, const std::string& snapshot_name,
                                       const std::vector<table_info>& tables, const source_position& position,
-                                      const std::function<status(client::record&&)>& sink) {
+                                      const std::function<status(client::record&&)>& sink,
+                                      const avro_catalog* avro, snapshot_progress* progress) {
     const auto t0 = std::chrono::steady_clock::now();
     // Every worker imports the snapshot before any of them starts, and before the caller's
     // replication session runs another command (which would end the export).
@@ -129,7 +130,7 @@ expected<snapshot_stats> run_snapshot(const cdc_options& o, const std::string& d
     std::optional<failure> worker_failure;
 
     auto work = [&](connection& c) {
-        encoder enc(o, db);
+        encoder enc(o, db, avro);
         for (;;) {
             if (queue.stopped()) break;
             const size_t i = next.fetch_add(1);
@@ -174,9 +175,18 @@ expected<snapshot_stats> run_snapshot(const cdc_options& o, const std::string& d
                         row[ci].data = r->get(ri, static_cast<int>(ci));
                     }
                 }
-                batch.push_back(enc.change(t, 'r', nullptr, &row, position, nullptr));
+                auto rec = enc.change(t, 'r', nullptr, &row, position, nullptr);
+                if (!rec) {
+                    std::lock_guard l(fail_m);
+                    worker_failure = rec.err();
+                    queue.stop();
+                    break;
+                }
+                batch.push_back(std::move(*rec));
             }
+            if (queue.stopped()) break;
             counts[ch.table] += r->rows();
+            if (progress) progress->rows[ch.table] += r->rows();
             queue.push(std::move(batch));
         }
         queue.producer_done();
@@ -211,11 +221,7 @@ expected<snapshot_stats> run_snapshot(const cdc_options& o, const std::string& d
     if (worker_failure) return *worker_failure;
     if (sink_failure) return *sink_failure;
     if (held) {
-        // source.snapshot is the last "snapshot":"true" in the value (source follows before
-        // and after, and a string value's quotes are escaped, so no column can forge it).
-        auto& v = *held->value;
-        const auto at = v.rfind("\"snapshot\":\"true\"");
-        if (at != std::string::npos) v.replace(at, 17, "\"snapshot\":\"last\"");
+        encoder(o, db, avro).mark_last(*held); // source.snapshot "last", as Debezium marks it
         if (auto s = sink(std::move(*held)); !s) return s.err();
     }
     snapshot_stats st;

@@ -8,6 +8,7 @@
 // Threads: run_snapshot is called on the source's thread and returns when every worker is done.
 // Workers encode rows into records; the calling thread alone hands them to `sink` (the
 // transactional producer is single-threaded), in batches, through a bounded queue.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,6 +22,14 @@
 
 namespace brook::connect::pg {
 
+// Live progress for --metrics-addr: rows read per table (in `tables` order), written by the
+// workers, read by the metrics endpoint's thread.
+struct snapshot_progress {
+    explicit snapshot_progress(size_t tables) : rows(tables) {}
+    std::vector<std::atomic<int64_t>> rows;
+    std::atomic<bool> done{false};
+};
+
 struct snapshot_stats {
     std::vector<std::pair<std::string, int64_t>> rows_per_table; // qualified name, rows
     int64_t rows = 0;
@@ -29,8 +38,11 @@ struct snapshot_stats {
 
 // `sink` gets each record; the very last one has source.snapshot "last". Returning a failure
 // from sink stops the snapshot. `position` fills source (ts_ms, lsn) for every record.
+// `avro` (--format avro) holds every table's registered schemas; `progress` (may be null) is
+// counted as rows are read.
 expected<snapshot_stats> run_snapshot(const cdc_options& o, const std::string& db, const std::string& snapshot_name,
                                       const std::vector<table_info>& tables, const source_position& position,
-                                      const std::function<status(client::record&&)>& sink);
+                                      const std::function<status(client::record&&)>& sink,
+                                      const avro_catalog* avro = nullptr, snapshot_progress* progress = nullptr);
 
 } // namespace brook::connect::pg

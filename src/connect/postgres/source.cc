@@ -7,7 +7,9 @@
 #include <optional>
 
 #include "client/admin.h"
+#include "connect/postgres/avro_schemas.h"
 #include "connect/postgres/catalog.h"
+#include "connect/postgres/metrics.h"
 #include "connect/postgres/offsets.h"
 #include "connect/postgres/pg_conn.h"
 #include "connect/postgres/replication.h"
@@ -43,6 +45,12 @@ public:
         if (!meta) return meta.err();
         meta_.emplace(std::move(*meta));
         if (auto s = check_server(); !s) return s;
+        if (!o_.metrics_addr.empty()) {
+            auto m = metrics_endpoint::start(o_, figures_);
+            if (!m) return m.err();
+            metrics_ = std::move(*m);
+            if (o_.progress) std::fprintf(stderr, "cdc: metrics on http://%s/metrics\n", o_.metrics_addr.c_str());
+        }
         if (auto s = check_kafka(); !s) return s;
         auto tables = load_tables(*meta_, o_.tables, o_.publication_name, o_.decimal);
         if (!tables) return tables.err();
@@ -51,6 +59,7 @@ public:
         if (o_.snapshot != snapshot_mode::initial_only)
             if (auto s = ensure_publication(); !s) return s;
         if (auto s = create_topics(); !s) return s;
+        if (auto s = register_schemas(); !s) return s;
         auto w = txn_writer::create(o_, offsets_);
         if (!w) return w.err();
         writer_.emplace(std::move(*w));
@@ -76,6 +85,7 @@ public:
             if (!start) return start.err();
             from = *start;
         }
+        figures_.snapshot_done.store(true);
         if (g_stop.load()) return done{};
         if (auto s = repl->start(o_.slot_name, o_.publication_name, *from); !s) return s;
         if (o_.progress) std::fprintf(stderr, "cdc: streaming from %s (slot %s)\n", format_lsn(*from).c_str(), o_.slot_name.c_str());
@@ -85,6 +95,8 @@ public:
                                return writer_->prepare_topics({topic_of(t)});
                            }};
         for (const auto& t : tables_) ctx.tables[t.qualified()] = t;
+        ctx.avro = avro_ ? &*avro_ : nullptr;
+        ctx.committed_changes = &figures_.committed_changes;
         auto s = stream_changes(ctx, *from);
         (void)repl->send_status();
         return s;
@@ -92,6 +104,20 @@ public:
 
 private:
     std::string topic_of(const table_info& t) const { return o_.prefix + "." + t.schema + "." + t.name; }
+
+    // --format avro: every table's key and value schema (and the transaction topic's) checked
+    // against and registered in the registry before any record is written.
+    status register_schemas() {
+        if (o_.format != "avro") return done{};
+        auto a = avro_catalog::open(o_);
+        if (!a) return a.err();
+        avro_.emplace(std::move(*a));
+        for (const auto& t : tables_)
+            if (auto s = avro_->ensure(topic_of(t), t); !s) return s;
+        if (o_.provide_transaction_metadata)
+            if (auto s = avro_->ensure_transaction_topic(o_.transaction_topic); !s) return s;
+        return done{};
+    }
 
     status check_server() {
         auto wl = meta_->exec("SHOW wal_level");
@@ -248,6 +274,16 @@ private:
         return done{};
     }
 
+    // A fresh progress record for the metrics page (rows per table as the workers read them).
+    std::shared_ptr<snapshot_progress> track_snapshot() {
+        auto p = std::make_shared<snapshot_progress>(tables_.size());
+        std::vector<std::string> names;
+        for (const auto& t : tables_) names.push_back(t.qualified());
+        figures_.snapshot_done.store(false);
+        figures_.set_snapshot(std::move(names), p);
+        return p;
+    }
+
     status print_snapshot(const snapshot_stats& st) const {
         if (!o_.progress) return done{};
         for (const auto& [name, rows] : st.rows_per_table)
@@ -272,11 +308,13 @@ private:
             pos.snapshot = "true";
             pos.ts_ms = now_ms();
             pos.at = slot->consistent_point;
+            auto progress = track_snapshot();
             auto st = run_snapshot(o_, db_, slot->snapshot_name, tables_, pos,
                                    [this](client::record&& r) -> status {
                                        if (g_stop.load()) return runtime_error("stopped during the snapshot");
                                        return writer_->send(std::move(r));
-                                   });
+                                   },
+                                   avro_ ? &*avro_ : nullptr, progress.get());
             if (!st) {
                 writer_->abort();
                 return st.err();
@@ -301,21 +339,27 @@ private:
         pos.ts_ms = now_ms();
         lsn at = 0;
         if (parse_lsn(name->get(0, 1), at)) pos.at = at;
+        auto progress = track_snapshot();
         auto st = run_snapshot(o_, db_, name->get(0, 0), tables_, pos,
-                               [this](client::record&& r) { return writer_->send(std::move(r)); });
+                               [this](client::record&& r) { return writer_->send(std::move(r)); },
+                               avro_ ? &*avro_ : nullptr, progress.get());
         if (!st) {
             writer_->abort();
             return st.err();
         }
         // No position: without a slot there is nothing to resume from.
         if (auto s = writer_->commit_records(); !s) return s;
+        figures_.snapshot_done.store(true);
         return print_snapshot(*st);
     }
 
     const cdc_options& o_;
+    cdc_figures figures_;
+    std::unique_ptr<metrics_endpoint> metrics_; // after figures_: stops before they go
     offset_store offsets_;
     std::optional<connection> meta_;
     std::optional<txn_writer> writer_;
+    std::optional<avro_catalog> avro_;
     std::vector<table_info> tables_;
     std::string db_;
 };

@@ -22,7 +22,7 @@ bool same_key(const table_info& t, const tuple& a, const tuple& b) {
 
 class streamer {
 public:
-    streamer(stream_context& c, lsn stored) : c_(c), enc_(c.o, c.db), stored_(stored) {}
+    streamer(stream_context& c, lsn stored) : c_(c), enc_(c.o, c.db, c.avro), stored_(stored) {}
 
     status run() {
         auto last_progress = clock::now();
@@ -86,14 +86,37 @@ private:
     status commit_batch() {
         if (auto s = store(batch_end_); !s) return s;
         changes_ += batch_changes_;
+        if (c_.committed_changes) c_.committed_changes->fetch_add(batch_changes_);
         batch_changes_ = 0;
         batch_txns_ = 0;
         return done{};
     }
 
-    status emit(client::record&& r) {
+    status emit(expected<client::record>&& r) {
+        if (!r) return r.err();
         ++batch_changes_;
-        return c_.writer.send(std::move(r));
+        ++sent_in_txn_;
+        return c_.writer.send(std::move(*r));
+    }
+
+    // Sends a transaction metadata record (not counted as a change).
+    status send_meta(expected<client::record>&& r) {
+        if (!r) return r.err();
+        ++sent_in_txn_;
+        return c_.writer.send(std::move(*r));
+    }
+
+    // A Relation the registry refuses: nothing of the open Postgres transaction may commit.
+    // Whole transactions before it still do when none of this one's records went in yet (the
+    // Kafka transaction cannot drop part of itself); otherwise they come again after a restart.
+    status refuse(failure f) {
+        if (in_txn_ && sent_in_txn_ == 0 && batch_txns_ > 0) {
+            if (auto s = commit_batch(); !s) return s;
+        } else if (c_.writer.open()) {
+            c_.writer.abort();
+        }
+        batch_txns_ = 0;
+        return f;
     }
 
     const table_info* table(uint32_t oid) {
@@ -113,6 +136,11 @@ private:
         const bool known = c_.tables.count(t->qualified()) != 0;
         if (!known)
             if (auto s = c_.new_table(*t); !s) return s;
+        if (c_.avro) {
+            const table_info* before = table(rel.oid);
+            if (!before && known) before = &c_.tables[t->qualified()];
+            if (auto s = c_.avro->ensure(enc_.topic(*t), *t, before); !s) return refuse(s.err());
+        }
         c_.tables[t->qualified()] = *t;
         enc_.forget(rel.oid);
         by_oid_[rel.oid] = std::move(*t);
@@ -196,8 +224,9 @@ private:
                 total_order_ = 0;
                 per_table_.clear();
                 block_.id = std::to_string(b->xid) + ":" + std::to_string(b->final_lsn);
+                sent_in_txn_ = 0;
                 if (c_.o.provide_transaction_metadata)
-                    if (auto s = c_.writer.send(enc_.txn_begin(block_.id, pg_us_to_unix_ms(b->commit_ts))); !s) return s;
+                    if (auto s = send_meta(enc_.txn_begin(block_.id, pg_us_to_unix_ms(b->commit_ts))); !s) return s;
             }
             return done{};
         }
@@ -209,7 +238,7 @@ private:
             }
             if (c_.o.provide_transaction_metadata) {
                 std::vector<std::pair<std::string, int64_t>> cols(per_table_.begin(), per_table_.end());
-                if (auto s = c_.writer.send(enc_.txn_end(block_.id, pg_us_to_unix_ms(cm->commit_ts), total_order_, cols)); !s)
+                if (auto s = send_meta(enc_.txn_end(block_.id, pg_us_to_unix_ms(cm->commit_ts), total_order_, cols)); !s)
                     return s;
             }
             last_commit_ = cm->commit_lsn;
@@ -239,6 +268,7 @@ private:
     lsn batch_end_ = 0;
     clock::time_point batch_start_{};
     int64_t changes_ = 0;
+    int64_t sent_in_txn_ = 0; // records of the open Postgres transaction sent so far
     txn_block block_;
     int64_t total_order_ = 0;
     std::map<std::string, int64_t> per_table_;

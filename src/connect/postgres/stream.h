@@ -10,6 +10,7 @@
 // (at most once per status interval), so a quiet slot does not pin WAL.
 // Threads: runs on the source's thread until `stop` is set or a failure.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -33,6 +34,12 @@ struct stream_context {
     const std::atomic<bool>& stop;
     // Called for a table first seen in the stream (its topic must exist before events go in).
     std::function<status(const table_info&)> new_table;
+    // --format avro: every Relation is checked against (and registered in) the registry before
+    // a record uses it; a change the registry refuses stops the stream with nothing of that
+    // Postgres transaction committed. Null for json.
+    avro_catalog* avro = nullptr;
+    // Counters for --metrics-addr (may be null): changes committed.
+    std::atomic<int64_t>* committed_changes = nullptr;
 };
 
 status stream_changes(stream_context& ctx, lsn stored);

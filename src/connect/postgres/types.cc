@@ -1,5 +1,7 @@
 #include "connect/postgres/types.h"
 
+#include "client/avro_codec.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -404,6 +406,77 @@ nlohmann::ordered_json to_json(const column_type& t, std::string_view s) {
     case kind::enumeration: return std::string(s);
     }
     return std::string(s);
+}
+
+std::optional<client::avro::value> to_avro(const column_type& t, std::string_view s) {
+    namespace avro = client::avro;
+    auto special = [](std::string_view x) { return x == "NaN" || x == "Infinity" || x == "-Infinity"; };
+    switch (t.k) {
+    case kind::boolean: return avro::value(s == "t" || s == "true");
+    case kind::int16:
+    case kind::int32: return avro::value(static_cast<int32_t>(num(s)));
+    case kind::int64: return avro::value(num(s));
+    // strtod reads "NaN" and "[-]Infinity" too: Avro floats hold them.
+    case kind::float32: return avro::value(std::strtof(std::string(s).c_str(), nullptr));
+    case kind::float64:
+    case kind::decimal_double: return avro::value(std::strtod(std::string(s).c_str(), nullptr));
+    case kind::decimal: {
+        if (special(s)) return std::nullopt;
+        std::string digits;
+        int scale = 0;
+        split_decimal(s, digits, scale);
+        for (; scale < t.scale; ++scale) digits += '0';
+        return avro::value(avro::bytes{twos_complement(digits)});
+    }
+    case kind::var_decimal: {
+        if (special(s)) return std::nullopt;
+        std::string digits;
+        int scale = 0;
+        split_decimal(s, digits, scale);
+        return avro::value(avro::record{{avro::value(static_cast<int32_t>(scale)), avro::value(avro::bytes{twos_complement(digits)})}});
+    }
+    case kind::bytes: return avro::value(avro::bytes{hex_bytes(s)});
+    case kind::date: {
+        int64_t days = 0;
+        if (!parse_date(s, days)) return std::nullopt;
+        return avro::value(static_cast<int32_t>(days));
+    }
+    case kind::time_ms: return avro::value(static_cast<int32_t>(parse_time(s) / 1000));
+    case kind::time_us: return avro::value(parse_time(s));
+    case kind::timestamp_ms:
+    case kind::timestamp_us: {
+        int64_t us = 0;
+        if (!parse_timestamp(s, us)) return std::nullopt;
+        if (t.k == kind::timestamp_ms) return avro::value(us >= 0 ? us / 1000 : -((-us + 999) / 1000));
+        return avro::value(us);
+    }
+    case kind::zoned_timestamp:
+    case kind::zoned_time: {
+        auto j = to_json(t, s);
+        if (!j.is_string()) return std::nullopt;
+        return avro::value(j.get<std::string>());
+    }
+    case kind::interval_us: return avro::value(parse_interval(s));
+    case kind::array: {
+        avro::array a;
+        for (const auto& e : split_array(s)) {
+            if (!e) {
+                a.items.emplace_back(); // null element (items are ["null", T])
+                continue;
+            }
+            auto v = to_avro(*t.element, *e);
+            a.items.push_back(v ? std::move(*v) : avro::value());
+        }
+        return avro::value(std::move(a));
+    }
+    case kind::decimal_string:
+    case kind::string:
+    case kind::uuid:
+    case kind::json:
+    case kind::xml:
+    case kind::enumeration: return avro::value(std::string(s));
+    }
+    return avro::value(std::string(s));
 }
 
 } // namespace brook::connect::pg

@@ -23,6 +23,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/avro_codec.h"
+
 namespace brook::connect::pg {
 
 enum class decimal_mode { precise, double_, string };
@@ -60,6 +62,10 @@ nlohmann::ordered_json connect_schema(const column_type& t);
 // The JSON value of one non-null column in its text form. Values Debezium cannot represent
 // (numeric NaN, ±infinity dates) become null.
 nlohmann::ordered_json to_json(const column_type& t, std::string_view text);
+
+// The Avro datum of one non-null column in its text form, for the schema avro_schemas.h
+// derives; nullopt where to_json gives null (numeric NaN, ±infinity dates).
+std::optional<client::avro::value> to_avro(const column_type& t, std::string_view text);
 
 // Helpers exposed for tests.
 std::string base64(std::string_view bytes);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/schema_format.h"
-#include "cli/schema_http.h"
+#include "cli/schema_registry.h"
 
 using namespace brook::cli;
 

@@ -137,7 +137,7 @@ TEST(cdc_events, envelope_key_tombstone_and_bare_payload) {
     t.oid = 1;
     t.schema = "public";
     t.name = "acct";
-    t.columns = {{"id", 23, -1, false, 0, builtin(23)}, {"note", 25, -1, true, -1, builtin(25)}};
+    t.columns = {{"id", 23, -1, "integer", false, 0, builtin(23)}, {"note", 25, -1, "text", true, -1, builtin(25)}};
     t.key = {0};
     encoder enc(*fin, "app");
     tuple row{{tuple_value::text, "7"}, {tuple_value::unchanged, ""}};
@@ -146,7 +146,9 @@ TEST(cdc_events, envelope_key_tombstone_and_bare_payload) {
     src.xid = 42;
     src.at = 99;
     src.last_commit = 90;
-    auto r = enc.change(t, 'u', nullptr, &row, src, nullptr);
+    auto rr = enc.change(t, 'u', nullptr, &row, src, nullptr);
+    ASSERT_TRUE(rr);
+    auto& r = *rr;
     EXPECT_EQ(r.topic, "srv.public.acct");
     auto key = json::parse(*r.key);
     EXPECT_EQ(key["payload"], json::parse(R"({"id":7})"));
@@ -161,14 +163,14 @@ TEST(cdc_events, envelope_key_tombstone_and_bare_payload) {
     EXPECT_EQ(p["source"]["txId"], 42);
     EXPECT_EQ(p["source"]["connector"], "postgresql");
     EXPECT_EQ(p["source"]["db"], "app");
-    auto tomb = enc.tombstone(t, row);
+    auto tomb = *enc.tombstone(t, row);
     EXPECT_FALSE(tomb.value.has_value());
     EXPECT_EQ(*tomb.key, *r.key);
 
     auto bare_opts = finish_options(o, {"key.converter.schemas.enable=false", "value.converter.schemas.enable=false"});
     ASSERT_TRUE(bare_opts);
     encoder bare(*bare_opts, "app");
-    auto b = bare.change(t, 'c', nullptr, &row, src, nullptr);
+    auto b = *bare.change(t, 'c', nullptr, &row, src, nullptr);
     EXPECT_EQ(*b.key, R"({"id":7})");
     EXPECT_FALSE(json::parse(*b.value).contains("schema"));
 }

@@ -1,4 +1,4 @@
-#include "cli/schema_http.h"
+#include "client/http_client.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,7 +13,7 @@
 #include <charconv>
 #include <exception>
 
-namespace brook::cli {
+namespace brook::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -156,7 +156,7 @@ outcome http_request(const registry_url& url, std::string_view method, std::stri
     req.version(11);
     bool v6 = url.host.find(':') != std::string::npos;
     req.set(bhttp::field::host, (v6 ? "[" + url.host + "]" : url.host) + ":" + url.port);
-    req.set(bhttp::field::user_agent, "brook-cli");
+    req.set(bhttp::field::user_agent, "brook");
     req.set(bhttp::field::accept, "application/vnd.schemaregistry.v1+json, application/json");
     req.set(bhttp::field::connection, "close");
     if (!body.empty() || method == "POST" || method == "PUT") {
@@ -182,4 +182,4 @@ outcome http_request(const registry_url& url, std::string_view method, std::stri
     return out;
 }
 
-} // namespace brook::cli
+} // namespace brook::client

@@ -1,5 +1,6 @@
 #pragma once
-// The transport under `brook schema`: a small synchronous HTTP/1.1 client (Boost.Beast), one
+// The transport under registry_client (and so `brook schema`, the CDC source and the stream
+// engine's Avro format): a small synchronous HTTP/1.1 client (Boost.Beast, header-only), one
 // request per connection, http:// only. Every request is bounded twice: reaching the registry
 // (resolve + connect) by `connect_ms`, so an unreachable registry fails within seconds and says
 // so, and the whole exchange by `request_ms`. Errors are values. Runs on the calling thread
@@ -8,7 +9,7 @@
 #include <string_view>
 #include <variant>
 
-namespace brook::cli {
+namespace brook::client {
 
 // Where the registry lives: "http://HOST[:PORT][/PATH]". The path is a prefix every request
 // target is appended to (a registry behind a reverse proxy at /registry).
@@ -51,4 +52,4 @@ std::variant<http_reply, http_failure> http_request(const registry_url& url, std
                                                     std::string_view target, std::string_view body,
                                                     const http_timeouts& t = {});
 
-} // namespace brook::cli
+} // namespace brook::client
