@@ -85,8 +85,11 @@ struct read_result {
 
 class partition_log {
 public:
-    // Opens (creating if new) and recovers the log in `dir`.
-    static result<std::unique_ptr<partition_log>> open(std::filesystem::path dir, log_config cfg);
+    // Opens (creating if new) and recovers the log in `dir`. Sealed segments hold no
+    // descriptor: reads borrow theirs from `files` (the owner shard's; null: the process
+    // default), so a partition holds one descriptor of its own, its active segment's .log.
+    static result<std::unique_ptr<partition_log>> open(std::filesystem::path dir, log_config cfg,
+                                                       std::shared_ptr<fd_cache> files = nullptr);
     ~partition_log(); // closes without syncing
 
     partition_log(const partition_log&) = delete;
@@ -205,6 +208,7 @@ private:
 
     std::filesystem::path dir_;
     log_config cfg_;
+    std::shared_ptr<fd_cache> files_;
     segment_map segments_; // by base offset, never empty once open
     producer_state producers_;
     offset log_start_{0};

@@ -16,7 +16,8 @@ constexpr const char* meta_file = "partition.meta";
 
 } // namespace
 
-result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path dir, log_config cfg) {
+result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path dir, log_config cfg,
+                                                           std::shared_ptr<fd_cache> files) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
@@ -28,6 +29,7 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
     if (auto e = sync_directory(dir.parent_path()); e != error_code::none) return e;
     if (auto e = sync_directory(dir.parent_path().parent_path()); e != error_code::none) return e;
     std::unique_ptr<partition_log> log(new partition_log(std::move(dir), cfg));
+    log->files_ = files ? std::move(files) : fd_cache::process_default();
     if (auto e = log->load_meta(); e != error_code::none) return e;
     if (auto e = log->load_segments(); e != error_code::none) return e;
     if (auto e = log->load_producer_state(); e != error_code::none) return e;
@@ -92,7 +94,7 @@ error_code partition_log::load_segments() {
     std::sort(bases.begin(), bases.end());
 
     if (bases.empty()) {
-        auto seg = segment::create(dir_, log_start_, cfg_, timestamp_ms(0));
+        auto seg = segment::create(dir_, log_start_, cfg_, timestamp_ms(0), files_);
         if (!seg) return seg.error();
         segments_.emplace(log_start_, std::move(*seg));
         log_end_ = log_start_;
@@ -101,8 +103,9 @@ error_code partition_log::load_segments() {
     for (size_t i = 0; i < bases.size(); ++i) {
         bool last = i + 1 == bases.size();
         std::optional<offset> next_base = last ? std::nullopt : std::optional<offset>(bases[i + 1]);
-        auto seg = segment::open(dir_, bases[i], cfg_, last, next_base);
+        auto seg = segment::open(dir_, bases[i], cfg_, last, next_base, files_);
         if (!seg) return seg.error();
+        if (!last) (*seg)->release_file(); // sealed: borrows from files_ when read
         max_ts_ = std::max(max_ts_, (*seg)->max_timestamp());
         segments_.emplace(bases[i], std::move(*seg));
     }
