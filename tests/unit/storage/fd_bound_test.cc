@@ -66,7 +66,7 @@ TEST(fd_bound, partition_holds_one_descriptor_plus_bounded_cache) {
     const size_t before = open_fds();
     std::vector<uint8_t> all;
     {
-        auto log = std::move(partition_log::open(dir.path, cfg, cache)).value();
+        auto log = std::move(partition_log::open(dir.path, cfg, {.files = cache})).value();
         append_n(*log, 400);
         ASSERT_GT(log->segment_count(), 40u);
         EXPECT_LE(open_fds(), before + 1);
@@ -92,7 +92,7 @@ TEST(fd_bound, partition_holds_one_descriptor_plus_bounded_cache) {
     }
     EXPECT_EQ(cache->size(), 0u); // closed segments forget their descriptors
     EXPECT_LE(open_fds(), before);
-    auto log = std::move(partition_log::open(dir.path, cfg, cache)).value();
+    auto log = std::move(partition_log::open(dir.path, cfg, {.files = cache})).value();
     EXPECT_LE(open_fds(), before + 1 + 3);
     EXPECT_EQ(log->log_end(), offset(800));
 }

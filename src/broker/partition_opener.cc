@@ -1,0 +1,36 @@
+#include "broker/partition_opener.h"
+
+#include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
+
+namespace brook::broker {
+
+std::vector<result<std::unique_ptr<storage::partition_log>>> open_logs(std::vector<open_job>& jobs, unsigned threads) {
+    std::vector<std::optional<result<std::unique_ptr<storage::partition_log>>>> slots(jobs.size());
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+        for (size_t i = next.fetch_add(1); i < jobs.size(); i = next.fetch_add(1)) {
+            auto& j = jobs[i];
+            slots[i].emplace(storage::partition_log::open(j.dir, j.cfg, j.opts));
+        }
+    };
+    const unsigned n = static_cast<unsigned>(std::clamp<size_t>(jobs.size(), 1, std::max(threads, 1u)));
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+    worker();
+    pool.clear(); // joins
+    std::vector<result<std::unique_ptr<storage::partition_log>>> out;
+    out.reserve(jobs.size());
+    for (auto& s : slots) out.push_back(std::move(*s));
+    return out;
+}
+
+std::string open_failure_cause(const std::filesystem::path& dir, error_code e) {
+    if (e == error_code::inconsistent_topic_id)
+        return "its directory " + dir.string() + " belongs to another topic id (partition.meta); left untouched";
+    return "cannot open " + dir.string() + ": " + std::string(error_name(e)) + " (the storage error above says why)";
+}
+
+} // namespace brook::broker
