@@ -258,7 +258,13 @@ size_t partition_log::delete_before(offset new_start) {
 
 bool partition_log::maybe_roll(timestamp_ms now) {
     const segment& act = active();
-    if (act.empty() || now - act.roll_base_time() <= cfg_.segment_ms) return false;
+    if (act.empty() || now - act.roll_base_time() <= cfg_.segment_ms) {
+        // Housekeeping also lets an idle active segment's descriptor go once nothing in it
+        // waits for a sync: thousands of quiet partitions then cost the shard's cache, not one
+        // descriptor each. The next append takes it back (segment::append).
+        if (flushed_ >= log_end_) active_mut().release_file();
+        return false;
+    }
     return roll(now) == error_code::none;
 }
 

@@ -172,7 +172,9 @@ public:
     void mark_flushed(offset upto) { flushed_ = std::max(flushed_, std::min(upto, log_end_)); }
 
     // Housekeeping (shard thread, with the wall clock).
-    bool maybe_roll(timestamp_ms now);       // age-based roll of an idle, non-empty active segment
+    // Age-based roll of an idle, non-empty active segment; otherwise lets the active segment's
+    // descriptor go when nothing in it waits for a sync (the next append takes it back).
+    bool maybe_roll(timestamp_ms now);
     size_t apply_retention(timestamp_ms now); // deletes whole old segments; returns how many
     // Starts a new segment at log_end() (no-op when the active one is empty); the old one is
     // synced first. Lets a caller put a fresh history at a segment boundary.

@@ -181,6 +181,14 @@ error_code segment::append(std::span<const uint8_t> head, std::span<const uint8_
                            timestamp_ms now) {
     uint64_t pos = size_;
     const size_t len = head.size() + body.size();
+    if (!log_) {
+        // An idle active segment let go of its descriptor (partition_log::maybe_roll): take it
+        // back from the cache and hold it until the data is synced, so that the write and its
+        // fdatasync go through one open file (an error seen by another would be missed).
+        auto f = files_->get(log_path());
+        if (!f) return f.error();
+        log_ = std::move(*f);
+    }
     if (auto e = log_->pwrite_all(head, body, pos); e != error_code::none) {
         // Leave no partial batch behind: the next append must start at a batch boundary.
         (void)log_->truncate(pos);

@@ -13,8 +13,8 @@
 // thread-safe, except that log_file() may be fdatasynced from another thread.
 //
 // Descriptors: the indexes hold none (index.h). The .log is held open while the segment is
-// active; once its owner calls release_file() (sealed and synced), reads borrow it from the
-// shard's fd_cache instead, which opens it again on a miss.
+// written; once its owner calls release_file() (sealed, or idle, and synced), reads borrow it
+// from the shard's fd_cache instead, which opens it again on a miss.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -107,8 +107,8 @@ public:
     error_code seal();
     // Writes out index entries the files do not have yet (shutdown).
     void flush_indexes();
-    // Lets go of the .log descriptor (a sealed segment, once synced): reads borrow it from the
-    // fd_cache from then on. Appending to a released segment is a bug.
+    // Lets go of the .log descriptor (a sealed segment, or an idle active one, once synced):
+    // reads borrow it from the fd_cache from then on; an append takes it back and holds it.
     void release_file() { log_.reset(); }
     bool holds_file() const { return log_ != nullptr; }
     // Unlinks the four files (open handles stay valid for their holders).

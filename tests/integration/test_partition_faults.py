@@ -11,7 +11,6 @@
   max.broker.partitions (per broker, POLICY_VIOLATION), with messages that say which.
 """
 import json
-import shutil
 import urllib.request
 
 from confluent_kafka.admin import AdminClient, NewTopic

@@ -66,7 +66,7 @@ TEST(fd_bound, partition_holds_one_descriptor_plus_bounded_cache) {
     const size_t before = open_fds();
     std::vector<uint8_t> all;
     {
-        auto log = std::move(partition_log::open(dir.path, cfg, {.files = cache})).value();
+        auto log = std::move(partition_log::open(dir.path, cfg, {.files = cache, .topic_id = std::nullopt})).value();
         append_n(*log, 400);
         ASSERT_GT(log->segment_count(), 40u);
         EXPECT_LE(open_fds(), before + 1);
@@ -92,9 +92,46 @@ TEST(fd_bound, partition_holds_one_descriptor_plus_bounded_cache) {
     }
     EXPECT_EQ(cache->size(), 0u); // closed segments forget their descriptors
     EXPECT_LE(open_fds(), before);
-    auto log = std::move(partition_log::open(dir.path, cfg, {.files = cache})).value();
+    auto log = std::move(partition_log::open(dir.path, cfg, {.files = cache, .topic_id = std::nullopt})).value();
     EXPECT_LE(open_fds(), before + 1 + 3);
     EXPECT_EQ(log->log_end(), offset(800));
+}
+
+// Quiet partitions let their active segment's descriptor go at housekeeping once nothing in
+// it waits for a sync; an append takes it back (and holds it until synced).
+TEST(fd_bound, idle_active_segments_let_go_at_housekeeping) {
+    test::temp_dir dir;
+    auto cache = std::make_shared<fd_cache>(4);
+    const size_t before = open_fds();
+    std::vector<std::unique_ptr<partition_log>> logs;
+    for (int p = 0; p < 40; ++p) {
+        logs.push_back(std::move(partition_log::open(dir.path / std::to_string(p), {}, {.files = cache, .topic_id = std::nullopt})).value());
+        append_n(*logs.back(), 2);
+    }
+    EXPECT_GE(open_fds(), before + 40);
+    const timestamp_ms now(2000); // far below segment.ms: no roll
+    // Unsynced data pins the descriptor: nothing is let go.
+    for (auto& l : logs) EXPECT_FALSE(l->maybe_roll(now));
+    EXPECT_GE(open_fds(), before + 40);
+    for (auto& l : logs) {
+        l->sync();
+        EXPECT_FALSE(l->maybe_roll(now));
+    }
+    EXPECT_LE(open_fds(), before + 4);
+    // Appends take the descriptor back; the data is where it belongs.
+    for (auto& l : logs) append_n(*l, 1);
+    EXPECT_GE(open_fds(), before + 40);
+    for (auto& l : logs) {
+        EXPECT_EQ(l->log_end(), offset(6));
+        auto r = l->read(offset(0), 1 << 20, l->log_end());
+        ASSERT_TRUE(r);
+        EXPECT_EQ(headers_of(r->data).size(), 3u);
+        EXPECT_EQ(l->unsynced_files().size(), 1u);
+        l->close();
+    }
+    logs.clear();
+    auto again = std::move(partition_log::open(dir.path / "7", {}, {.files = cache, .topic_id = std::nullopt})).value();
+    EXPECT_EQ(again->log_end(), offset(6));
 }
 
 // A broker killed between index flushes leaves the active segment's index behind its log:
