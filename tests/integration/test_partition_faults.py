@@ -75,6 +75,12 @@ def test_unopenable_partition_is_offline_and_the_rest_is_served(broker):
     assert parts[2]["error"] == STORAGE_ERROR and parts[2]["leader"] == -1 and parts[2]["offline"] == [0]
     assert all(parts[p]["error"] == 0 and parts[p]["leader"] == 0 for p in (0, 1, 3))
 
+    # librdkafka sees the same.
+    md = AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(topic="frail", timeout=10)
+    pm = md.topics["frail"].partitions
+    assert pm[2].error is not None and pm[2].error.code() == STORAGE_ERROR and pm[2].leader == -1
+    assert all(pm[p].error is None for p in (0, 1, 3))
+
     with rawkafka.RawConn(broker.bootstrap) as c:
         assert produce_one(c, "frail", 2) == STORAGE_ERROR
         assert fetch_error(c, "frail", 2) == STORAGE_ERROR
