@@ -12,7 +12,6 @@
 #include <charconv>
 #include <thread>
 #include <fstream>
-#include <future>
 #include <random>
 #include <sstream>
 
@@ -317,10 +316,13 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
 void broker::roll_back_create(const topic_info& t) {
     controller_topics_.erase(t.name);
     offline_.forget_topic(t.name);
-    // Metadata first (durably), then the directories: a crash in between leaves directories
-    // without a topic, which a later create of the name retires.
-    if (!store_->remove(t.name, t.topic_id))
+    // Metadata first (durably), then the directories, retired before the client hears back and
+    // removed off shard 0: a crash in between leaves directories without a topic, which a
+    // later create of the name retires.
+    std::vector<std::filesystem::path> retired;
+    if (!store_->remove(t.name, t.topic_id, &retired))
         spdlog::error("rolling back topic {}: its metadata or directories could not all be removed", t.name);
+    if (!retired.empty()) asio::post(topic_work_, [retired] { storage::topic_store::remove_retired(retired); });
 }
 
 asio::awaitable<error_code> broker::delete_topic(std::string name) {

@@ -11,6 +11,7 @@
   max.broker.partitions (per broker, POLICY_VIOLATION), with messages that say which.
 """
 import json
+import time
 import urllib.request
 
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -120,6 +121,11 @@ def test_failed_create_is_rolled_back(broker):
     assert "creating topic blocked failed" in broker.log_text()
     # Nothing of it is left: no metadata, no partition directories, no offline entries.
     assert not (broker.data_dir / "_meta" / "topics" / "blocked.json").exists()
+    # The opened partitions' directories were retired before the answer, removed just after.
+    assert all(p.name == "5" or p.name.endswith("-delete") for p in topic_dir.iterdir())
+    deadline = time.monotonic() + 10
+    while sorted(p.name for p in topic_dir.iterdir()) != ["5"] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert sorted(p.name for p in topic_dir.iterdir()) == ["5"]
     md = AdminClient({"bootstrap.servers": broker.bootstrap}).list_topics(timeout=10)
     assert "blocked" not in md.topics
