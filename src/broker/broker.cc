@@ -138,7 +138,7 @@ void broker::load() {
             if (is_internal_topic(j.topic))
                 throw std::runtime_error("cannot open partition " + j.topic + "/" + std::to_string(j.partition) + ": " +
                                          std::string(error_name(opened[i].error())));
-            offline_.mark(j.topic, j.partition, open_failure_cause(j.dir, opened[i].error()));
+            offline_.mark(j.topic, j.partition, open_failure_cause(j, opened[i].error()));
             continue;
         }
         auto& st = *states_[owner_shard(j.topic, j.partition, shards_.size())];
@@ -160,7 +160,7 @@ std::vector<open_job> broker::open_jobs(const topic_info& t) const {
         storage::partition_log::open_options opts;
         opts.files = states_[owner_shard(t.name, p, shards_.size())]->files;
         opts.topic_id = t.topic_id;
-        jobs.push_back({t.name, p, std::filesystem::path(cfg_.data_dir) / t.name / std::to_string(p), t.log, std::move(opts)});
+        jobs.push_back({t.name, p, std::filesystem::path(cfg_.data_dir) / t.name / std::to_string(p), t.log, std::move(opts), {}});
     }
     return jobs;
 }
@@ -276,7 +276,7 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
         auto opened = co_await asio::co_spawn(topic_work_, std::move(open_all), use_awaitable);
         for (size_t i = 0; i < jobs.size(); ++i) {
             if (opened[i]) continue;
-            auto cause = open_failure_cause(jobs[i].dir, opened[i].error());
+            auto cause = open_failure_cause(jobs[i], opened[i].error());
             opened.clear(); // closes the partitions that did open, before their directories go
             roll_back_create(*t);
             spdlog::error("creating topic {} failed: partition {}: {}; rolled back", t->name, jobs[i].partition, cause);

@@ -23,12 +23,13 @@ struct open_job {
     std::filesystem::path dir;
     storage::log_config cfg;
     storage::partition_log::open_options opts;
+    std::string failure; // set by open_logs when the open failed: the I/O error storage logged, if any
 };
 
 // One result per job, in order. Errors are the partition_log::open errors (each logged there).
 std::vector<result<std::unique_ptr<storage::partition_log>>> open_logs(std::vector<open_job>& jobs, unsigned threads = 16);
 
 // The cause an offline partition is reported with, from its open error.
-std::string open_failure_cause(const std::filesystem::path& dir, error_code e);
+std::string open_failure_cause(const open_job& j, error_code e);
 
 } // namespace brook::broker
