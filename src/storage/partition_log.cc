@@ -256,6 +256,7 @@ bool partition_log::maybe_roll(timestamp_ms now) {
 }
 
 size_t partition_log::apply_retention(timestamp_ms now) {
+    if (!cfg_.cleanup_delete) return 0; // cleanup.policy=compact: the cleaner bounds the log
     size_t deleted = 0;
     uint64_t total = size_bytes();
     while (segments_.size() > 1) {
