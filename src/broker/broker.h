@@ -16,6 +16,7 @@
 #include "config/broker_config.h"
 #include "net/connection.h"
 #include "net/shard_set.h"
+#include "storage/log_cleaner.h"
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
@@ -84,6 +85,10 @@ private:
     create_outcome create_on_controller(const create_spec& spec);
     void open_partitions(unsigned shard, const topic_info& t);
     asio::awaitable<void> housekeeping(unsigned shard);
+    // Every log.cleaner.backoff.ms: hands the shard's compacted partitions that are due to the
+    // cleaner threads; a pass's result is swapped in on the owner shard.
+    asio::awaitable<void> cleaner_loop(unsigned shard);
+    void submit_clean(unsigned shard, const std::shared_ptr<partition>& p);
 
     config::broker_config cfg_;
     net::shard_set& shards_;
@@ -98,7 +103,8 @@ private:
     std::unique_ptr<group_service> groups_;
     std::unique_ptr<txn_service> txns_;
     fault_injector faults_;
-    page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
+    page_warmer warmer_{2};
+    std::unique_ptr<storage::log_cleaner> cleaner_; // null when log.cleaner.enable=false // two reads in flight keep a disk busy without crowding two cores
 };
 
 } // namespace brook::broker
