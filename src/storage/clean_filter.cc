@@ -59,6 +59,13 @@ result<std::vector<uint8_t>> batch_payload(std::span<const uint8_t> batch, const
     return records::decompress(h.codec(), body);
 }
 
+result<bool> has_keyless_record(std::span<const uint8_t> batch, const records::batch_header& h) {
+    int32_t keyed = 0;
+    if (auto e = for_each_key(batch, h, [&](std::span<const uint8_t>, offset) { ++keyed; }); e != error_code::none)
+        return e;
+    return keyed != h.records_count;
+}
+
 namespace {
 
 // Kafka's empty batch: only the header, keeping the producer's offsets, epoch and sequence.

@@ -102,6 +102,10 @@ result<filtered_batch> filter_batch(std::span<const uint8_t> batch, const record
 template <class Fn>
 error_code for_each_key(std::span<const uint8_t> batch, const records::batch_header& h, Fn&& fn);
 
+// Whether a data batch holds a record without a key (refused on compacted topics, as Kafka's
+// LogValidator does). CORRUPT_MESSAGE when its records cannot be parsed or decompressed.
+result<bool> has_keyless_record(std::span<const uint8_t> batch, const records::batch_header& h);
+
 // The records payload of a batch (decompressed when needed), for the helpers above.
 result<std::vector<uint8_t>> batch_payload(std::span<const uint8_t> batch, const records::batch_header& h);
 

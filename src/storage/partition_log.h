@@ -96,7 +96,7 @@ public:
     // Appends one whole, already validated data batch (`h` = its parsed header); a
     // transactional one opens its producer's transaction if none is open. Errors:
     // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_RECORD (a control
-    // batch: markers go through append_marker), INVALID_PRODUCER_EPOCH,
+    // batch: markers go through append_marker; a record without a key on a compacted log), INVALID_PRODUCER_EPOCH,
     // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_TXN_STATE (non-transactional batch from a producer
     // with an open transaction), KAFKA_STORAGE_ERROR.
     result<append_info> append(std::span<const uint8_t> batch, const records::batch_header& h,

@@ -358,6 +358,21 @@ TEST(log_cleaner_pass, keeps_exactly_the_latest_value_per_live_key_and_shrinks) 
     EXPECT_FALSE(std::filesystem::exists(dirp / ".swap"));
 }
 
+TEST(log_cleaner_pass, a_compacted_log_refuses_keyless_records) {
+    test::temp_dir dir;
+    auto log = open_log(dir.path / "t" / "0", compact_cfg());
+    for (auto codec : {records::compression::none, records::compression::zstd}) {
+        auto b = keyed({{"k", "v"}, {std::nullopt, "v"}}, {.codec = codec});
+        auto r = log->append(b.bytes, b.header, append_options{timestamp_ms(1000), std::nullopt});
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error(), error_code::invalid_record);
+    }
+    EXPECT_EQ(log->log_end(), offset(0));
+    append(*log, keyed({{"k", std::nullopt}})); // a tombstone has a key: fine
+    auto plain = open_log(dir.path / "t" / "1", log_config{});
+    append(*plain, keyed({{std::nullopt, "v"}}));
+}
+
 TEST(log_cleaner_pass, respects_the_dirty_ratio_and_the_compaction_lags) {
     test::temp_dir dir;
     auto cfg = compact_cfg();
