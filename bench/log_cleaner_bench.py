@@ -103,7 +103,9 @@ def main():
         passes = []
         while time.monotonic() - t0 < 3600:
             passes = [m.groups() for m in PASS.finditer(b.log_text())]
-            if passes and int(passes[-1][-1]) >= end and not (d / ".cleaned").exists():
+            # The pass logs its line before the owner shard swaps its output in.
+            if passes and int(passes[-1][-1]) >= end and not (d / ".cleaned").exists() \
+                    and not (d / ".swap").exists():
                 break
             time.sleep(0.2)
         wall = time.monotonic() - t0

@@ -127,7 +127,12 @@ result<filtered_batch> filter_batch(std::span<const uint8_t> batch, const record
             auto v = views[0].value ? *views[0].value : std::span<const uint8_t>(none, 0);
             if (auto m = records::parse_control_record(*views[0].key, v)) commit = m->commit;
             // Not a transaction marker (a later Kafka control type): nothing to end, keep it.
-            else return filtered_batch{filtered_batch::outcome::kept, {}, h.records_count, h.records_count, horizon, {}};
+            else {
+                out.what = filtered_batch::outcome::kept;
+                out.records_out = h.records_count;
+                out.horizon = horizon;
+                return out;
+            }
         }
         can_discard = txns.on_marker(h, commit, out.txn_entry);
     } else {
