@@ -116,8 +116,11 @@ def main():
         for x in passes:
             print(f"  {x[1]} segments -> {x[2]}, {x[3]} MB -> {x[4]} MB, {x[5]} of {x[6]} records kept, "
                   f"map {x[7]} keys / {x[8]} MiB, peak {x[9]} MiB, {x[10]} s")
-        print(f"cleaning: {wall:.1f} s wall from restart, {sum(float(x[10]) for x in passes):.1f} s in passes, "
-              f"{before / 1e6 / max(sum(float(x[10]) for x in passes), 1e-9):.0f} MB/s of log")
+        sealed = before - (d / f"{end:020d}.log").stat().st_size
+        in_passes = sum(float(x[10]) for x in passes)
+        print(f"cleaning: {wall:.1f} s wall from restart, {in_passes:.1f} s in passes, "
+              f"{sealed / 1e6 / max(in_passes, 1e-9):.0f} MB/s of sealed log ({sealed / 1e6:.0f} MB; the active "
+              f"segment is never cleaned)")
         print(f"memory: broker VmHWM {hwm / 1024:.0f} MiB (RSS at start {rss_start / 1024:.0f} MiB), "
               f"cleaner's own peak {own:.1f} MiB (budget {a.dedupe_mb} MiB)")
         print(f"size on disk: {before / 1e6:.0f} MB -> {after / 1e6:.1f} MB")

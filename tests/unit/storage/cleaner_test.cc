@@ -373,6 +373,18 @@ TEST(log_cleaner_pass, a_compacted_log_refuses_keyless_records) {
     append(*plain, keyed({{std::nullopt, "v"}}));
 }
 
+TEST(log_cleaner_pass, retention_applies_only_with_the_delete_policy) {
+    for (bool del : {false, true}) {
+        test::temp_dir dir;
+        auto cfg = compact_cfg();
+        cfg.cleanup_delete = del; // compact vs compact,delete
+        cfg.retention_ms = 100;
+        auto log = open_log(dir.path / "t" / "0", cfg);
+        for (int i = 0; i < 50; ++i) append(*log, keyed({{"k" + std::to_string(i), "v"}}, {.ts = 1000}));
+        EXPECT_EQ(log->apply_retention(timestamp_ms(1'000'000)) > 0, del);
+    }
+}
+
 TEST(log_cleaner_pass, respects_the_dirty_ratio_and_the_compaction_lags) {
     test::temp_dir dir;
     auto cfg = compact_cfg();
