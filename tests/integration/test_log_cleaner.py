@@ -308,3 +308,19 @@ def test_emptied_producer_batches_are_read_past_and_the_producer_carries_on(brok
     # The same producer id goes on (a new producer instance would get a new id; this checks
     # the broker kept the sequence state across the clean and the restart).
     ck_produce_all(idem, topic, [{"key": b"k0", "value": b"after"}])
+
+
+def test_schemas_topic_is_created_compacted(broker):
+    """The schema registry creates _schemas on its first write asking for cleanup.policy=compact
+    (falling back to keep-forever on a broker that refuses it); Brook now grants it."""
+    import json
+    import urllib.request
+    body = json.dumps({"schema": json.dumps({"type": "string"})}).encode()
+    req = urllib.request.Request(broker.registry_url + "/subjects/cleaner-test/versions", data=body, method="POST",
+                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 200
+    wait_for(lambda: (broker.data_dir / "_meta" / "topics" / "_schemas.json").exists(), 30, "_schemas to exist")
+    meta = json.loads((broker.data_dir / "_meta" / "topics" / "_schemas.json").read_text())
+    assert "compact" in json.dumps(meta), meta
+    assert "created topic _schemas (1 partition, compacted)" in broker.log_text()
