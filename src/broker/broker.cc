@@ -87,6 +87,20 @@ storage::log_config broker::resolve_log_config(const std::map<std::string, std::
     c.max_message_bytes = static_cast<int32_t>(config_i64(t, "max.message.bytes", cfg_.message_max_bytes));
     auto ts = t.find("message.timestamp.type");
     c.log_append_time = (ts != t.end() ? ts->second : cfg_.log_message_timestamp_type) == "LogAppendTime";
+    if (auto it = t.find("cleanup.policy"); it != t.end()) {
+        if (auto p = config::parse_cleanup_policy(it->second)) {
+            c.cleanup_delete = p->del;
+            c.cleanup_compact = p->compact;
+        }
+    }
+    c.delete_retention_ms = config_i64(t, "delete.retention.ms", cfg_.log_cleaner_delete_retention_ms);
+    c.min_compaction_lag_ms = config_i64(t, "min.compaction.lag.ms", cfg_.log_cleaner_min_compaction_lag_ms);
+    c.max_compaction_lag_ms = config_i64(t, "max.compaction.lag.ms", cfg_.log_cleaner_max_compaction_lag_ms);
+    if (auto it = t.find("min.cleanable.dirty.ratio"); it != t.end())
+        c.min_cleanable_dirty_ratio = config::parse_ratio(it->second).value_or(c.min_cleanable_dirty_ratio);
+    // Kafka rolls a compacted log's active segment by max.compaction.lag.ms too: the active
+    // segment is never cleaned, so its records could otherwise stay dirty past the lag.
+    if (c.cleanup_compact) c.segment_ms = std::min(c.segment_ms, c.max_compaction_lag_ms);
     return c;
 }
 
@@ -173,6 +187,8 @@ std::shared_ptr<const topic_info> broker::topic_by_id(unsigned shard, const std:
 
 void broker::close_logs() {
     warmer_.stop();
+    // A pass in flight is cancelled; its `.cleaned` output is discarded at the next open.
+    if (cleaner_) cleaner_->stop();
     // The shards have stopped: their partitions are closed side by side on helper threads
     // (thousands of partitions, each a few syncs).
     std::vector<storage::partition_log*> logs;
@@ -206,8 +222,51 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
     }
 }
 
+asio::awaitable<void> broker::cleaner_loop(unsigned s) {
+    asio::steady_timer timer(shards_.context(s));
+    for (;;) {
+        timer.expires_after(std::chrono::milliseconds(cfg_.log_cleaner_backoff_ms));
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+        for (auto& [name, parts] : states_[s]->partitions)
+            for (auto& p : parts)
+                if (p && p->log().config().cleanup_compact) submit_clean(s, p);
+    }
+}
+
+void broker::submit_clean(unsigned s, const std::shared_ptr<partition>& p) {
+    auto plan = p->log().plan_clean(wall_clock_now());
+    if (!plan) return;
+    std::weak_ptr<partition> weak = p;
+    // The pass runs on a cleaner thread; its result comes back to the owner shard, which alone
+    // may touch the partition's segments.
+    cleaner_->submit(std::move(*plan), [this, s, weak](result<storage::clean_result> r) {
+        asio::post(shards_.context(s), [this, s, weak, r = std::move(r)]() {
+            auto part = weak.lock();
+            if (!part) return; // deleted meanwhile: its directory went with it
+            auto& log = part->log();
+            if (!r) {
+                log.abandon_clean();
+                return;
+            }
+            auto retired = log.install_clean(*r);
+            if (retired) cleaner_->dispose(std::move(*retired));
+            // More dirt than one map held: the next pass starts now, not after the backoff.
+            if (retired && r->cleaned_upto < log.active().base_offset()) submit_clean(s, part);
+        });
+    });
+}
+
 void broker::start_housekeeping() {
     for (unsigned s = 0; s < shards_.size(); ++s) asio::co_spawn(shards_.context(s), housekeeping(s), asio::detached);
+    if (cfg_.log_cleaner_enable) {
+        cleaner_ = std::make_unique<storage::log_cleaner>(storage::log_cleaner::options{
+            static_cast<unsigned>(cfg_.log_cleaner_threads), static_cast<size_t>(cfg_.log_cleaner_dedupe_buffer_size), 0.9,
+            cfg_.log_cleaner_io_max_bytes_per_second == INT64_MAX ? 0 : cfg_.log_cleaner_io_max_bytes_per_second});
+        for (unsigned s = 0; s < shards_.size(); ++s)
+            asio::co_spawn(shards_.context(s), cleaner_loop(s), asio::detached);
+    }
     groups_->start();
     txns_->start();
 }

@@ -17,6 +17,7 @@
 #include "config/broker_config.h"
 #include "net/connection.h"
 #include "net/shard_set.h"
+#include "storage/log_cleaner.h"
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
@@ -95,6 +96,10 @@ private:
     // Undoes create_on_controller after its partitions could not all be opened.
     void roll_back_create(const topic_info& t);
     asio::awaitable<void> housekeeping(unsigned shard);
+    // Every log.cleaner.backoff.ms: hands the shard's compacted partitions that are due to the
+    // cleaner threads; a pass's result is swapped in on the owner shard.
+    asio::awaitable<void> cleaner_loop(unsigned shard);
+    void submit_clean(unsigned shard, const std::shared_ptr<partition>& p);
 
     config::broker_config cfg_;
     net::shard_set& shards_;
@@ -114,6 +119,7 @@ private:
     // removing a deleted one's directories).
     asio::thread_pool topic_work_{1};
     page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
+    std::unique_ptr<storage::log_cleaner> cleaner_; // null when log.cleaner.enable=false
 };
 
 } // namespace brook::broker

@@ -59,6 +59,14 @@ const std::vector<property>& table() {
         {"transaction.max.timeout.ms", property_type::int32, "Largest transaction.timeout.ms a transactional producer may ask for (INVALID_TRANSACTION_TIMEOUT above it)", false, 1, INT32_MAX, I32(transaction_max_timeout_ms)},
         {"transactional.id.expiration.ms", property_type::int64, "A transactional id with no transaction in progress is forgotten after this long without a request", false, 1, INT64_MAX, I64(transactional_id_expiration_ms)},
         {"producer.id.expiration.ms", property_type::int64, "A partition forgets an idle producer (no open transaction) after this long without an append", false, 1, INT64_MAX, I64(producer_id_expiration_ms)},
+        {"log.cleaner.enable", property_type::boolean, "Run the log cleaner for topics with cleanup.policy=compact", false, 0, 0, BOOL(log_cleaner_enable)},
+        {"log.cleaner.threads", property_type::int32, "Log cleaner threads (each cleans one partition at a time, off the shard threads)", false, 1, 64, I32(log_cleaner_threads)},
+        {"log.cleaner.dedupe.buffer.size", property_type::int64, "Bytes of key->offset map shared by the cleaner threads (24 bytes per key); a dirty section with more keys is cleaned in several passes", false, 1 << 16, INT64_MAX / 2, I64(log_cleaner_dedupe_buffer_size)},
+        {"log.cleaner.io.max.bytes.per.second", property_type::int64, "Read rate the cleaner threads hold each pass to (both walks of a segment count)", false, 1, INT64_MAX, I64(log_cleaner_io_max_bytes_per_second)},
+        {"log.cleaner.backoff.ms", property_type::int64, "How often each shard looks for partitions due for cleaning", false, 10, INT64_MAX, I64(log_cleaner_backoff_ms)},
+        {"log.cleaner.delete.retention.ms", property_type::int64, "How long a cleaned tombstone or transaction marker stays readable (topic: delete.retention.ms)", false, 0, INT64_MAX / 2, I64(log_cleaner_delete_retention_ms)},
+        {"log.cleaner.min.compaction.lag.ms", property_type::int64, "Records younger than this are never cleaned (topic: min.compaction.lag.ms)", false, 0, INT64_MAX, I64(log_cleaner_min_compaction_lag_ms)},
+        {"log.cleaner.max.compaction.lag.ms", property_type::int64, "Dirty records older than this are cleaned whatever the dirty ratio (topic: max.compaction.lag.ms)", false, 1, INT64_MAX, I64(log_cleaner_max_compaction_lag_ms)},
         {"transaction.state.compaction.min.bytes", property_type::int64, "__transaction_state is rewritten to its live state once it grows past twice its last compacted size plus this", false, 1024, INT64_MAX / 4, I64(transaction_state_compaction_min_bytes)},
     };
     return t;
@@ -218,12 +226,44 @@ std::span<const topic_property> topic_properties() {
         {"message.timestamp.type", [](const broker_config& c) { return c.log_message_timestamp_type; },
          [](std::string_view v) { return v == "CreateTime" || v == "LogAppendTime"; }},
         {"cleanup.policy", [](const broker_config&) { return std::string("delete"); },
-         // compaction is not built yet: accepting "compact" would silently keep everything.
-         [](std::string_view v) { return v == "delete"; }},
+         [](std::string_view v) { return parse_cleanup_policy(v).has_value(); }},
+        {"delete.retention.ms", [](const broker_config& c) { return std::to_string(c.log_cleaner_delete_retention_ms); },
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 0; }},
+        {"min.compaction.lag.ms", [](const broker_config& c) { return std::to_string(c.log_cleaner_min_compaction_lag_ms); },
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 0; }},
+        {"max.compaction.lag.ms", [](const broker_config& c) { return std::to_string(c.log_cleaner_max_compaction_lag_ms); },
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1; }},
+        {"min.cleanable.dirty.ratio", [](const broker_config&) { return std::string("0.5"); },
+         [](std::string_view v) { auto x = parse_ratio(v); return x.has_value(); }},
         {"index.interval.bytes", [](const broker_config& c) { return std::to_string(c.log_index_interval_bytes); },
          [](std::string_view v) { return is_i64(v); }},
     };
     return t;
+}
+
+std::optional<cleanup_policy> parse_cleanup_policy(std::string_view v) {
+    cleanup_policy p{false, false};
+    size_t n = 0;
+    while (true) {
+        auto comma = v.find(',');
+        auto item = v.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item == "delete") p.del = true;
+        else if (item == "compact") p.compact = true;
+        else return std::nullopt;
+        ++n;
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+    }
+    return n > 0 ? std::optional(p) : std::nullopt;
+}
+
+std::optional<double> parse_ratio(std::string_view v) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+    if (ec != std::errc() || p != v.data() + v.size() || !(d >= 0.0 && d <= 1.0)) return std::nullopt;
+    return d;
 }
 
 std::optional<std::string> validate_topic_config(std::string_view name, std::string_view value) {

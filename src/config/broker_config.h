@@ -67,6 +67,15 @@ struct broker_config {
     int64_t transactional_id_expiration_ms = 7LL * 24 * 3600 * 1000;
     int64_t producer_id_expiration_ms = 24LL * 3600 * 1000;
     int64_t transaction_state_compaction_min_bytes = 64LL << 20;
+    // The log cleaner (cleanup.policy=compact), Kafka's names and defaults.
+    bool log_cleaner_enable = true;
+    int32_t log_cleaner_threads = 1;
+    int64_t log_cleaner_dedupe_buffer_size = 128LL << 20;
+    int64_t log_cleaner_backoff_ms = 15000;
+    int64_t log_cleaner_io_max_bytes_per_second = INT64_MAX;
+    int64_t log_cleaner_delete_retention_ms = 24LL * 3600 * 1000;
+    int64_t log_cleaner_min_compaction_lag_ms = 0;
+    int64_t log_cleaner_max_compaction_lag_ms = INT64_MAX;
 };
 
 enum class property_type { string, boolean, int32, int64 };
@@ -114,6 +123,15 @@ struct topic_property {
     std::function<bool(std::string_view)> valid;
 };
 std::span<const topic_property> topic_properties();
+// cleanup.policy: a comma-separated list of "delete" and "compact" (spaces around items
+// allowed, as Kafka's list type); nullopt when empty or with anything else.
+struct cleanup_policy {
+    bool del = true;
+    bool compact = false;
+};
+std::optional<cleanup_policy> parse_cleanup_policy(std::string_view v);
+// min.cleanable.dirty.ratio: a decimal in [0, 1].
+std::optional<double> parse_ratio(std::string_view v);
 std::optional<std::string> validate_topic_config(std::string_view name, std::string_view value);
 
 } // namespace brook::config

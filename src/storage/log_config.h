@@ -2,6 +2,7 @@
 // Per-partition log settings, resolved by the broker (topic config over broker defaults)
 // before a partition_log is opened. Plain value; any thread.
 #include <cstdint>
+#include <limits>
 
 namespace brook::storage {
 
@@ -13,6 +14,13 @@ struct log_config {
     int32_t index_interval_bytes = 4096;                  // index.interval.bytes: sparse index spacing
     int32_t max_message_bytes = 1048588;                  // max.message.bytes: largest batch accepted
     bool log_append_time = false;                         // message.timestamp.type=LogAppendTime
+    // cleanup.policy: "delete" (retention), "compact" (the log cleaner) or both.
+    bool cleanup_delete = true;
+    bool cleanup_compact = false;
+    int64_t delete_retention_ms = int64_t(24) * 3600 * 1000; // delete.retention.ms: tombstones/markers kept this long once cleaned
+    int64_t min_compaction_lag_ms = 0;                       // min.compaction.lag.ms: never clean records younger than this
+    int64_t max_compaction_lag_ms = std::numeric_limits<int64_t>::max(); // max.compaction.lag.ms: clean once dirty data is this old
+    double min_cleanable_dirty_ratio = 0.5;                  // min.cleanable.dirty.ratio: dirty bytes / cleanable bytes
 };
 
 } // namespace brook::storage

@@ -31,6 +31,12 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
         return error_code::corrupt_message;
     if (h.is_control()) return error_code::invalid_record;
     if (batch.size() > size_t(std::max(cfg_.max_message_bytes, 0))) return error_code::message_too_large;
+    if (cfg_.cleanup_compact) {
+        // Kafka's rule: the cleaner could only throw a keyless record away.
+        auto keyless = has_keyless_record(batch, h);
+        if (!keyless) return keyless.error();
+        if (*keyless) return error_code::invalid_record;
+    }
 
     auto chk = producers_.check(h);
     if (chk.k == producer_check::kind::error) return chk.error;
@@ -269,6 +275,7 @@ bool partition_log::maybe_roll(timestamp_ms now) {
 }
 
 size_t partition_log::apply_retention(timestamp_ms now) {
+    if (!cfg_.cleanup_delete) return 0; // cleanup.policy=compact: the cleaner bounds the log
     size_t deleted = 0;
     uint64_t total = size_bytes();
     while (segments_.size() > 1) {

@@ -43,6 +43,7 @@
 #include "base/named_type.h"
 #include "base/result.h"
 #include "records/batch_header.h"
+#include "storage/cleaner.h"
 #include "storage/file_handle.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
@@ -116,7 +117,7 @@ public:
     // Appends one whole, already validated data batch (`h` = its parsed header); a
     // transactional one opens its producer's transaction if none is open. Errors:
     // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_RECORD (a control
-    // batch: markers go through append_marker), INVALID_PRODUCER_EPOCH,
+    // batch: markers go through append_marker; a record without a key on a compacted log), INVALID_PRODUCER_EPOCH,
     // OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_TXN_STATE (non-transactional batch from a producer
     // with an open transaction), KAFKA_STORAGE_ERROR.
     result<append_info> append(std::span<const uint8_t> batch, const records::batch_header& h,
@@ -183,6 +184,23 @@ public:
     // there (never past log_end()). Returns how many segments went.
     size_t delete_before(offset new_start);
 
+    // Log cleaning (cleanup.policy=compact; partition_log_clean.cc). Owner shard only.
+    // plan_clean: when no pass is in flight and the partition is due (dirty ratio at or above
+    // min.cleanable.dirty.ratio, dirty data older than max.compaction.lag.ms, or a delete
+    // horizon passed), the sealed segments below the first uncleanable offset (the active
+    // segment's base, the LSO, the first segment with records younger than
+    // min.compaction.lag.ms) with what a pass needs; marks a pass in flight. The plan holds
+    // the segments' file handles, so the pass may run on any thread.
+    std::optional<clean_plan> plan_clean(timestamp_ms now);
+    // Swaps a finished pass in (clean_swap.h's protocol), if every segment it replaces is still
+    // here; otherwise discards it. Returns the replaced segments, for the caller to destroy off
+    // the shard (closing the last fd of a big unlinked file frees its blocks, which takes time).
+    result<std::vector<std::unique_ptr<segment>>> install_clean(const clean_result& r);
+    // A pass failed or was dropped: discards its output, allows the next plan.
+    void abandon_clean();
+    bool clean_in_flight() const { return clean_in_flight_; }
+    offset clean_checkpoint() const { return clean_checkpoint_; }
+
     // Stamped into every appended batch; persisted in partition.meta.
     leader_epoch current_leader_epoch() const { return leader_epoch_; }
     error_code set_leader_epoch(leader_epoch e);
@@ -239,6 +257,11 @@ private:
     int meta_version_ = 0; // of partition.meta as found at open (0: none)
     std::optional<topic_id_bytes> topic_id_; // as found in partition.meta, or adopted at open
     bool closed_ = false;
+    // Log cleaner state (partition_log_clean.cc).
+    bool clean_in_flight_ = false;
+    bool clean_checkpoint_loaded_ = false;
+    offset clean_checkpoint_{0};                  // first dirty offset
+    std::optional<timestamp_ms> clean_horizon_;   // earliest pending delete horizon
 };
 
 } // namespace brook::storage

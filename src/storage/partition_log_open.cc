@@ -7,6 +7,7 @@
 
 #include "records/control.h"
 #include "records/record.h"
+#include "storage/clean_swap.h"
 #include "storage/partition_log.h"
 
 namespace brook::storage {
@@ -55,6 +56,8 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
     // is acknowledged: <data>/<topic>/<p> lives in <data>/<topic>, which lives in <data>.
     if (auto e = sync_directory(dir.parent_path()); e != error_code::none) return e;
     if (auto e = sync_directory(dir.parent_path().parent_path()); e != error_code::none) return e;
+    // A log clean killed mid-swap is finished (or its unfinished output dropped) first.
+    if (auto e = recover_interrupted_clean(dir); e != error_code::none) return e;
     std::unique_ptr<partition_log> log(new partition_log(std::move(dir), cfg));
     log->files_ = opts.files ? std::move(opts.files) : fd_cache::process_default();
     if (auto e = log->load_meta(); e != error_code::none) return e;

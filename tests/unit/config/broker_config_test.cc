@@ -112,6 +112,28 @@ TEST(topic_names, dot_and_underscore_collide) {
 TEST(topic_config, validation) {
     EXPECT_FALSE(validate_topic_config("retention.ms", "1000"));
     EXPECT_TRUE(validate_topic_config("retention.ms", "soon"));
-    EXPECT_TRUE(validate_topic_config("cleanup.policy", "compact"));
     EXPECT_TRUE(validate_topic_config("no.such", "1"));
+}
+
+TEST(topic_config, cleaner_settings) {
+    for (const char* ok : {"delete", "compact", "compact,delete", "delete,compact", "compact, delete"})
+        EXPECT_FALSE(validate_topic_config("cleanup.policy", ok)) << ok;
+    for (const char* bad : {"", "compacted", "compact,", "delete;compact", ",delete"})
+        EXPECT_TRUE(validate_topic_config("cleanup.policy", bad)) << bad;
+    auto both = parse_cleanup_policy("compact,delete");
+    ASSERT_TRUE(both);
+    EXPECT_TRUE(both->compact && both->del);
+    auto compact = parse_cleanup_policy("compact");
+    ASSERT_TRUE(compact);
+    EXPECT_TRUE(compact->compact && !compact->del);
+    EXPECT_FALSE(validate_topic_config("min.cleanable.dirty.ratio", "0.25"));
+    EXPECT_FALSE(validate_topic_config("min.cleanable.dirty.ratio", "1"));
+    EXPECT_TRUE(validate_topic_config("min.cleanable.dirty.ratio", "1.5"));
+    EXPECT_TRUE(validate_topic_config("min.cleanable.dirty.ratio", "half"));
+    EXPECT_FALSE(validate_topic_config("delete.retention.ms", "0"));
+    EXPECT_TRUE(validate_topic_config("delete.retention.ms", "-1"));
+    EXPECT_FALSE(validate_topic_config("min.compaction.lag.ms", "1000"));
+    EXPECT_TRUE(validate_topic_config("min.compaction.lag.ms", "-5"));
+    EXPECT_FALSE(validate_topic_config("max.compaction.lag.ms", "60000"));
+    EXPECT_TRUE(validate_topic_config("max.compaction.lag.ms", "0"));
 }
