@@ -30,7 +30,9 @@ std::optional<clean_plan> partition_log::plan_clean(timestamp_ms now) {
     for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
         offset next = std::next(it)->first;
         if (next > limit) break;
-        plan.segments.push_back({it->first, next, it->second->log_file(), it->second->size()});
+        auto file = it->second->log_file();
+        if (!file) return std::nullopt; // not openable now: the read path reports it; retried next round
+        plan.segments.push_back({it->first, next, std::move(*file), it->second->size()});
     }
     if (plan.segments.empty()) return std::nullopt;
     const offset first = plan.segments.front().base;
@@ -109,12 +111,13 @@ result<std::vector<std::unique_ptr<segment>>> partition_log::install_clean(const
     std::vector<std::unique_ptr<segment>> fresh;
     for (auto base : r.created) {
         auto next = after.upper_bound(base);
-        auto seg = segment::open(dir_, base, cfg_, false, *next);
+        auto seg = segment::open(dir_, base, cfg_, false, *next, files_);
         if (!seg) {
             spdlog::error("storage: {}: cannot open cleaned segment {} ({}); the old one keeps serving until restart",
                           dir_.string(), base(), error_name(seg.error()));
             return seg.error();
         }
+        (*seg)->release_file(); // sealed: reads borrow the .log from the shard's fd_cache
         fresh.push_back(std::move(*seg));
     }
     for (auto base : r.replaced) {
