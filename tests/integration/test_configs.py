@@ -60,9 +60,10 @@ def test_alter_topic_applies_live(broker):
     assert cfg["max.message.bytes"].value == "2000"
     assert cfg["max.message.bytes"].source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value
     # The new limit is in force for the next produce.
-    p = ck_producer(bs)
+    p = ck_producer(bs, **{"linger.ms": 0})
     errs = []
     p.produce("cfg-live", value=b"x" * 3000, on_delivery=lambda e, m: errs.append(e))
+    p.flush(15)
     p.produce("cfg-live", value=b"y" * 100, on_delivery=lambda e, m: errs.append(e))
     p.flush(15)
     assert [e.code() if e else None for e in errs] == [KafkaError.MSG_SIZE_TOO_LARGE, None]
@@ -108,8 +109,10 @@ def test_broker_configs_dynamic_and_static(broker_factory):
 
     create_topic(bs, "cfg-follows")
     create_topic(bs, "cfg-own", config={"retention.ms": "1000"})
-    # This broker's entry over the cluster-wide default, both over the static value.
-    assert ck_alter(bs, "broker", "", {"log.retention.ms": "5000000"}) is None
+    # This broker's entry over the cluster-wide default, both over the static value. (librdkafka
+    # refuses a broker resource named "": the cluster default goes in raw.)
+    with RawConn(bs) as c:
+        assert cr.alter(c, [(cr.BROKER, "", [("log.retention.ms", "5000000")])]) == [(0, None, cr.BROKER, "")]
     assert ck_alter(bs, "broker", "0", {"log.retention.ms": "6000000"}) is None
     cfg = ck_describe(bs, "broker", "0")
     r = cfg["log.retention.ms"]
@@ -119,8 +122,10 @@ def test_broker_configs_dynamic_and_static(broker_factory):
         syn = cr.describe_v3(c, [(cr.BROKER, "0", ["log.retention.ms"])])[0]["configs"]["log.retention.ms"]["synonyms"]
     assert syn == [("log.retention.ms", "6000000", cr.DYNAMIC_BROKER), ("log.retention.ms", "5000000", cr.DYNAMIC_DEFAULT_BROKER),
                    ("log.retention.ms", "604800000", cr.DEFAULT)]
-    default = ck_describe(bs, "broker", "")
-    assert list(default) == ["log.retention.ms"] and default["log.retention.ms"].value == "5000000"
+    with RawConn(bs) as c:
+        default = cr.describe_v3(c, [(cr.BROKER, "", None)])[0]["configs"]
+    assert list(default) == ["log.retention.ms"] and default["log.retention.ms"]["value"] == "5000000"
+    assert default["log.retention.ms"]["source"] == cr.DYNAMIC_DEFAULT_BROKER
     # A topic without its own value follows; one with its own keeps it.
     t = ck_describe(bs, "topic", "cfg-follows")["retention.ms"]
     assert (t.value, t.source) == ("6000000", ConfigSource.DYNAMIC_BROKER_CONFIG.value)

@@ -75,7 +75,7 @@ async function main() {
   // Error paths: a bad value, an unknown broker key, a read-only broker key, APPEND on a non-list.
   const errs = await alter([
     { resourceType: TOPIC, resourceName: topic, configs: [{ name: 'segment.ms', configOperation: OP.SET, value: '0' }] },
-    { resourceType: BROKER, resourceName: '0', configs: [{ name: 'no.such.key', configOperation: OP.SET, value: '1' }] },
+    { resourceType: BROKER, resourceName: '', configs: [{ name: 'no.such.key', configOperation: OP.SET, value: '1' }] },
     { resourceType: BROKER, resourceName: '0', configs: [{ name: 'data.dir', configOperation: OP.SET, value: '/tmp/x' }] },
   ]);
   check('error codes', errs.map((e) => e[0]), [ERR.INVALID_CONFIG, ERR.INVALID_CONFIG, ERR.INVALID_REQUEST]);
