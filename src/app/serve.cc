@@ -64,7 +64,8 @@ broker::advertised_address advertised(const config::broker_config& cfg, uint16_t
 void print_properties() {
     config::broker_config defaults;
     for (const auto& p : config::properties())
-        std::cout << p.name << " = " << config::get_property(defaults, p) << "\n    " << p.doc << "\n";
+        std::cout << p.name << " = " << config::get_property(defaults, p)
+                  << (p.live ? "  (dynamic: AlterConfigs changes it live)" : "") << "\n    " << p.doc << "\n";
 }
 
 } // namespace

@@ -64,7 +64,7 @@ struct broker_config {
     int64_t producer_id_expiration_ms = 24LL * 3600 * 1000;
     int64_t transaction_state_compaction_min_bytes = 64LL << 20;
     // Produce kill switch per client: comma-separated client ids whose produce requests are
-    // refused (TOPIC_AUTHORIZATION_FAILED); live, usually set with AlterConfigs.
+    // refused (POLICY_VIOLATION); live, usually set with AlterConfigs.
     std::string brook_produce_blocked_client_ids;
 
     // Names set by the YAML file, --set or BROOK_* (set_property records them): these are

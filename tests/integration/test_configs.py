@@ -304,3 +304,38 @@ def test_min_insync_replicas_above_one_refuses_acks_all(broker):
     p1.produce("cfg-isr", value=b"b", on_delivery=lambda e, m: errs.append(e))
     p1.flush(10)
     assert errs == [None]
+
+
+def test_help_config_marks_dynamic_properties():
+    import subprocess
+    from brookfixture import BROOK_BIN
+    out = subprocess.run([BROOK_BIN, "serve", "--help-config"], capture_output=True, text=True, timeout=10).stdout
+    lines = {ln.split(" = ")[0]: ln for ln in out.splitlines() if " = " in ln}
+    assert "(dynamic" in lines["log.retention.ms"] and "(dynamic" in lines["brook.produce.blocked.client.ids"]
+    assert "(dynamic" not in lines["data.dir"] and "(dynamic" not in lines["num.partitions"]
+
+
+def test_describe_v0_reports_is_default(broker):
+    from kafka.protocol.admin import DescribeConfigsRequest
+    create_topic(broker.bootstrap, "cfg-v0", config={"retention.ms": "60000"})
+    with RawConn(broker.bootstrap) as c:
+        resp = c.request(DescribeConfigsRequest[0](resources=[(cr.TOPIC, "cfg-v0", ["retention.ms", "segment.ms"])]))
+    (err, _, _, _, entries), = resp.resources
+    assert err == 0
+    # (name, value, read_only, is_default, is_sensitive)
+    assert sorted(entries) == [("retention.ms", "60000", False, False, False), ("segment.ms", "604800000", False, True, False)]
+
+
+def test_damaged_dynamic_config_file_stops_start_up(broker_factory):
+    from brookfixture import BrokerError
+    b = broker_factory()
+    with RawConn(b.bootstrap) as c:
+        assert cr.alter(c, [(cr.BROKER, "0", [("log.retention.ms", "5000")])])[0][0] == 0
+    path = b.data_dir / "_meta" / "dynamic_broker_configs.json"
+    assert '"log.retention.ms": "5000"' in path.read_text()
+    b.stop()
+    path.write_text('{"broker": ["not", "a", "map"]}')
+    # Serving with other settings than the operator made would be a silent surprise.
+    with pytest.raises(BrokerError) as ei:
+        b.start()
+    assert "dynamic_broker_configs.json" in str(ei.value)
