@@ -36,12 +36,11 @@ std::optional<std::string> build_config(const serve_options& o, char** env, conf
     }
     if (auto e = config::apply_otel_environment(cfg, env)) return e;
     if (auto e = config::apply_environment(cfg, env)) return e;
-    if (o.data_dir) cfg.data_dir = *o.data_dir;
-    if (o.kafka_addr) cfg.kafka_addr = *o.kafka_addr;
-    if (o.advertise_addr) cfg.advertise_addr = *o.advertise_addr;
-    if (o.admin_addr) cfg.admin_addr = *o.admin_addr;
-    if (o.schema_registry_addr) cfg.schema_registry_addr = *o.schema_registry_addr;
-    if (o.log_format) cfg.log_format = *o.log_format;
+    // Through set_property, so DescribeConfigs reports them as STATIC_BROKER_CONFIG.
+    for (const auto& [name, flag] : {std::pair{"data.dir", &o.data_dir}, {"kafka.addr", &o.kafka_addr},
+                                     {"advertise.addr", &o.advertise_addr}, {"admin.addr", &o.admin_addr},
+                                     {"schema.registry.addr", &o.schema_registry_addr}, {"log.format", &o.log_format}})
+        if (*flag) (void)config::set_property(cfg, name, **flag);
     // Checked here, whichever source set it, so a typo refuses to start instead of logging
     // in a format the log shipper cannot read.
     if (!valid_log_format(cfg.log_format))
@@ -49,6 +48,7 @@ std::optional<std::string> build_config(const serve_options& o, char** env, conf
     if (o.smp) {
         if (*o.smp < 0 || *o.smp > 256) return "--smp must be in [0, 256]";
         cfg.smp = *o.smp;
+        cfg.set_explicitly.emplace("smp");
     }
     return std::nullopt;
 }
@@ -80,7 +80,8 @@ void start_listener(std::string_view api, std::string_view flag, const std::stri
 void print_properties() {
     config::broker_config defaults;
     for (const auto& p : config::properties())
-        std::cout << p.name << " = " << config::get_property(defaults, p) << "\n    " << p.doc << "\n";
+        std::cout << p.name << " = " << config::get_property(defaults, p)
+                  << (p.live ? "  (dynamic: AlterConfigs changes it live)" : "") << "\n    " << p.doc << "\n";
 }
 
 } // namespace

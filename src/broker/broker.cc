@@ -78,30 +78,38 @@ broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::mo
 broker::~broker() = default;
 
 storage::log_config broker::resolve_log_config(const std::map<std::string, std::string>& t) const {
+    const config::broker_config& eff = dynamic_->effective; // static config with dynamic entries over it
     storage::log_config c;
-    c.segment_bytes = config_i64(t, "segment.bytes", cfg_.log_segment_bytes);
-    c.segment_ms = config_i64(t, "segment.ms", cfg_.log_roll_ms);
-    c.retention_ms = config_i64(t, "retention.ms", cfg_.log_retention_ms);
-    c.retention_bytes = config_i64(t, "retention.bytes", cfg_.log_retention_bytes);
-    c.index_interval_bytes = static_cast<int32_t>(config_i64(t, "index.interval.bytes", cfg_.log_index_interval_bytes));
-    c.max_message_bytes = static_cast<int32_t>(config_i64(t, "max.message.bytes", cfg_.message_max_bytes));
+    c.segment_bytes = config_i64(t, "segment.bytes", eff.log_segment_bytes);
+    c.segment_ms = config_i64(t, "segment.ms", eff.log_roll_ms);
+    c.retention_ms = config_i64(t, "retention.ms", eff.log_retention_ms);
+    c.retention_bytes = config_i64(t, "retention.bytes", eff.log_retention_bytes);
+    c.index_interval_bytes = static_cast<int32_t>(config_i64(t, "index.interval.bytes", eff.log_index_interval_bytes));
+    c.max_message_bytes = static_cast<int32_t>(config_i64(t, "max.message.bytes", eff.message_max_bytes));
     auto ts = t.find("message.timestamp.type");
-    c.log_append_time = (ts != t.end() ? ts->second : cfg_.log_message_timestamp_type) == "LogAppendTime";
+    c.log_append_time = (ts != t.end() ? ts->second : eff.log_message_timestamp_type) == "LogAppendTime";
     if (auto it = t.find("cleanup.policy"); it != t.end()) {
         if (auto p = config::parse_cleanup_policy(it->second)) {
             c.cleanup_delete = p->del;
             c.cleanup_compact = p->compact;
         }
     }
-    c.delete_retention_ms = config_i64(t, "delete.retention.ms", cfg_.log_cleaner_delete_retention_ms);
-    c.min_compaction_lag_ms = config_i64(t, "min.compaction.lag.ms", cfg_.log_cleaner_min_compaction_lag_ms);
-    c.max_compaction_lag_ms = config_i64(t, "max.compaction.lag.ms", cfg_.log_cleaner_max_compaction_lag_ms);
+    c.delete_retention_ms = config_i64(t, "delete.retention.ms", eff.log_cleaner_delete_retention_ms);
+    c.min_compaction_lag_ms = config_i64(t, "min.compaction.lag.ms", eff.log_cleaner_min_compaction_lag_ms);
+    c.max_compaction_lag_ms = config_i64(t, "max.compaction.lag.ms", eff.log_cleaner_max_compaction_lag_ms);
     if (auto it = t.find("min.cleanable.dirty.ratio"); it != t.end())
         c.min_cleanable_dirty_ratio = config::parse_ratio(it->second).value_or(c.min_cleanable_dirty_ratio);
     // Kafka rolls a compacted log's active segment by max.compaction.lag.ms too: the active
     // segment is never cleaned, so its records could otherwise stay dirty past the lag.
     if (c.cleanup_compact) c.segment_ms = std::min(c.segment_ms, c.max_compaction_lag_ms);
     return c;
+}
+
+void broker::resolve_topic(topic_info& t) const {
+    t.log = resolve_log_config(t.configs);
+    auto enabled = t.configs.find("brook.produce.enabled");
+    t.produce_enabled = enabled == t.configs.end() || enabled->second != "false";
+    t.min_insync_replicas = static_cast<int32_t>(config_i64(t.configs, "min.insync.replicas", 1));
 }
 
 void broker::load() {
@@ -112,6 +120,10 @@ void broker::load() {
     if (!id) throw std::runtime_error("cannot read or store the cluster id in " + (data / "_meta").string());
     cluster_id_ = std::move(*id);
     store_ = std::make_unique<storage::topic_store>(data);
+    dynamic_store_ = std::make_unique<storage::dynamic_config_store>(data);
+    auto stored = dynamic_store_->load();
+    if (!stored) throw std::runtime_error("cannot load dynamic broker configs from " + dynamic_store_->path().string());
+    dynamic_ = std::make_shared<const dynamic_config>(build_dynamic_config(cfg_, std::move(*stored)));
     pids_ = std::make_unique<txn::producer_id_allocator>(data / "_meta");
 
     auto loaded = store_->load();
@@ -122,7 +134,7 @@ void broker::load() {
         t->topic_id = m.topic_id;
         t->partitions = m.partitions;
         t->configs = m.configs;
-        t->log = resolve_log_config(m.configs);
+        resolve_topic(*t);
         controller_topics_[t->name] = t;
     }
     // Group offsets and transaction state live in internal topics; retention must never
@@ -159,7 +171,10 @@ void broker::load() {
         st.partitions[j.topic][static_cast<size_t>(j.partition)] =
             std::make_shared<partition>(j.topic, j.partition, std::move(opened[i]).value());
     }
-    for (auto& st : states_) st->topics = snap;
+    for (auto& st : states_) {
+        st->topics = snap;
+        st->dynamic = dynamic_;
+    }
     groups_ = std::make_unique<group_service>(*this);
     groups_->load();
     txns_ = std::make_unique<txn_service>(*this);
@@ -302,7 +317,7 @@ broker::create_outcome broker::create_on_controller(const create_spec& spec) {
     t->topic_id = random_uuid();
     t->partitions = partitions;
     t->configs = spec.configs;
-    t->log = resolve_log_config(spec.configs);
+    resolve_topic(*t);
     if (spec.validate_only) return {error_code::none, {}, t};
     // Directories of an earlier topic of this name whose delete a crash cut short: never the
     // new topic's (they would be refused for their topic id anyway).

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "net/connection.h"
 #include "net/shard_set.h"
 #include "storage/log_cleaner.h"
+#include "storage/dynamic_config_store.h"
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
@@ -87,9 +89,33 @@ public:
     std::shared_ptr<const topic_info> topic_by_id(unsigned shard, const std::array<uint8_t, 16>& id) const;
     asio::awaitable<result<producer_id>> allocate_producer_id();
 
+    // Dynamic configuration (AlterConfigs, IncrementalAlterConfigs; broker_configs.cc).
+    // Callable from any shard (hops to shard 0). `edit` runs on the controller, under the lock
+    // that serialises topic changes, on the current entries of the resource (the topic's own
+    // configs, or the broker's dynamic entries at one scope) and changes them in place or
+    // returns the error to answer; `effective` is the broker config in force, for defaults.
+    // The result is validated as a whole, persisted (unless validate_only), and applied on
+    // every shard before the call returns: partition logs get their new log_config and every
+    // shard's snapshot its new topics and dynamic config.
+    struct config_outcome {
+        error_code error = error_code::none;
+        std::string message;
+    };
+    using config_edit =
+        std::function<config_outcome(std::map<std::string, std::string>& entries, const config::broker_config& effective)>;
+    asio::awaitable<config_outcome> alter_topic_configs(std::string topic, config_edit edit, bool validate_only);
+    // cluster_default: resource name "" (DYNAMIC_DEFAULT_BROKER_CONFIG); else this broker's own.
+    asio::awaitable<config_outcome> alter_broker_configs(bool cluster_default, config_edit edit, bool validate_only);
+
+    // Topic config over the broker config in force (controller: shard 0, or load()).
     storage::log_config resolve_log_config(const std::map<std::string, std::string>& topic_configs) const;
 
 private:
+    void resolve_topic(topic_info& t) const;
+    // Posts `snap` (and `dyn` when set) to every shard and gives each owned partition of the
+    // topics in `changed` its topic's log_config.
+    asio::awaitable<void> publish_configs(topic_snapshot snap, std::vector<std::shared_ptr<const topic_info>> changed,
+                                          std::shared_ptr<const dynamic_config> dyn);
     create_outcome create_on_controller(const create_spec& spec);
     // The open jobs of a topic's partitions, each with its owner shard's descriptor cache.
     std::vector<open_job> open_jobs(const topic_info& t) const;
@@ -109,6 +135,8 @@ private:
     // Controller state: shard 0 only; create/delete run one at a time under the lock.
     std::unique_ptr<controller_lock> controller_lock_;
     std::unique_ptr<storage::topic_store> store_;
+    std::unique_ptr<storage::dynamic_config_store> dynamic_store_;
+    std::shared_ptr<const dynamic_config> dynamic_; // controller's copy of what shards see
     std::unique_ptr<txn::producer_id_allocator> pids_;
     topic_map controller_topics_;
     std::unique_ptr<group_service> groups_;

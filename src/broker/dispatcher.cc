@@ -142,6 +142,9 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     case protocol::DescribeProducersRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_producers);
     case protocol::DescribeTransactionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_transactions);
     case protocol::ListTransactionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_transactions);
+    case protocol::DescribeConfigsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_configs);
+    case protocol::AlterConfigsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_alter_configs);
+    case protocol::IncrementalAlterConfigsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_incremental_alter_configs);
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }

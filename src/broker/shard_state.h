@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/dynamic_config.h"
 #include "broker/flusher.h"
 #include "broker/partition.h"
 #include "broker/shard_metrics.h"
@@ -21,6 +22,8 @@ struct shard_state {
     unsigned id;
     asio::io_context& ctx;
     topic_snapshot topics = std::make_shared<const topic_map>();
+    // Broker configs in force (static + dynamic), replaced by the controller on every change.
+    std::shared_ptr<const dynamic_config> dynamic = std::make_shared<const dynamic_config>();
     // topic -> partition index -> partition (null where another shard owns it)
     std::unordered_map<std::string, std::vector<std::shared_ptr<partition>>> partitions;
     std::unique_ptr<flusher> flush;

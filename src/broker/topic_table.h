@@ -19,6 +19,8 @@ struct topic_info {
     int32_t partitions = 0;
     std::map<std::string, std::string> configs; // only the keys set on the topic
     storage::log_config log;                   // resolved: topic config over broker defaults
+    bool produce_enabled = true;               // brook.produce.enabled (the per-topic kill switch)
+    int32_t min_insync_replicas = 1;           // min.insync.replicas: above 1, acks=all fails here
 };
 
 // Internal topics: written only by their coordinators, never deleted by clients.

@@ -1,9 +1,10 @@
-// `brook topic create|list|describe|delete`.
+// `brook topic create|list|describe|delete` (alter-config: topic_config.cc).
 #include <iostream>
 #include <memory>
 
 #include "cli/cli.h"
 #include "cli/format.h"
+#include "cli/topic_config.h"
 
 namespace brook::cli {
 namespace {
@@ -54,16 +55,37 @@ int run_list(const list_options& o) {
 struct describe_options {
     global_options g;
     std::string name;
+    bool configs = false; // -c: the configs table only
+    bool all = false;     // -a: partitions, then configs
 };
+
+int print_partitions(client::admin& a, const describe_options& o);
 
 int run_describe(const describe_options& o) {
     auto a = connect_admin(o.g);
     if (!a) return fail(o.g, "describe topic " + o.name, a.err());
-    auto t = a->describe_topic(o.name, request_timeout_ms);
+    if (o.configs || o.all) {
+        // Configs first checks that the topic exists (the broker says so by name).
+        table configs{{"config", "value", "source"}, {}};
+        if (auto s = topic_config_rows(*a, o.name, configs); !s) return fail(o.g, "describe configs of topic " + o.name, s.err());
+        if (o.configs) {
+            configs.print(o.g);
+            return exit_ok;
+        }
+        if (auto rc = print_partitions(*a, o); rc != exit_ok) return rc;
+        if (!o.g.json()) std::cout << "\n";
+        configs.print(o.g);
+        return exit_ok;
+    }
+    return print_partitions(*a, o);
+}
+
+int print_partitions(client::admin& a, const describe_options& o) {
+    auto t = a.describe_topic(o.name, request_timeout_ms);
     if (!t) return fail(o.g, "describe topic " + o.name, t.err());
     table out{{"topic", "partition", "leader", "replicas", "isr", "log_start", "high_watermark"}, {}};
     for (const auto& p : t->partitions) {
-        auto w = a->query_watermarks({o.name, p.partition}, request_timeout_ms);
+        auto w = a.query_watermarks({o.name, p.partition}, request_timeout_ms);
         if (!w) return fail(o.g, "describe topic " + o.name + " partition " + std::to_string(p.partition), w.err());
         out.rows.push_back({{"topic", o.name}, {"partition", p.partition}, {"leader", p.leader},
                             {"replicas", p.replicas}, {"isr", p.isr}, {"log_start", w->log_start},
@@ -96,7 +118,7 @@ int run_delete(const delete_options& o) {
 } // namespace
 
 void add_topic_commands(CLI::App& app, action& picked) {
-    auto* topic = app.add_subcommand("topic", "Create, list, describe and delete topics");
+    auto* topic = app.add_subcommand("topic", "Create, list, describe, delete topics and alter their configs");
     topic->require_subcommand(1);
 
     auto c = std::make_shared<create_options>();
@@ -115,8 +137,10 @@ void add_topic_commands(CLI::App& app, action& picked) {
     list->callback([l, &picked] { picked = [l] { return run_list(*l); }; });
 
     auto d = std::make_shared<describe_options>();
-    auto* describe = topic->add_subcommand("describe", "Partitions of a topic: leader, replicas, log start, high watermark");
+    auto* describe = topic->add_subcommand("describe", "Partitions of a topic: leader, replicas, log start, high watermark (-c: configs with their sources, -a: both)");
     describe->add_option("name", d->name, "Topic name")->required();
+    describe->add_flag("-c,--print-configs", d->configs, "Print the topic's configs with their sources instead of its partitions");
+    describe->add_flag("-a,--print-all", d->all, "Print the partitions, then the configs");
     add_global_options(describe, d->g);
     describe->callback([d, &picked] { picked = [d] { return run_describe(*d); }; });
 
@@ -125,6 +149,8 @@ void add_topic_commands(CLI::App& app, action& picked) {
     del->add_option("names", x->names, "Topic names")->required();
     add_global_options(del, x->g);
     del->callback([x, &picked] { picked = [x] { return run_delete(*x); }; });
+
+    add_topic_alter_config_command(topic, picked);
 }
 
 } // namespace brook::cli

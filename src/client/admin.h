@@ -90,6 +90,18 @@ struct partition_lag {
     int64_t lag = 0;        // log_end - committed (log_end - log_start when nothing committed)
 };
 
+// One config of a topic or broker as DescribeConfigs reports it.
+struct config_entry {
+    std::string name;
+    std::optional<std::string> value; // null when sensitive (or unset without default)
+    std::string source;               // librdkafka's names: DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG, ...
+    bool read_only = false;
+    bool sensitive = false;
+    bool is_default = false;
+};
+
+enum class config_resource { topic, broker };
+
 class admin {
 public:
     static outcome<admin> create(const config& cfg);
@@ -112,6 +124,14 @@ public:
     // (the partition's end offset when there is none), in the order given (ListOffsets by time).
     outcome<std::vector<int64_t>> offsets_for_time(const std::string& topic, const std::vector<int32_t>& partitions,
                                                    int64_t timestamp_ms, int timeout_ms);
+
+    // Every config of a topic (name) or broker (its id as text), in the broker's order.
+    // UNKNOWN_TOPIC_OR_PART (with the broker's message) for a topic that does not exist.
+    outcome<std::vector<config_entry>> describe_configs(config_resource kind, const std::string& name, int timeout_ms);
+    // AlterConfigs: the resource's dynamic configs become exactly `configs` (a key left out
+    // returns to its default). The broker's error (INVALID_CONFIG, ...) comes back with its
+    // message. Callers that change single keys read the current ones first (admin_configs.cc).
+    status alter_configs(config_resource kind, const std::string& name, const config& configs, int timeout_ms);
 
     rd_kafka_t* raw() const { return rk_.get(); }
 

@@ -38,14 +38,14 @@ const std::vector<property>& table() {
         {"max.broker.partitions", property_type::int32, "Most partitions this broker holds, internal topics included; a create or auto-create past it gets POLICY_VIOLATION (KIP-578)", false, 1, 1000000, I32(max_broker_partitions)},
         {"log.fd.cache.size", property_type::int32, "Open .log descriptors of sealed segments kept per shard for reads (least recently used closed first); each partition also holds its active segment's", false, 1, 1000000, I32(log_fd_cache_size)},
         {"socket.request.max.bytes", property_type::int32, "Largest request frame accepted", false, 1024, INT32_MAX, I32(socket_request_max_bytes)},
-        {"message.max.bytes", property_type::int32, "Largest record batch accepted (topic: max.message.bytes)", false, 64, INT32_MAX, I32(message_max_bytes)},
-        {"log.segment.bytes", property_type::int64, "Roll a segment at this size (topic: segment.bytes)", false, 1024, INT32_MAX, I64(log_segment_bytes)},
-        {"log.roll.ms", property_type::int64, "Roll a segment at this age (topic: segment.ms)", false, 1, INT64_MAX, I64(log_roll_ms)},
-        {"log.retention.ms", property_type::int64, "Delete segments older than this; -1 keeps forever (topic: retention.ms)", false, -1, INT64_MAX, I64(log_retention_ms)},
-        {"log.retention.bytes", property_type::int64, "Delete old segments past this size per partition; -1 unlimited (topic: retention.bytes)", false, -1, INT64_MAX, I64(log_retention_bytes)},
-        {"log.index.interval.bytes", property_type::int32, "Bytes between offset/time index entries", false, 0, INT32_MAX, I32(log_index_interval_bytes)},
+        {"message.max.bytes", property_type::int32, "Largest record batch accepted (topic: max.message.bytes)", true, 64, INT32_MAX, I32(message_max_bytes)},
+        {"log.segment.bytes", property_type::int64, "Roll a segment at this size (topic: segment.bytes)", true, 1024, INT32_MAX, I64(log_segment_bytes)},
+        {"log.roll.ms", property_type::int64, "Roll a segment at this age (topic: segment.ms)", true, 1, INT64_MAX, I64(log_roll_ms)},
+        {"log.retention.ms", property_type::int64, "Delete segments older than this; -1 keeps forever (topic: retention.ms)", true, -1, INT64_MAX, I64(log_retention_ms)},
+        {"log.retention.bytes", property_type::int64, "Delete old segments past this size per partition; -1 unlimited (topic: retention.bytes)", true, -1, INT64_MAX, I64(log_retention_bytes)},
+        {"log.index.interval.bytes", property_type::int32, "Bytes between offset/time index entries", true, 0, INT32_MAX, I32(log_index_interval_bytes)},
         {"log.retention.check.interval.ms", property_type::int64, "How often retention and age-based roll run", false, 10, INT64_MAX, I64(log_retention_check_interval_ms)},
-        {"log.message.timestamp.type", property_type::string, "CreateTime or LogAppendTime (topic: message.timestamp.type)", false, 0, 0, STR(log_message_timestamp_type)},
+        {"log.message.timestamp.type", property_type::string, "CreateTime or LogAppendTime (topic: message.timestamp.type)", true, 0, 0, STR(log_message_timestamp_type)},
         {"group.initial.rebalance.delay.ms", property_type::int32, "Wait for more members before a new group's first rebalance completes (Kafka: 3000; 250 lets a lone consumer start within its first poll)", false, 0, 300000, I32(group_initial_rebalance_delay_ms)},
         {"group.min.session.timeout.ms", property_type::int32, "Smallest session.timeout.ms a consumer may ask for", false, 1, INT32_MAX, I32(group_min_session_timeout_ms)},
         {"group.max.session.timeout.ms", property_type::int32, "Largest session.timeout.ms a consumer may ask for", false, 1, INT32_MAX, I32(group_max_session_timeout_ms)},
@@ -68,6 +68,7 @@ const std::vector<property>& table() {
         {"log.cleaner.min.compaction.lag.ms", property_type::int64, "Records younger than this are never cleaned (topic: min.compaction.lag.ms)", false, 0, INT64_MAX, I64(log_cleaner_min_compaction_lag_ms)},
         {"log.cleaner.max.compaction.lag.ms", property_type::int64, "Dirty records older than this are cleaned whatever the dirty ratio (topic: max.compaction.lag.ms)", false, 1, INT64_MAX, I64(log_cleaner_max_compaction_lag_ms)},
         {"transaction.state.compaction.min.bytes", property_type::int64, "__transaction_state is rewritten to its live state once it grows past twice its last compacted size plus this", false, 1024, INT64_MAX / 4, I64(transaction_state_compaction_min_bytes)},
+        {"brook.produce.blocked.client.ids", property_type::string, "Produce kill switch: comma-separated client ids whose produce requests are refused with POLICY_VIOLATION (consumers are not affected); change it live with AlterConfigs", true, 0, 0, STR(brook_produce_blocked_client_ids), true},
     };
     return t;
 }
@@ -109,7 +110,9 @@ const property* find_property(std::string_view name) {
     return nullptr;
 }
 
-std::optional<std::string> set_property(broker_config& cfg, std::string_view name, std::string_view value) {
+namespace {
+
+std::optional<std::string> assign(broker_config& cfg, std::string_view name, std::string_view value) {
     const property* p = find_property(name);
     if (!p) return "unknown property '" + std::string(name) + "' (see `brook serve --help-config`)";
     auto bad = [&](const char* what) {
@@ -117,6 +120,8 @@ std::optional<std::string> set_property(broker_config& cfg, std::string_view nam
     };
     switch (p->type) {
     case property_type::string:
+        if (std::string_view(p->name) == "log.message.timestamp.type" && value != "CreateTime" && value != "LogAppendTime")
+            return bad("CreateTime or LogAppendTime");
         p->str_field(cfg) = std::string(value);
         return std::nullopt;
     case property_type::boolean: {
@@ -137,6 +142,14 @@ std::optional<std::string> set_property(broker_config& cfg, std::string_view nam
     }
     }
     return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> set_property(broker_config& cfg, std::string_view name, std::string_view value) {
+    auto err = assign(cfg, name, value);
+    if (!err) cfg.set_explicitly.emplace(name);
+    return err;
 }
 
 std::string get_property(const broker_config& cfg, const property& p) {
@@ -210,33 +223,167 @@ bool topic_names_collide(std::string_view a, std::string_view b) {
     return true;
 }
 
+config_type type_of(const property& p) {
+    switch (p.type) {
+    case property_type::boolean: return config_type::boolean;
+    case property_type::int32: return config_type::int32;
+    case property_type::int64: return config_type::int64;
+    case property_type::string: break;
+    }
+    return p.is_list ? config_type::list : config_type::string;
+}
+
+namespace {
+
+constexpr const char* long_max = "9223372036854775807";
+
+// Validators shared by the topic table: an integer in [lo, hi], a boolean, one of a set.
+std::function<bool(std::string_view)> int_in(int64_t lo, int64_t hi = INT64_MAX) {
+    return [lo, hi](std::string_view v) {
+        auto x = parse_int<int64_t>(v);
+        return x && *x >= lo && *x <= hi;
+    };
+}
+bool is_bool(std::string_view v) { return v == "true" || v == "false"; }
+std::function<std::string(const broker_config&)> fixed(const char* v) {
+    return [v](const broker_config&) { return std::string(v); };
+}
+
+// Kafka's throttled-replicas syntax: "" , "*", or "partition:broker" pairs separated by commas.
+bool is_throttled_replicas(std::string_view v) {
+    if (v.empty() || v == "*") return true;
+    size_t pos = 0;
+    while (pos <= v.size()) {
+        auto comma = v.find(',', pos);
+        auto item = v.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        auto colon = item.find(':');
+        if (colon == std::string_view::npos || !parse_int<int32_t>(item.substr(0, colon)) ||
+            !parse_int<int32_t>(item.substr(colon + 1)))
+            return false;
+        if (comma == std::string_view::npos) break;
+        pos = comma + 1;
+    }
+    return true;
+}
+
+} // namespace
+
 std::span<const topic_property> topic_properties() {
     static const auto is_i64 = [](std::string_view v) { return parse_int<int64_t>(v).has_value(); };
+    using T = config_type;
     static const std::vector<topic_property> t = {
         {"retention.ms", [](const broker_config& c) { return std::to_string(c.log_retention_ms); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= -1; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= -1; },
+         "Delete a segment once its newest record is older than this; -1 keeps forever. Checked every log.retention.check.interval.ms",
+         "an integer >= -1", "log.retention.ms", T::int64},
         {"retention.bytes", [](const broker_config& c) { return std::to_string(c.log_retention_bytes); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= -1; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= -1; },
+         "Delete the oldest segments while a partition holds more than this; -1 unlimited",
+         "an integer >= -1", "log.retention.bytes", T::int64},
         {"segment.bytes", [](const broker_config& c) { return std::to_string(c.log_segment_bytes); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1024 && *x <= INT32_MAX; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1024 && *x <= INT32_MAX; },
+         "Roll to a new segment before the active one would pass this size",
+         "an integer in [1024, 2147483647]", "log.segment.bytes", T::int32},
         {"segment.ms", [](const broker_config& c) { return std::to_string(c.log_roll_ms); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1; },
+         "Roll to a new segment once the active one is this old (so retention can delete it)",
+         "an integer >= 1", "log.roll.ms", T::int64},
         {"max.message.bytes", [](const broker_config& c) { return std::to_string(c.message_max_bytes); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 64 && *x <= INT32_MAX; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 64 && *x <= INT32_MAX; },
+         "Largest record batch a producer may append (MESSAGE_TOO_LARGE above it)",
+         "an integer in [64, 2147483647]", "message.max.bytes", T::int32},
         {"message.timestamp.type", [](const broker_config& c) { return c.log_message_timestamp_type; },
-         [](std::string_view v) { return v == "CreateTime" || v == "LogAppendTime"; }},
+         [](std::string_view v) { return v == "CreateTime" || v == "LogAppendTime"; },
+         "CreateTime keeps the producer's timestamps; LogAppendTime stamps each batch with the broker's clock at append",
+         "CreateTime or LogAppendTime", "log.message.timestamp.type", T::string},
         {"cleanup.policy", [](const broker_config&) { return std::string("delete"); },
-         [](std::string_view v) { return parse_cleanup_policy(v).has_value(); }},
+         [](std::string_view v) { return parse_cleanup_policy(v).has_value(); },
+         "delete: retention removes old segments; compact: the log cleaner keeps the latest record per key; both: compact, then retention",
+         "delete, compact or compact,delete", nullptr, T::list},
         {"delete.retention.ms", [](const broker_config& c) { return std::to_string(c.log_cleaner_delete_retention_ms); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 0; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 0; },
+         "How long the cleaner keeps a tombstone (and a removable transaction marker) after it first cleans past it",
+         "an integer >= 0", "log.cleaner.delete.retention.ms", T::int64},
         {"min.compaction.lag.ms", [](const broker_config& c) { return std::to_string(c.log_cleaner_min_compaction_lag_ms); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 0; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 0; },
+         "A record stays uncompacted at least this long after it is written",
+         "an integer >= 0", "log.cleaner.min.compaction.lag.ms", T::int64},
         {"max.compaction.lag.ms", [](const broker_config& c) { return std::to_string(c.log_cleaner_max_compaction_lag_ms); },
-         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1; }},
+         [](std::string_view v) { auto x = parse_int<int64_t>(v); return x && *x >= 1; },
+         "A record is compacted at the latest this long after it is written (the active segment rolls by it too)",
+         "an integer >= 1", "log.cleaner.max.compaction.lag.ms", T::int64},
         {"min.cleanable.dirty.ratio", [](const broker_config&) { return std::string("0.5"); },
-         [](std::string_view v) { auto x = parse_ratio(v); return x.has_value(); }},
+         [](std::string_view v) { auto x = parse_ratio(v); return x.has_value(); },
+         "The cleaner starts on a log once dirty bytes / cleanable bytes reach this ratio",
+         "a decimal in [0, 1]", nullptr, T::float64 },
         {"index.interval.bytes", [](const broker_config& c) { return std::to_string(c.log_index_interval_bytes); },
-         [](std::string_view v) { return is_i64(v); }},
+         [](std::string_view v) { return is_i64(v); },
+         "Bytes between offset/time index entries of segments created from now on",
+         "an integer", "log.index.interval.bytes", T::int32},
+        {"brook.produce.enabled", fixed("true"), is_bool,
+         "Produce kill switch: false refuses every produce to the topic with POLICY_VIOLATION (non-retriable) while consumers keep reading; true lets producers resume",
+         "true or false", nullptr, T::boolean},
+        {"min.insync.replicas", fixed("1"), int_in(1, INT32_MAX),
+         "acks=all produces fail with NOT_ENOUGH_REPLICAS when fewer replicas are in sync; on one broker the in-sync set is 1, so a value above 1 refuses acks=all",
+         "an integer >= 1", "min.insync.replicas", T::int32},
+        {"compression.type", fixed("producer"),
+         [](std::string_view v) { return v == "producer" || v == "uncompressed" || v == "gzip" || v == "snappy" || v == "lz4" || v == "zstd"; },
+         "Compression of stored batches; Brook stores batches as the producer compressed them (producer); other values are stored and described, not applied",
+         "one of producer, uncompressed, gzip, snappy, lz4, zstd", "compression.type", T::string, false},
+        {"file.delete.delay.ms", fixed("60000"), int_in(0),
+         "Kafka waits this long before deleting a retired segment file; Brook deletes at once (readers keep the open file)",
+         "an integer >= 0", "log.segment.delete.delay.ms", T::int64, false},
+        {"flush.messages", fixed(long_max), int_in(1),
+         "Kafka fsyncs after this many messages; Brook syncs per acks=all group commit instead",
+         "an integer >= 1", "log.flush.interval.messages", T::int64, false},
+        {"flush.ms", fixed(long_max), int_in(0),
+         "Kafka fsyncs after this many milliseconds; Brook syncs per acks=all group commit instead",
+         "an integer >= 0", "log.flush.interval.ms", T::int64, false},
+        {"follower.replication.throttled.replicas", fixed(""), is_throttled_replicas,
+         "Replicas whose follower fetches are throttled (partition:broker,... or *); no replication on one node",
+         "empty, * or partition:broker pairs separated by commas", nullptr, T::list, false},
+        {"leader.replication.throttled.replicas", fixed(""), is_throttled_replicas,
+         "Replicas whose leader-side replication is throttled (partition:broker,... or *); no replication on one node",
+         "empty, * or partition:broker pairs separated by commas", nullptr, T::list, false},
+        {"local.retention.bytes", fixed("-2"), int_in(-2),
+         "Tiered storage: bytes kept locally (-2: retention.bytes); Brook has no tiered storage",
+         "an integer >= -2", "log.local.retention.bytes", T::int64, false},
+        {"local.retention.ms", fixed("-2"), int_in(-2),
+         "Tiered storage: time kept locally (-2: retention.ms); Brook has no tiered storage",
+         "an integer >= -2", "log.local.retention.ms", T::int64, false},
+        {"message.downconversion.enable", fixed("true"), is_bool,
+         "Down-convert batches for old fetchers; Brook serves record batch v2 only (no down-conversion either way)",
+         "true or false", "log.message.downconversion.enable", T::boolean, false},
+        {"message.format.version", fixed("3.0-IV1"),
+         [](std::string_view v) { return !v.empty() && std::isdigit(static_cast<unsigned char>(v.front())) && v.find('.') != std::string_view::npos; },
+         "Deprecated in Kafka 3.0; Brook always writes record batch v2",
+         "a Kafka version such as 3.0-IV1", "log.message.format.version", T::string, false},
+        {"message.timestamp.difference.max.ms", fixed(long_max), int_in(0),
+         "Largest difference allowed between a CreateTime timestamp and the broker's clock (deprecated by before/after.max.ms); stored, not enforced",
+         "an integer >= 0", "log.message.timestamp.difference.max.ms", T::int64, false},
+        {"message.timestamp.before.max.ms", fixed(long_max), int_in(0),
+         "How far in the past a CreateTime timestamp may be; stored, not enforced",
+         "an integer >= 0", "log.message.timestamp.before.max.ms", T::int64, false},
+        {"message.timestamp.after.max.ms", fixed(long_max), int_in(0),
+         "How far in the future a CreateTime timestamp may be; stored, not enforced",
+         "an integer >= 0", "log.message.timestamp.after.max.ms", T::int64, false},
+        {"preallocate", fixed("false"), is_bool,
+         "Preallocate segment files on roll; stored, not applied",
+         "true or false", "log.preallocate", T::boolean, false},
+        {"remote.storage.enable", fixed("false"), [](std::string_view v) { return v == "false"; },
+         "Tiered storage for the topic; Brook has none, so only false is accepted",
+         "false (Brook has no tiered storage)", nullptr, T::boolean, false},
+        {"segment.index.bytes", fixed("10485760"), int_in(4, INT32_MAX),
+         "Size of Kafka's preallocated offset index; Brook's indexes grow as needed",
+         "an integer in [4, 2147483647]", "log.index.size.max.bytes", T::int32, false},
+        {"segment.jitter.ms", fixed("0"), int_in(0),
+         "Random jitter subtracted from segment.ms; stored, not applied",
+         "an integer >= 0", "log.roll.jitter.ms", T::int64, false},
+        {"unclean.leader.election.enable", fixed("false"), is_bool,
+         "Elect an out-of-sync replica as leader; one node has no other replica",
+         "true or false", "unclean.leader.election.enable", T::boolean, false},
     };
     return t;
 }
@@ -266,13 +413,19 @@ std::optional<double> parse_ratio(std::string_view v) {
     return d;
 }
 
+const topic_property* find_topic_property(std::string_view name) {
+    for (const auto& p : topic_properties())
+        if (name == p.name) return &p;
+    return nullptr;
+}
+
 std::optional<std::string> validate_topic_config(std::string_view name, std::string_view value) {
-    for (const auto& p : topic_properties()) {
-        if (name != p.name) continue;
-        if (!p.valid(value)) return "invalid value '" + std::string(value) + "' for topic config " + std::string(name);
-        return std::nullopt;
-    }
-    return "unknown or unsupported topic config '" + std::string(name) + "'";
+    const topic_property* p = find_topic_property(name);
+    if (!p) return "unknown topic config '" + std::string(name) + "' (see docs/configs.md for the keys Brook accepts)";
+    if (p->valid(value)) return std::nullopt;
+    std::string msg = "invalid value '" + std::string(value) + "' for topic config " + std::string(name);
+    if (p->expected) msg += ": expected " + std::string(p->expected);
+    return msg;
 }
 
 } // namespace brook::config

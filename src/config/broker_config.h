@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -76,6 +77,14 @@ struct broker_config {
     int64_t log_cleaner_delete_retention_ms = 24LL * 3600 * 1000;
     int64_t log_cleaner_min_compaction_lag_ms = 0;
     int64_t log_cleaner_max_compaction_lag_ms = INT64_MAX;
+
+    // Produce kill switch per client: comma-separated client ids whose produce requests are
+    // refused (POLICY_VIOLATION); live, usually set with AlterConfigs.
+    std::string brook_produce_blocked_client_ids;
+
+    // Names set by the YAML file, --set or BROOK_* (set_property records them): these are
+    // the STATIC_BROKER_CONFIG entries DescribeConfigs reports; the rest are defaults.
+    std::set<std::string, std::less<>> set_explicitly;
 };
 
 enum class property_type { string, boolean, int32, int64 };
@@ -84,13 +93,14 @@ struct property {
     const char* name;
     property_type type;
     const char* doc;
-    bool live; // may change without a restart (none yet)
+    bool live; // may change without a restart: AlterConfigs on the broker resource (dynamic config)
     int64_t min = INT64_MIN;
     int64_t max = INT64_MAX;
     std::function<std::string&(broker_config&)> str_field = nullptr;
     std::function<bool&(broker_config&)> bool_field = nullptr;
     std::function<int32_t&(broker_config&)> i32_field = nullptr;
     std::function<int64_t&(broker_config&)> i64_field = nullptr;
+    bool is_list = false; // a string holding a comma-separated list (Kafka's LIST type)
 };
 
 std::span<const property> properties();
@@ -115,12 +125,24 @@ bool is_valid_topic_name(std::string_view name);
 // metric names cannot tell them apart): Kafka refuses to create the second of such a pair.
 bool topic_names_collide(std::string_view a, std::string_view b);
 
-// Per-topic configuration keys accepted by CreateTopics, with the broker default each
-// falls back to. Returns an error message for an unknown key or a bad value.
+// Kafka's ConfigType codes (DescribeConfigs v3+).
+enum class config_type : int8_t { boolean = 1, string = 2, int32 = 3, int64 = 5, float64 = 6, list = 7 };
+config_type type_of(const property& p);
+
+// Per-topic configuration keys: every topic config Kafka documents, plus Brook's own
+// (brook.*). CreateTopics, AlterConfigs and DescribeConfigs all read this one table.
+// `broker_default` is the value a topic that does not set the key gets (from the broker
+// property `broker_synonym` where Brook has one, else Kafka's default). `applied` is false
+// for keys Brook stores and describes but that have no effect on one node (docs/configs.md).
 struct topic_property {
     const char* name;
     std::function<std::string(const broker_config&)> broker_default;
     std::function<bool(std::string_view)> valid;
+    const char* doc = "";
+    const char* expected = nullptr;       // what a valid value looks like, for error messages
+    const char* broker_synonym = nullptr; // Kafka's broker-level name of the same setting
+    config_type type = config_type::string;
+    bool applied = true;
 };
 std::span<const topic_property> topic_properties();
 // cleanup.policy: a comma-separated list of "delete" and "compact" (spaces around items
@@ -132,6 +154,10 @@ struct cleanup_policy {
 std::optional<cleanup_policy> parse_cleanup_policy(std::string_view v);
 // min.cleanable.dirty.ratio: a decimal in [0, 1].
 std::optional<double> parse_ratio(std::string_view v);
+
+const topic_property* find_topic_property(std::string_view name);
+// nullopt when `value` is valid for topic config `name`; else a message that names the key
+// and says what a valid value looks like (unknown keys included).
 std::optional<std::string> validate_topic_config(std::string_view name, std::string_view value);
 
 } // namespace brook::config

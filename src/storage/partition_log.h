@@ -210,6 +210,10 @@ public:
 
     const producer_state& producers() const { return producers_; }
     const log_config& config() const { return cfg_; }
+    // A live config change (AlterConfigs), on the owner shard: size, age and timestamp-type
+    // rules apply from the next append, retention from the next apply_retention(), index
+    // spacing from the next segment created.
+    void set_config(const log_config& cfg) { cfg_ = cfg; }
     const std::filesystem::path& dir() const { return dir_; }
     size_t segment_count() const { return segments_.size(); }
     uint64_t size_bytes() const;

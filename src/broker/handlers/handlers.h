@@ -23,6 +23,11 @@ asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_con
 asio::awaitable<protocol::DeleteTopicsResponse> handle_delete_topics(request_context& ctx, protocol::DeleteTopicsRequest& req);
 asio::awaitable<protocol::DescribeProducersResponse> handle_describe_producers(request_context& ctx, protocol::DescribeProducersRequest& req);
 
+// Configs (handlers/describe_configs.cc, alter_configs.cc, incremental_alter_configs.cc).
+asio::awaitable<protocol::DescribeConfigsResponse> handle_describe_configs(request_context& ctx, protocol::DescribeConfigsRequest& req);
+asio::awaitable<protocol::AlterConfigsResponse> handle_alter_configs(request_context& ctx, protocol::AlterConfigsRequest& req);
+asio::awaitable<protocol::IncrementalAlterConfigsResponse> handle_incremental_alter_configs(request_context& ctx, protocol::IncrementalAlterConfigsRequest& req);
+
 // Transactions (handlers/transactions.cc).
 asio::awaitable<protocol::InitProducerIdResponse> handle_init_producer_id(request_context& ctx, protocol::InitProducerIdRequest& req);
 asio::awaitable<protocol::AddPartitionsToTxnResponse> handle_add_partitions_to_txn(request_context& ctx, protocol::AddPartitionsToTxnRequest& req);

@@ -43,6 +43,15 @@ error_code validate(const std::optional<protocol::records_data>& records, int32_
     return error_code::none;
 }
 
+// The produce kill switches answer POLICY_VIOLATION: librdkafka fails such a message at once as
+// permanent (no retries until message.timeout.ms), an idempotent producer stays usable, and the
+// next message after the switch is lifted goes through at once. TOPIC_AUTHORIZATION_FAILED is
+// permanent too, but librdkafka then marks the topic unusable locally (produce() itself throws
+// until a metadata refresh) and it points operators at ACLs. The Java client and kafka-python
+// treat PolicyViolation as non-retriable. Produce v8+ carries a message naming the switch
+// (tests/integration/test_kill_switch.py; docs/configs.md).
+constexpr error_code kill_switch_error = error_code::policy_violation;
+
 } // namespace
 
 asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request_context& ctx, protocol::ProduceRequest& req) {
@@ -87,13 +96,15 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
         protocol::ProduceResponse::PartitionProduceResponse* out;
     };
     std::vector<candidate> candidates;
+    const std::string client_id = ctx.header.ClientId.value_or("");
+    const bool client_blocked = ctx.shard.dynamic->blocks_client(client_id);
 
     for (auto& t : req.TopicData) {
         auto& rt = resp.Responses.emplace_back();
         rt.Name = t.Name;
         rt.PartitionResponses.reserve(t.PartitionData.size());
         topic_lookup found;
-        if (valid_acks) found = co_await find_or_create_topic(ctx, t.Name, true);
+        if (valid_acks && !client_blocked) found = co_await find_or_create_topic(ctx, t.Name, true);
         for (auto& p : t.PartitionData) {
             auto& rp = rt.PartitionResponses.emplace_back();
             rp.Index = p.Index;
@@ -102,6 +113,12 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             rp.LogStartOffset = -1;
             if (!valid_acks) {
                 rp.ErrorCode = to_wire(error_code::invalid_required_acks);
+                continue;
+            }
+            if (client_blocked) {
+                rp.ErrorCode = to_wire(kill_switch_error);
+                rp.ErrorMessage = "produce from client id '" + client_id +
+                                  "' is blocked by the kill switch (broker config brook.produce.blocked.client.ids)";
                 continue;
             }
             if (!found.topic) {
@@ -118,6 +135,20 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             }
             if (ctx.b.offline().contains(t.Name, p.Index)) { // could not be opened
                 rp.ErrorCode = to_wire(error_code::kafka_storage_error);
+                continue;
+            }
+            if (!found.topic->produce_enabled) {
+                rp.ErrorCode = to_wire(kill_switch_error);
+                rp.ErrorMessage = "produce to topic '" + t.Name +
+                                  "' is disabled by its kill switch (topic config brook.produce.enabled=false)";
+                continue;
+            }
+            // One broker is the whole in-sync set: acks=all cannot meet a larger minimum (Kafka
+            // answers the same on a one-broker cluster).
+            if (acks == -1 && found.topic->min_insync_replicas > 1) {
+                rp.ErrorCode = to_wire(error_code::not_enough_replicas);
+                rp.ErrorMessage = "topic '" + t.Name + "' has min.insync.replicas=" +
+                                  std::to_string(found.topic->min_insync_replicas) + " but this cluster has 1 in-sync replica";
                 continue;
             }
             if (faults_armed) candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});

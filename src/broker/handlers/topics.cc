@@ -1,5 +1,8 @@
 // Metadata, CreateTopics, DeleteTopics: the topic lifecycle as clients see it.
+#include <algorithm>
+
 #include "base/log.h"
+#include "broker/config_describe.h"
 #include "broker/handlers/handlers.h"
 
 namespace brook::broker {
@@ -44,6 +47,38 @@ void describe_topic(const broker& b, const topic_info& t, protocol::MetadataResp
             part.OfflineReplicas = {b.config().node_id};
         }
     }
+}
+
+// A manual replica assignment, as Kafka checks one: partitions 0..n-1 each listed once, each
+// with a non-empty list of distinct live brokers (here: only this one). Sets the partition
+// count in `spec`; returns the error and message otherwise.
+std::pair<error_code, std::string> check_assignment(const protocol::CreateTopicsRequest::CreatableTopic& t, int32_t self,
+                                                    broker::create_spec& spec) {
+    if (t.NumPartitions != -1 || t.ReplicationFactor != -1)
+        return {error_code::invalid_request,
+                "both numPartitions or replicationFactor and replicasAssignments were set: use -1 for both with an assignment"};
+    std::vector<bool> seen(t.Assignments.size(), false);
+    for (const auto& a : t.Assignments) {
+        if (a.PartitionIndex < 0 || static_cast<size_t>(a.PartitionIndex) >= seen.size() || seen[static_cast<size_t>(a.PartitionIndex)])
+            return {error_code::invalid_replica_assignment,
+                    "partitions in a replica assignment must be 0.." + std::to_string(seen.size() - 1) + ", each once"};
+        seen[static_cast<size_t>(a.PartitionIndex)] = true;
+        if (a.BrokerIds.empty())
+            return {error_code::invalid_replica_assignment,
+                    "partition " + std::to_string(a.PartitionIndex) + " has an empty replica list"};
+        for (size_t i = 0; i < a.BrokerIds.size(); ++i) {
+            if (std::find(a.BrokerIds.begin(), a.BrokerIds.begin() + static_cast<long>(i), a.BrokerIds[i]) !=
+                a.BrokerIds.begin() + static_cast<long>(i))
+                return {error_code::invalid_replica_assignment,
+                        "partition " + std::to_string(a.PartitionIndex) + " lists broker " + std::to_string(a.BrokerIds[i]) + " twice"};
+            if (a.BrokerIds[i] != self)
+                return {error_code::invalid_replica_assignment,
+                        "partition " + std::to_string(a.PartitionIndex) + " is assigned to broker " + std::to_string(a.BrokerIds[i]) +
+                            ", which does not exist: this cluster has one broker, id " + std::to_string(self)};
+        }
+    }
+    spec.partitions = static_cast<int32_t>(t.Assignments.size());
+    return {error_code::none, {}};
 }
 
 } // namespace
@@ -120,8 +155,7 @@ asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_con
             pre = error_code::invalid_replication_factor;
             msg = "replication factor must be 1 (or -1): this cluster has one broker";
         } else if (!t.Assignments.empty()) {
-            pre = error_code::invalid_request;
-            msg = "manual replica assignment is not supported";
+            std::tie(pre, msg) = check_assignment(t, ctx.b.config().node_id, spec);
         }
         for (auto& c : t.Configs) {
             if (!c.Value) {
@@ -145,14 +179,13 @@ asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_con
         out.NumPartitions = result.topic->partitions;
         out.ReplicationFactor = 1;
         out.Configs.emplace();
-        for (const auto& p : config::topic_properties()) {
+        for (auto& e : describe_topic_configs(*result.topic, *ctx.shard.dynamic, ctx.b.config())) {
             auto& c = out.Configs->emplace_back();
-            c.Name = p.name;
-            auto set = result.topic->configs.find(p.name);
-            c.Value = set != result.topic->configs.end() ? set->second : p.broker_default(ctx.b.config());
-            c.ReadOnly = false;
-            c.ConfigSource = set != result.topic->configs.end() ? 1 /* DYNAMIC_TOPIC_CONFIG */ : 5 /* DEFAULT_CONFIG */;
-            c.IsSensitive = false;
+            c.Name = e.name;
+            c.Value = e.value;
+            c.ReadOnly = e.read_only;
+            c.ConfigSource = static_cast<int8_t>(e.source);
+            c.IsSensitive = e.sensitive;
         }
     }
     co_return resp;

@@ -17,21 +17,21 @@ TEST(Headers, Versions) {
     EXPECT_EQ(response_header_version(3, 8), 0);
     EXPECT_EQ(request_header_version(7, 0), 0); // ControlledShutdown v0
     EXPECT_EQ(request_header_version(7, 1), 1);
-    EXPECT_EQ(request_header_version(32, 4), 2); // DescribeConfigs: not served, still known
+    EXPECT_EQ(request_header_version(29, 2), 2); // DescribeAcls: not served, still known
     EXPECT_EQ(request_header_version(17, 1), 1); // SaslHandshake: never flexible
     EXPECT_EQ(request_header_version(999, 5), 1); // unknown API: classic header v1
     EXPECT_EQ(request_header_version(-1, 0), 1);
 }
 
 TEST(Headers, DecodeUnservedFlexibleApi) {
-    // DescribeConfigs v4 (not served): header v2 with one tagged field, then a body.
-    std::vector<uint8_t> in{0x00, 0x20, 0x00, 0x04, 0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 'c',
+    // DescribeAcls v2 (not served): header v2 with one tagged field, then a body.
+    std::vector<uint8_t> in{0x00, 0x1d, 0x00, 0x02, 0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 'c',
                             0x01, 0x02, 0x01, 0xaa, /*body*/ 0x77};
     reader r(in);
     request_header h;
     ASSERT_TRUE(decode_request_header(r, h));
-    EXPECT_EQ(h.RequestApiKey, 32);
-    EXPECT_EQ(h.RequestApiVersion, 4);
+    EXPECT_EQ(h.RequestApiKey, 29);
+    EXPECT_EQ(h.RequestApiVersion, 2);
     EXPECT_EQ(h.CorrelationId, 5);
     EXPECT_EQ(h.ClientId, "c");
     ASSERT_EQ(h.unknown_tags.size(), 1u);
@@ -69,13 +69,13 @@ TEST(Headers, ResponseHeader) {
 
 TEST(ApiTable, ServedApis) {
     auto apis = served_apis();
-    ASSERT_EQ(apis.size(), 26u);
+    ASSERT_EQ(apis.size(), 29u);
     struct want { int16_t key, min, max, flex; };
     const want expected[] = {{0, 3, 9, 9},   {1, 4, 12, 12}, {2, 0, 6, 6},   {3, 0, 12, 9},  {8, 0, 8, 8},
                              {9, 0, 8, 6},   {10, 0, 4, 3},  {11, 0, 9, 6},  {12, 0, 4, 4},  {13, 0, 5, 4},
                              {14, 0, 5, 4},  {15, 0, 5, 5},  {16, 0, 4, 3},  {18, 0, 4, 3},  {19, 0, 5, 5},
                              {20, 0, 4, 4},  {22, 0, 4, 2},  {24, 0, 3, 3},  {25, 0, 3, 3},  {26, 0, 3, 3},
-                             {28, 0, 3, 3},  {42, 0, 2, 2},  {47, 0, 0, INT16_MAX}, {61, 0, 0, 0}, {65, 0, 0, 0},
+                             {28, 0, 3, 3},  {32, 0, 4, 4},  {33, 0, 2, 2},  {42, 0, 2, 2},  {44, 0, 1, 1},  {47, 0, 0, INT16_MAX}, {61, 0, 0, 0}, {65, 0, 0, 0},
                              {66, 0, 1, 0}};
     for (size_t i = 0; i < apis.size(); ++i) {
         EXPECT_EQ(apis[i].api_key, expected[i].key);
