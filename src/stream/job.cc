@@ -207,7 +207,12 @@ std::optional<std::string> open_state(const std::string& dir, const std::string&
 
 } // namespace
 
+bool is_keyed(const job_plan& plan) {
+    return plan.windowed && !plan.window_rows && plan.sink.kafka.exactly_once && !plan.source.kafka.group_id.empty();
+}
+
 int run_job(const job_plan& plan, const job_options& o) {
+    if (is_keyed(plan)) return run_keyed_job(plan, o);
     auto fail = [&](const std::string& what) {
         std::cerr << "brook sql: " << plan.name << ": " << what << "\n";
         return 1;
