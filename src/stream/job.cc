@@ -321,6 +321,7 @@ int run_job(const job_plan& plan, const job_options& o) {
         jp.open_windows = pl.open_windows();
         jp.state_bytes = store ? store->size_bytes() : 0;
         jp.finished = done;
+        jp.source_watermarks = pl.tracker().partition_watermarks();
         o.on_progress(jp);
     };
 
@@ -412,6 +413,7 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (store && now - last_checkpoint >= o.checkpoint_interval_ms) {
             last_checkpoint = now;
             if (auto e = checkpoint(false)) return fail(*e);
+            if (o.on_checkpoint) o.on_checkpoint(now_ms() - now);
         }
     }
     if (!stopped) pl.end_of_input(rows); // bounded: the end-of-input watermark fires everything

@@ -239,6 +239,7 @@ std::optional<std::string> keyed_job::setup() {
     // buffered.records.per.partition is 1000) keeps stage 1 from running far ahead of the key
     // groups, which only see the repartition records behind everything queued before them.
     ccfg.insert(ccfg.begin() + 1, {"queued.min.messages", "1000"});
+    ccfg.insert(ccfg.begin() + 1, {"max.partition.fetch.bytes", "65536"});
     ccfg.emplace_back("group.id", group_id_);
     ccfg.emplace_back("client.id", client_id);
     ccfg.emplace_back("enable.auto.commit", "false");
@@ -306,6 +307,7 @@ void keyed_job::on_rebalance(bool assigned, std::vector<client::partition_offset
         std::to_string(now_ms() - t0) + " ms");
     last_groups_ = gs;
     rebalancing_ = false;
+    progress(false); // the metrics show the new assignment at once
     if (!in_txn_) {
         if (auto st = producer_->begin_transaction(); !st) rebalance_error_ = "begin transaction: " + st.err().message;
         else in_txn_ = true;

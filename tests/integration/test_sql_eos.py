@@ -23,7 +23,7 @@ from clients import ck_produce_all, ck_producer, create_topic
 T0 = 1_700_000_000_000
 PARTS = 4
 EVENTS = 100_000 if os.environ.get("BROOK_EOS_FULL") else int(os.environ.get("BROOK_EOS_EVENTS", "50000"))
-FETCH_BYTES = os.environ.get("BROOK_EOS_FETCH_BYTES", "1048576")
+FETCH_BYTES = os.environ.get("BROOK_EOS_FETCH_BYTES")
 TVF = {
     "tumble": "TUMBLE(TABLE src, DESCRIPTOR(et), INTERVAL '1' SECOND)",
     # A user's events are ~70 ms apart on average (40 users over 4 partitions, 7 ms apart each):
@@ -39,10 +39,7 @@ CREATE TABLE src (
   WATERMARK FOR et AS et - INTERVAL '1' SECOND
 ) WITH ('connector' = 'kafka', 'topic' = '{topic}', 'format' = 'json',
         'properties.group.id' = '{group}', 'scan.startup.mode' = 'earliest-offset',
-        'scan.bounded.mode' = 'latest-offset',
-        -- smaller fetches keep reading the source in step with the key groups' processing
-        'properties.fetch.max.bytes' = '{fetch}', 'properties.max.partition.fetch.bytes' = '{fetch}',
-        'properties.message.max.bytes' = '{fetch}');
+        'scan.bounded.mode' = 'latest-offset'{fetch});
 CREATE TABLE out (
   user_id STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total BIGINT
 ) WITH ('connector' = 'kafka', 'topic' = '{sink}', 'format' = 'json',
@@ -72,7 +69,9 @@ def produce_input(bootstrap, topic):
 
 def job_file(tmp_path, name, interval, case="tumble"):
     p = tmp_path / (name + ".sql")
-    p.write_text(JOB.format(group=name, sink=name + "-out", interval=interval, fetch=FETCH_BYTES, tvf=TVF[case],
+    fetch = "" if not FETCH_BYTES else (", 'properties.fetch.max.bytes' = '{0}', 'properties.max.partition.fetch.bytes' = '{0}', "
+                                        "'properties.message.max.bytes' = '{0}'".format(FETCH_BYTES))
+    p.write_text(JOB.format(group=name, sink=name + "-out", interval=interval, fetch=fetch, tvf=TVF[case],
                             topic="eos-in-" + case))
     return str(p)
 

@@ -60,8 +60,8 @@ def end_events():
 class Worker:
     """A `brook sql run` process whose stderr lines are collected as they come."""
 
-    def __init__(self, broker, path, state):
-        self.p = subprocess.Popen([BROOK_BIN, "sql", "run", path, "-b", broker.bootstrap, "--state-dir", state],
+    def __init__(self, broker, path, state, extra=()):
+        self.p = subprocess.Popen([BROOK_BIN, "sql", "run", path, "-b", broker.bootstrap, "--state-dir", state, *extra],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines = []
         self.t = threading.Thread(target=self._read, daemon=True)
@@ -128,6 +128,17 @@ def read_committed(bootstrap, topic, partitions=3):
         c.close()
 
 
+def wait_rows(bootstrap, topic, at_least=1, timeout=40):
+    """Until the sink has at_least committed rows: the key groups have processed input (their
+    changelog has panes), not only the source offsets moved."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(read_committed(bootstrap, topic)) >= at_least:
+            return
+        time.sleep(0.2)
+    raise AssertionError("no rows in %s in time" % topic)
+
+
 def rows_before_end(rows):
     """The windows an unbounded run fires: all but the end events' own."""
     return collections.Counter(json.dumps(v, sort_keys=True) for k, v in rows if k != "end")
@@ -167,6 +178,7 @@ def test_rescale_moves_key_groups_without_loss_or_duplicate(broker, tmp_path):
     a = Worker(broker, str(job), str(tmp_path / "state-a"))
     a.wait_assigned(16)
     wait_committed(broker.bootstrap, "scale", "scale-in", PER_PHASE * PARTS)
+    wait_rows(broker.bootstrap, "scale-out")
 
     b = Worker(broker, str(job), str(tmp_path / "state-b"))
     got_b = b.wait_assigned(8)
