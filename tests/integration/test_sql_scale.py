@@ -12,6 +12,7 @@ import subprocess
 import threading
 import time
 
+import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from brookfixture import BROOK_BIN
@@ -85,6 +86,12 @@ class Worker:
             time.sleep(0.05)
         raise AssertionError("no assignment of %d key groups:\n%s" % (count, "\n".join(self.lines)))
 
+    def kill(self):
+        """Leaves nothing running when a test fails half-way."""
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
     def stop(self):
         self.p.send_signal(signal.SIGTERM)
         self.p.wait(timeout=30)
@@ -148,7 +155,15 @@ def expected_n(rows):
     return sum(v["n"] for k, v in rows if k != "end")
 
 
-def test_rescale_moves_key_groups_without_loss_or_duplicate(broker, tmp_path):
+@pytest.fixture
+def workers():
+    started = []
+    yield started
+    for w in started:
+        w.kill()
+
+
+def test_rescale_moves_key_groups_without_loss_or_duplicate(broker, tmp_path, workers):
     rng = random.Random(42)
     phases = [phase_events(i, rng) for i in range(3)]
     total = PER_PHASE * PARTS * 3
@@ -176,11 +191,13 @@ def test_rescale_moves_key_groups_without_loss_or_duplicate(broker, tmp_path):
     job.write_text(JOB.format(topic="scale-in", group="scale", tvf=TUMBLE, bounded=""))
     ck_produce_all(prod, "scale-in", phases[0])
     a = Worker(broker, str(job), str(tmp_path / "state-a"))
+    workers.append(a)
     a.wait_assigned(16)
     wait_committed(broker.bootstrap, "scale", "scale-in", PER_PHASE * PARTS)
     wait_rows(broker.bootstrap, "scale-out")
 
     b = Worker(broker, str(job), str(tmp_path / "state-b"))
+    workers.append(b)
     got_b = b.wait_assigned(8)
     got_a = a.wait_assigned(8)
     # Half the key groups moved from A to B, and B restored them from the changelog.

@@ -14,7 +14,7 @@ import pytest
 
 from brookfixture import BROOK_BIN
 from clients import ck_produce_all, ck_producer, create_topic
-from test_sql_scale import JOB, PARTS, TUMBLE, Worker, phase_events, wait_committed
+from test_sql_scale import JOB, PARTS, TUMBLE, Worker, phase_events, wait_committed, workers  # noqa: F401 (fixture)
 
 
 def status(broker, *args):
@@ -50,7 +50,7 @@ def metrics_worker(broker, path, state):
     return Worker(broker, path, state, extra=("--metrics-addr", "127.0.0.1:0"))
 
 
-def test_status_and_metrics_of_two_workers(broker, tmp_path):
+def test_status_and_metrics_of_two_workers(broker, tmp_path, workers):
     assert "no brook sql jobs" in status(broker).stdout
     create_topic(broker.bootstrap, "st-in", PARTS)
     create_topic(broker.bootstrap, "st-out", 3)
@@ -59,9 +59,11 @@ def test_status_and_metrics_of_two_workers(broker, tmp_path):
     ck_produce_all(ck_producer(broker.bootstrap), "st-in", phase_events(0, random.Random(1)))
 
     a = metrics_worker(broker, str(job), str(tmp_path / "a"))
+    workers.append(a)
     a.wait_assigned(16)
     wait_committed(broker.bootstrap, "st", "st-in", 1500 * PARTS)
     b = metrics_worker(broker, str(job), str(tmp_path / "b"))
+    workers.append(b)
     b.wait_assigned(8)
     a.wait_assigned(8)
     urls = {metrics_url(a), metrics_url(b)}
@@ -90,7 +92,8 @@ def test_status_and_metrics_of_two_workers(broker, tmp_path):
         while time.monotonic() < deadline:  # the workers publish about once a second
             m = scrape(url)
             if sample(m, "brook_sql_key_groups", job="1-out") == 8 and \
-                    (sample(m, "brook_sql_checkpoint_duration_seconds_count", job="1-out") or 0) > 0:
+                    (sample(m, "brook_sql_checkpoint_duration_seconds_count", job="1-out") or 0) > 0 and \
+                    (sample(m, "brook_sql_records_in_total", job="1-out") or 0) > 0 and "brook_sql_watermark_lag_seconds{" in m:
                 break
             time.sleep(0.2)
         assert sample(m, "brook_sql_key_groups", job="1-out") == 8, m
