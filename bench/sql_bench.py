@@ -82,7 +82,7 @@ FROM TABLE(TUMBLE(TABLE st, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_s
 """
 
 
-def state_size(broker, d, n):
+def state_size(broker, d, n, keyed=False):
     create_topic(broker.bootstrap, "st")
     create_topic(broker.bootstrap, "out-state")
     p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20, "queue.buffering.max.messages": 1000000})
@@ -97,7 +97,13 @@ def state_size(broker, d, n):
                 p.poll(0.05)
     p.flush(120)
     job = Path(d) / "state.sql"
-    job.write_text(STATE_JOB)
+    text = STATE_JOB
+    if keyed:  # an exactly-once worker: panes mirrored in RocksDB, the changelog beside them
+        text = text.replace("'format' = 'json');\nCREATE", "'format' = 'json', 'properties.group.id' = 'bench-state');\nCREATE", 1)
+        text = text.replace("'topic' = 'out-state', 'format' = 'json')",
+                            "'topic' = 'out-state', 'format' = 'json', 'sink.delivery-guarantee' = 'exactly-once', "
+                            "'sink.transactional-id-prefix' = 'bench-state')")
+    job.write_text(text)
     proc = subprocess.Popen([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap, "--state-dir", str(Path(d) / "state")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last, still = -1, 0
@@ -114,6 +120,10 @@ def state_size(broker, d, n):
     size = int(summary.rsplit("state ", 1)[1].split(" B")[0])
     print(f"state: {n} open keys -> {size:,} B in RocksDB ({size / n:.0f} B per key, "
           f"{size * 1_000_000 / n / 2**20:.0f} MiB per million); job RSS {rss / 2**20:.0f} MiB  {summary}")
+    if keyed:
+        logs = sum(f.stat().st_size for f in (Path(d) / "data").glob("brook-sql-bench-state-window-changelog/*/*.log"))
+        print(f"changelog: {logs:,} B of log segments ({logs / n:.0f} B per key; cleanup.policy=delete, so every "
+              f"checkpoint's pane versions are kept)")
 
 
 def fill(bootstrap, n, partitions=1):
@@ -197,7 +207,7 @@ def main():
                 print(f"{name:8s} {args.events / wall:>10,.0f} events/s wall  {args.events / cpu:>10,.0f} events/CPU-s"
                       f"  ({wall:.2f} s, {cpu:.2f} CPU-s)  {summary}")
             if args.state_keys:
-                state_size(broker, d, args.state_keys)
+                state_size(broker, d, args.state_keys, args.keyed)
         finally:
             broker.close()
 

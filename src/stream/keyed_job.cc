@@ -232,9 +232,6 @@ std::optional<std::string> keyed_job::setup() {
     auto ccfg = with_properties(client::base_config(src_.bootstrap), src_);
     ccfg.insert(ccfg.begin() + 1, {"session.timeout.ms", "6000"}); // a killed worker's partitions move after this
     ccfg.insert(ccfg.begin() + 1, {"heartbeat.interval.ms", "1000"});
-    // Repartition records become readable when a checkpoint commits; a broker that does not
-    // wake a waiting read_committed fetch on that would otherwise hold it for 500 ms.
-    ccfg.insert(ccfg.begin() + 1, {"fetch.wait.max.ms", "20"});
     // Both stages share one fetch queue, so with librdkafka's default prefetch (100,000 records
     // a partition) the key groups see repartition records only behind what stage 1 has queued.
     // That costs latency, not results; 'properties.queued.min.messages' = '1000' keeps them in
