@@ -2,7 +2,10 @@
 // One running INSERT INTO: reads the source table's topic through a librdkafka consumer
 // (src/client), runs the pipeline, and writes sink rows and late rows through a producer.
 //
-// Source: every partition of the topic is assigned (no consumer-group rebalancing yet), from
+// (An exactly-once windowed aggregation is run instead by run_keyed_job as one worker of a
+// consumer group over key groups: keyed_job.cc, docs/sql-scale-out.md. What follows is the
+// single-process path of every other job.)
+// Source: every partition of the topic is assigned (no consumer-group rebalancing), from
 // the offsets scan.startup.mode names; with scan.bounded.mode = latest-offset each partition
 // ends at the end offset seen at start, and the job finishes once all have, after firing every
 // open window (Flink's end-of-input watermark). Otherwise it runs until job_options::stop is set.
