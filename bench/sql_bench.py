@@ -8,6 +8,11 @@ per user. Prints wall-clock events/s (job start to exit, connect and final flush
 events per CPU second of the job process.
 
     /usr/bin/python3 bench/sql_bench.py [--events 1000000]
+
+--keyed runs the same cases as exactly-once jobs, i.e. as key-grouped workers (repartition
+topic, changelog, one transaction per checkpoint; docs/sql-scale-out.md) over --partitions
+source partitions (default 4) with --workers processes started together; it prints events/s
+per worker (wall) and events per CPU second summed over the workers.
 """
 import argparse
 import json
@@ -34,6 +39,18 @@ WITH ('connector' = 'kafka', 'topic' = 'ev', 'scan.startup.mode' = 'earliest-off
       'scan.bounded.mode' = 'latest-offset', 'format' = 'json');
 CREATE TABLE out_{name} (user_id STRING, ws TIMESTAMP(3), we TIMESTAMP(3), n BIGINT, total BIGINT)
 WITH ('connector' = 'kafka', 'topic' = 'out-{name}', 'format' = 'json');
+INSERT INTO out_{name} SELECT user_id, window_start, window_end, COUNT(*), SUM(v)
+FROM TABLE({tvf}) GROUP BY window_start, window_end, user_id;
+"""
+KEYED_JOB = """
+SET 'execution.checkpointing.interval' = '200 ms';
+CREATE TABLE ev (user_id STRING, url STRING, ts TIMESTAMP(3), v BIGINT,
+                 WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'ev', 'scan.startup.mode' = 'earliest-offset',
+      'scan.bounded.mode' = 'latest-offset', 'format' = 'json', 'properties.group.id' = 'bench-{name}');
+CREATE TABLE out_{name} (user_id STRING, ws TIMESTAMP(3), we TIMESTAMP(3), n BIGINT, total BIGINT)
+WITH ('connector' = 'kafka', 'topic' = 'out-{name}', 'format' = 'json',
+      'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'bench-{name}');
 INSERT INTO out_{name} SELECT user_id, window_start, window_end, COUNT(*), SUM(v)
 FROM TABLE({tvf}) GROUP BY window_start, window_end, user_id;
 """
@@ -65,7 +82,7 @@ FROM TABLE(TUMBLE(TABLE st, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_s
 """
 
 
-def state_size(broker, d, n):
+def state_size(broker, d, n, keyed=False):
     create_topic(broker.bootstrap, "st")
     create_topic(broker.bootstrap, "out-state")
     p = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20, "queue.buffering.max.messages": 1000000})
@@ -80,7 +97,13 @@ def state_size(broker, d, n):
                 p.poll(0.05)
     p.flush(120)
     job = Path(d) / "state.sql"
-    job.write_text(STATE_JOB)
+    text = STATE_JOB
+    if keyed:  # an exactly-once worker: panes mirrored in RocksDB, the changelog beside them
+        text = text.replace("'format' = 'json');\nCREATE", "'format' = 'json', 'properties.group.id' = 'bench-state');\nCREATE", 1)
+        text = text.replace("'topic' = 'out-state', 'format' = 'json')",
+                            "'topic' = 'out-state', 'format' = 'json', 'sink.delivery-guarantee' = 'exactly-once', "
+                            "'sink.transactional-id-prefix' = 'bench-state')")
+    job.write_text(text)
     proc = subprocess.Popen([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap, "--state-dir", str(Path(d) / "state")],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last, still = -1, 0
@@ -97,9 +120,13 @@ def state_size(broker, d, n):
     size = int(summary.rsplit("state ", 1)[1].split(" B")[0])
     print(f"state: {n} open keys -> {size:,} B in RocksDB ({size / n:.0f} B per key, "
           f"{size * 1_000_000 / n / 2**20:.0f} MiB per million); job RSS {rss / 2**20:.0f} MiB  {summary}")
+    if keyed:
+        logs = sum(f.stat().st_size for f in (Path(d) / "data").glob("brook-sql-bench-state-window-changelog/*/*.log"))
+        print(f"changelog: {logs:,} B of log segments ({logs / n:.0f} B per key; cleanup.policy=delete, so every "
+              f"checkpoint's pane versions are kept)")
 
 
-def fill(bootstrap, n):
+def fill(bootstrap, n, partitions=1):
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000,
                   "queue.buffering.max.messages": 1000000, "compression.type": "none"})
     rnd = random.Random(7)
@@ -111,7 +138,7 @@ def fill(bootstrap, n):
         size += len(b)
         while True:
             try:
-                p.produce("ev", b, partition=0)
+                p.produce("ev", b, partition=i % partitions)
                 break
             except BufferError:
                 p.poll(0.05)
@@ -121,21 +148,50 @@ def fill(bootstrap, n):
     return size / n
 
 
+def keyed_case(broker, d, name, tvf, events, workers):
+    job = Path(d) / f"keyed-{name}.sql"
+    job.write_text(KEYED_JOB.format(name=name, tvf=tvf))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.monotonic()
+    procs = [subprocess.Popen([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap, "--state-dir",
+                               str(Path(d) / f"state-{name}-{w}")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for w in range(workers)]
+    errs = [p.communicate()[1] for p in procs]
+    wall = time.monotonic() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    for p, e in zip(procs, errs):
+        if p.returncode != 0:
+            sys.exit(e)
+    per_worker = events / wall / workers
+    print(f"{name:8s} keyed, {workers} worker(s): {per_worker:>10,.0f} events/s per worker (wall)"
+          f"  {events / cpu:>10,.0f} events/CPU-s  ({wall:.2f} s, {cpu:.2f} CPU-s)")
+    for e in errs:
+        print("    " + e.strip().splitlines()[-1])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--state-keys", type=int, default=0)
+    ap.add_argument("--keyed", action="store_true", help="exactly-once key-grouped workers")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--partitions", type=int, default=0)
     args = ap.parse_args()
+    parts = args.partitions or (4 if args.keyed else 1)
     with tempfile.TemporaryDirectory() as d:
         broker = Broker(Path(d) / "data", Path(d) / "logs", smp=1).start()
         try:
-            create_topic(broker.bootstrap, "ev")
+            create_topic(broker.bootstrap, "ev", parts)
             for name in CASES:
                 create_topic(broker.bootstrap, "out-" + name)
-            avg = fill(broker.bootstrap, args.events) if args.events else 0
+            avg = fill(broker.bootstrap, args.events, parts) if args.events else 0
             if args.events:
-                print(f"{args.events} events of {avg:.0f} B average in topic ev (1 partition)")
+                print(f"{args.events} events of {avg:.0f} B average in topic ev ({parts} partition(s))")
             for name, tvf in CASES.items() if args.events else []:
+                if args.keyed:
+                    keyed_case(broker, d, name, tvf, args.events, args.workers)
+                    continue
                 job = Path(d) / f"{name}.sql"
                 job.write_text(JOB.format(name=name, tvf=tvf))
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -151,7 +207,7 @@ def main():
                 print(f"{name:8s} {args.events / wall:>10,.0f} events/s wall  {args.events / cpu:>10,.0f} events/CPU-s"
                       f"  ({wall:.2f} s, {cpu:.2f} CPU-s)  {summary}")
             if args.state_keys:
-                state_size(broker, d, args.state_keys)
+                state_size(broker, d, args.state_keys, args.keyed)
         finally:
             broker.close()
 

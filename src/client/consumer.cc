@@ -4,7 +4,8 @@
 
 namespace brook::client {
 
-outcome<consumer> consumer::create(const config& cfg) {
+namespace {
+config consumer_config(const config& cfg) {
     config all = {{"enable.partition.eof", "true"}, {"auto.offset.reset", "earliest"}};
     all.insert(all.end(), cfg.begin(), cfg.end());
     // librdkafka's assign() needs a group handle even when no group is joined. Without a
@@ -14,13 +15,56 @@ outcome<consumer> consumer::create(const config& cfg) {
         all.emplace_back("enable.auto.commit", "false");
         all.emplace_back("enable.auto.offset.store", "false");
     }
-    auto conf = make_conf(all);
+    return all;
+}
+} // namespace
+
+outcome<consumer> consumer::create(const config& cfg) {
+    auto conf = make_conf(consumer_config(cfg));
     if (!conf) return conf.err();
     auto rk = make_kafka(RD_KAFKA_CONSUMER, std::move(*conf));
     if (!rk) return rk.err();
     // One queue for records and group events, served by poll().
     rd_kafka_poll_set_consumer(rk->get());
     return consumer(std::move(*rk));
+}
+
+outcome<consumer> consumer::create(const config& cfg, rebalance_handler on_rebalance) {
+    auto conf = make_conf(consumer_config(cfg));
+    if (!conf) return conf.err();
+    auto h = std::make_unique<rebalance_handler>(std::move(on_rebalance));
+    rd_kafka_conf_set_opaque(conf->get(), h.get());
+    rd_kafka_conf_set_rebalance_cb(conf->get(), &consumer::on_rebalance);
+    auto rk = make_kafka(RD_KAFKA_CONSUMER, std::move(*conf));
+    if (!rk) return rk.err();
+    rd_kafka_poll_set_consumer(rk->get());
+    return consumer(std::move(*rk), std::move(h));
+}
+
+void consumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    auto& h = *static_cast<rebalance_handler*>(opaque);
+    const bool assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    std::vector<partition_offset> list;
+    for (int i = 0; i < parts->cnt; ++i) list.push_back({{parts->elems[i].topic, parts->elems[i].partition}, offset_stored});
+    h(assigned, list);
+    if (!assigned) {
+        rd_kafka_assign(rk, nullptr);
+        return;
+    }
+    tpl_handle chosen{rd_kafka_topic_partition_list_new(parts->cnt)};
+    for (const auto& p : list)
+        rd_kafka_topic_partition_list_add(chosen.get(), p.tp.topic.c_str(), p.tp.partition)->offset =
+            p.offset == offset_stored ? RD_KAFKA_OFFSET_INVALID : p.offset;
+    rd_kafka_assign(rk, chosen.get());
+}
+
+outcome<std::vector<topic_partition>> consumer::assignment() const {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (auto rc = rd_kafka_assignment(rk_.get(), &raw)) return make_error(rc);
+    tpl_handle list{raw};
+    std::vector<topic_partition> out;
+    for (int i = 0; i < list->cnt; ++i) out.push_back({list->elems[i].topic, list->elems[i].partition});
+    return out;
 }
 
 consumer::~consumer() {

@@ -9,6 +9,8 @@
 // Threads: one thread owns a consumer. close() leaves the group cleanly (commits first when
 // enable.auto.commit is on); the destructor closes too, so a group is never left hanging.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -29,9 +31,19 @@ struct partition_end {
 // What one poll yields: nothing within the timeout, a record, or an end-of-partition mark.
 using poll_event = std::variant<std::monostate, record, partition_end>;
 
+// A group rebalance as subscribe()'s caller sees it (eager protocol: every rebalance first
+// revokes the whole assignment, then assigns the new one). Called inside poll() or close() on
+// the owning thread. On an assignment the handler may set each partition's start offset
+// (default offset_stored: the group's committed offset, else auto.offset.reset); the consumer
+// then assigns them. On a revocation the consumer unassigns after the handler returns, so the
+// handler may still commit what it read (e.g. in a transaction) first.
+using rebalance_handler = std::function<void(bool assigned, std::vector<partition_offset>& partitions)>;
+
 class consumer {
 public:
     static outcome<consumer> create(const config& cfg);
+    // A group consumer whose rebalances go through on_rebalance (set group.id in cfg).
+    static outcome<consumer> create(const config& cfg, rebalance_handler on_rebalance);
     consumer(consumer&&) = default;
     consumer& operator=(consumer&&) = default;
     ~consumer();
@@ -53,8 +65,14 @@ public:
     // coordinator (read_committed: a pending transaction's offsets wait until it ends).
     outcome<std::vector<committed_offset>> committed(const std::vector<topic_partition>& partitions, int timeout_ms) const;
 
+    // The partitions currently assigned (empty between a revocation and the next assignment).
+    outcome<std::vector<topic_partition>> assignment() const;
+
 private:
-    explicit consumer(kafka_handle rk) : rk_(std::move(rk)) {}
+    explicit consumer(kafka_handle rk, std::unique_ptr<rebalance_handler> h = nullptr) : handler_(std::move(h)), rk_(std::move(rk)) {}
+    static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
+    // Declared before rk_ so it outlives the handle: closing it may still call the handler.
+    std::unique_ptr<rebalance_handler> handler_;
     kafka_handle rk_;
     bool closed_ = false;
 };

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -10,7 +11,11 @@
 #include <sstream>
 #include <thread>
 
+#include "http/router.h"
+#include "http/standalone.h"
 #include "stream/job.h"
+#include "stream/job_metrics.h"
+#include "stream/status.h"
 #include "stream/catalog.h"
 #include "stream/parser.h"
 #include "stream/planner.h"
@@ -41,7 +46,7 @@ std::string describe_watermark(int64_t wm) {
 
 } // namespace
 
-int run_sql_file(const std::string& path, const std::string& brokers, const std::string& state_dir) {
+int run_sql_file(const std::string& path, const std::string& brokers, const std::string& state_dir, const std::string& metrics_addr) {
     std::ifstream f(path);
     if (!f) {
         std::cerr << "brook sql: cannot read " << path << "\n";
@@ -66,6 +71,26 @@ int run_sql_file(const std::string& path, const std::string& brokers, const std:
         return 2;
     }
 
+    // --metrics-addr: a one-thread HTTP listener; the jobs publish into `metrics`.
+    job_metrics metrics;
+    http::router routes;
+    std::unique_ptr<http::standalone_server> metrics_http;
+    std::string advertised_metrics;
+    if (!metrics_addr.empty()) {
+        routes.add("GET", "/metrics", [&metrics](http::request&) -> boost::asio::awaitable<http::response> {
+            const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            co_return http::text_response(metrics.render(now), std::string(http::metrics::exposition::content_type));
+        });
+        try {
+            metrics_http = std::make_unique<http::standalone_server>(metrics_addr, routes);
+        } catch (const std::exception& e) {
+            std::cerr << "brook sql: --metrics-addr " << metrics_addr << ": " << e.what() << "\n";
+            return 2;
+        }
+        advertised_metrics = metrics_addr.substr(0, metrics_addr.rfind(':') + 1) + std::to_string(metrics_http->port());
+        std::cerr << "brook sql: metrics on http://" << advertised_metrics << "/metrics\n";
+    }
+
     std::signal(SIGINT, on_sql_stop_signal);
     std::signal(SIGTERM, on_sql_stop_signal);
     const bool tty = isatty(STDERR_FILENO) != 0;
@@ -77,10 +102,14 @@ int run_sql_file(const std::string& path, const std::string& brokers, const std:
             const job_plan& jp = plan->jobs[i];
             job_options o;
             o.stop = &stop_requested;
-            if (!state_dir.empty()) o.state_dir = state_dir + "/" + std::to_string(i + 1) + "-" + jp.sink.name;
+            const std::string label = std::to_string(i + 1) + "-" + jp.sink.name;
+            if (!state_dir.empty()) o.state_dir = state_dir + "/" + label;
+            o.metrics_addr = advertised_metrics;
+            if (metrics_http) o.on_checkpoint = [&metrics, label](int64_t ms) { metrics.observe_checkpoint(label, double(ms) / 1000.0); };
             if (auto it = plan->cat.settings.find("execution.checkpointing.interval"); it != plan->cat.settings.end())
                 o.checkpoint_interval_ms = *parse_duration_ms(it->second);
-            o.on_progress = [&](const job_progress& p) {
+            o.on_progress = [&, label](const job_progress& p) {
+                if (metrics_http) metrics.publish(label, p);
                 if (!tty && !p.finished) return;
                 std::lock_guard lock(print_mu);
                 std::cerr << (tty && !p.finished ? "\r\033[K" : "") << "brook sql: " << jp.name << ": "
@@ -94,6 +123,7 @@ int run_sql_file(const std::string& path, const std::string& brokers, const std:
         });
     }
     for (auto& t : threads) t.join();
+    if (metrics_http) metrics_http->stop();
     int rc = 0;
     for (int x : rcs) rc = std::max(rc, x);
     return rc;
@@ -109,7 +139,13 @@ sql_command::sql_command(CLI::App& app) {
         ->capture_default_str();
     run->add_option("--state-dir", state_dir_,
                     "Checkpoint window state, offsets and watermarks here (RocksDB); a job started again resumes from it");
-    run->callback([this] { picked_ = [this] { return run_sql_file(file_, brokers_, state_dir_); }; });
+    run->add_option("--metrics-addr", metrics_addr_,
+                    "Serve each job's metrics at http://HOST:PORT/metrics (Prometheus text format; port 0: any free port)");
+    run->callback([this] { picked_ = [this] { return run_sql_file(file_, brokers_, state_dir_, metrics_addr_); }; });
+    auto* status = sql->add_subcommand("status", "Show the running exactly-once windowed jobs: workers, key groups, lag, metrics endpoints");
+    status->add_option("-b,--brokers", status_brokers_, "Bootstrap brokers")->envname("BROOK_BROKERS")->capture_default_str();
+    status->add_option("--format", status_format_, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+    status->callback([this] { picked_ = [this] { return sql_status(status_brokers_, status_format_ == "json"); }; });
 }
 
 std::optional<int> sql_command::run() const {

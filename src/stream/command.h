@@ -25,12 +25,17 @@ private:
     std::string file_;
     std::string brokers_ = "localhost:9092";
     std::string state_dir_;
+    std::string metrics_addr_;
+    std::string status_brokers_ = "localhost:9092";
+    std::string status_format_ = "text";
     std::function<int()> picked_;
 };
 
 // Parses, plans and runs every INSERT INTO of a script (one thread per job) until they finish
 // or SIGINT/SIGTERM stops them. Errors in the SQL print as FILE:LINE:COL: error: ... (exit 2).
 // With state_dir, job N (1-based, in file order) checkpoints into state_dir/N-<sink table>.
-int run_sql_file(const std::string& path, const std::string& brokers, const std::string& state_dir = "");
+// With metrics_addr (HOST:PORT), serves GET /metrics (job_metrics.h) there while the jobs run.
+int run_sql_file(const std::string& path, const std::string& brokers, const std::string& state_dir = "",
+                 const std::string& metrics_addr = "");
 
 } // namespace brook::stream

@@ -207,7 +207,12 @@ std::optional<std::string> open_state(const std::string& dir, const std::string&
 
 } // namespace
 
+bool is_keyed(const job_plan& plan) {
+    return plan.windowed && !plan.window_rows && plan.sink.kafka.exactly_once && !plan.source.kafka.group_id.empty();
+}
+
 int run_job(const job_plan& plan, const job_options& o) {
+    if (is_keyed(plan)) return run_keyed_job(plan, o);
     auto fail = [&](const std::string& what) {
         std::cerr << "brook sql: " << plan.name << ": " << what << "\n";
         return 1;
@@ -316,6 +321,7 @@ int run_job(const job_plan& plan, const job_options& o) {
         jp.open_windows = pl.open_windows();
         jp.state_bytes = store ? store->size_bytes() : 0;
         jp.finished = done;
+        jp.source_watermarks = pl.tracker().partition_watermarks();
         o.on_progress(jp);
     };
 
@@ -407,6 +413,7 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (store && now - last_checkpoint >= o.checkpoint_interval_ms) {
             last_checkpoint = now;
             if (auto e = checkpoint(false)) return fail(*e);
+            if (o.on_checkpoint) o.on_checkpoint(now_ms() - now);
         }
     }
     if (!stopped) pl.end_of_input(rows); // bounded: the end-of-input watermark fires everything

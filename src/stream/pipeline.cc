@@ -108,6 +108,33 @@ std::vector<window> pipeline::on_row(int32_t p, row& r, int64_t now_ms, std::vec
     return missed;
 }
 
+bool pipeline::route(row& r, int64_t& ts, std::vector<value>& keys, std::vector<value>& args, std::optional<int64_t>& wm_candidate) {
+    ++stats_.records_in;
+    wm_candidate.reset();
+    const auto& cols = plan_.source.columns;
+    for (size_t i = 0; i < cols.size(); ++i)
+        if (cols[i].computed) r[i] = eval(*cols[i].computed, r);
+    const value& rowtime = r[size_t(plan_.source.rowtime)];
+    if (!std::holds_alternative<timestamp_ms>(rowtime)) {
+        ++stats_.filtered_out;
+        return false;
+    }
+    if (plan_.source.watermark) {
+        auto w = eval(*plan_.source.watermark, r);
+        if (auto* t = std::get_if<timestamp_ms>(&w)) wm_candidate = t->ms;
+    }
+    if (plan_.where && !eval_true(*plan_.where, r)) {
+        ++stats_.filtered_out;
+        return false;
+    }
+    ts = std::get<timestamp_ms>(rowtime).ms;
+    keys.clear();
+    for (const auto& k : plan_.keys) keys.push_back(eval(k, r));
+    args.clear();
+    for (const auto& a : plan_.agg_args) args.push_back(eval(a, r));
+    return true;
+}
+
 void pipeline::on_tick(int64_t now_ms, std::vector<sink_row>& out) { advance(now_ms, out); }
 
 void pipeline::finish_partition(int32_t p, int64_t now_ms, std::vector<sink_row>& out) {

@@ -43,6 +43,16 @@ public:
     // Every partition is done: the watermark jumps to the end of time and every window fires.
     void end_of_input(std::vector<sink_row>& out);
 
+    // Key-grouped jobs (keyed_job.cc) split on_row in two. route(): the first half, on the
+    // worker reading the source partition: computed columns, WHERE, group keys and aggregate
+    // arguments of a row; returns false when the row is dropped (WHERE, NULL time) and sets
+    // wm_candidate to what the row's WATERMARK expression gave (nullopt: nothing).
+    bool route(row& r, int64_t& ts, std::vector<value>& keys, std::vector<value>& args, std::optional<int64_t>& wm_candidate);
+    // The second half, on the worker owning the key group: projects window results (HAVING,
+    // the sink's columns) into sink rows and counts them.
+    void emit_results(std::vector<window_result>& results, std::vector<sink_row>& out) { emit(results, out); }
+    void count_late() { ++stats_.late_rows; }
+
     int64_t watermark() const;
     size_t open_windows() const { return op_ ? op_->open_windows() : 0; }
     const pipeline_stats& stats() const { return stats_; }

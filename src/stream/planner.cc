@@ -1,5 +1,7 @@
 #include "stream/planner.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -395,7 +397,8 @@ checked<script_plan> plan_script(const std::vector<statement>& stmts, const std:
     script_plan sp;
     sp.cat.default_brokers = default_brokers;
     static const std::set<std::string> known_settings = {"table.exec.source.idle-timeout", "pipeline.name", "table.local-time-zone",
-                                                         "execution.checkpointing.interval", "pipeline.auto-watermark-interval"};
+                                                         "execution.checkpointing.interval", "pipeline.auto-watermark-interval",
+                                                         "pipeline.max-parallelism"};
     for (const auto& st : stmts) {
         if (auto* s = std::get_if<set_stmt>(&st)) {
             if (s->key == "table.local-time-zone" && s->value != "UTC")
@@ -404,6 +407,12 @@ checked<script_plan> plan_script(const std::vector<statement>& stmts, const std:
                  s->key == "pipeline.auto-watermark-interval") &&
                 (!parse_duration_ms(s->value) || (s->key == "execution.checkpointing.interval" && *parse_duration_ms(s->value) <= 0)))
                 return sql_error{s->pos, "bad duration '" + s->value + "' for " + s->key};
+            if (s->key == "pipeline.max-parallelism") {
+                char* end = nullptr;
+                long n = std::strtol(s->value.c_str(), &end, 10);
+                if (s->value.empty() || *end != '\0' || n < 1 || n > 32768)
+                    return sql_error{s->pos, "'pipeline.max-parallelism' must be a whole number from 1 to 32768, not '" + s->value + "'"};
+            }
             if (!known_settings.count(s->key))
                 sp.warnings.push_back("line " + std::to_string(s->pos.line) + ": SET '" + s->key + "' has no effect in brook sql (ignored)");
             sp.cat.settings[s->key] = s->value;
@@ -416,6 +425,8 @@ checked<script_plan> plan_script(const std::vector<statement>& stmts, const std:
             if (!j) return j.err();
             if (auto it = sp.cat.settings.find("pipeline.auto-watermark-interval"); it != sp.cat.settings.end())
                 j->watermark_interval_ms = *parse_duration_ms(it->second);
+            if (auto it = sp.cat.settings.find("pipeline.max-parallelism"); it != sp.cat.settings.end())
+                j->max_parallelism = int32_t(std::strtol(it->second.c_str(), nullptr, 10));
             sp.jobs.push_back(std::move(*j));
         }
     }

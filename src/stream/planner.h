@@ -39,6 +39,9 @@ struct job_plan {
     // SET 'pipeline.auto-watermark-interval': 0 moves the watermark after every row; N > 0
     // only every N ms of processing time, as Flink's periodic emission does (default 200 there).
     int64_t watermark_interval_ms = 0;
+    // SET 'pipeline.max-parallelism' (Flink's name): the number of key groups of an
+    // exactly-once windowed job, fixed when its topics are created (key_groups.h).
+    int32_t max_parallelism = 16;
 
     // Which sink column each output value goes to (sink slots, in select-list order).
     std::vector<int> sink_slots;

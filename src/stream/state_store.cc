@@ -1,5 +1,8 @@
 #include "stream/state_store.h"
 
+#include <cstdio>
+#include <random>
+
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -47,6 +50,7 @@ std::optional<std::string> state_store::load(checkpoint_meta& meta, const std::f
         }
         meta.present = true;
         if (k == "Mjob") { meta.job.assign(v); continue; }
+        if (k == "Mworker") continue;
         if (k == "Mseq") {
             if (!get_i64(v, meta.txn_seq)) return "state store: a bad transaction sequence";
             continue;
@@ -149,6 +153,28 @@ std::optional<std::string> state_store::reconcile(int64_t committed_seq) {
         return "the state directory holds transaction " + std::to_string(have) + " but the group committed transaction " +
                std::to_string(committed_seq) + " (state from another run or group?); use a new --state-dir and group, or reset the group";
     return std::nullopt;
+}
+
+void state_store::erase_range(const std::string& begin, const std::string& end) { batch_->DeleteRange(begin, end); }
+
+std::optional<std::string> state_store::job(std::string& out) {
+    auto st = db_->Get(rocksdb::ReadOptions(), "Mjob", &out);
+    if (st.IsNotFound()) out.clear();
+    else if (!st.ok()) return "state store: " + st.ToString();
+    return std::nullopt;
+}
+
+std::optional<std::string> state_store::worker_id(std::string& out) {
+    auto st = db_->Get(rocksdb::ReadOptions(), "Mworker", &out);
+    if (st.ok()) return std::nullopt;
+    if (!st.IsNotFound()) return "state store: " + st.ToString();
+    std::random_device rd;
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%08x%08x", rd(), rd());
+    out = buf;
+    rocksdb::WriteBatch b;
+    b.Put("Mworker", out);
+    return write_synced(b);
 }
 
 uint64_t state_store::size_bytes() const {

@@ -53,6 +53,13 @@ public:
     // (committed_seq == its txn_seq) and dropped otherwise; then the applied state's txn_seq
     // must equal committed_seq, or the state and the group disagree (an error naming both).
     std::optional<std::string> reconcile(int64_t committed_seq);
+    // Key-grouped jobs (keyed_job.cc): the store mirrors the panes of the key groups this
+    // worker owns under a 'K' + key-group prefix; a key group given up is dropped at once.
+    void erase_range(const std::string& begin, const std::string& end);
+    // The 'Mjob' of the last commit ("" when none), and a stable id of this state directory's
+    // worker (made once, kept in 'Mworker').
+    std::optional<std::string> job(std::string& out);
+    std::optional<std::string> worker_id(std::string& out);
     // RocksDB's estimate of live data (SST files + memtables), in bytes.
     uint64_t size_bytes() const;
 

@@ -1,16 +1,20 @@
-"""`brook sql` with an exactly-once sink: the same bounded TUMBLE job run once uninterrupted and
-once killed (SIGKILL) three times mid-job and restarted on its state directory; a read_committed
-confluent-kafka consumer must see the very same rows in both sinks (as multisets, and per key in
-order). Input: BROOK_EOS_EVENTS events (default 50,000; set BROOK_EOS_FULL=1 for 100,000) in 4
-partitions, each partition in event-time order so the output does not depend on how the job
-interleaves partitions (no row is late)."""
+"""`brook sql` with an exactly-once sink: the same bounded TUMBLE (and SESSION) job run once
+uninterrupted and once killed (SIGKILL) three times mid-job and restarted on its state directory;
+a read_committed confluent-kafka consumer must see the very same rows in both sinks (as
+multisets, and per key in order). Input: BROOK_EOS_EVENTS events (default 50,000; set
+BROOK_EOS_FULL=1 for 100,000, the issue's figure) in 4 partitions, each partition in event-time
+order so the output does not depend on how the job interleaves partitions (no row is late).
+The job runs as a key-grouped worker (docs/sql-scale-out.md): each restart restores its key
+groups from the changelog and waits out the killed worker's group session (6 s)."""
 import collections
 import json
 import os
 import random
+import re
 import subprocess
 import time
 
+import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from brookfixture import BROOK_BIN
@@ -19,7 +23,13 @@ from clients import ck_produce_all, ck_producer, create_topic
 T0 = 1_700_000_000_000
 PARTS = 4
 EVENTS = 100_000 if os.environ.get("BROOK_EOS_FULL") else int(os.environ.get("BROOK_EOS_EVENTS", "50000"))
-FETCH_BYTES = os.environ.get("BROOK_EOS_FETCH_BYTES", "2048")
+FETCH_BYTES = os.environ.get("BROOK_EOS_FETCH_BYTES")
+TVF = {
+    "tumble": "TUMBLE(TABLE src, DESCRIPTOR(et), INTERVAL '1' SECOND)",
+    # A user's events are ~70 ms apart on average (40 users over 4 partitions, 7 ms apart each):
+    # a 50 ms gap cuts them into sessions of a few events that merge as rows arrive.
+    "session": "SESSION(TABLE src PARTITION BY user_id, DESCRIPTOR(et), INTERVAL '50' MILLISECOND)",
+}
 
 JOB = """
 SET 'execution.checkpointing.interval' = '{interval}';
@@ -27,13 +37,12 @@ CREATE TABLE src (
   user_id STRING, amount BIGINT, ts BIGINT,
   et AS TO_TIMESTAMP_LTZ(ts, 3),
   WATERMARK FOR et AS et - INTERVAL '1' SECOND
-) WITH ('connector' = 'kafka', 'topic' = 'eos-in', 'format' = 'json',
+) WITH ('connector' = 'kafka', 'topic' = '{topic}', 'format' = 'json',
         'properties.group.id' = '{group}', 'scan.startup.mode' = 'earliest-offset',
         'scan.bounded.mode' = 'latest-offset',
-        -- small fetches stretch the job over seconds so the kills can land inside it
-        'properties.fetch.max.bytes' = '{fetch}', 'properties.max.partition.fetch.bytes' = '{fetch}',
-        'properties.message.max.bytes' = '{fetch}', 'properties.queued.min.messages' = '500',
-        'properties.queued.max.messages.kbytes' = '64');
+        -- a small prefetch keeps the key groups' processing in step with the reading of the
+        -- source, so the kills land while windows are open (the restarts restore panes)
+        'properties.queued.min.messages' = '1000', 'properties.max.partition.fetch.bytes' = '65536'{fetch});
 CREATE TABLE out (
   user_id STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total BIGINT
 ) WITH ('connector' = 'kafka', 'topic' = '{sink}', 'format' = 'json',
@@ -41,13 +50,13 @@ CREATE TABLE out (
         'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = '{group}');
 INSERT INTO out
 SELECT user_id, window_start, window_end, COUNT(*), SUM(amount)
-FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(et), INTERVAL '1' SECOND))
+FROM TABLE({tvf})
 GROUP BY window_start, window_end, user_id;
 """
 
 
-def produce_input(bootstrap):
-    create_topic(bootstrap, "eos-in", PARTS)
+def produce_input(bootstrap, topic):
+    create_topic(bootstrap, topic, PARTS)
     rng = random.Random(13)
     recs = []
     per = EVENTS // PARTS
@@ -57,13 +66,16 @@ def produce_input(bootstrap):
             recs.append({"value": json.dumps(v), "partition": p})
     # Small batches: a fetch returns whole batches, so these and the job's small fetch sizes
     # spread its reading over many checkpoints.
-    ck_produce_all(ck_producer(bootstrap, **{"batch.num.messages": 20}), "eos-in", recs)
+    ck_produce_all(ck_producer(bootstrap, **{"batch.num.messages": 20}), topic, recs)
     return per * PARTS
 
 
-def job_file(tmp_path, name, interval):
+def job_file(tmp_path, name, interval, case="tumble"):
     p = tmp_path / (name + ".sql")
-    p.write_text(JOB.format(group=name, sink=name + "-out", interval=interval, fetch=FETCH_BYTES))
+    fetch = "" if not FETCH_BYTES else (", 'properties.fetch.max.bytes' = '{0}', 'properties.message.max.bytes' = '{0}'"
+                                        .format(FETCH_BYTES))
+    p.write_text(JOB.format(group=name, sink=name + "-out", interval=interval, fetch=fetch, tvf=TVF[case],
+                            topic="eos-in-" + case))
     return str(p)
 
 
@@ -91,16 +103,17 @@ def read_committed(bootstrap, topic, partitions):
         c.close()
 
 
-def wait_committed(bootstrap, group, at_least, proc, timeout=60):
+def wait_committed(bootstrap, group, topic, at_least, proc, timeout=60):
     """Polls the group's committed offsets until they sum to at_least; returns the sum, or None
     when proc finished first."""
     # read_uncommitted: librdkafka then asks without RequireStable, so offsets pending in the
     # killed worker's open transaction do not hold the answer back until that transaction is
     # fenced or times out; what is committed (stable) is what this test wants.
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+    # The job's consumer group is brook-sql-<properties.group.id> (docs/sql-scale-out.md).
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "brook-sql-" + group, "enable.auto.commit": False,
                   "isolation.level": "read_uncommitted"})
     try:
-        tps = [TopicPartition("eos-in", p) for p in range(PARTS)]
+        tps = [TopicPartition(topic, p) for p in range(PARTS)]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             done = sum(max(tp.offset, 0) for tp in c.committed(tps, timeout=5))
@@ -124,18 +137,19 @@ def per_key(rows):
     return d
 
 
-def interrupted_run(broker, tmp_path, name, total):
+def interrupted_run(broker, tmp_path, name, total, case):
     """kill -9 three times mid-job, then run to the end; (kills, restarts that resumed), or None
     when the job finished before a kill landed."""
-    path = job_file(tmp_path, name, "100 ms")
+    path = job_file(tmp_path, name, "100 ms", case)
+    topic = "eos-in-" + case
     state = str(tmp_path / ("state-" + name))
     rng = random.Random()
     targets = [rng.uniform(lo, lo + 0.1) for lo in (0.05, 0.2, 0.35)]
-    kills, resumed, done = [], 0, 0
+    kills, resumed, done, logs = [], 0, 0, []
     for target in targets:
         p = start(broker, path, state)
         # At least one transaction of this run committed: it resumed from the previous one.
-        done = wait_committed(broker.bootstrap, name, max(int(target * total), done + 1), p)
+        done = wait_committed(broker.bootstrap, name, topic, max(int(target * total), done + 1), p)
         if done is None:
             return None
         time.sleep(rng.uniform(0, 0.05))  # anywhere in the next checkpoint, staged or not
@@ -144,23 +158,30 @@ def interrupted_run(broker, tmp_path, name, total):
         p.kill()
         p.wait()
         assert p.returncode == -9
-        resumed += "resuming from the checkpoint" in p.stderr.read()
+        err = p.stderr.read()
+        # Every start restores the key groups it was assigned from the changelog; a restart
+        # after a kill finds the panes of the windows that were open at the committed checkpoint.
+        resumed += kills != [] and re.search(r"restored [1-9][0-9]* panes", err) is not None
+        logs.append(err)
         kills.append((round(target, 2), done))
-        done = wait_committed(broker.bootstrap, name, 0, None)  # what the kill left committed
+        done = wait_committed(broker.bootstrap, name, topic, 0, None)  # what the kill left committed
     p = start(broker, path, state)
     _, err = p.communicate(timeout=90)
     assert p.returncode == 0, err
-    resumed += "resuming from the checkpoint" in err
-    return kills, resumed
+    resumed += re.search(r"restored [1-9][0-9]* panes", err) is not None
+    logs.append(err)
+    return kills, resumed, logs
 
 
-def test_exactly_once_survives_kill9(broker, tmp_path):
-    total = produce_input(broker.bootstrap)
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("case", ["tumble", "session"])
+def test_exactly_once_survives_kill9(broker, tmp_path, case):
+    total = produce_input(broker.bootstrap, "eos-in-" + case)
     create_topic(broker.bootstrap, "eos-a-out", 3)
 
     # Uninterrupted.
     t = time.monotonic()
-    p = start(broker, job_file(tmp_path, "eos-a", "100 ms"), str(tmp_path / "state-a"))
+    p = start(broker, job_file(tmp_path, "eos-a", "100 ms", case), str(tmp_path / "state-a"))
     _, err = p.communicate(timeout=90)
     assert p.returncode == 0, err
     clean_s = time.monotonic() - t
@@ -172,14 +193,14 @@ def test_exactly_once_survives_kill9(broker, tmp_path):
     for attempt in range(3):
         name = "eos-b%d" % attempt
         create_topic(broker.bootstrap, name + "-out", 3)
-        outcome = interrupted_run(broker, tmp_path, name, total)
+        outcome = interrupted_run(broker, tmp_path, name, total, case)
         if outcome is not None:
             break
     else:
         raise AssertionError("in 3 attempts the job always finished before a kill landed")
-    kills, resumed = outcome
-    assert resumed == 3, "only %d restart(s) resumed from a checkpoint" % resumed
-    print("clean run %.2f s, %s: kills at (share, offsets committed) %s" % (clean_s, name, kills))
+    kills, resumed, logs = outcome
+    assert resumed == 3, "only %d restart(s) resumed from a checkpoint:\n%s" % (resumed, "\n".join(logs))
+    print("%s: clean run %.2f s, %s: kills at (share, offsets committed) %s" % (case, clean_s, name, kills))
 
     a = read_committed(broker.bootstrap, "eos-a-out", 3)
     b = read_committed(broker.bootstrap, name + "-out", 3)

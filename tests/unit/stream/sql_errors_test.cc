@@ -149,6 +149,22 @@ TEST(SqlErrors, GroupOffsetsNeedAGroup) {
     EXPECT_EQ(first_error(sql), at(sql, "t;") + "table 't' starts from the group's offsets (scan.startup.mode 'group-offsets', Flink's default) but has no 'properties.group.id'; set one, or 'scan.startup.mode' = 'earliest-offset'");
 }
 
+TEST(SqlErrors, MaxParallelism) {
+    for (const std::string bad : {"0", "-1", "16x", "", "40000"}) {
+        std::string sql = "SET 'pipeline.max-parallelism' = '" + bad + "';\n" + tables;
+        EXPECT_EQ(first_error(sql), "1:1: 'pipeline.max-parallelism' must be a whole number from 1 to 32768, not '" + bad + "'");
+    }
+    std::string sql = "SET 'pipeline.max-parallelism' = '64';\n" + tables +
+                      "INSERT INTO out SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' SECOND)) "
+                      "GROUP BY window_start, window_end, k;";
+    auto stmts = parse_script(sql);
+    ASSERT_TRUE(stmts);
+    auto plan = plan_script(*stmts, "localhost:9092");
+    ASSERT_TRUE(plan) << plan.err().message;
+    EXPECT_EQ(plan->jobs.at(0).max_parallelism, 64);
+    EXPECT_TRUE(plan->warnings.empty());
+}
+
 TEST(SqlErrors, TypeErrors) {
     std::string sql = tables + "INSERT INTO out SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) WHERE k > 3 GROUP BY window_start, window_end, k;";
     EXPECT_EQ(first_error(sql), at(sql, "k > 3") + "cannot compare STRING with BIGINT (use CAST)");
