@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/logger.h"
 #include "storage/cluster_id.h"
 
 namespace brook::broker {
@@ -225,7 +226,7 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
             };
             co_await net::run_on(shards_.context(s), std::move(publish));
         }
-        spdlog::info("created topic {} with {} partitions", t->name, t->partitions);
+        log::broker.info({{"topic", t->name}, {"partitions", t->partitions}}, "created topic {} with {} partitions", t->name, t->partitions);
         co_return out;
     };
     auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));
@@ -255,7 +256,7 @@ asio::awaitable<error_code> broker::delete_topic(std::string name) {
             co_await net::run_on(shards_.context(s), std::move(apply));
         }
         if (!store_->remove(name)) co_return error_code::kafka_storage_error;
-        spdlog::info("deleted topic {}", name);
+        log::broker.info({{"topic", name}}, "deleted topic {}", name);
         // Still under the controller lock, so a re-create of the name cannot come first: its
         // consumers must not start from the old topic's committed offsets (Kafka removes them).
         // The topic is gone either way; a failure is logged by the group service.
