@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/logger.h"
 #include "broker/admin_routes.h"
 #include "broker/broker.h"
 #include "broker/otlp_exporter.h"
@@ -158,15 +159,15 @@ int run_serve(const serve_options& opts, char** env) {
         shards->start();
         if (schemas) schemas->start();
         ready.store(true, std::memory_order_release);
-        spdlog::info("Kafka API listening on {}:{} (advertised as {}:{}), {} shards, data in {}",
+        log::app.info({{"port", kafka->port()}, {"shards", smp}, {"data_dir", cfg.data_dir}}, "Kafka API listening on {}:{} (advertised as {}:{}), {} shards, data in {}",
                      endpoint.address().to_string(), kafka->port(), b->advertised().host, b->advertised().port, smp,
                      cfg.data_dir);
-        spdlog::info("admin API and /metrics listening on {}:{}", admin_endpoint.address().to_string(), admin->port());
+        log::app.info({{"admin_port", admin->port()}}, "admin API and /metrics listening on {}:{}", admin_endpoint.address().to_string(), admin->port());
         if (registry_http) spdlog::info("schema registry listening on {}:{}", cfg.schema_registry_addr.substr(0, cfg.schema_registry_addr.rfind(':')), registry_http->port());
 
         int sig = 0;
         sigwait(&sigs, &sig);
-        spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        log::app.info({{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}}, "received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         ready.store(false, std::memory_order_release);
         // The registry first: its clients need the broker to finish what they are doing.
         if (registry_http) registry_http->stop();
@@ -182,9 +183,9 @@ int run_serve(const serve_options& opts, char** env) {
         admin.reset();
         shards.reset();
         b.reset();
-        spdlog::info("shutdown complete");
+        log::app.info("shutdown complete");
     } catch (const std::exception& e) {
-        spdlog::critical("brook serve failed to start: {}", e.what());
+        log::app.critical({{"error", e.what()}}, "brook serve failed to start: {}", e.what());
         return 1;
     }
     return 0;

@@ -7,7 +7,8 @@
 namespace brook {
 
 // `format` is "text" (human-readable lines) or "json" (one object per line:
-// ts, level, logger, thread, msg), already checked with valid_log_format.
+// ts, level, logger, component, thread, msg, fields: base/logger.h), already checked with
+// valid_log_format.
 void init_logging(std::string_view level, std::string_view format = "text");
 
 bool valid_log_format(std::string_view format);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/logger.h"
 #include "broker/admin_routes.h"
 #include "broker/broker.h"
 
@@ -38,7 +39,7 @@ void add_fault_routes(http::router& routes, broker& b) {
         if (auto* msg = std::get_if<std::string>(&spec)) co_return http::error_response(400, *msg);
         auto f = b.faults().add(std::get<fault_spec>(std::move(spec)));
         auto out = fault_json(f);
-        spdlog::warn("fault injection: added fault {}: {}", f.id, out.dump());
+        log::broker.warn({{"fault_id", f.id}, {"api", out["api"].get<std::string>()}, {"action", std::string(fault_action_name(f.spec.action))}}, "fault injection: added fault {}: {}", f.id, out.dump());
         auto resp = http::json_response(out, 201);
         resp.headers.emplace_back("Location", "/v1/faults/" + std::to_string(f.id));
         co_return resp;
@@ -52,7 +53,7 @@ void add_fault_routes(http::router& routes, broker& b) {
     routes.add("DELETE", "/v1/faults", [&b, enabled](http::request&) -> asio::awaitable<http::response> {
         if (!enabled) co_return disabled();
         const auto n = b.faults().clear();
-        if (n) spdlog::warn("fault injection: removed all {} faults", n);
+        if (n) log::broker.warn({{"faults", n}}, "fault injection: removed all {} faults", n);
         co_return http::json_response({{"removed", n}});
     });
     routes.add("GET", "/v1/faults/{id}", [&b, enabled](http::request& req) -> asio::awaitable<http::response> {
@@ -69,7 +70,7 @@ void add_fault_routes(http::router& routes, broker& b) {
         if (!id) co_return http::error_response(400, "fault id '" + req.param("id") + "' is not a number");
         auto f = b.faults().remove(*id);
         if (!f) co_return http::error_response(404, "fault " + std::to_string(*id) + " does not exist");
-        spdlog::warn("fault injection: removed fault {} (fired {} times)", f->id, f->fired);
+        log::broker.warn({{"fault_id", f->id}, {"fired", f->fired}}, "fault injection: removed fault {} (fired {} times)", f->id, f->fired);
         co_return http::json_response(fault_json(*f));
     });
 }

@@ -17,6 +17,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/logger.h"
 #include "storage/cluster_id.h"
 
 namespace brook::broker {
@@ -380,7 +381,7 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
             };
             co_await net::run_on(shards_.context(s), std::move(publish));
         }
-        spdlog::info("created topic {} with {} partitions", t->name, t->partitions);
+        log::broker.info({{"topic", t->name}, {"partitions", t->partitions}}, "created topic {} with {} partitions", t->name, t->partitions);
         co_return out;
     };
     auto out = co_await net::run_on(shards_.context(0), std::move(on_controller));
@@ -430,7 +431,7 @@ asio::awaitable<error_code> broker::delete_topic(std::string name) {
         offline_.forget_topic(name);
         if (!retired.empty()) asio::post(topic_work_, [retired] { storage::topic_store::remove_retired(retired); });
         if (!removed) co_return error_code::kafka_storage_error;
-        spdlog::info("deleted topic {}", name);
+        log::broker.info({{"topic", name}}, "deleted topic {}", name);
         // Still under the controller lock, so a re-create of the name cannot come first: its
         // consumers must not start from the old topic's committed offsets (Kafka removes them).
         // The topic is gone either way; a failure is logged by the group service.

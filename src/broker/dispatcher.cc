@@ -6,12 +6,17 @@
 // table (so clients can downgrade); any other unsupported version closes the connection.
 #include <fmt/format.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <chrono>
 
 #include "base/endian.h"
 
 #include "base/log.h"
 #include "broker/broker.h"
+#include "broker/fault_dispatch.h"
 #include "broker/handlers/handlers.h"
 #include "protocol/wire.h"
 
@@ -58,14 +63,53 @@ void note_errors(shard_metrics& m, int16_t api_key, const protocol::FetchRespons
             if (p.ErrorCode != 0) m.count_error(api_key, error_name(static_cast<error_code>(p.ErrorCode)));
 }
 
+// An injected fault for one request (admin API; only looked for while one is armed): the
+// answer instead of the handler's (an error in the API's shape, or a closed connection), or
+// a delay to hold the handler's response for, or nothing.
+struct fault_outcome {
+    std::optional<frame_result> answer;
+    std::chrono::milliseconds delay{0};
+};
+
+template <class Response, class Request>
+fault_outcome find_fault(request_context& ctx, const Request& req, const protocol::api_info* api) {
+    if (!ctx.faults_armed) return {};
+    const auto targets = fault_dispatch::targets(req);
+    const auto d = ctx.b.faults().decide(Request::api_key, ctx.header.ClientId.value_or(""), targets);
+    if (!d) return {};
+    switch (d->action) {
+    case fault_action::delay: return {std::nullopt, std::chrono::milliseconds(d->delay_ms)};
+    case fault_action::close_connection:
+        return {close_with(fmt::format("fault injection: fault {} closes the connection on {}", d->fault_id, describe(ctx.header, api))), {}};
+    case fault_action::error:
+        if (auto resp = fault_dispatch::error_response<Response>(req, ctx.version(), d->error)) {
+            note_errors(ctx.shard.metrics, Request::api_key, *resp);
+            return {respond(ctx.header, Request::api_key, *resp), {}};
+        }
+        return {};
+    }
+    return {};
+}
+
+// Holds a response for an injected delay; the connection's writer keeps later responses
+// behind it, as Kafka orders them.
+asio::awaitable<void> hold(std::chrono::milliseconds delay) {
+    if (delay.count() <= 0) co_return;
+    asio::steady_timer t(co_await asio::this_coro::executor, delay);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
 // Decode, run the handler, encode: the common shape of every API but ApiVersions and Produce.
 template <class Request, class Response>
 asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, const protocol::api_info* api,
                                     asio::awaitable<Response> (*handler)(request_context&, Request&)) {
     Request req;
     if (!decode_body(r, ctx.header, req)) co_return close_with("malformed " + describe(ctx.header, api));
+    auto fault = find_fault<Response>(ctx, req, api);
+    if (fault.answer) co_return std::move(*fault.answer);
     auto resp = co_await handler(ctx, req);
     note_errors(ctx.shard.metrics, Request::api_key, resp);
+    co_await hold(fault.delay);
     co_return respond(ctx.header, Request::api_key, resp);
 }
 
@@ -80,6 +124,7 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     const bool header_ok = protocol::decode_request_header(r, h);
     const protocol::api_info* api = protocol::find_api(h.RequestApiKey);
     request_context ctx{b, b.shard(conn.shard), h, conn};
+    ctx.faults_armed = b.faults().armed(); // the one load the data path pays with no fault armed
 
     // KIP-511: an ApiVersions request at a version we do not know is answered in v0 with
     // UNSUPPORTED_VERSION and our ranges, whatever its header carries after the correlation
@@ -108,12 +153,19 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     case protocol::ApiVersionsRequest::api_key: {
         protocol::ApiVersionsRequest req;
         if (!decode_body(r, h, req)) co_return malformed();
-        co_return respond(h, h.RequestApiKey, handle_api_versions(ctx, req));
+        auto fault = find_fault<protocol::ApiVersionsResponse>(ctx, req, api);
+        if (fault.answer) co_return std::move(*fault.answer);
+        auto resp = handle_api_versions(ctx, req);
+        co_await hold(fault.delay);
+        co_return respond(h, h.RequestApiKey, resp);
     }
     case protocol::ProduceRequest::api_key: {
         protocol::ProduceRequest req;
         if (!decode_body(r, h, req)) co_return malformed();
+        auto fault = find_fault<protocol::ProduceResponse>(ctx, req, api);
+        if (fault.answer) co_return std::move(*fault.answer);
         auto resp = co_await handle_produce(ctx, req);
+        co_await hold(fault.delay);
         if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}, {}};
         note_errors(ctx.shard.metrics, h.RequestApiKey, *resp);
         co_return respond(h, h.RequestApiKey, *resp);

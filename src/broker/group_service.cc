@@ -7,6 +7,8 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/logger.h"
+#include "group/storm_reasons.h"
 #include "broker/broker.h"
 #include "broker/coordinator_env.h"
 #include "net/shard_set.h"
@@ -52,7 +54,7 @@ void group_service::load() {
     m.replay_marker = [this](const coord::batch_context& batch, bool commit) { coordinator_->replay_marker(batch, commit); };
     m.load_complete = [this](timestamp_ms now) {
         coordinator_->load_complete(now);
-        spdlog::info("group coordinator loaded {} groups", coordinator_->group_ids().size());
+        log::group.info({{"groups", coordinator_->group_ids().size()}}, "group coordinator loaded {} groups", coordinator_->group_ids().size());
     };
     m.snapshot = [this] { return coordinator_->snapshot_records(); };
     m.next_deadline = [this] { return coordinator_->next_deadline(); };
@@ -90,7 +92,7 @@ std::shared_ptr<parked_slot> group_service::slot(uint64_t token) {
 
 asio::awaitable<error_code> group_service::apply(group::effects fx, bool deadline_may_be_earlier) {
     // The coordinator alerts once per crossing, so this is one line per storm, not per rebalance.
-    for (const auto& s : fx.storms) spdlog::warn("{}", group::describe(s));
+    for (const auto& s : fx.storms) log::group.warn({{"group", s.group_id}, {"reasons", group::storm_reasons(s)}, {"rebalances", s.rebalances_in_window}, {"window_ms", s.window_ms}, {"threshold", s.threshold}, {"member", s.trigger.member_id}, {"client_id", s.trigger.client_id}, {"client_host", s.trigger.client_host}}, "{}", group::describe(s));
     if (deadline_may_be_earlier) runtime_->reschedule();
     if (auto e = co_await runtime_->commit(fx.records, fx.owner); e != error_code::none) {
         // The reloaded coordinator knows no pending join or sync: answer every parked call
@@ -130,10 +132,10 @@ asio::awaitable<error_code> group_service::delete_topic_offsets(std::string topi
         if (fx.empty()) co_return error_code::none;
         const size_t n = fx.records.size();
         if (auto e = co_await apply(std::move(fx)); e != error_code::none) {
-            spdlog::error("groups: cannot remove the committed offsets of deleted topic {}: {}", topic, error_name(e));
+            log::group.error({{"topic", topic}, {"error", error_name(e)}}, "groups: cannot remove the committed offsets of deleted topic {}: {}", topic, error_name(e));
             co_return error_code::kafka_storage_error;
         }
-        spdlog::info("groups: removed {} committed offset(s) of deleted topic {}", n, topic);
+        log::group.info({{"topic", topic}, {"offsets", n}}, "groups: removed {} committed offset(s) of deleted topic {}", n, topic);
         co_return error_code::none;
     };
     co_return co_await net::run_on(b_.context(shard()), std::move(task));

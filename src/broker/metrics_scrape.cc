@@ -191,6 +191,10 @@ void write_faults(exposition& out, broker& b) {
                "Requests failed on purpose by the admin API's fault injection (/v1/faults), by API and injected error.");
     for (const auto& [k, n] : b.faults().injected_totals())
         out.sample({{"api", api_name(k.first)}, {"error", error_name(k.second)}}, static_cast<double>(n));
+    out.family("brook_faults_disruptions_total", metric_type::counter,
+               "Requests delayed or connections closed on purpose by the admin API's fault injection, by API and action.");
+    for (const auto& [k, n] : b.faults().disruption_totals())
+        out.sample({{"api", api_name(k.first)}, {"action", std::string(fault_action_name(k.second))}}, static_cast<double>(n));
     const auto faults = b.faults().list();
     out.family("brook_faults_armed", metric_type::gauge, "Injected faults that can still fire.");
     out.sample({}, static_cast<double>(std::count_if(faults.begin(), faults.end(), [](const fault& f) { return f.armed(); })));

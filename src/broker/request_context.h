@@ -12,6 +12,9 @@ struct request_context {
     shard_state& shard;
     const protocol::request_header& header;
     const net::connection_info& conn;
+    // The dispatcher's one look at fault_injector::armed() for this request, so handlers
+    // consulting the injector add no load of their own.
+    bool faults_armed = false;
 
     int16_t version() const { return header.RequestApiVersion; }
 };

@@ -2,6 +2,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/logger.h"
 #include "broker/fanout.h"
 
 namespace brook::broker {
@@ -44,7 +45,7 @@ asio::awaitable<error_code> write_txn_markers(broker& b, const txn_marker_batch&
     });
     for (const auto& w : writes) {
         if (w.error == error_code::none) continue;
-        spdlog::warn("transaction marker for producer {} on {}/{} failed: {}", batch.pid.value(), w.topic, w.index,
+        log::txn.warn({{"producer_id", batch.pid.value()}, {"topic", w.topic}, {"partition", w.index}, {"error", error_name(w.error)}}, "transaction marker for producer {} on {}/{} failed: {}", batch.pid.value(), w.topic, w.index,
                      error_name(w.error));
         co_return w.error;
     }

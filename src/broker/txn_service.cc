@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/logger.h"
 #include "broker/broker.h"
 #include "broker/coordinator_env.h"
 #include "broker/txn_markers.h"
@@ -70,7 +71,7 @@ void txn_service::run_markers(std::vector<txn::marker_job> jobs, std::chrono::mi
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                spdlog::error("completing a transaction failed: {}", ex.what());
+                log::txn.error({{"error", ex.what()}}, "completing a transaction failed: {}", ex.what());
             }
         });
     }
@@ -103,7 +104,7 @@ asio::awaitable<void> txn_service::complete(txn::marker_job job, std::chrono::mi
     for (;;) {
         auto err = co_await write_txn_markers(b_, batch);
         if (err == error_code::none) break;
-        spdlog::warn("transaction {}: {} markers not written ({}); retrying in {} ms", job.transactional_id,
+        log::txn.warn({{"transactional_id", job.transactional_id}, {"error", error_name(err)}}, "transaction {}: {} markers not written ({}); retrying in {} ms", job.transactional_id,
                      job.commit ? "commit" : "abort", error_name(err), delay.count());
         asio::steady_timer t(b_.context(shard()), delay);
         boost::system::error_code ec;

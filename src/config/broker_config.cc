@@ -30,7 +30,7 @@ const std::vector<property>& table() {
         {"otel.service.name", property_type::string, "service.name resource attribute of exported telemetry (env OTEL_SERVICE_NAME)", false, 0, 0, STR(otel_service_name)},
         {"smp", property_type::int32, "Shards (threads); 0 = one per core", false, 0, 256, I32(smp)},
         {"log.level", property_type::string, "trace, debug, info, warn, error", false, 0, 0, STR(log_level)},
-        {"log.format", property_type::string, "text, or json: one object per line with ts (UTC), level, logger, thread, msg", false, 0, 0, STR(log_format)},
+        {"log.format", property_type::string, "text, or json: one object per line with ts (UTC), level, logger, component, thread, msg, fields", false, 0, 0, STR(log_format)},
         {"node.id", property_type::int32, "This broker's node id", false, 0, INT32_MAX, I32(node_id)},
         {"auto.create.topics.enable", property_type::boolean, "Create unknown topics on Metadata/Produce", false, 0, 0, BOOL(auto_create_topics_enable)},
         {"num.partitions", property_type::int32, "Partitions of an auto-created topic", false, 1, 100000, I32(num_partitions)},

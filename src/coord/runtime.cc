@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/endian.h"
 #include "base/log.h"
+#include "base/logger.h"
 #include "records/control.h"
 #include "records/record.h"
 
@@ -63,14 +64,14 @@ void runtime::load() {
             rest = rest.subspan(h.size_bytes());
             pos = h.last_offset() + 1;
             if (!batch) {
-                spdlog::warn("{}: skipping undecodable batch at offset {}", cfg_.name, h.base_offset.value());
+                log::coord.warn({{"coordinator", cfg_.name}, {"offset", h.base_offset.value()}}, "{}: skipping undecodable batch at offset {}", cfg_.name, h.base_offset.value());
                 continue;
             }
             const batch_context ctx{h.base_offset, h.pid, h.epoch, h.is_transactional(), h.is_control()};
             if (ctx.control) {
                 auto commit = batch->records.empty() ? std::nullopt : parse_marker(batch->records.front());
                 if (!commit) {
-                    spdlog::warn("{}: skipping unknown control batch at offset {}", cfg_.name, h.base_offset.value());
+                    log::coord.warn({{"coordinator", cfg_.name}, {"offset", h.base_offset.value()}}, "{}: skipping unknown control batch at offset {}", cfg_.name, h.base_offset.value());
                     continue;
                 }
                 m_.replay_marker(ctx, *commit);
@@ -80,7 +81,7 @@ void runtime::load() {
             for (const auto& r : batch->records) {
                 if (!r.key) continue;
                 if (m_.replay(ctx, *r.key, value_span(r.value)) != error_code::none)
-                    spdlog::warn("{}: skipping undecodable record at offset {}", cfg_.name,
+                    log::coord.warn({{"coordinator", cfg_.name}, {"offset", (h.base_offset + r.offset_delta).value()}}, "{}: skipping undecodable record at offset {}", cfg_.name,
                                  (h.base_offset + r.offset_delta).value());
                 ++records;
             }
@@ -89,7 +90,7 @@ void runtime::load() {
         if (pos == chunk_start) throw std::runtime_error("cannot read " + cfg_.name + " for replay: batch too large");
     }
     m_.load_complete(now());
-    spdlog::info("{}: loaded {} records and {} markers (offsets {}..{})", cfg_.name, records, markers,
+    log::coord.info({{"coordinator", cfg_.name}, {"records", records}, {"markers", markers}}, "{}: loaded {} records and {} markers (offsets {}..{})", cfg_.name, records, markers,
                  log->log_start().value(), log->log_end().value());
 }
 
@@ -150,11 +151,11 @@ asio::awaitable<void> runtime::timer_loop(std::shared_ptr<bool> alive) {
         } catch (const std::exception& e) {
             // A failed tick must not end the loop: later deadlines still have to fire.
             if (!*alive) co_return;
-            spdlog::error("{}: timer callback failed: {}", cfg_.name, e.what());
+            log::coord.error({{"coordinator", cfg_.name}, {"error", e.what()}}, "{}: timer callback failed: {}", cfg_.name, e.what());
             failed = true;
         } catch (...) {
             if (!*alive) co_return;
-            spdlog::error("{}: timer callback failed", cfg_.name);
+            log::coord.error({{"coordinator", cfg_.name}}, "{}: timer callback failed", cfg_.name);
             failed = true;
         }
         if (failed)
@@ -211,8 +212,8 @@ asio::awaitable<error_code> runtime::commit(std::span<const log_record> recs, st
     if (!appended) {
         // The machine applied the change eagerly; what is durable is the log, so start over
         // from it. The caller answers the error: the client must not retry into it blindly.
-        spdlog::error("{}: append failed ({}); reloading the coordinator from the log", cfg_.name,
-                      error_name(appended.error()));
+        log::coord.error({{"coordinator", cfg_.name}, {"error", error_name(appended.error())}}, "{}: append failed ({}); reloading the coordinator from the log", cfg_.name,
+                         error_name(appended.error()));
         load();
         reschedule();
         co_return appended.error();
@@ -253,7 +254,7 @@ void runtime::check_compaction() {
             co_await maybe_compact();
         } catch (const std::exception& e) {
             if (!*alive) co_return;
-            spdlog::error("{}: compaction failed: {}", cfg_.name, e.what());
+            log::coord.error({{"coordinator", cfg_.name}, {"error", e.what()}}, "{}: compaction failed: {}", cfg_.name, e.what());
         }
     }, asio::detached);
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "group/group_coordinator.h"
+#include "group/storm_reasons.h"
 
 namespace brook::group {
 
@@ -289,7 +290,7 @@ std::optional<group_signals> group_coordinator::signals(std::string_view group_i
 
 namespace brook::group {
 
-std::string describe(const storm_alert& a) {
+std::string storm_reasons(const storm_alert& a) {
     // A restarting client joins under a new member id each time, so reasons are counted with the
     // member id replaced by its client.id: a storm then reads as a few repeated shapes.
     std::vector<std::pair<std::string, uint64_t>> counts; // in order of first appearance
@@ -310,6 +311,11 @@ std::string describe(const storm_alert& a) {
         if (counts[i].second > 1) reasons += " (x" + std::to_string(counts[i].second) + ")";
     }
     if (counts.size() > shown) reasons += "; and " + std::to_string(counts.size() - shown) + " other reason(s)";
+    return reasons;
+}
+
+std::string describe(const storm_alert& a) {
+    const auto reasons = storm_reasons(a);
     return "consumer group '" + a.group_id + "' is in a rebalance storm: " + std::to_string(a.rebalances_in_window) +
            " rebalances in the last " + std::to_string(a.window_ms / 1000) + " s (group.rebalance.storm.threshold=" +
            std::to_string(a.threshold) + "); reasons: " + reasons + "; the last one set off by member '" +

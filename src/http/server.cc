@@ -11,6 +11,7 @@
 #include <future>
 
 #include "base/log.h"
+#include "base/logger.h"
 #include "net/listen.h"
 
 namespace brook::http {
@@ -126,7 +127,7 @@ asio::awaitable<void> server::accept_loop(per_shard& s) {
         auto [ec, sock] = co_await s.acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted || !s.acceptor.is_open()) co_return;
         if (ec) {
-            spdlog::warn("admin/HTTP accept failed on shard {}: {}", s.id, ec.message());
+            log::http.warn({{"shard", s.id}, {"error", ec.message()}}, "admin/HTTP accept failed on shard {}: {}", s.id, ec.message());
             asio::steady_timer pause(s.acceptor.get_executor(), std::chrono::milliseconds(200));
             co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
@@ -139,7 +140,7 @@ asio::awaitable<void> server::accept_loop(per_shard& s) {
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& x) {
-                spdlog::warn("HTTP connection failed: {}", x.what());
+                log::http.warn({{"error", x.what()}}, "HTTP connection failed: {}", x.what());
             }
         });
     }

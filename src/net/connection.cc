@@ -18,6 +18,7 @@
 
 #include "base/endian.h"
 #include "base/log.h"
+#include "base/logger.h"
 
 namespace brook::net {
 
@@ -96,8 +97,8 @@ asio::awaitable<void> connection::read_loop() {
         if (size < 8 || size > limits_.max_frame_bytes) {
             // Too small to hold a request header, or over socket.request.max.bytes: the stream
             // cannot be resynchronised, so only this connection is dropped.
-            spdlog::warn("closing connection from {}: request size {} outside [8, {}] (socket.request.max.bytes)",
-                         info_.peer, size, limits_.max_frame_bytes);
+            log::net.warn({{"peer", info_.peer}, {"size", size}}, "closing connection from {}: request size {} outside [8, {}] (socket.request.max.bytes)",
+                          info_.peer, size, limits_.max_frame_bytes);
             break;
         }
         at += 4;
@@ -170,7 +171,7 @@ asio::awaitable<void> connection::write_loop() {
         reader_wake_.cancel();
         auto& r = s->result;
         if (r.what == frame_result::action::close) {
-            if (!r.reason.empty()) spdlog::warn("closing connection from {}: {}", info_.peer, r.reason);
+            if (!r.reason.empty()) log::net.warn({{"peer", info_.peer}, {"reason", r.reason}}, "closing connection from {}: {}", info_.peer, r.reason);
             break;
         }
         if (!co_await send_frame(r)) break; // a response with file ranges

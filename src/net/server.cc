@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "base/log.h"
+#include "base/logger.h"
 #include "net/listen.h"
 
 namespace brook::net {
@@ -67,7 +68,7 @@ asio::awaitable<void> server::accept_loop(per_shard& s) {
         if (ec) {
             // Out of descriptors (EMFILE/ENFILE) or buffers: retrying at once would spin and
             // starve this shard's connections, so pause before accepting again.
-            spdlog::warn("accept failed on shard {}: {}; pausing accepts for 200 ms", s.id, ec.message());
+            log::net.warn({{"shard", s.id}, {"error", ec.message()}}, "accept failed on shard {}: {}; pausing accepts for 200 ms", s.id, ec.message());
             asio::steady_timer pause(s.acceptor.get_executor(), std::chrono::milliseconds(200));
             boost::system::error_code ignored;
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ignored));

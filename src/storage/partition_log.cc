@@ -1,6 +1,8 @@
 // partition_log: the data path (append, read, timestamps), durability and housekeeping.
 // Opening and recovery live in partition_log_open.cc.
 #include "storage/partition_log.h"
+#include "base/logger.h"
+#include "storage/log_place.h"
 
 #include <cstdlib>
 
@@ -197,8 +199,8 @@ namespace {
 // error only once per file, so a later fdatasync can "succeed" without the data. Nothing
 // may be marked durable past that point: stop, and let recovery decide what is on disk.
 [[noreturn]] void fatal_sync_failure(const std::filesystem::path& what, error_code e) {
-    spdlog::critical("storage: fdatasync of {} failed ({}); stopping so recovery can verify the log", what.string(),
-                     error_name(e));
+    log::storage.critical({{"topic", place_of_file(what).topic}, {"partition", place_of_file(what).partition}, {"file", what.string()}, {"error", error_name(e)}},
+                          "storage: fdatasync of {} failed ({}); stopping so recovery can verify the log", what.string(), error_name(e));
     std::abort();
 }
 } // namespace
@@ -249,7 +251,7 @@ size_t partition_log::delete_before(offset new_start) {
         auto it = segments_.begin();
         offset next_base = std::next(it)->first;
         if (next_base > new_start) break; // this segment holds offsets at or past new_start
-        spdlog::info("storage: deleting {} (below log start {})", it->second->log_path().string(), new_start.value());
+        log::storage.info({{"topic", place_of_file(it->second->log_path()).topic}, {"partition", place_of_file(it->second->log_path()).partition}, {"offset", new_start.value()}}, "storage: deleting {} (below log start {})", it->second->log_path().string(), new_start.value());
         it->second->remove_files();
         segments_.erase(it);
         ++deleted;
@@ -286,8 +288,8 @@ size_t partition_log::apply_retention(timestamp_ms now) {
         bool by_size = cfg_.retention_bytes >= 0 && total - seg.size() >= uint64_t(cfg_.retention_bytes);
         if (!by_time && !by_size) break;
         offset next_base = std::next(it)->first;
-        spdlog::info("storage: retention deletes {} ({} bytes, {})", seg.log_path().string(), seg.size(),
-                     by_time ? "retention.ms" : "retention.bytes");
+        log::storage.info({{"topic", place_of_file(seg.log_path()).topic}, {"partition", place_of_file(seg.log_path()).partition}, {"bytes", seg.size()}},
+                          "storage: retention deletes {} ({} bytes, {})", seg.log_path().string(), seg.size(), by_time ? "retention.ms" : "retention.bytes");
         total -= seg.size();
         seg.remove_files();
         segments_.erase(it);

@@ -9,6 +9,8 @@
 #include "records/record.h"
 #include "storage/clean_swap.h"
 #include "storage/partition_log.h"
+#include "base/logger.h"
+#include "storage/log_place.h"
 
 namespace brook::storage {
 namespace {
@@ -173,7 +175,7 @@ error_code partition_log::load_producer_state() {
         if (!bytes) return bytes.error();
         auto st = producer_state::decode_snapshot(*bytes);
         if (!st) {
-            spdlog::warn("storage: ignoring corrupt producer snapshot {}", path.string());
+            log::storage.warn({{"topic", place_of_file(path).topic}, {"partition", place_of_file(path).partition}, {"file", path.string()}}, "storage: ignoring corrupt producer snapshot {}", path.string());
             std::filesystem::remove(path, ec);
             continue;
         }
@@ -220,8 +222,8 @@ result<std::optional<records::control_record>> read_marker(const segment& seg, c
     static const std::vector<uint8_t> no_value;
     auto r = records::parse_control_record(*d->records[0].key, d->records[0].value.value_or(no_value));
     if (!r) {
-        spdlog::warn("storage: {}: unreadable control record at offset {} ({}); skipped", seg.log_path().string(),
-                     h.base_offset(), error_name(r.error()));
+        log::storage.warn({{"topic", place_of_file(seg.log_path()).topic}, {"partition", place_of_file(seg.log_path()).partition}, {"offset", h.base_offset()}, {"error", error_name(r.error())}},
+                          "storage: {}: unreadable control record at offset {} ({}); skipped", seg.log_path().string(), h.base_offset(), error_name(r.error()));
         return std::optional<records::control_record>{};
     }
     return std::optional<records::control_record>(*r);
@@ -261,7 +263,7 @@ error_code partition_log::rebuild_txn_indexes() {
         segment& s = *it->second;
         bool rebuild = s.txns().needs_rebuild();
         if (rebuild) {
-            spdlog::warn("storage: {} missing or corrupt; rebuilding", s.txns().path().string());
+            log::storage.warn({{"topic", place_of_file(s.txns().path()).topic}, {"partition", place_of_file(s.txns().path()).partition}, {"file", s.txns().path().string()}}, "storage: {} missing or corrupt; rebuilding", s.txns().path().string());
             if (auto e = s.txns().reset(); e != error_code::none) return e;
         }
         auto e = s.for_each_header(0, [&](const records::batch_header& h, uint64_t at) -> error_code {

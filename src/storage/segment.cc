@@ -1,4 +1,6 @@
 #include "storage/segment.h"
+#include "base/logger.h"
+#include "storage/log_place.h"
 
 #include <algorithm>
 #include <charconv>
@@ -96,7 +98,8 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
     bool index_ok = indexes_exist && sealed_ok && s->index_.valid() && s->time_index_.valid() &&
                     (s->index_.empty() || s->index_.back().position < s->size_);
     if (!index_ok) {
-        spdlog::warn("storage: index of {} missing or corrupt; rebuilding", s->log_path().string());
+        const auto at = place_of_file(s->log_path());
+        log::storage.warn({{"topic", at.topic}, {"partition", at.partition}, {"file", s->log_path().string()}}, "storage: index of {} missing or corrupt; rebuilding", s->log_path().string());
     }
     if (recover_tail || !index_ok) {
         if (auto e = s->recover(!index_ok); e != error_code::none) return e;
@@ -169,8 +172,10 @@ error_code segment::recover(bool full) {
     if (!scanned) return scanned.error();
     if (scanned->valid_end < size_) {
         if (!full) return recover(true); // redo from the start so the indexes match what stays
-        spdlog::warn("storage: {}: torn or corrupt batch at position {} ({}); truncating, {} bytes dropped",
-                     log_path().string(), scanned->valid_end, error_name(scanned->stop), size_ - scanned->valid_end);
+        const auto at = place_of_file(log_path());
+        log::storage.warn({{"topic", at.topic}, {"partition", at.partition}, {"file", log_path().string()}, {"position", scanned->valid_end}, {"error", error_name(scanned->stop)}, {"dropped_bytes", size_ - scanned->valid_end}},
+                          "storage: {}: torn or corrupt batch at position {} ({}); truncating, {} bytes dropped",
+                          log_path().string(), scanned->valid_end, error_name(scanned->stop), size_ - scanned->valid_end);
         if (auto e = log_->truncate(scanned->valid_end); e != error_code::none) return e;
         size_ = scanned->valid_end;
     }

@@ -4,17 +4,23 @@ Real clients against injected errors: librdkafka producers (idempotent and not, 
 retry an injected NOT_LEADER_OR_FOLLOWER x3 on Produce and deliver every record exactly once,
 in order (read back); an injected TOPIC_AUTHORIZATION_FAILED (permanent for librdkafka)
 reaches the delivery report; kafka-python retries too; a consumer reads through injected Fetch
-errors. Every bad input on the API is a 4xx with a JSON message; disabled -> 403.
+errors. Delays and closed connections: a delayed Produce adds the delay to delivery and keeps
+order; an idempotent producer whose connection is closed delivers every record exactly once;
+librdkafka and kafka-python consumers recover from COORDINATOR_NOT_AVAILABLE on
+FindCoordinator and NOT_COORDINATOR on OffsetCommit. Every bad input on the API is a 4xx with
+a JSON message; disabled -> 403.
 """
 import json
 import re
 import shutil
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
 import pytest
-from confluent_kafka import KafkaError
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient
 
 from clients import ck_consume, ck_producer, create_topic, kp_consume, kp_producer
 
@@ -173,8 +179,18 @@ BAD_BODIES = [
     ([1], None, "JSON object"),
     ({"error": "NOT_LEADER_OR_FOLLOWER"}, None, "'api' is required"),
     ({"api": "Bogus", "error": "NOT_LEADER_OR_FOLLOWER"}, None, "unknown api 'Bogus'"),
-    ({"api": "Metadata", "error": "NOT_LEADER_OR_FOLLOWER"}, None, "not supported for injection"),
+    ({"api": "Metadata", "error": "NOT_LEADER_OR_FOLLOWER"}, None, "errors cannot be injected into Metadata"),
     ({"api": "Produce"}, None, "'error' is required"),
+    ({"api": "Produce", "action": "explode"}, None, "unknown action 'explode'"),
+    ({"api": "Produce", "delay_ms": -5}, None, "'delay_ms' must be an integer within [0, 300000]"),
+    ({"api": "Produce", "delay_ms": "5"}, None, "'delay_ms' must be an integer"),
+    ({"api": "Produce", "action": "delay"}, None, "action 'delay' needs 'delay_ms'"),
+    ({"api": "Produce", "action": "close_connection", "error": "NOT_LEADER_OR_FOLLOWER"}, None,
+     "'error' and action 'close_connection' exclude each other"),
+    ({"api": "Produce", "error": "NOT_LEADER_OR_FOLLOWER", "delay_ms": 10}, None, "'error' and 'delay_ms' exclude each other"),
+    ({"api": "Produce", "action": "close_connection", "delay_ms": 10}, None, "'delay_ms' and action 'close_connection'"),
+    ({"api": "Heartbeat", "action": "close_connection", "topic": "t"}, None, "'topic' does not apply to Heartbeat"),
+    ({"api": "Metadata", "delay_ms": 10, "topic": "t", "partition": 0}, None, "'partition' does not apply to Metadata"),
     ({"api": "Produce", "error": "NOT_A_REAL_ERROR"}, None, "unknown error name 'NOT_A_REAL_ERROR'"),
     ({"api": "Produce", "error": "NONE"}, None, "not an error"),
     ({"api": "Produce", "error": "NOT_LEADER_OR_FOLLOWER", "count": -1}, None, "'count'"),
@@ -213,3 +229,114 @@ def test_disabled_by_default_is_403(broker):
         assert status == 403 and "admin.fault.injection.enable=true" in got["message"], (method, path, got)
     with urllib.request.urlopen(f"http://127.0.0.1:{broker.admin_port}/metrics", timeout=10) as r:
         assert "brook_faults_injected_total" not in r.read().decode()
+
+
+def delivery_seconds(producer, topic, value):
+    """Seconds from produce() to a successful delivery report of one record."""
+    start = time.monotonic()
+    reports = produce_reports(producer, topic, [value])
+    assert reports[0][0] is None, reports
+    return time.monotonic() - start
+
+
+def test_delayed_produce_adds_the_delay_and_keeps_order(broker_factory):
+    b = broker_factory(sets=ENABLED)
+    create_topic(b.bootstrap, "slow")
+    p = ck_producer(b.bootstrap, **{"enable.idempotence": True, "linger.ms": 0})
+    base = min(delivery_seconds(p, "slow", b"warm%d" % i) for i in range(3))
+    f = add_fault(b, api="Produce", delay_ms=800, topic="slow", count=1)
+    assert f["action"] == "delay" and f["delay_ms"] == 800 and f["error"] is None
+    slow = delivery_seconds(p, "slow", b"held")
+    assert slow >= base + 0.75, (base, slow)
+    assert fault(b, f["id"])["fired"] == 1
+    # Many requests in flight behind a held one: all delivered, in order.
+    f2 = add_fault(b, api="Produce", delay_ms=300, topic="slow", count=2)
+    values = [b"d%d" % i for i in range(100)]
+    reports = produce_reports(p, "slow", values)
+    assert all(err is None for err, _ in reports) and [o for _, o in reports] == list(range(4, 104)), reports[:3]
+    assert [m.value() for m in ck_consume(b.bootstrap, "slow", {0: 4}, 100)] == values
+    fired = fault(b, f2["id"])["fired"]
+    assert fired >= 1  # librdkafka may have packed the 100 records into one request
+    with urllib.request.urlopen(f"http://127.0.0.1:{b.admin_port}/metrics", timeout=10) as r:
+        assert 'brook_faults_disruptions_total{api="Produce",action="delay"} %d' % (1 + fired) in r.read().decode()
+
+
+def test_closed_connection_on_produce_idempotent_delivers_exactly_once(broker_factory):
+    b = broker_factory(sets=ENABLED)
+    create_topic(b.bootstrap, "cut")
+    f = add_fault(b, api="Produce", action="close_connection", topic="cut", count=2)
+    assert f["action"] == "close_connection" and f["error"] is None and f["delay_ms"] is None
+    p = ck_producer(b.bootstrap, **{"enable.idempotence": True, "retry.backoff.ms": 50})
+    values = [b"c%d" % i for i in range(200)]
+    reports = produce_reports(p, "cut", values)
+    assert all(err is None for err, _ in reports), [r for r in reports if r[0] is not None][:3]
+    assert [o for _, o in reports] == list(range(200))
+    got = ck_consume(b.bootstrap, "cut", {0: 0}, 200)
+    assert [m.value() for m in got] == values  # every record once, in order
+    assert fault(b, f["id"])["fired"] == 2
+
+
+def group_consume(bootstrap, topic, group, count, timeout=30):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                  "enable.auto.commit": False, "fetch.wait.max.ms": 100})
+    c.subscribe([topic])
+    got, deadline = [], time.monotonic() + timeout
+    while len(got) < count and time.monotonic() < deadline:
+        m = c.poll(0.5)
+        if m is not None and m.error() is None:
+            got.append(m)
+    return c, got
+
+
+def test_consumer_recovers_from_injected_coordinator_errors(broker_factory):
+    b = broker_factory(sets=ENABLED)
+    create_topic(b.bootstrap, "grp")
+    produce_reports(ck_producer(b.bootstrap), "grp", [b"g%d" % i for i in range(20)])
+    fc = add_fault(b, api="FindCoordinator", error="COORDINATOR_NOT_AVAILABLE", count=3)
+    c, got = group_consume(b.bootstrap, "grp", "g1", 20)
+    assert len(got) == 20
+    assert fault(b, fc["id"])["fired"] == 3
+    oc = add_fault(b, api="OffsetCommit", error="NOT_COORDINATOR", topic="grp", count=1)
+    try:
+        c.commit(asynchronous=False)
+    except KafkaException as e:  # librdkafka may hand the first failure back, then finds the coordinator again
+        assert e.args[0].code() == KafkaError.NOT_COORDINATOR, e
+        c.commit(asynchronous=False)
+    assert fault(b, oc["id"])["fired"] == 1
+    assert c.committed([TopicPartition("grp", 0)], timeout=10)[0].offset == 20
+    c.close()
+    assert injected_total(b, "OffsetCommit", "NOT_COORDINATOR") == 1
+
+
+def test_kafka_python_consumer_through_coordinator_not_available(broker_factory):
+    from kafka import KafkaConsumer
+    b = broker_factory(sets=ENABLED)
+    create_topic(b.bootstrap, "kpg")
+    produce_reports(ck_producer(b.bootstrap), "kpg", [b"k%d" % i for i in range(10)])
+    f = add_fault(b, api="FindCoordinator", error="COORDINATOR_NOT_AVAILABLE", count=2)
+    c = KafkaConsumer("kpg", bootstrap_servers=b.bootstrap, group_id="kpg-g", auto_offset_reset="earliest",
+                      enable_auto_commit=False, consumer_timeout_ms=15000, api_version_auto_timeout_ms=10000)
+    got = []
+    for m in c:
+        got.append(m.value)
+        if len(got) == 10:
+            break
+    c.commit()
+    c.close()
+    assert got == [b"k%d" % i for i in range(10)]
+    assert fault(b, f["id"])["fired"] == 2
+
+
+def test_delay_and_close_on_apis_without_topics(broker_factory):
+    b = broker_factory(sets=ENABLED)
+    f = add_fault(b, api="ApiVersions", action="close_connection", count=1)
+    # kafka-python's first request on a connection is ApiVersions: it reconnects and goes on.
+    from kafka import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=b.bootstrap, api_version_auto_timeout_ms=10000)
+    admin.close()
+    assert fault(b, f["id"])["fired"] == 1
+    d = add_fault(b, api="Metadata", delay_ms=500, count=1)
+    start = time.monotonic()
+    md = AdminClient({"bootstrap.servers": b.bootstrap}).list_topics(timeout=10)
+    assert time.monotonic() - start >= 0.45 and md.brokers
+    assert fault(b, d["id"])["fired"] == 1

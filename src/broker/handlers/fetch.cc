@@ -53,7 +53,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
     }
     // Injected faults (admin API): the partitions they hit are answered with the injected
     // error and no data, and are not read (an error also ends the long-poll at once).
-    if (ctx.b.faults().armed()) {
+    if (ctx.faults_armed) {
         std::vector<fault_injector::target> targets;
         std::vector<partition_read*> candidates;
         for (auto& r : reads)

@@ -88,7 +88,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     // With a fault armed (admin API), the partitions that pass the topic checks wait until the
     // injector has seen the whole request (a fault counts requests, not partitions); otherwise
     // they are admitted at once and the data path pays one relaxed load.
-    const bool faults_armed = ctx.b.faults().armed();
+    const bool faults_armed = ctx.faults_armed;
     struct candidate {
         const std::string* topic;
         protocol::ProduceRequest::PartitionProduceData* data;

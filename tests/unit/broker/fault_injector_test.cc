@@ -101,7 +101,7 @@ TEST(parse_fault_spec, names_what_is_wrong) {
     };
     EXPECT_NE(msg(R"("x")").find("JSON object"), std::string::npos);
     EXPECT_NE(msg(R"({"api":"Nope","error":"CORRUPT_MESSAGE"})").find("unknown api 'Nope'"), std::string::npos);
-    EXPECT_NE(msg(R"({"api":"Metadata","error":"CORRUPT_MESSAGE"})").find("not supported for injection"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Metadata","error":"CORRUPT_MESSAGE"})").find("errors cannot be injected into Metadata"), std::string::npos);
     EXPECT_NE(msg(R"({"api":"Fetch","error":"BAD"})").find("unknown error name 'BAD'"), std::string::npos);
     EXPECT_NE(msg(R"({"api":"Fetch","error":"NONE"})").find("not an error"), std::string::npos);
     EXPECT_NE(msg(R"({"api":"Fetch","error":"CORRUPT_MESSAGE","count":0})").find("'count'"), std::string::npos);
@@ -109,6 +109,77 @@ TEST(parse_fault_spec, names_what_is_wrong) {
     EXPECT_NE(msg(R"({"api":"Fetch","error":"CORRUPT_MESSAGE","probability":2})").find("'probability'"), std::string::npos);
     EXPECT_NE(msg(R"({"api":"Fetch","error":"CORRUPT_MESSAGE","partition":2147483648})").find("'partition'"), std::string::npos);
     EXPECT_NE(msg(R"({"api":"Fetch","error":"CORRUPT_MESSAGE","x":1})").find("unknown field 'x'"), std::string::npos);
+}
+
+TEST(parse_fault_spec, actions_and_their_parameters) {
+    auto parse = [](const char* body) { return parse_fault_spec(json::parse(body)); };
+    auto msg = [&](const char* body) {
+        auto r = parse(body);
+        return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string("accepted");
+    };
+    auto d = parse(R"({"api":"Metadata","delay_ms":250})");
+    ASSERT_TRUE(std::holds_alternative<fault_spec>(d)) << std::get<std::string>(d);
+    EXPECT_EQ(std::get<fault_spec>(d).action, fault_action::delay);
+    EXPECT_EQ(std::get<fault_spec>(d).delay_ms, 250);
+    auto c = parse(R"({"api":"heartbeat","action":"close_connection"})");
+    ASSERT_TRUE(std::holds_alternative<fault_spec>(c)) << std::get<std::string>(c);
+    EXPECT_EQ(std::get<fault_spec>(c).action, fault_action::close_connection);
+    EXPECT_EQ(fault_json({1, std::get<fault_spec>(c), 0})["error"], nullptr);
+    auto e = parse(R"({"api":"OffsetCommit","action":"error","error":"NOT_COORDINATOR","topic":"t","partition":0})");
+    ASSERT_TRUE(std::holds_alternative<fault_spec>(e)) << std::get<std::string>(e);
+    EXPECT_EQ(std::get<fault_spec>(e).error, error_code::not_coordinator);
+
+    EXPECT_NE(msg(R"({"api":"Produce","action":"explode"})").find("unknown action 'explode'"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","action":7})").find("unknown action '7'"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","delay_ms":-1})").find("'delay_ms' must be"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","delay_ms":300001})").find("'delay_ms' must be"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","delay_ms":1.5})").find("'delay_ms' must be"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","action":"delay"})").find("needs 'delay_ms'"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","action":"close_connection","error":"CORRUPT_MESSAGE"})").find("exclude each other"),
+              std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","error":"CORRUPT_MESSAGE","delay_ms":5})").find("exclude each other"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"Produce","action":"error"})").find("'error' is required"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"DescribeGroups","error":"CORRUPT_MESSAGE"})").find("errors cannot be injected into DescribeGroups"), std::string::npos);
+    EXPECT_NE(msg(R"({"api":"JoinGroup","delay_ms":5,"topic":"t"})").find("'topic' does not apply to JoinGroup"),
+              std::string::npos);
+    EXPECT_NE(msg(R"({"api":"CreateTopics","delay_ms":5,"partition":1})").find("'partition' does not apply"),
+              std::string::npos);
+}
+
+TEST(fault_injector, decide_takes_whole_request_actions_and_leaves_per_partition_errors) {
+    fault_injector fi;
+    auto delay = spec(0, error_code::none);
+    delay.action = fault_action::delay;
+    delay.delay_ms = 40;
+    delay.topic = "a";
+    delay.count = 1;
+    fi.add(delay);
+    fi.add(spec(0, error_code::not_leader_or_follower, 1)); // Produce errors: inject()'s
+    auto close = spec(12, error_code::none, 1);
+    close.action = fault_action::close_connection;
+    fi.add(close);
+    fi.add(spec(10, error_code::coordinator_not_available, 1));
+
+    const target b[] = {{"b", 0}};
+    EXPECT_FALSE(fi.decide(0, "c", b)); // topic filter
+    const target a[] = {{"b", 0}, {"a", 3}};
+    auto d = fi.decide(0, "c", a);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->action, fault_action::delay);
+    EXPECT_EQ(d->delay_ms, 40);
+    EXPECT_FALSE(fi.decide(0, "c", a)); // used up; the error fault is not decide()'s
+    EXPECT_FALSE(fi.inject(0, "c", a).empty());
+    auto h = fi.decide(12, "c", {});
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->action, fault_action::close_connection);
+    auto f = fi.decide(10, "c", {});
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->action, fault_action::error);
+    EXPECT_EQ(f->error, error_code::coordinator_not_available);
+    EXPECT_FALSE(fi.armed());
+    EXPECT_EQ((fi.disruption_totals()[{int16_t{0}, fault_action::delay}]), 1u);
+    EXPECT_EQ((fi.disruption_totals()[{int16_t{12}, fault_action::close_connection}]), 1u);
+    EXPECT_EQ((fi.injected_totals()[{int16_t{10}, error_code::coordinator_not_available}]), 1u);
 }
 
 TEST(error_from_name, round_trips_every_named_code) {
