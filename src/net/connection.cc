@@ -57,6 +57,8 @@ void connection::close() {
     socket_.close(ec);
     writer_wake_.cancel();
     reader_wake_.cancel();
+    if (budget_wait_) budget_wait_->cancel();
+    ticket_.reset(); // the descriptor is gone: its place under max.connections is free again
 }
 
 asio::awaitable<void> connection::wait(asio::steady_timer& t) {
@@ -100,6 +102,25 @@ asio::awaitable<void> connection::read_loop() {
                          info_.peer, size, limits_.max_frame_bytes);
             break;
         }
+        memory_budget* budget = limits_.budget;
+        if (budget && !budget->fits(size)) {
+            spdlog::warn("closing connection from {}: request size {} over the in-flight request budget of {} bytes "
+                         "(queued.max.request.bytes)",
+                         info_.peer, size, budget->limit());
+            break;
+        }
+        memory_lease lease;
+        if (budget && !budget->unlimited()) {
+            // Until the budget has room this connection reads nothing more: its client is held
+            // back by TCP flow control rather than by the broker's memory.
+            if (!budget->try_acquire(size)) {
+                if (!budget_wait_) budget_wait_ = std::make_shared<memory_budget::waiter>(socket_.get_executor());
+                bool got = false;
+                while (!closed_ && !got) got = co_await budget->acquire(size, budget_wait_);
+                if (!got) break;
+            }
+            lease = memory_lease(budget, size);
+        }
         at += 4;
         have -= 4;
         buffer frame(static_cast<size_t>(size));
@@ -118,7 +139,7 @@ asio::awaitable<void> connection::read_loop() {
         if (closing_) break; // a request before this one asked to close: answer nothing more
         auto s = std::make_shared<slot>();
         slots_.push_back(s);
-        asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s), asio::detached);
+        asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s, std::move(lease)), asio::detached);
         while (!closed_ && slots_.size() >= static_cast<size_t>(limits_.max_inflight)) co_await wait(reader_wake_);
     }
     // Let the writer drain what is already answered, then it closes the socket.
@@ -129,13 +150,14 @@ asio::awaitable<void> connection::read_loop() {
     writer_wake_.cancel();
 }
 
-asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s) {
+asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s, memory_lease lease) {
     auto self = shared_from_this();
     try {
-        s->result = co_await handler_(std::move(frame), info_);
+        s->result = co_await handler_(std::move(frame), info_, lease);
     } catch (const std::exception& e) {
         s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what(), {}};
     }
+    lease.reset(); // the frame and its decoded request are gone with the handler
     if (s->result.what == frame_result::action::close) closing_ = true;
     s->done = true;
     writer_wake_.cancel();
