@@ -88,6 +88,8 @@ private:
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
     asio::awaitable<void> handle(buffer frame, std::shared_ptr<slot> s, memory_lease lease);
+    // Takes `bytes` from the budget, waiting while it is spent; false: closed meanwhile.
+    asio::awaitable<bool> wait_for_budget(memory_budget& budget, int64_t bytes);
     asio::awaitable<void> wait(asio::steady_timer& t);
     // Sends one response frame; false: the connection must close (reason logged if any).
     asio::awaitable<bool> send_frame(const frame_result& r);

@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         int64_t d1 = 0, d2 = 0;
         auto e1 = check_records(*whole, v.header.records_count, limits.produce, &d1);
         auto e2 = check_compressed_records(v.header.codec(), body, v.header.records_count, limits.produce, &d2);
-        if (e1 != e2 || (e1 == error_code::none && v.header.records_count > 0 && d1 != d2)) std::abort();
+        if (e1 != e2 || (e1 == brook::error_code::none && v.header.records_count > 0 && d1 != d2)) std::abort();
     }
     (void)validate_for_produce(payload, limits);
     return 0;
