@@ -110,6 +110,17 @@ int run_serve(const serve_options& opts, char** env) {
 
     try {
         auto endpoint = net::parse_endpoint(cfg.kafka_addr);
+        // Before any file or socket opens: segments and connections share the descriptors.
+        const auto fds = net::raise_fd_limit();
+        const int64_t fd_cap = net::connection_cap_for(fds.soft);
+        auto gate = std::make_shared<net::admission>(std::min<int64_t>(cfg.max_connections, fd_cap),
+                                                     cfg.max_connections_per_ip);
+        spdlog::info("accepting up to {} connections ({} per IP; max.connections {}, half of RLIMIT_NOFILE {}), "
+                     "{} in-flight request bytes (queued.max.request.bytes)",
+                     gate->max_total(), cfg.max_connections_per_ip, cfg.max_connections, fds.soft,
+                     cfg.queued_max_request_bytes > 0 ? std::to_string(cfg.queued_max_request_bytes) : "unlimited");
+        // Outlives the listener and every connection (destroyed after them, at the end of this scope).
+        net::memory_budget request_budget(cfg.queued_max_request_bytes);
         // Checked before anything binds, so a bad collector URL refuses to start.
         auto otlp = broker::otlp_settings_from(cfg);
         auto admin_endpoint = net::parse_endpoint(cfg.admin_addr);
@@ -129,9 +140,9 @@ int run_serve(const serve_options& opts, char** env) {
         auto admin = std::make_unique<http::server>(*shards, admin_endpoint, admin_routes);
         start_listener("admin API", "--admin-addr", cfg.admin_addr, [&] { admin->start(); });
         b->load();
-        auto kafka = std::make_unique<net::server>(
-            *shards, endpoint, net::connection_limits{cfg.socket_request_max_bytes, cfg.max_inflight_requests_per_connection},
-            b->frame_handler());
+        net::connection_limits limits{cfg.socket_request_max_bytes, cfg.max_inflight_requests_per_connection};
+        limits.budget = &request_budget;
+        auto kafka = std::make_unique<net::server>(*shards, endpoint, limits, b->frame_handler(), gate);
         start_listener("Kafka API", "--kafka-addr", cfg.kafka_addr, [&] { kafka->start(); });
         b->set_advertised(advertised(cfg, kafka->port()));
         // The registry reaches the broker the way any client does: its advertised address.

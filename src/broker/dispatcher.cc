@@ -18,6 +18,7 @@
 #include "broker/broker.h"
 #include "broker/fault_dispatch.h"
 #include "broker/handlers/handlers.h"
+#include "broker/request_bounds.h"
 #include "protocol/wire.h"
 
 namespace brook::broker {
@@ -42,6 +43,16 @@ bool decode_body(protocol::reader& r, const protocol::request_header& h, Request
 }
 
 std::string describe(const protocol::request_header& h, const protocol::api_info* api);
+
+// A request the decoder gave up on: malformed, or one that would decode to more than its
+// allowance of the in-flight budget (decode_allowance; the decoder stops before allocating).
+frame_result refuse_undecodable(const protocol::reader& r, const protocol::request_header& h,
+                                const protocol::api_info* api) {
+    if (r.decoded_limit() != 0 && r.decoded() > r.decoded_limit())
+        return close_with(fmt::format("{} would decode to more than {} bytes (its share of queued.max.request.bytes)",
+                                      describe(h, api), r.decoded_limit()));
+    return close_with("malformed " + describe(h, api));
+}
 
 // Error codes a response carries, for brook_kafka_request_errors_total: the top-level one
 // where the response has it, and for Produce and Fetch each partition's (cheap: a walk of
@@ -101,10 +112,13 @@ asio::awaitable<void> hold(std::chrono::milliseconds delay) {
 
 // Decode, run the handler, encode: the common shape of every API but ApiVersions and Produce.
 template <class Request, class Response>
-asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, const protocol::api_info* api,
+asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, net::memory_lease& lease,
+                                    const protocol::api_info* api,
                                     asio::awaitable<Response> (*handler)(request_context&, Request&)) {
     Request req;
-    if (!decode_body(r, ctx.header, req)) co_return close_with("malformed " + describe(ctx.header, api));
+    if (!decode_body(r, ctx.header, req)) co_return refuse_undecodable(r, ctx.header, api);
+    lease.grow(static_cast<int64_t>(r.decoded()));
+    if (auto why = bound_violation(req)) co_return close_with(describe(ctx.header, api) + ": " + *why);
     auto fault = find_fault<Response>(ctx, req, api);
     if (fault.answer) co_return std::move(*fault.answer);
     auto resp = co_await handler(ctx, req);
@@ -118,8 +132,10 @@ std::string describe(const protocol::request_header& h, const protocol::api_info
                        h.CorrelationId, h.ClientId.value_or(""));
 }
 
-asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const net::connection_info& conn) {
+asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const net::connection_info& conn,
+                                               net::memory_lease& lease) {
     protocol::reader r(frame);
+    r.limit_decoded(decode_allowance(lease.limit(), lease.budget_free(), frame.size()));
     protocol::request_header h;
     const bool header_ok = protocol::decode_request_header(r, h);
     const protocol::api_info* api = protocol::find_api(h.RequestApiKey);
@@ -148,11 +164,12 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
                                          api->max_version));
     if (!header_ok) co_return close_with(fmt::format("malformed request header ({} v{})", api->name, v));
 
-    auto malformed = [&] { return close_with("malformed " + describe(h, api)); };
+    auto malformed = [&] { return refuse_undecodable(r, h, api); };
     switch (h.RequestApiKey) {
     case protocol::ApiVersionsRequest::api_key: {
         protocol::ApiVersionsRequest req;
         if (!decode_body(r, h, req)) co_return malformed();
+        lease.grow(static_cast<int64_t>(r.decoded()));
         auto fault = find_fault<protocol::ApiVersionsResponse>(ctx, req, api);
         if (fault.answer) co_return std::move(*fault.answer);
         auto resp = handle_api_versions(ctx, req);
@@ -162,6 +179,7 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     case protocol::ProduceRequest::api_key: {
         protocol::ProduceRequest req;
         if (!decode_body(r, h, req)) co_return malformed();
+        lease.grow(static_cast<int64_t>(r.decoded()));
         auto fault = find_fault<protocol::ProduceResponse>(ctx, req, api);
         if (fault.answer) co_return std::move(*fault.answer);
         auto resp = co_await handle_produce(ctx, req);
@@ -170,33 +188,33 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
         note_errors(ctx.shard.metrics, h.RequestApiKey, *resp);
         co_return respond(h, h.RequestApiKey, *resp);
     }
-    case protocol::MetadataRequest::api_key: co_return co_await serve(ctx, r, api, &handle_metadata);
-    case protocol::FetchRequest::api_key: co_return co_await serve(ctx, r, api, &handle_fetch);
-    case protocol::ListOffsetsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_offsets);
-    case protocol::CreateTopicsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_create_topics);
-    case protocol::DeleteTopicsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_topics);
-    case protocol::InitProducerIdRequest::api_key: co_return co_await serve(ctx, r, api, &handle_init_producer_id);
-    case protocol::FindCoordinatorRequest::api_key: co_return co_await serve(ctx, r, api, &handle_find_coordinator);
-    case protocol::JoinGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_join_group);
-    case protocol::SyncGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_sync_group);
-    case protocol::HeartbeatRequest::api_key: co_return co_await serve(ctx, r, api, &handle_heartbeat);
-    case protocol::LeaveGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_leave_group);
-    case protocol::OffsetCommitRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_commit);
-    case protocol::OffsetFetchRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_fetch);
-    case protocol::DescribeGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_groups);
-    case protocol::ListGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_groups);
-    case protocol::DeleteGroupsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_groups);
-    case protocol::OffsetDeleteRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_delete);
-    case protocol::AddPartitionsToTxnRequest::api_key: co_return co_await serve(ctx, r, api, &handle_add_partitions_to_txn);
-    case protocol::AddOffsetsToTxnRequest::api_key: co_return co_await serve(ctx, r, api, &handle_add_offsets_to_txn);
-    case protocol::EndTxnRequest::api_key: co_return co_await serve(ctx, r, api, &handle_end_txn);
-    case protocol::TxnOffsetCommitRequest::api_key: co_return co_await serve(ctx, r, api, &handle_txn_offset_commit);
-    case protocol::DescribeProducersRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_producers);
-    case protocol::DescribeTransactionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_transactions);
-    case protocol::ListTransactionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_transactions);
-    case protocol::DescribeConfigsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_configs);
-    case protocol::AlterConfigsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_alter_configs);
-    case protocol::IncrementalAlterConfigsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_incremental_alter_configs);
+    case protocol::MetadataRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_metadata);
+    case protocol::FetchRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_fetch);
+    case protocol::ListOffsetsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_list_offsets);
+    case protocol::CreateTopicsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_create_topics);
+    case protocol::DeleteTopicsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_delete_topics);
+    case protocol::InitProducerIdRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_init_producer_id);
+    case protocol::FindCoordinatorRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_find_coordinator);
+    case protocol::JoinGroupRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_join_group);
+    case protocol::SyncGroupRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_sync_group);
+    case protocol::HeartbeatRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_heartbeat);
+    case protocol::LeaveGroupRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_leave_group);
+    case protocol::OffsetCommitRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_offset_commit);
+    case protocol::OffsetFetchRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_offset_fetch);
+    case protocol::DescribeGroupsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_groups);
+    case protocol::ListGroupsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_list_groups);
+    case protocol::DeleteGroupsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_delete_groups);
+    case protocol::OffsetDeleteRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_offset_delete);
+    case protocol::AddPartitionsToTxnRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_add_partitions_to_txn);
+    case protocol::AddOffsetsToTxnRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_add_offsets_to_txn);
+    case protocol::EndTxnRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_end_txn);
+    case protocol::TxnOffsetCommitRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_txn_offset_commit);
+    case protocol::DescribeProducersRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_producers);
+    case protocol::DescribeTransactionsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_transactions);
+    case protocol::ListTransactionsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_list_transactions);
+    case protocol::DescribeConfigsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_configs);
+    case protocol::AlterConfigsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_alter_configs);
+    case protocol::IncrementalAlterConfigsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_incremental_alter_configs);
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }
@@ -204,13 +222,14 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
 
 // Counts every request on its shard: by API and version (served versions only, so a client
 // cannot grow the table), its latency, and a closed connection as an error.
-asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::connection_info& conn) {
+asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::connection_info& conn,
+                                       net::memory_lease& lease) {
     auto& m = b.shard(conn.shard).metrics;
     if (!conn.handler_state) conn.handler_state = std::make_shared<connection_tally>(m, "unknown");
     const auto start = std::chrono::steady_clock::now();
     const int16_t key = frame.size() >= 4 ? load_be<int16_t>(frame.data()) : shard_metrics::unknown_api;
     const int16_t version = frame.size() >= 4 ? load_be<int16_t>(frame.data() + 2) : int16_t{0};
-    auto out = co_await dispatch_request(b, std::move(frame), conn);
+    auto out = co_await dispatch_request(b, std::move(frame), conn, lease);
     const protocol::api_info* api = protocol::find_api(key);
     const int16_t label_key = api ? key : shard_metrics::unknown_api;
     if (api && api->supports(version))
@@ -222,8 +241,8 @@ asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::conne
 } // namespace
 
 net::frame_handler broker::frame_handler() {
-    return [this](buffer frame, const net::connection_info& conn) {
-        return dispatch(*this, std::move(frame), conn);
+    return [this](buffer frame, const net::connection_info& conn, net::memory_lease& lease) {
+        return dispatch(*this, std::move(frame), conn, lease);
     };
 }
 

@@ -46,6 +46,11 @@ struct broker_config {
     int32_t max_broker_partitions = 10000;        // KIP-578's name
     int32_t log_fd_cache_size = 1000;             // per shard: sealed segments' .log descriptors
     int32_t socket_request_max_bytes = 100 * 1024 * 1024;
+    // Request bytes (frames and what they decode to) held by the broker at once; Kafka's
+    // default is -1 (none). 128 MiB admits one largest frame and bounds the broker's memory.
+    int64_t queued_max_request_bytes = 128LL << 20;
+    int32_t max_connections = INT32_MAX;        // further capped at half of RLIMIT_NOFILE
+    int32_t max_connections_per_ip = INT32_MAX;
     int32_t message_max_bytes = 1048588;
     int64_t log_segment_bytes = 1LL << 30;
     int64_t log_roll_ms = 7LL * 24 * 3600 * 1000;

@@ -58,6 +58,8 @@ void connection::close() {
     socket_.close(ec);
     writer_wake_.cancel();
     reader_wake_.cancel();
+    if (budget_wait_) budget_wait_->cancel();
+    ticket_.reset(); // the descriptor is gone: its place under max.connections is free again
 }
 
 asio::awaitable<void> connection::wait(asio::steady_timer& t) {
@@ -66,6 +68,13 @@ asio::awaitable<void> connection::wait(asio::steady_timer& t) {
     t.expires_at(asio::steady_timer::time_point::max());
 }
 
+// GCC 12 reports asio's coroutine frame allocator (aligned_alloc behind a class operator new)
+// as mismatched with its operator delete once the budget wait is inlined here: a false
+// positive (GCC PR 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 asio::awaitable<void> connection::read_loop() {
     auto self = shared_from_this();
     // Reads go through a small buffer, so a small request (a fetch, a linger-0 produce) costs one
@@ -101,6 +110,20 @@ asio::awaitable<void> connection::read_loop() {
                           info_.peer, size, limits_.max_frame_bytes);
             break;
         }
+        memory_budget* budget = limits_.budget;
+        if (budget && !budget->fits(size)) {
+            spdlog::warn("closing connection from {}: request size {} over the in-flight request budget of {} bytes "
+                         "(queued.max.request.bytes)",
+                         info_.peer, size, budget->limit());
+            break;
+        }
+        memory_lease lease;
+        if (budget && !budget->unlimited()) {
+            // Until the budget has room this connection reads nothing more: its client is held
+            // back by TCP flow control rather than by the broker's memory.
+            if (!budget->try_acquire(size) && !co_await wait_for_budget(*budget, size)) break;
+            lease = memory_lease(budget, size);
+        }
         at += 4;
         have -= 4;
         buffer frame(static_cast<size_t>(size));
@@ -119,7 +142,7 @@ asio::awaitable<void> connection::read_loop() {
         if (closing_) break; // a request before this one asked to close: answer nothing more
         auto s = std::make_shared<slot>();
         slots_.push_back(s);
-        asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s), asio::detached);
+        asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s, std::move(lease)), asio::detached);
         while (!closed_ && slots_.size() >= static_cast<size_t>(limits_.max_inflight)) co_await wait(reader_wake_);
     }
     // Let the writer drain what is already answered, then it closes the socket.
@@ -129,14 +152,25 @@ asio::awaitable<void> connection::read_loop() {
     slots_.push_back(tail);
     writer_wake_.cancel();
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
-asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s) {
+asio::awaitable<bool> connection::wait_for_budget(memory_budget& budget, int64_t bytes) {
+    if (!budget_wait_) budget_wait_ = std::make_shared<memory_budget::waiter>(socket_.get_executor());
+    bool got = false;
+    while (!closed_ && !got) got = co_await budget.acquire(bytes, budget_wait_);
+    co_return got;
+}
+
+asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s, memory_lease lease) {
     auto self = shared_from_this();
     try {
-        s->result = co_await handler_(std::move(frame), info_);
+        s->result = co_await handler_(std::move(frame), info_, lease);
     } catch (const std::exception& e) {
         s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what(), {}};
     }
+    lease.reset(); // the frame and its decoded request are gone with the handler
     if (s->result.what == frame_result::action::close) closing_ = true;
     s->done = true;
     writer_wake_.cancel();

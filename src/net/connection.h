@@ -25,6 +25,7 @@
 
 #include "base/buffer.h"
 #include "base/file_range.h"
+#include "net/memory_budget.h"
 
 namespace brook::net {
 
@@ -49,7 +50,10 @@ struct connection_info {
     mutable std::shared_ptr<void> handler_state;
 };
 
-using frame_handler = std::function<asio::awaitable<frame_result>(buffer frame, const connection_info&)>;
+// `lease` holds the frame's bytes of the in-flight budget until the handler returns; a handler
+// that decodes the frame into something larger adds the difference (memory_lease::grow).
+using frame_handler =
+    std::function<asio::awaitable<frame_result>(buffer frame, const connection_info&, memory_lease& lease)>;
 
 // How file ranges in a response (fetched records) go out. sendfile skips the user-space copy
 // and suits a consumer on another machine; over loopback it measured slower here (the consumer
@@ -61,6 +65,10 @@ struct connection_limits {
     int32_t max_frame_bytes = 100 * 1024 * 1024;
     int32_t max_inflight = 32;
     file_send send_files = file_send::by_peer;
+    // In-flight request bytes shared by every connection (queued.max.request.bytes); null: none.
+    // A frame is read only once its size is taken from it; a frame over its limit is refused
+    // like one over max_frame_bytes.
+    memory_budget* budget = nullptr;
 };
 
 class connection : public std::enable_shared_from_this<connection> {
@@ -69,6 +77,8 @@ public:
     void start();
     void close();
     bool closed() const { return closed_; }
+    // Keeps `t` (an admission ticket) until the connection closes.
+    void hold(std::shared_ptr<void> t) { ticket_ = std::move(t); }
 
 private:
     struct slot {
@@ -77,7 +87,9 @@ private:
     };
     asio::awaitable<void> read_loop();
     asio::awaitable<void> write_loop();
-    asio::awaitable<void> handle(buffer frame, std::shared_ptr<slot> s);
+    asio::awaitable<void> handle(buffer frame, std::shared_ptr<slot> s, memory_lease lease);
+    // Takes `bytes` from the budget, waiting while it is spent; false: closed meanwhile.
+    asio::awaitable<bool> wait_for_budget(memory_budget& budget, int64_t bytes);
     asio::awaitable<void> wait(asio::steady_timer& t);
     // Sends one response frame; false: the connection must close (reason logged if any).
     asio::awaitable<bool> send_frame(const frame_result& r);
@@ -102,6 +114,8 @@ private:
     bool closing_ = false; // a handler asked to close: read no further requests
     bool copy_files_ = false;
     buffer copy_buf_; // copy_file's chunk, allocated on first use
+    std::shared_ptr<memory_budget::waiter> budget_wait_; // made on first wait
+    std::shared_ptr<void> ticket_;
 };
 
 } // namespace brook::net

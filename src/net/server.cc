@@ -40,8 +40,9 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& hp) {
     return {addr, static_cast<uint16_t>(port)};
 }
 
-server::server(shard_set& shards, asio::ip::tcp::endpoint ep, connection_limits limits, frame_handler handler)
-    : shards_(shards), ep_(ep), limits_(limits), handler_(std::move(handler)) {}
+server::server(shard_set& shards, asio::ip::tcp::endpoint ep, connection_limits limits, frame_handler handler,
+               std::shared_ptr<admission> gate)
+    : shards_(shards), ep_(ep), limits_(limits), handler_(std::move(handler)), gate_(std::move(gate)) {}
 
 server::~server() = default;
 
@@ -76,8 +77,19 @@ asio::awaitable<void> server::accept_loop(per_shard& s) {
         }
         boost::system::error_code pec;
         auto remote = sock.remote_endpoint(pec);
+        admission::ticket ticket;
+        if (gate_) {
+            ticket = gate_->admit(remote.address());
+            if (!ticket) {
+                // Over max.connections(.per.ip): closed before a byte is read, as Kafka does.
+                boost::system::error_code ignored;
+                sock.close(ignored);
+                continue;
+            }
+        }
         connection_info info{s.id, pec ? "?" : remote.address().to_string() + ":" + std::to_string(remote.port())};
         auto c = std::make_shared<connection>(std::move(sock), std::move(info), limits_, handler_);
+        c->hold(std::move(ticket));
         std::erase_if(s.connections, [](auto& w) { return w.expired(); });
         s.connections.push_back(c);
         c->start();

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "net/admission.h"
 #include "net/connection.h"
 #include "net/shard_set.h"
 
@@ -20,7 +21,9 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& host_port);
 
 class server {
 public:
-    server(shard_set& shards, asio::ip::tcp::endpoint ep, connection_limits limits, frame_handler handler);
+    // `gate` (may be null: no caps) admits each accepted connection or has it closed at once.
+    server(shard_set& shards, asio::ip::tcp::endpoint ep, connection_limits limits, frame_handler handler,
+           std::shared_ptr<admission> gate = nullptr);
     ~server();
     // Binds every shard's acceptor; throws std::system_error if the address is unusable.
     void start();
@@ -35,6 +38,7 @@ private:
     asio::ip::tcp::endpoint ep_;
     connection_limits limits_;
     frame_handler handler_;
+    std::shared_ptr<admission> gate_;
     std::vector<std::unique_ptr<per_shard>> per_shard_;
     uint16_t port_ = 0;
 };

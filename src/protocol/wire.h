@@ -51,6 +51,19 @@ public:
     // Marks the input malformed (e.g. a semantic check in generated code failed).
     void fail() { ok_ = false; }
 
+    // Memory the decoded message holds beyond its own struct: array and tagged-field elements
+    // (counted as the array is reserved) and copied strings and bytes. A few bytes on the wire
+    // can decode to far more (a one-byte string is a 32-byte std::string), so a decoder may be
+    // given a bound: passing it fails the decode like malformed input. 0 = no bound.
+    void limit_decoded(size_t max_bytes) { max_decoded_ = max_bytes; }
+    size_t decoded() const { return decoded_; }
+    size_t decoded_limit() const { return max_decoded_; }
+    bool charge(size_t bytes) {
+        decoded_ += bytes;
+        if (max_decoded_ != 0 && decoded_ > max_decoded_) ok_ = false;
+        return ok_;
+    }
+
     int8_t i8() { return fixed<int8_t>(); }
     int16_t i16() { return fixed<int16_t>(); }
     int32_t i32() { return fixed<int32_t>(); }
@@ -123,7 +136,10 @@ public:
     bool tags(tagged_fields& out) {
         out.clear();
         const uint32_t count = uvarint();
-        if (!ok_ || count > remaining()) { ok_ = false; return false; }
+        if (!ok_ || count > remaining() / 2 || !charge(size_t(count) * sizeof(tagged_field))) {
+            ok_ = false; // every tagged field takes at least two bytes (tag, size)
+            return false;
+        }
         for (uint32_t i = 0; i < count; ++i) {
             const uint32_t tag = uvarint();
             const auto data = raw(uvarint());
@@ -160,6 +176,7 @@ private:
     bool take_into(C& out, int32_t n) {
         auto s = raw(static_cast<size_t>(n));
         if (!ok_) return false;
+        if (n > 15 && !charge(static_cast<size_t>(n))) return false; // shorter strings fit in place (SSO)
         out.assign(s.begin(), s.end());
         return true;
     }
@@ -167,6 +184,8 @@ private:
     std::span<const uint8_t> in_;
     size_t pos_{0};
     bool ok_{true};
+    size_t decoded_{0};
+    size_t max_decoded_{0};
 };
 
 class writer {

@@ -3,6 +3,7 @@
 #include "base/crc32c.h"
 #include "base/endian.h"
 #include "records/record.h"
+#include "records/record_stream.h"
 
 namespace brook::records {
 namespace {
@@ -46,15 +47,13 @@ result<batch_view> validate_batch(std::span<const uint8_t> batch, const validate
     if (!limits.walk_records) return v;
 
     auto body = batch.subspan(batch_header_size);
-    std::vector<uint8_t> plain;
-    if (h.codec() != compression::none) {
-        auto d = decompress(h.codec(), body, limits.max_decompressed_bytes);
-        if (!d) return d.error();
-        plain = std::move(d).value();
-        body = plain;
-    }
     int64_t max_delta = 0;
-    if (auto e = check_records(body, h.records_count, limits.produce, &max_delta); e != error_code::none) return e;
+    // Compressed records are checked as they stream out of the codec, never held whole: a
+    // legal batch may decompress to any size (Kafka sets no bound either).
+    const error_code e = h.codec() == compression::none
+                             ? check_records(body, h.records_count, limits.produce, &max_delta)
+                             : check_compressed_records(h.codec(), body, h.records_count, limits.produce, &max_delta);
+    if (e != error_code::none) return e;
     if (h.records_count > 0) v.records_max_timestamp = timestamp_ms(h.base_timestamp() + max_delta);
     return v;
 }

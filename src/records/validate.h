@@ -10,7 +10,7 @@
 //   CRC-32C over [attributes, end) mismatch ....................... CORRUPT_MESSAGE
 //   compression codec 5-7 ......................................... UNSUPPORTED_COMPRESSION_TYPE
 //   recordsCount < 0 .............................................. CORRUPT_MESSAGE
-//   records framing (decompressed under max_decompressed_bytes) ... CORRUPT_MESSAGE
+//   records framing (compressed: walked as they decompress) ....... CORRUPT_MESSAGE
 //   produce mode: recordsCount == 0, lastOffsetDelta != count - 1,
 //                 record offsetDelta != its index ................. INVALID_RECORD
 // On success the views cover the payload exactly, in order, and point into it.
@@ -41,7 +41,6 @@ struct batch_view {
 
 struct validate_limits {
     size_t max_batch_bytes = 1048588;  // max.message.bytes (Kafka's default)
-    size_t max_decompressed_bytes = default_max_decompressed_bytes;
     bool walk_records = true;           // parse every record (and decompress) — Kafka does
     bool produce = false;               // strict producer rules (see above)
 };

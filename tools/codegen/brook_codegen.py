@@ -230,11 +230,20 @@ class Gen:
                 L.append(f"{ind}    if (n < 0) return false;")
                 v = expr
             inner = ind + ("        " if opt and nullable_cond is not None else "    ")
+            et = self.elem_type(msg, f)
+            ef0 = Field("e", e, {}, f.line)
+            ef0.struct = f.struct
+            m = self.min_wire_size(ef0, intersect(f.versions, self.range))
+            # The declared count must fit in what is left of the input (each element takes at
+            # least m bytes), and what it decodes to is counted (reader::charge), before the
+            # reservation: a lying count cannot make the decoder allocate.
+            L.append(f"{inner}if (static_cast<size_t>(n) > r.remaining() / {m} ||")
+            L.append(f"{inner}    !r.charge(static_cast<size_t>(n) * sizeof({et})))")
+            L.append(f"{inner}    return false;")
             L.append(f"{inner}auto& v = {v};")
             L.append(f"{inner}v.clear();")
             L.append(f"{inner}v.reserve(static_cast<size_t>(n));")
             L.append(f"{inner}for (int32_t i = 0; i < n; ++i) {{")
-            et = self.elem_type(msg, f)
             L.append(f"{inner}    {et}& e = v.emplace_back();")
             ef = Field("e", e, {}, f.line)
             ef.struct = f.struct
@@ -262,6 +271,25 @@ class Gen:
                 f"{ind}    if (!r.nullable_{kind}({expr}, flex)) return false;",
                 f"{ind}}} else if (!r.{plain}({expr}.emplace(), flex)) {{",
                 f"{ind}    return false;", f"{ind}}}"]
+
+    FIXED_SIZE = {"int8": 1, "bool": 1, "int16": 2, "uint16": 2, "int32": 4, "uint32": 4, "int64": 8,
+                  "float64": 8, "uuid": 16}
+
+    def min_wire_size(self, f, rng):
+        """Fewest bytes f takes on the wire at any version in rng (at least 1): lengths are at
+        least one byte (a flexible uvarint), and a struct counts the fields positional at every
+        version of rng, plus its tag section when all of rng is flexible."""
+        if f.is_array or f.elem in ("string", "bytes", "records"):
+            return 1
+        if f.struct is None:
+            return self.FIXED_SIZE[f.elem]
+        total = 1 if self.ff <= rng[0] else 0
+        for g in f.struct.fields:
+            always = g.versions is not None and g.versions[0] <= rng[0] and g.versions[1] >= rng[1]
+            tagged = g.tag is not None and intersect(g.tagged, rng) is not None
+            if always and not tagged:
+                total += self.min_wire_size(g, rng)
+        return max(1, total)
 
     def null_cond(self, f):
         """Condition for 'null allowed', '' when allowed at every live version of f."""
@@ -334,7 +362,8 @@ class Gen:
             L.append("    if (flex) {")
             L.append("        unknown_tags.clear();")
             L.append("        const uint32_t count = r.uvarint();")
-            L.append("        if (!r.ok() || count > r.remaining()) return false;")
+            L.append("        if (!r.ok() || count > r.remaining() / 2 || !r.charge(size_t(count) * sizeof(tagged_field)))")
+            L.append("            return false;")
             L.append("        for (uint32_t i = 0; i < count; ++i) {")
             L.append("            const uint32_t tag = r.uvarint();")
             L.append("            const uint32_t size = r.uvarint();")
@@ -351,7 +380,7 @@ class Gen:
                 L += self.dec_value(msg, f, f.name, "                    ", self.null_cond(f))
                 L.append("                    return r.ok();")
                 L.append("                };")
-                L.append("                if (!decode_field(sub) || sub.remaining() != 0) return false;")
+                L.append("                if (!decode_field(sub) || sub.remaining() != 0 || !r.charge(sub.decoded())) return false;")
             if tagged:
                 L.append("            } else {")
                 L.append("                unknown_tags.push_back({tag, bytes(data.begin(), data.end())});")

@@ -130,7 +130,7 @@ INSTANTIATE_TEST_SUITE_P(modes, file_sending, ::testing::Values(file_send::sendf
 
 TEST_P(file_sending, splices_are_sent_in_place_and_in_order) {
     temp_file file(1 << 20);
-    frame_handler h = [&file](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
+    frame_handler h = [&file](buffer frame, const connection_info&, memory_lease&) -> asio::awaitable<frame_result> {
         frame_result r;
         if (frame.data()[0] == 1) {
             r.body = {'h', 'e', 'a', 'd', '|', 'm', 'i', 'd', '|', 't', 'a', 'i', 'l'};
@@ -153,7 +153,7 @@ TEST_P(file_sending, splices_are_sent_in_place_and_in_order) {
 // Bigger than the socket buffers and read late: sending hits EAGAIN and must wait for room.
 TEST_P(file_sending, large_range_waits_for_a_slow_reader) {
     temp_file file(24 << 20);
-    frame_handler h = [&file](buffer, const connection_info&) -> asio::awaitable<frame_result> {
+    frame_handler h = [&file](buffer, const connection_info&, memory_lease&) -> asio::awaitable<frame_result> {
         frame_result r;
         r.body = {1, 2, 3};
         r.splices = {{3, file.range(0, file.contents.size())}};
@@ -171,7 +171,7 @@ TEST_P(file_sending, large_range_waits_for_a_slow_reader) {
 // once: sent with MSG_MORE to the end, the kernel would hold its tail back for up to 200 ms.
 TEST_P(file_sending, frame_ending_in_a_range_is_not_held_back) {
     temp_file file(4096);
-    frame_handler h = [&file](buffer, const connection_info&) -> asio::awaitable<frame_result> {
+    frame_handler h = [&file](buffer, const connection_info&, memory_lease&) -> asio::awaitable<frame_result> {
         frame_result r;
         r.body = {1, 2, 3};
         r.splices = {{3, file.range(100, 1000)}};
@@ -195,7 +195,7 @@ TEST_P(file_sending, responses_answered_together_arrive_whole_and_in_order) {
     temp_file file(4096);
     constexpr int n = 100; // more than one gathered write
     std::unique_ptr<asio::steady_timer> release;
-    frame_handler h = [&](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
+    frame_handler h = [&](buffer frame, const connection_info&, memory_lease&) -> asio::awaitable<frame_result> {
         const uint8_t tag = frame.data()[0];
         if (!release)
             release = std::make_unique<asio::steady_timer>(co_await asio::this_coro::executor,
@@ -226,7 +226,7 @@ TEST_P(file_sending, responses_answered_together_arrive_whole_and_in_order) {
 
 TEST_P(file_sending, short_file_closes_the_connection) {
     temp_file file(4096);
-    frame_handler h = [&file](buffer frame, const connection_info&) -> asio::awaitable<frame_result> {
+    frame_handler h = [&file](buffer frame, const connection_info&, memory_lease&) -> asio::awaitable<frame_result> {
         frame_result r;
         r.body = {7};
         if (frame.data()[0] == 1) r.splices = {{1, file.range(1000, 10'000)}};
