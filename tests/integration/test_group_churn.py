@@ -102,20 +102,31 @@ def take(c):
     return out
 
 
-def run_member(n, bs, group, topic, audit, stop):
+def run_member(n, bs, group, topic, audit, stop, joined):
     """One member's life: join, process-then-commit until `stop`, then close (leave)."""
     c = Consumer(member_conf(bs, group, n))
     fresh = set()  # partitions assigned and not yet delivered from since this assignment
 
     def on_assign(_c, parts):
         fresh.update(tp.partition for tp in parts)
+        joined.set()
 
     def on_revoke(_c, parts):
         fresh.difference_update(tp.partition for tp in parts)
 
     c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
     try:
-        while not stop.is_set():
+        # librdkafka < 2.3.0 aborts the process (assertion `assignor_state', librdkafka #4312, fixed
+        # by #4381) when a cooperative-sticky member closes before its first assignment: a member
+        # told to stop first waits (bounded) for that assignment.
+        give_up = None
+        while True:
+            if stop.is_set():
+                if joined.is_set():
+                    break
+                give_up = give_up or time.monotonic() + 20
+                if time.monotonic() > give_up:
+                    break
             msgs = take(c)
             if not msgs:
                 continue
@@ -196,14 +207,15 @@ def test_cooperative_sticky_churn_skips_nothing(broker, tmp_path):
     prod = threading.Thread(target=produce, args=(bs, topic, audit, stop_prod), daemon=True)
     prod.start()
 
-    members = {}  # n -> (thread, stop event)
+    members = {}  # n -> (thread, stop event, joined event)
     next_n = 0
 
     def start_member():
         nonlocal next_n
-        ev = threading.Event()
-        t = threading.Thread(target=run_member, args=(next_n, bs, group, topic, audit, ev), daemon=True)
-        members[next_n] = (t, ev)
+        ev, joined = threading.Event(), threading.Event()
+        t = threading.Thread(target=run_member, args=(next_n, bs, group, topic, audit, ev, joined),
+                             daemon=True)
+        members[next_n] = (t, ev, joined)
         next_n += 1
         t.start()
 
@@ -214,15 +226,18 @@ def test_cooperative_sticky_churn_skips_nothing(broker, tmp_path):
     leaves = 0
     while time.monotonic() < deadline:
         time.sleep(CHURN_EVERY_S)
-        victim = rng.choice(sorted(members))
+        ready = sorted(n for n, (_, _, j) in members.items() if j.is_set())
+        if not ready:
+            continue
+        victim = rng.choice(ready)
         members.pop(victim)[1].set()  # it closes (LeaveGroup) on its own thread
         leaves += 1
         start_member()
     stop_prod.set()
     prod.join(60)
-    for t, ev in members.values():
+    for _, ev, _ in members.values():
         ev.set()
-    for t, _ in list(members.values()):
+    for t, _, _ in list(members.values()):
         t.join(30)
 
     # Drain: a fresh member resumes every partition from Brook's committed offsets.
