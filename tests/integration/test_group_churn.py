@@ -231,10 +231,13 @@ def test_cooperative_sticky_churn_skips_nothing(broker, tmp_path):
     for _ in range(MEMBERS):
         start_member()
     rng = random.Random(16)
-    deadline = time.monotonic() + CHURN_S
+    start = time.monotonic()
+    deadline = start + CHURN_S
     leaves = 0
+    tick = 0
     while time.monotonic() < deadline:
-        time.sleep(CHURN_EVERY_S)
+        tick += 1  # on a fixed schedule, so a slow iteration does not stretch the churn period
+        time.sleep(max(0.0, start + tick * CHURN_EVERY_S - time.monotonic()))
         ready = sorted(n for n, (_, _, j) in members.items() if j.is_set())
         if not ready:
             continue
