@@ -98,7 +98,8 @@ client::outcome<std::map<int32_t, int64_t>> resolve(client::admin& a, const std:
         if (!ts) return client::error{-1, "bad time '" + spec + "': expected " + std::string(time_spec_forms)};
         auto offs = a.offsets_for_time(topic, parts, *ts, request_timeout_ms);
         if (!offs) return offs.err();
-        for (size_t i = 0; i < parts.size(); ++i) out[parts[i]] = (*offs)[i];
+        // No record that late: the end (offsets_for_time says so with a logical -1).
+        for (size_t i = 0; i < parts.size(); ++i) out[parts[i]] = (*offs)[i] >= 0 ? (*offs)[i] : wm.at(parts[i]).high;
         return out;
     }
     auto o = parse_offset_spec(spec);

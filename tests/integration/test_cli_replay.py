@@ -153,6 +153,9 @@ def test_replay_time_and_offset_bounds(module_broker):
     assert [m.value() for m in read_all(b.bootstrap, "rp-time-c")] == [b"%d" % i for i in range(90, 100)]
     s = summary(replay(b, "rp-time", "--to", "rp-time-d", "--from", "@-1h"))  # all in 2023: nothing after
     assert s["records"] == 0
+    # --until past the last record: to the end.
+    s = summary(replay(b, "rp-time", "--to", "rp-time-e", "--from", "@%d" % (base + 98_000), "--until", "@-1m"))
+    assert [m.value() for m in read_all(b.bootstrap, "rp-time-e")] == [b"98", b"99"]
 
 
 def test_replay_error_paths(module_broker):
