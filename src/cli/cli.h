@@ -33,6 +33,7 @@ void add_topic_commands(CLI::App& app, action& picked);
 void add_produce_command(CLI::App& app, action& picked);
 void add_consume_command(CLI::App& app, action& picked);
 void add_group_commands(CLI::App& app, action& picked);
+void add_group_admin_commands(CLI::App* group, action& picked); // from add_group_commands
 void add_replay_command(CLI::App& app, action& picked);
 void add_cluster_commands(CLI::App& app, action& picked);
 void add_schema_commands(CLI::App& app, action& picked);
