@@ -7,6 +7,7 @@ commands::commands(CLI::App& app) {
     add_produce_command(app, picked_);
     add_consume_command(app, picked_);
     add_group_commands(app, picked_);
+    add_replay_command(app, picked_);
     add_cluster_commands(app, picked_);
     add_schema_commands(app, picked_);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The `brook` client commands (topic, produce, consume, group, cluster, schema), registered on the
+// The `brook` client commands (topic, produce, consume, group, replay, cluster, schema), registered on the
 // binary's CLI11 app next to `serve`. They talk to any Kafka-compatible broker through
 // src/client only (schema: any Confluent-compatible schema registry over HTTP). Usage from main():
 //   brook::cli::commands cli(app);
@@ -33,6 +33,8 @@ void add_topic_commands(CLI::App& app, action& picked);
 void add_produce_command(CLI::App& app, action& picked);
 void add_consume_command(CLI::App& app, action& picked);
 void add_group_commands(CLI::App& app, action& picked);
+void add_group_admin_commands(CLI::App* group, action& picked); // from add_group_commands
+void add_replay_command(CLI::App& app, action& picked);
 void add_cluster_commands(CLI::App& app, action& picked);
 void add_schema_commands(CLI::App& app, action& picked);
 

@@ -1,5 +1,6 @@
 // `brook consume TOPIC`: records to stdout, by a kcat-style format string or as JSON lines.
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -8,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/format.h"
+#include "cli/time_spec.h"
 #include "client/consumer.h"
 
 namespace brook::cli {
@@ -27,10 +29,20 @@ std::atomic<bool> interrupted{false};
 extern "C" void on_interrupt(int) { interrupted = true; }
 
 int run_consume(const consume_options& o) {
-    auto start = parse_offset_spec(o.offset);
-    if (!start) return usage("bad --offset '" + o.offset + "': expected start, end or an offset N >= 0");
+    // @time: resolved per partition below (ListOffsets by time); kept as the time until then.
+    std::optional<int64_t> at_time;
+    std::optional<int64_t> start;
+    if (o.offset.starts_with("@")) {
+        at_time = parse_time_spec(o.offset, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch()).count());
+        if (!at_time) return usage("bad --offset '" + o.offset + "': expected " + std::string(time_spec_forms));
+        start = 0;
+    } else {
+        start = parse_offset_spec(o.offset);
+        if (!start) return usage("bad --offset '" + o.offset + "': expected start, end, an offset N >= 0 or @time");
+    }
     if (!o.group.empty() && *start >= 0)
-        return usage("--offset N needs partitions assigned, not a group: drop -g, or use start/end with -g");
+        return usage("--offset N needs partitions assigned, not a group (so does @time): drop -g, or use start/end with -g");
     const std::string what = "consume " + o.topic;
 
     auto a = connect_admin(o.g);
@@ -55,6 +67,14 @@ int run_consume(const consume_options& o) {
     if (o.group.empty()) {
         std::vector<client::partition_offset> parts;
         for (const auto& p : t->partitions) parts.push_back({{o.topic, p.partition}, *start});
+        if (at_time) {
+            // The first offset at or after the time in each partition; past the last record: the end.
+            std::vector<int32_t> ids;
+            for (const auto& p : t->partitions) ids.push_back(p.partition);
+            auto offs = a->offsets_for_time(o.topic, ids, *at_time, request_timeout_ms);
+            if (!offs) return fail(o.g, what + ": offsets for " + o.offset, offs.err());
+            for (size_t i = 0; i < parts.size(); ++i) parts[i].offset = (*offs)[i];
+        }
         if (auto s = c->assign(parts); !s) return fail(o.g, what, s.err());
     } else if (auto s = c->subscribe({o.topic}); !s) {
         return fail(o.g, what, s.err());
@@ -95,7 +115,8 @@ void add_consume_command(CLI::App& app, action& picked) {
     auto o = std::make_shared<consume_options>();
     auto* cmd = app.add_subcommand("consume", "Print a topic's records");
     cmd->add_option("topic", o->topic, "Topic name")->required();
-    cmd->add_option("-o,--offset", o->offset, "Where to start: start, end or an offset N (each partition)")
+    cmd->add_option("-o,--offset", o->offset, "Where to start: start, end, an offset N or @time (each partition; @time is the first record at or "
+                    "after it, or the end: @<epoch ms>, @2024-05-01T12:00:00Z (RFC 3339, no zone = UTC), @-1h, @-30m)")
         ->capture_default_str();
     cmd->add_option("-n,--count", o->count, "Stop after N records")->check(CLI::NonNegativeNumber);
     cmd->add_option("-g,--group", o->group, "Consume as a member of group G (commits offsets); default: all partitions, no group");

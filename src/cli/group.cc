@@ -1,4 +1,4 @@
-// `brook group list|describe`.
+// `brook group list|describe` (delete and reset-offsets: group_admin.cc).
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -96,7 +96,7 @@ int run_describe(const describe_options& o) {
 } // namespace
 
 void add_group_commands(CLI::App& app, action& picked) {
-    auto* group = app.add_subcommand("group", "List and describe consumer groups");
+    auto* group = app.add_subcommand("group", "List, describe and delete consumer groups; reset their offsets");
     group->require_subcommand(1);
 
     auto l = std::make_shared<list_options>();
@@ -109,6 +109,8 @@ void add_group_commands(CLI::App& app, action& picked) {
     describe->add_option("group", d->group, "Group id")->required();
     add_global_options(describe, d->g);
     describe->callback([d, &picked] { picked = [d] { return run_describe(*d); }; });
+
+    add_group_admin_commands(group, picked);
 }
 
 } // namespace brook::cli

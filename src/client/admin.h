@@ -82,6 +82,11 @@ struct group_description {
     std::vector<group_member> members;
 };
 
+struct group_status {
+    std::string group;
+    std::optional<error> failed; // e.g. NON_EMPTY_GROUP, GROUP_ID_NOT_FOUND
+};
+
 // A group's position in one partition against the partition's end.
 struct partition_lag {
     topic_partition tp;
@@ -120,6 +125,12 @@ public:
     outcome<group_description> describe_group(const std::string& group, int timeout_ms);
     // Committed offsets of every partition the group has committed, with log end and lag.
     outcome<std::vector<partition_lag>> group_lag(const std::string& group, int timeout_ms);
+    // DeleteGroups: one status per group, in the given order (a group with members fails with
+    // NON_EMPTY_GROUP; the others are still deleted).
+    outcome<std::vector<group_status>> delete_groups(const std::vector<std::string>& groups, int timeout_ms);
+    // Commits `offsets` (absolute) for group from outside it (OffsetCommit with no generation):
+    // the broker refuses while the group has members (UNKNOWN_MEMBER_ID / REBALANCE_IN_PROGRESS).
+    status alter_group_offsets(const std::string& group, const std::vector<partition_offset>& offsets, int timeout_ms);
     // For each partition of topic, the first offset whose record timestamp is >= timestamp_ms
     // (the partition's end offset when there is none), in the order given (ListOffsets by time).
     outcome<std::vector<int64_t>> offsets_for_time(const std::string& topic, const std::vector<int32_t>& partitions,
