@@ -96,13 +96,16 @@ void add_admin_api_routes(http::router& routes, broker& b) {
         auto parts = co_await describe_topic(b, name);
         if (!parts) co_return http::error_response(404, "topic '" + name + "' does not exist");
         json list = json::array();
-        for (const auto& p : *parts)
+        for (const auto& p : *parts) {
+            auto cause = b.offline().cause(name, p.partition);
             list.push_back({{"partition", p.partition},
                             {"high_watermark", p.high_watermark},
                             {"last_stable_offset", p.last_stable_offset},
                             {"log_start_offset", p.log_start_offset},
                             {"size_bytes", p.size_bytes},
-                            {"segments", p.segments}});
+                            {"segments", p.segments},
+                            {"offline", cause ? json(*cause) : json(nullptr)}});
+        }
         co_return http::json_response({{"name", name}, {"internal", is_internal_topic(name)}, {"partitions", list}});
     });
     routes.add("GET", "/v1/groups", [&b](http::request&) -> asio::awaitable<http::response> {
@@ -124,6 +127,13 @@ void add_admin_api_routes(http::router& routes, broker& b) {
         if (groups.empty()) co_return http::error_response(404, "consumer group '" + id + "' does not exist");
         auto lags = co_await compute_lags(b, groups[0].committed, now);
         co_return http::json_response(group_detail(groups[0], lags));
+    });
+    // Partitions the broker knows but cannot serve, with why (offline_partitions.h).
+    routes.add("GET", "/v1/partitions/offline", [&b](http::request&) -> asio::awaitable<http::response> {
+        json out = json::array();
+        for (const auto& e : b.offline().list())
+            out.push_back({{"topic", e.topic}, {"partition", e.partition}, {"cause", e.cause}});
+        co_return http::json_response(out);
     });
     add_fault_routes(routes, b);
 }

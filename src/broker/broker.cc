@@ -2,13 +2,16 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
+#include <thread>
 #include <fstream>
-#include <future>
 #include <random>
 #include <sstream>
 
@@ -40,6 +43,19 @@ std::string new_cluster_id() {
     return id;
 }
 
+// close() on each log, side by side on helper threads (shutdown: each close syncs, writes a
+// producer snapshot and partition.meta). The logs must be owned by no running shard.
+void close_all_logs(const std::vector<storage::partition_log*>& logs, unsigned threads = 16) {
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+        for (size_t i = next.fetch_add(1); i < logs.size(); i = next.fetch_add(1)) logs[i]->close();
+    };
+    const unsigned n = static_cast<unsigned>(std::clamp<size_t>(logs.size(), 1, std::max(threads, 1u)));
+    std::vector<std::jthread> pool;
+    for (unsigned t = 1; t < n; ++t) pool.emplace_back(worker);
+    worker();
+}
+
 int64_t config_i64(const std::map<std::string, std::string>& m, const char* key, int64_t fallback) {
     auto it = m.find(key);
     if (it == m.end()) return fallback;
@@ -52,8 +68,10 @@ int64_t config_i64(const std::map<std::string, std::string>& m, const char* key,
 
 broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
     const std::chrono::microseconds commit_delay(cfg_.group_commit_delay_us);
-    for (unsigned i = 0; i < shards_.size(); ++i)
+    for (unsigned i = 0; i < shards_.size(); ++i) {
         states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay));
+        states_.back()->files = std::make_shared<storage::fd_cache>(static_cast<size_t>(cfg_.log_fd_cache_size));
+    }
     controller_lock_ = std::make_unique<controller_lock>(shards_.context(0));
 }
 
@@ -101,17 +119,33 @@ void broker::load() {
         if (out.error != error_code::none)
             throw std::runtime_error("cannot create " + std::string(internal) + ": " + out.message);
     }
+    // Directories a delete retired but a crash kept from removing.
+    storage::topic_store::remove_retired(store_->find_retired());
     auto snap = std::make_shared<const topic_map>(controller_topics_);
-    // Shards are not running yet: recover each shard's partitions on a thread of its own,
-    // in parallel, then hand the state over when the shards start.
-    std::vector<std::future<void>> work;
-    for (unsigned s = 0; s < shards_.size(); ++s) {
-        work.push_back(std::async(std::launch::async, [this, s, snap] {
-            states_[s]->topics = snap;
-            for (auto& [name, t] : *snap) open_partitions(s, *t);
-        }));
+    // Shards are not running yet: recover every partition on helper threads, side by side,
+    // then hand each to its owner shard's state. A partition that cannot be opened is
+    // offline (one log line), not the end of the broker; the internal topics are.
+    std::vector<open_job> jobs;
+    for (auto& [name, t] : *snap) {
+        for (auto& st : states_) st->partitions[name].resize(static_cast<size_t>(t->partitions));
+        auto more = open_jobs(*t);
+        std::move(more.begin(), more.end(), std::back_inserter(jobs));
     }
-    for (auto& w : work) w.get(); // rethrows a recovery failure
+    auto opened = open_logs(jobs);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+        const auto& j = jobs[i];
+        if (!opened[i]) {
+            if (is_internal_topic(j.topic))
+                throw std::runtime_error("cannot open partition " + j.topic + "/" + std::to_string(j.partition) + ": " +
+                                         std::string(error_name(opened[i].error())));
+            offline_.mark(j.topic, j.partition, open_failure_cause(j, opened[i].error()));
+            continue;
+        }
+        auto& st = *states_[owner_shard(j.topic, j.partition, shards_.size())];
+        st.partitions[j.topic][static_cast<size_t>(j.partition)] =
+            std::make_shared<partition>(j.topic, j.partition, std::move(opened[i]).value());
+    }
+    for (auto& st : states_) st->topics = snap;
     groups_ = std::make_unique<group_service>(*this);
     groups_->load();
     txns_ = std::make_unique<txn_service>(*this);
@@ -119,29 +153,38 @@ void broker::load() {
     spdlog::info("loaded {} topics from {}", controller_topics_.size(), data.string());
 }
 
-void broker::open_partitions(unsigned s, const topic_info& t) {
-    auto& parts = states_[s]->partitions[t.name];
-    parts.resize(static_cast<size_t>(t.partitions));
+std::vector<open_job> broker::open_jobs(const topic_info& t) const {
+    std::vector<open_job> jobs;
+    jobs.reserve(static_cast<size_t>(t.partitions));
     for (int32_t p = 0; p < t.partitions; ++p) {
-        if (owner_shard(t.name, p, shards_.size()) != s) continue;
-        auto dir = std::filesystem::path(cfg_.data_dir) / t.name / std::to_string(p);
-        auto log = storage::partition_log::open(dir, t.log);
-        if (!log)
-            throw std::runtime_error("cannot open partition " + t.name + "/" + std::to_string(p) + ": " +
-                                     std::string(error_name(log.error())));
-        parts[static_cast<size_t>(p)] = std::make_shared<partition>(t.name, p, std::move(log).value());
+        storage::partition_log::open_options opts;
+        opts.files = states_[owner_shard(t.name, p, shards_.size())]->files;
+        opts.topic_id = t.topic_id;
+        jobs.push_back({t.name, p, std::filesystem::path(cfg_.data_dir) / t.name / std::to_string(p), t.log, std::move(opts), {}});
     }
+    return jobs;
+}
+
+std::shared_ptr<const topic_info> broker::topic_by_id(unsigned shard, const std::array<uint8_t, 16>& id) const {
+    for (const auto& [name, t] : *states_[shard]->topics)
+        if (t->topic_id == id) return t;
+    return nullptr;
 }
 
 void broker::close_logs() {
     warmer_.stop();
+    // The shards have stopped: their partitions are closed side by side on helper threads
+    // (thousands of partitions, each a few syncs).
+    std::vector<storage::partition_log*> logs;
     for (auto& st : states_) {
         st->flush->stop(); // no fdatasync may still be running on a helper thread
         for (auto& [name, parts] : st->partitions)
             for (auto& p : parts)
-                if (p) p->log().close();
-        st->partitions.clear();
+                if (p) logs.push_back(&p->log());
     }
+    close_all_logs(logs);
+    for (auto& st : states_) st->partitions.clear();
+    topic_work_.join();
 }
 
 asio::awaitable<void> broker::housekeeping(unsigned s) {
@@ -183,6 +226,16 @@ broker::create_outcome broker::create_on_controller(const create_spec& spec) {
     int32_t partitions = spec.partitions == -1 ? cfg_.num_partitions : spec.partitions;
     if (partitions <= 0 || partitions > 100000)
         return {error_code::invalid_partitions, "number of partitions must be in [1, 100000]", nullptr};
+    if (!is_internal_topic(spec.name)) {
+        int64_t held = 0;
+        for (const auto& [_, t] : controller_topics_) held += t->partitions;
+        if (held + partitions > cfg_.max_broker_partitions)
+            return {error_code::policy_violation,
+                    fmt::format("topic '{}' with {} partitions would bring this broker to {} partitions; "
+                                "max.broker.partitions is {}",
+                                spec.name, partitions, held + partitions, cfg_.max_broker_partitions),
+                    nullptr};
+    }
     for (auto& [k, v] : spec.configs)
         if (auto err = config::validate_topic_config(k, v)) return {error_code::invalid_config, *err, nullptr};
     auto t = std::make_shared<topic_info>();
@@ -192,6 +245,10 @@ broker::create_outcome broker::create_on_controller(const create_spec& spec) {
     t->configs = spec.configs;
     t->log = resolve_log_config(spec.configs);
     if (spec.validate_only) return {error_code::none, {}, t};
+    // Directories of an earlier topic of this name whose delete a crash cut short: never the
+    // new topic's (they would be refused for their topic id anyway).
+    if (!store_->retire_leftovers(t->name, nullptr))
+        return {error_code::kafka_storage_error, "cannot retire leftover directories of an earlier topic '" + t->name + "'", nullptr};
     if (!store_->save({t->name, t->topic_id, t->partitions, t->configs}))
         return {error_code::kafka_storage_error, "cannot persist topic metadata", nullptr};
     controller_topics_[t->name] = t;
@@ -207,17 +264,41 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
         auto held = co_await controller_lock_->lock();
         auto out = create_on_controller(spec);
         if (out.error != error_code::none || spec.validate_only) co_return out;
-        auto snap = std::make_shared<const topic_map>(controller_topics_);
         auto t = out.topic;
-        // Two phases: every owner opens its partitions before any shard can see the topic, so
-        // a request routed by the new snapshot always finds its partition on the owner.
+        // Two phases: every partition is opened before any shard can see the topic, so a
+        // request routed by the new snapshot always finds its partition on the owner. The
+        // opening runs on helper threads (thousands of partitions take seconds of syncs) while
+        // the shards keep serving.
+        auto jobs = open_jobs(*t);
+        auto open_all = [&jobs]() -> asio::awaitable<std::vector<result<std::unique_ptr<storage::partition_log>>>> {
+            co_return open_logs(jobs);
+        };
+        auto opened = co_await asio::co_spawn(topic_work_, std::move(open_all), use_awaitable);
+        for (size_t i = 0; i < jobs.size(); ++i) {
+            if (opened[i]) continue;
+            auto cause = open_failure_cause(jobs[i], opened[i].error());
+            opened.clear(); // closes the partitions that did open, before their directories go
+            roll_back_create(*t);
+            spdlog::error("creating topic {} failed: partition {}: {}; rolled back", t->name, jobs[i].partition, cause);
+            co_return create_outcome{error_code::kafka_storage_error,
+                                     fmt::format("partition {} could not be created ({}); topic '{}' was not created",
+                                                 jobs[i].partition, cause, t->name),
+                                     nullptr};
+        }
+        std::vector<std::vector<std::shared_ptr<partition>>> by_shard(shards_.size());
+        for (size_t i = 0; i < jobs.size(); ++i)
+            by_shard[owner_shard(t->name, jobs[i].partition, shards_.size())].push_back(
+                std::make_shared<partition>(t->name, jobs[i].partition, std::move(opened[i]).value()));
         for (unsigned s = 0; s < shards_.size(); ++s) {
-            auto open = [this, s, t]() -> asio::awaitable<void> {
-                open_partitions(s, *t);
+            auto install = [this, s, t, mine = std::move(by_shard[s])]() -> asio::awaitable<void> {
+                auto& parts = states_[s]->partitions[t->name];
+                parts.assign(static_cast<size_t>(t->partitions), nullptr);
+                for (const auto& p : mine) parts[static_cast<size_t>(p->index())] = p;
                 co_return;
             };
-            co_await net::run_on(shards_.context(s), std::move(open));
+            co_await net::run_on(shards_.context(s), std::move(install));
         }
+        auto snap = std::make_shared<const topic_map>(controller_topics_);
         for (unsigned s = 0; s < shards_.size(); ++s) {
             auto publish = [this, s, snap]() -> asio::awaitable<void> {
                 states_[s]->topics = snap;
@@ -232,12 +313,26 @@ asio::awaitable<broker::create_outcome> broker::create_topic(create_spec spec) {
     co_return out;
 }
 
+void broker::roll_back_create(const topic_info& t) {
+    controller_topics_.erase(t.name);
+    offline_.forget_topic(t.name);
+    // Metadata first (durably), then the directories, retired before the client hears back and
+    // removed off shard 0: a crash in between leaves directories without a topic, which a
+    // later create of the name retires.
+    std::vector<std::filesystem::path> retired;
+    if (!store_->remove(t.name, t.topic_id, &retired))
+        spdlog::error("rolling back topic {}: its metadata or directories could not all be removed", t.name);
+    if (!retired.empty()) asio::post(topic_work_, [retired] { storage::topic_store::remove_retired(retired); });
+}
+
 asio::awaitable<error_code> broker::delete_topic(std::string name) {
     if (is_internal_topic(name)) co_return error_code::invalid_topic_exception; // never deleted
     auto on_controller = [this, name]() -> asio::awaitable<error_code> {
         auto held = co_await controller_lock_->lock();
-        if (!controller_topics_.contains(name)) co_return error_code::unknown_topic_or_partition;
-        controller_topics_.erase(name);
+        auto found = controller_topics_.find(name);
+        if (found == controller_topics_.end()) co_return error_code::unknown_topic_or_partition;
+        const auto id = found->second->topic_id;
+        controller_topics_.erase(found);
         auto snap = std::make_shared<const topic_map>(controller_topics_);
         for (unsigned s = 0; s < shards_.size(); ++s) {
             auto apply = [this, s, name, snap]() -> asio::awaitable<void> {
@@ -254,7 +349,13 @@ asio::awaitable<error_code> broker::delete_topic(std::string name) {
             };
             co_await net::run_on(shards_.context(s), std::move(apply));
         }
-        if (!store_->remove(name)) co_return error_code::kafka_storage_error;
+        // The metadata and the partition directories' old names are gone durably before the
+        // answer; the renamed directories are removed afterwards, off the shards.
+        std::vector<std::filesystem::path> retired;
+        bool removed = store_->remove(name, id, &retired);
+        offline_.forget_topic(name);
+        if (!retired.empty()) asio::post(topic_work_, [retired] { storage::topic_store::remove_retired(retired); });
+        if (!removed) co_return error_code::kafka_storage_error;
         spdlog::info("deleted topic {}", name);
         // Still under the controller lock, so a re-create of the name cannot come first: its
         // consumers must not start from the old topic's committed offsets (Kafka removes them).

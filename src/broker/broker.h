@@ -5,6 +5,7 @@
 // deletion and producer-id allocation are serialised on shard 0 (the "controller" of
 // this single-node cluster), which then updates every shard by posting to it.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <map>
 #include <memory>
@@ -21,7 +22,9 @@
 #include "broker/controller_lock.h"
 #include "broker/fault_injector.h"
 #include "broker/group_service.h"
+#include "broker/offline_partitions.h"
 #include "broker/page_warmer.h"
+#include "broker/partition_opener.h"
 #include "broker/shard_state.h"
 #include "broker/txn_service.h"
 
@@ -60,6 +63,9 @@ public:
     page_warmer& warmer() { return warmer_; }
     // Faults injected through the admin API (/v1/faults); shared by every shard.
     fault_injector& faults() { return faults_; }
+    // Partitions that exist but cannot be served (failed to open); shared by every shard.
+    offline_partitions& offline() { return offline_; }
+    const offline_partitions& offline() const { return offline_; }
 
     // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
     // every shard's snapshot has the change.
@@ -76,13 +82,18 @@ public:
     };
     asio::awaitable<create_outcome> create_topic(create_spec spec);
     asio::awaitable<error_code> delete_topic(std::string name);
+    // The topic with this id in the calling shard's snapshot (Metadata v12 by id), or null.
+    std::shared_ptr<const topic_info> topic_by_id(unsigned shard, const std::array<uint8_t, 16>& id) const;
     asio::awaitable<result<producer_id>> allocate_producer_id();
 
     storage::log_config resolve_log_config(const std::map<std::string, std::string>& topic_configs) const;
 
 private:
     create_outcome create_on_controller(const create_spec& spec);
-    void open_partitions(unsigned shard, const topic_info& t);
+    // The open jobs of a topic's partitions, each with its owner shard's descriptor cache.
+    std::vector<open_job> open_jobs(const topic_info& t) const;
+    // Undoes create_on_controller after its partitions could not all be opened.
+    void roll_back_create(const topic_info& t);
     asio::awaitable<void> housekeeping(unsigned shard);
 
     config::broker_config cfg_;
@@ -98,6 +109,10 @@ private:
     std::unique_ptr<group_service> groups_;
     std::unique_ptr<txn_service> txns_;
     fault_injector faults_;
+    offline_partitions offline_;
+    // Helper threads for blocking topic work off shard 0 (opening a new topic's partitions,
+    // removing a deleted one's directories).
+    asio::thread_pool topic_work_{1};
     page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
 };
 

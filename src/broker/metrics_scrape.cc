@@ -196,6 +196,15 @@ void write_faults(exposition& out, broker& b) {
     out.sample({}, static_cast<double>(std::count_if(faults.begin(), faults.end(), [](const fault& f) { return f.armed(); })));
 }
 
+void write_offline(exposition& out, const broker& b) {
+    const auto offline = b.offline().list();
+    out.family("brook_partitions_offline", metric_type::gauge,
+               "Partitions this broker knows but cannot serve (failed to open; /v1/partitions/offline says why).");
+    out.sample({}, static_cast<double>(offline.size()));
+    out.family("brook_partition_offline", metric_type::gauge, "1 for each offline partition.");
+    for (const auto& e : offline) out.sample({{"topic", e.topic}, {"partition", std::to_string(e.partition)}}, 1.0);
+}
+
 } // namespace
 
 namespace {
@@ -223,6 +232,7 @@ asio::awaitable<exposition> scrape(broker& b, bool keep_families) {
     write_partitions(out, parts, shards);
     write_groups(out, groups, lags);
     write_faults(out, b);
+    write_offline(out, b);
     http::metrics::write_process_metrics(out);
     http::metrics::write_disk_metrics(out, b.config().data_dir);
     co_return out;

@@ -24,6 +24,8 @@ struct shard_state {
     // topic -> partition index -> partition (null where another shard owns it)
     std::unordered_map<std::string, std::vector<std::shared_ptr<partition>>> partitions;
     std::unique_ptr<flusher> flush;
+    // Descriptors of this shard's sealed segments (storage/fd_cache.h); sized by the broker.
+    std::shared_ptr<storage::fd_cache> files = std::make_shared<storage::fd_cache>(1000);
     shard_metrics metrics;
 
     std::shared_ptr<partition> find(const std::string& topic, int32_t index) const {

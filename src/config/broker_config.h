@@ -39,6 +39,11 @@ struct broker_config {
     int32_t node_id = 0;
     bool auto_create_topics_enable = true;
     int32_t num_partitions = 1;
+    // Partition bounds (docs/architecture.md, "Partitions and descriptors"): each partition holds
+    // one descriptor (its active segment's .log), so the broker total is what bounds them.
+    int32_t create_topics_max_partitions = 10000; // per CreateTopics request, all its topics together
+    int32_t max_broker_partitions = 10000;        // KIP-578's name
+    int32_t log_fd_cache_size = 1000;             // per shard: sealed segments' .log descriptors
     int32_t socket_request_max_bytes = 100 * 1024 * 1024;
     int32_t message_max_bytes = 1048588;
     int64_t log_segment_bytes = 1LL << 30;

@@ -1,4 +1,5 @@
 #include "storage/file_handle.h"
+#include "storage/io_error.h"
 
 #include <cerrno>
 #include <cstring>
@@ -13,12 +14,18 @@
 namespace brook::storage {
 namespace {
 
+thread_local std::string last_failure;
+
 error_code io_error(const char* what, const std::filesystem::path& p) {
-    spdlog::error("storage: {} {}: {}", what, p.string(), std::strerror(errno));
+    last_failure = std::string(what) + " " + p.string() + ": " + std::strerror(errno);
+    spdlog::error("storage: {}", last_failure);
     return error_code::kafka_storage_error;
 }
 
 } // namespace
+
+void clear_last_io_error() { last_failure.clear(); }
+const std::string& last_io_error() { return last_failure; }
 
 result<std::shared_ptr<file_handle>> file_handle::open(const std::filesystem::path& path, bool create) {
     int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);

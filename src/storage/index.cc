@@ -43,12 +43,13 @@ result<index_file<Entry>> index_file<Entry>::open(const std::filesystem::path& p
     auto sz = (*f)->size();
     if (!sz) return sz.error();
     index_file idx;
-    idx.file_ = std::move(*f);
+    idx.path_ = path;
     std::vector<uint8_t> raw(*sz);
-    auto n = idx.file_->pread_some(raw, 0);
+    auto n = (*f)->pread_some(raw, 0);
     if (!n) return n.error();
     if (*n != raw.size() || raw.size() % Entry::size != 0) {
         idx.valid_ = false;
+        idx.junk_in_file_ = true;
         return idx;
     }
     idx.entries_.resize(raw.size() / Entry::size);
@@ -56,10 +57,12 @@ result<index_file<Entry>> index_file<Entry>::open(const std::filesystem::path& p
         decode(idx.entries_[i], raw.data() + i * Entry::size);
         if (i > 0 && !ordered(idx.entries_[i - 1], idx.entries_[i])) {
             idx.valid_ = false;
+            idx.junk_in_file_ = true;
             idx.entries_.clear();
             break;
         }
     }
+    idx.written_ = idx.entries_.size();
     return idx;
 }
 
@@ -67,38 +70,51 @@ template <class Entry>
 void index_file<Entry>::append(const Entry& e) {
     // The batch this entry points at is already in the log: failing here would leave the log
     // holding a batch whose offsets the partition then hands out again.
-    if (!abandoned_) {
-        std::array<uint8_t, Entry::size> buf{};
-        encode(e, buf.data());
-        if (file_->pwrite_all(buf, entries_.size() * Entry::size) != error_code::none) abandon();
-    }
     entries_.push_back(e);
+    if (unflushed() >= flush_every) flush();
 }
 
 template <class Entry>
-void index_file<Entry>::abandon() {
+void index_file<Entry>::flush() {
+    if (abandoned_ || path_.empty() || unflushed() == 0) return;
+    auto f = file_handle::open(path_, true);
+    if (!f) return abandon("opened");
+    std::vector<uint8_t> buf(unflushed() * Entry::size);
+    for (size_t i = written_; i < entries_.size(); ++i) encode(entries_[i], buf.data() + (i - written_) * Entry::size);
+    if ((*f)->pwrite_all(buf, written_ * Entry::size) != error_code::none) return abandon("written");
+    written_ = entries_.size();
+}
+
+template <class Entry>
+void index_file<Entry>::abandon(const char* why) {
     abandoned_ = true;
-    const auto& path = file_->path();
     std::error_code ec;
     // A missing index makes the next open rebuild it; an empty one is at worst slow (a walk
     // from the segment start) and a sealed segment's empty time index is rebuilt too.
-    if (!std::filesystem::remove(path, ec) || ec) {
-        (void)file_->truncate(0);
-        spdlog::warn("storage: index {} could not be written nor removed ({}); emptied, rebuilt at next open",
-                     path.string(), ec.message());
+    if (!std::filesystem::remove(path_, ec) || ec) {
+        if (auto f = file_handle::open(path_, false)) (void)(*f)->truncate(0);
+        spdlog::warn("storage: index {} could not be {} nor removed ({}); emptied, rebuilt at next open",
+                     path_.string(), why, ec.message());
         return;
     }
-    spdlog::warn("storage: index {} could not be written; removed, kept in memory and rebuilt at next open",
-                 path.string());
+    spdlog::warn("storage: index {} could not be {}; removed, kept in memory and rebuilt at next open",
+                 path_.string(), why);
 }
 
 template <class Entry>
 error_code index_file<Entry>::truncate(size_t n) {
     n = std::min(n, entries_.size());
-    if (!abandoned_) {
-        if (auto err = file_->truncate(n * Entry::size); err != error_code::none) return err;
+    // Only recovery truncates (rarely): the file follows at once, so it never holds entries
+    // that memory dropped.
+    if (!abandoned_ && !path_.empty() && (written_ > n || junk_in_file_)) {
+        auto f = file_handle::open(path_, true);
+        if (!f) return f.error();
+        if (auto err = (*f)->truncate(n * Entry::size); err != error_code::none) return err;
+        written_ = n;
+        junk_in_file_ = false;
     }
     entries_.resize(n);
+    written_ = std::min(written_, n);
     return error_code::none;
 }
 

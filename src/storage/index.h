@@ -1,6 +1,8 @@
 #pragma once
-// Sparse per-segment indexes, held in memory as sorted vectors and appended to disk with
-// pwrite. Both are rebuildable from the .log, so they are never fsynced on the data path.
+// Sparse per-segment indexes, held in memory as sorted vectors; the files are written behind
+// them, holding no descriptor (Kafka keeps its indexes mapped and closed the same way): a few
+// thousand partitions must not cost three descriptors each. Both are rebuildable from the
+// .log, so they are never fsynced on the data path.
 //
 // `.index` (offset index) file format: a sequence of 8-byte entries, big-endian,
 //   relative_offset uint32   batch base offset - segment base offset
@@ -14,10 +16,15 @@
 // index (only when the max timestamp grew) and once more when the segment stops being active.
 //
 // A file that breaks these rules loads as !valid(); the owning segment then rebuilds it.
+// The file is a prefix of the entries in memory: new entries are written by flush() (the
+// segment calls it when it is sealed or closed) and by append() once `flush_every` entries
+// wait, each time opening the file, writing and closing it again. An index file behind its
+// log is what recovery expects (it scans the log from the last entry it finds).
 // A write that fails (ENOSPC, EIO) never makes the index disagree with the log: the entry is
 // kept in memory and the file is abandoned (unlinked, or emptied if that fails too), so that the
 // next open rebuilds it from the .log; from then on the index lives in memory only.
 // Owned by one segment, hence one shard thread; not thread-safe.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -46,8 +53,11 @@ struct time_index_entry {
 template <class Entry>
 class index_file {
 public:
-    // Opens (creating if absent) and loads `path`. I/O failures are errors; a malformed
-    // file is not (see valid()).
+    // Entries waiting in memory before append() writes them out on its own.
+    static constexpr size_t flush_every = 256;
+
+    // Loads `path` (creating it empty if absent); no descriptor stays open. I/O failures are
+    // errors; a malformed file is not (see valid()).
     static result<index_file> open(const std::filesystem::path& path);
 
     bool valid() const { return valid_; }
@@ -58,18 +68,24 @@ public:
     // Always takes the entry; a failed file write abandons the file (see above), so the caller
     // has nothing to undo.
     void append(const Entry& e);
+    // Writes the entries the file does not have yet. Never fails (see abandon above).
+    void flush();
+    // Entries in memory that the file does not have yet.
+    size_t unflushed() const { return entries_.size() - std::min(written_, entries_.size()); }
     // Keeps the first n entries (file and memory).
     error_code truncate(size_t n);
     // Drops everything, making the index valid again (start of a rebuild).
     error_code reset() { valid_ = true; return truncate(0); }
 
 private:
-    void abandon();
+    void abandon(const char* why);
 
-    std::shared_ptr<file_handle> file_;
+    std::filesystem::path path_;
     std::vector<Entry> entries_;
+    size_t written_ = 0; // entries_[0, written_) are in the file
     bool valid_ = true;
     bool abandoned_ = false;
+    bool junk_in_file_ = false; // loaded !valid(): the file holds bytes that are not entries_
 };
 
 using offset_index = index_file<offset_index_entry>;

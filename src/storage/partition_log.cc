@@ -144,8 +144,9 @@ std::optional<file_range> partition_log::uncached_range(offset from, size_t max_
     constexpr uint64_t hot_tail = 8 << 20;
     auto span = it->second->uncached_span(from, max_bytes, std::next(it) == segments_.end() ? hot_tail : 0);
     if (!span) return std::nullopt;
-    const auto& f = it->second->log_file();
-    return file_range{f, f->fd(), span->first, span->second};
+    auto f = it->second->log_file();
+    if (!f) return std::nullopt;
+    return file_range{*f, (*f)->fd(), span->first, span->second};
 }
 
 result<range_read> partition_log::read_range(offset from, size_t max_bytes, offset max_offset) const {
@@ -153,8 +154,10 @@ result<range_read> partition_log::read_range(offset from, size_t max_bytes, offs
     if (!where) return where.error();
     range_read rr{{}, log_start_, log_end_};
     if (where->seg) {
-        const auto& f = where->seg->log_file();
-        rr.range = file_range{f, f->fd(), where->run.position, where->run.length};
+        // The range holds the descriptor: a fetch sends from it even after the cache let go.
+        auto f = where->seg->log_file();
+        if (!f) return f.error();
+        rr.range = file_range{*f, (*f)->fd(), where->run.position, where->run.length};
         if (where->run.length > 0) rr.next = where->run.next;
     }
     return rr;
@@ -204,7 +207,9 @@ void partition_log::sync() {
 std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const {
     // Rolling syncs the outgoing segment, so only the active one can hold unsynced data.
     if (flushed_ >= log_end_) return {};
-    return {active().log_file()};
+    auto f = active().log_file(); // held by the active segment: cannot fail
+    if (!f) return {};
+    return {std::move(*f)};
 }
 
 error_code partition_log::roll(timestamp_ms now) {
@@ -214,7 +219,9 @@ error_code partition_log::roll(timestamp_ms now) {
     // Sealed segments' aborted entries are not replayed on restart: they must be on disk now.
     if (auto e = old.txns().sync(); e != error_code::none) fatal_sync_failure(old.txns().path(), e);
     mark_flushed(log_end_);
-    auto seg = segment::create(dir_, log_end_, cfg_, now);
+    // Sealed and synced: reads borrow the descriptor from the shard's cache from now on.
+    old.release_file();
+    auto seg = segment::create(dir_, log_end_, cfg_, now, files_);
     if (!seg) return seg.error();
     segments_.emplace(log_end_, std::move(*seg));
     // The snapshot makes restart replay only the new segment; losing it only costs time.
@@ -251,7 +258,13 @@ size_t partition_log::delete_before(offset new_start) {
 
 bool partition_log::maybe_roll(timestamp_ms now) {
     const segment& act = active();
-    if (act.empty() || now - act.roll_base_time() <= cfg_.segment_ms) return false;
+    if (act.empty() || now - act.roll_base_time() <= cfg_.segment_ms) {
+        // Housekeeping also lets an idle active segment's descriptor go once nothing in it
+        // waits for a sync: thousands of quiet partitions then cost the shard's cache, not one
+        // descriptor each. The next append takes it back (segment::append).
+        if (flushed_ >= log_end_) active_mut().release_file();
+        return false;
+    }
     return roll(now) == error_code::none;
 }
 
@@ -303,7 +316,7 @@ void partition_log::close() {
     if (closed_) return;
     closed_ = true;
     sync();
-    (void)active_mut().seal();
+    (void)active_mut().seal(); // also writes out its index entries
     // The snapshot below makes the next open replay nothing of this segment.
     (void)active_mut().txns().sync();
     if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);

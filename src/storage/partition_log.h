@@ -1,7 +1,8 @@
 #pragma once
 // partition_log: the log of one partition — an ordered run of segments in
 // `<data>/<topic>/<partition>/`, the last one active, plus:
-//   partition.meta   JSON {"version":2,"leader_epoch":N,"log_start_offset":M}, replaced atomically
+//   partition.meta   JSON {"version":2,"leader_epoch":N,"log_start_offset":M,"topic_id":"<32 hex>"}
+//                    (topic_id since topic ids; absent in older files), replaced atomically
 //                    (temp + fsync + rename + directory fsync) whenever either value changes.
 //                    Version 2: every segment has a .txnindex; version 1 was written by releases
 //                    that accepted no transactional data, so their segments' missing .txnindex
@@ -27,12 +28,15 @@
 // Threading: owned by one shard thread; nothing here is thread-safe. The one exception is the
 // group-commit flusher: it may fdatasync the handles from unsynced_files() on another thread,
 // then report back with mark_flushed() on the owning thread.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/file_range.h"
@@ -45,6 +49,12 @@
 #include "storage/segment.h"
 
 namespace brook::storage {
+
+// A topic's id (Kafka's topic UUID), as topic metadata stores it.
+using topic_id_bytes = std::array<uint8_t, 16>;
+// 32 lower-case hex digits, and back (nullopt: not that).
+std::string topic_id_hex(const topic_id_bytes& id);
+std::optional<topic_id_bytes> parse_topic_id_hex(std::string_view s);
 
 struct append_options {
     timestamp_ms now{0}; // wall clock for LogAppendTime, segment age and retention
@@ -85,8 +95,19 @@ struct read_result {
 
 class partition_log {
 public:
+    struct open_options {
+        // Sealed segments hold no descriptor: reads borrow theirs from here (the owner shard's
+        // cache; null: the process default), so a partition holds one descriptor of its own,
+        // its active segment's .log.
+        std::shared_ptr<fd_cache> files;
+        // The topic this directory must belong to: stored in partition.meta when the file has
+        // none (a new partition, or one written before topic ids), refused with
+        // INCONSISTENT_TOPIC_ID (nothing touched) when it names another topic.
+        std::optional<topic_id_bytes> topic_id;
+    };
     // Opens (creating if new) and recovers the log in `dir`.
-    static result<std::unique_ptr<partition_log>> open(std::filesystem::path dir, log_config cfg);
+    static result<std::unique_ptr<partition_log>> open(std::filesystem::path dir, log_config cfg,
+                                                       open_options opts = {});
     ~partition_log(); // closes without syncing
 
     partition_log(const partition_log&) = delete;
@@ -151,7 +172,9 @@ public:
     void mark_flushed(offset upto) { flushed_ = std::max(flushed_, std::min(upto, log_end_)); }
 
     // Housekeeping (shard thread, with the wall clock).
-    bool maybe_roll(timestamp_ms now);       // age-based roll of an idle, non-empty active segment
+    // Age-based roll of an idle, non-empty active segment; otherwise lets the active segment's
+    // descriptor go when nothing in it waits for a sync (the next append takes it back).
+    bool maybe_roll(timestamp_ms now);
     size_t apply_retention(timestamp_ms now); // deletes whole old segments; returns how many
     // Starts a new segment at log_end() (no-op when the active one is empty); the old one is
     // synced first. Lets a caller put a fresh history at a segment boundary.
@@ -205,6 +228,7 @@ private:
 
     std::filesystem::path dir_;
     log_config cfg_;
+    std::shared_ptr<fd_cache> files_;
     segment_map segments_; // by base offset, never empty once open
     producer_state producers_;
     offset log_start_{0};
@@ -213,6 +237,7 @@ private:
     timestamp_ms max_ts_{-1};
     leader_epoch leader_epoch_{0};
     int meta_version_ = 0; // of partition.meta as found at open (0: none)
+    std::optional<topic_id_bytes> topic_id_; // as found in partition.meta, or adopted at open
     bool closed_ = false;
 };
 

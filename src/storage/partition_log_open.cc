@@ -16,7 +16,35 @@ constexpr const char* meta_file = "partition.meta";
 
 } // namespace
 
-result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path dir, log_config cfg) {
+std::string topic_id_hex(const topic_id_bytes& id) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s;
+    for (uint8_t b : id) {
+        s += digits[b >> 4];
+        s += digits[b & 0xf];
+    }
+    return s;
+}
+
+std::optional<topic_id_bytes> parse_topic_id_hex(std::string_view s) {
+    if (s.size() != 32) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    topic_id_bytes id{};
+    for (size_t i = 0; i < 16; ++i) {
+        int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        id[i] = static_cast<uint8_t>(hi << 4 | lo);
+    }
+    return id;
+}
+
+result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path dir, log_config cfg,
+                                                           open_options opts) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) {
@@ -28,7 +56,18 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
     if (auto e = sync_directory(dir.parent_path()); e != error_code::none) return e;
     if (auto e = sync_directory(dir.parent_path().parent_path()); e != error_code::none) return e;
     std::unique_ptr<partition_log> log(new partition_log(std::move(dir), cfg));
+    log->files_ = opts.files ? std::move(opts.files) : fd_cache::process_default();
     if (auto e = log->load_meta(); e != error_code::none) return e;
+    if (opts.topic_id) {
+        // A directory left by another topic of the same name (deleted, its removal cut short)
+        // must not serve the new one's reads: refuse it before touching anything.
+        if (log->topic_id_ && *log->topic_id_ != *opts.topic_id) {
+            spdlog::error("storage: {} belongs to topic id {}, not {}; refusing to open it", log->dir_.string(),
+                          topic_id_hex(*log->topic_id_), topic_id_hex(*opts.topic_id));
+            return error_code::inconsistent_topic_id;
+        }
+        log->topic_id_ = opts.topic_id;
+    }
     if (auto e = log->load_segments(); e != error_code::none) return e;
     if (auto e = log->load_producer_state(); e != error_code::none) return e;
     // What survived recovery is what we acknowledge as durable from here on.
@@ -53,11 +92,14 @@ error_code partition_log::load_meta() {
     meta_version_ = j.value("version", 0);
     log_start_ = offset(j.value("log_start_offset", int64_t(0)));
     leader_epoch_ = leader_epoch(j.value("leader_epoch", int32_t(0)));
+    if (j.contains("topic_id") && j["topic_id"].is_string())
+        topic_id_ = parse_topic_id_hex(j["topic_id"].get<std::string>());
     return error_code::none;
 }
 
 error_code partition_log::write_meta() const {
     nlohmann::json j = {{"version", 2}, {"leader_epoch", leader_epoch_()}, {"log_start_offset", log_start_()}};
+    if (topic_id_) j["topic_id"] = topic_id_hex(*topic_id_);
     auto s = j.dump();
     return write_file_atomic(dir_ / meta_file,
                              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
@@ -92,7 +134,7 @@ error_code partition_log::load_segments() {
     std::sort(bases.begin(), bases.end());
 
     if (bases.empty()) {
-        auto seg = segment::create(dir_, log_start_, cfg_, timestamp_ms(0));
+        auto seg = segment::create(dir_, log_start_, cfg_, timestamp_ms(0), files_);
         if (!seg) return seg.error();
         segments_.emplace(log_start_, std::move(*seg));
         log_end_ = log_start_;
@@ -101,8 +143,9 @@ error_code partition_log::load_segments() {
     for (size_t i = 0; i < bases.size(); ++i) {
         bool last = i + 1 == bases.size();
         std::optional<offset> next_base = last ? std::nullopt : std::optional<offset>(bases[i + 1]);
-        auto seg = segment::open(dir_, bases[i], cfg_, last, next_base);
+        auto seg = segment::open(dir_, bases[i], cfg_, last, next_base, files_);
         if (!seg) return seg.error();
+        if (!last) (*seg)->release_file(); // sealed: borrows from files_ when read
         max_ts_ = std::max(max_ts_, (*seg)->max_timestamp());
         segments_.emplace(bases[i], std::move(*seg));
     }

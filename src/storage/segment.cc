@@ -42,9 +42,26 @@ error_code segment::open_files(bool create) {
     return error_code::none;
 }
 
+segment::~segment() {
+    // A later segment at the same path (a re-created topic, a cleaned copy) must not find
+    // this one's descriptor.
+    files_->forget(log_path());
+}
+
+result<std::shared_ptr<file_handle>> segment::log_file() const {
+    if (log_) return log_;
+    return files_->get(log_path());
+}
+
+error_code segment::sync() const {
+    auto f = log_file();
+    if (!f) return f.error();
+    return (*f)->datasync();
+}
+
 result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& dir, offset base, const log_config& cfg,
-                                                 timestamp_ms now) {
-    std::unique_ptr<segment> s(new segment(dir, base, cfg));
+                                                 timestamp_ms now, std::shared_ptr<fd_cache> files) {
+    std::unique_ptr<segment> s(new segment(dir, base, cfg, std::move(files)));
     if (auto e = s->open_files(true); e != error_code::none) return e;
     if (s->size_ != 0) {
         spdlog::error("storage: new segment {} already has {} bytes", s->log_path().string(), s->size_);
@@ -62,8 +79,9 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
 }
 
 result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir, offset base, const log_config& cfg,
-                                               bool recover_tail, std::optional<offset> next_base) {
-    std::unique_ptr<segment> s(new segment(dir, base, cfg));
+                                               bool recover_tail, std::optional<offset> next_base,
+                                               std::shared_ptr<fd_cache> files) {
+    std::unique_ptr<segment> s(new segment(dir, base, cfg, std::move(files)));
     std::error_code ec;
     bool indexes_exist = std::filesystem::exists(s->path_with(".index"), ec) &&
                          std::filesystem::exists(s->path_with(".timeindex"), ec);
@@ -82,6 +100,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
     }
     if (recover_tail || !index_ok) {
         if (auto e = s->recover(!index_ok); e != error_code::none) return e;
+        s->flush_indexes(); // what the scan rebuilt or added, so the next open need not redo it
     } else {
         s->next_ = next_base.value_or(base);
         if (!s->time_index_.empty()) {
@@ -162,6 +181,14 @@ error_code segment::append(std::span<const uint8_t> head, std::span<const uint8_
                            timestamp_ms now) {
     uint64_t pos = size_;
     const size_t len = head.size() + body.size();
+    if (!log_) {
+        // An idle active segment let go of its descriptor (partition_log::maybe_roll): take it
+        // back from the cache and hold it until the data is synced, so that the write and its
+        // fdatasync go through one open file (an error seen by another would be missed).
+        auto f = files_->get(log_path());
+        if (!f) return f.error();
+        log_ = std::move(*f);
+    }
     if (auto e = log_->pwrite_all(head, body, pos); e != error_code::none) {
         // Leave no partial batch behind: the next append must start at a batch boundary.
         (void)log_->truncate(pos);
@@ -179,16 +206,20 @@ error_code segment::append(std::span<const uint8_t> head, std::span<const uint8_
 
 result<std::vector<uint8_t>> segment::read(uint64_t pos, size_t len) const {
     if (pos >= size_) return std::vector<uint8_t>{};
+    auto f = log_file();
+    if (!f) return f.error();
     len = static_cast<size_t>(std::min<uint64_t>(len, size_ - pos));
     std::vector<uint8_t> out(len);
-    auto n = log_->pread_some(out, pos);
+    auto n = (*f)->pread_some(out, pos);
     if (!n) return n.error();
     out.resize(*n);
     return out;
 }
 
 result<records::batch_header> segment::header_at(uint64_t pos) const {
-    header_walker w(*log_, pos, size_);
+    auto f = log_file();
+    if (!f) return f.error();
+    header_walker w(**f, pos, size_);
     auto h = w.next();
     if (!h) return h.error();
     if (!*h) return error_code::corrupt_message;
@@ -211,8 +242,10 @@ std::optional<std::pair<uint64_t, uint64_t>> segment::uncached_span(offset o, si
     // for the common sizes, and a miss only means part of the read blocks, as before.
     const uint64_t margin = uint64_t(std::max(cfg_.index_interval_bytes, 0)) + (uint64_t(1) << 20);
     const uint64_t len = std::min<uint64_t>(size_ - pos, uint64_t(max_bytes) + margin);
+    auto f = log_file();
+    if (!f) return std::nullopt; // the read itself reports it
     for (uint64_t at : {pos, pos + len - 1}) {
-        auto c = log_->cached(at);
+        auto c = (*f)->cached(at);
         if (!c) return std::nullopt;
         if (!*c) return std::pair{pos, len};
     }
@@ -220,7 +253,9 @@ std::optional<std::pair<uint64_t, uint64_t>> segment::uncached_span(offset o, si
 }
 
 result<std::optional<uint64_t>> segment::lookup(offset o) const {
-    header_walker w(*log_, index_floor(o), size_);
+    auto f = log_file();
+    if (!f) return f.error();
+    header_walker w(**f, index_floor(o), size_);
     for (;;) {
         auto h = w.next();
         if (!h) return h.error();
@@ -231,7 +266,9 @@ result<std::optional<uint64_t>> segment::lookup(offset o) const {
 
 result<std::optional<segment::batch_run>> segment::read_run(offset o, size_t max_bytes, offset max_offset) const {
     // One walker for both the lookup and the extent: the headers are read once.
-    header_walker w(*log_, index_floor(o), size_);
+    auto f = log_file();
+    if (!f) return f.error();
+    header_walker w(**f, index_floor(o), size_);
     std::optional<batch_run> run;
     for (;;) {
         auto h = w.next();
@@ -256,7 +293,9 @@ result<std::optional<offset>> segment::find_timestamp(timestamp_ms ts) const {
     if (auto te = last_before(time_index_, ts())) {
         if (auto e = floor_entry(index_, te->relative_offset)) start = e->position;
     }
-    header_walker w(*log_, start, size_);
+    auto f = log_file();
+    if (!f) return f.error();
+    header_walker w(**f, start, size_);
     for (;;) {
         auto h = w.next();
         if (!h) return h.error();
@@ -267,7 +306,9 @@ result<std::optional<offset>> segment::find_timestamp(timestamp_ms ts) const {
 
 error_code segment::for_each_header(
     uint64_t pos, const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const {
-    header_walker w(*log_, pos, size_);
+    auto f = log_file();
+    if (!f) return f.error();
+    header_walker w(**f, pos, size_);
     for (;;) {
         auto h = w.next();
         if (!h) return h.error();
@@ -280,10 +321,17 @@ error_code segment::seal() {
     if (max_ts_() >= 0 && (time_index_.empty() || time_index_.back().timestamp < max_ts_())) {
         time_index_.append({max_ts_(), static_cast<uint32_t>(offset_of_max_ts_ - base_)});
     }
+    flush_indexes();
     return error_code::none;
 }
 
+void segment::flush_indexes() {
+    index_.flush();
+    time_index_.flush();
+}
+
 void segment::remove_files() {
+    files_->forget(log_path());
     std::error_code ec;
     txns_.remove_file();
     for (const char* ext : {".log", ".index", ".timeindex"}) {

@@ -11,6 +11,10 @@
 // read past size(); recover() leaves the file ending at the last whole, CRC-valid batch
 // and the indexes consistent with it. Owned by one partition_log (one shard thread); not
 // thread-safe, except that log_file() may be fdatasynced from another thread.
+//
+// Descriptors: the indexes hold none (index.h). The .log is held open while the segment is
+// written; once its owner calls release_file() (sealed, or idle, and synced), reads borrow it
+// from the shard's fd_cache instead, which opens it again on a miss.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -24,6 +28,7 @@
 #include "base/named_type.h"
 #include "base/result.h"
 #include "records/batch_header.h"
+#include "storage/fd_cache.h"
 #include "storage/file_handle.h"
 #include "storage/index.h"
 #include "storage/log_config.h"
@@ -39,14 +44,18 @@ std::optional<offset> parse_offset_stem(const std::string& stem);
 class segment {
 public:
     // Creates empty files for a new segment (fails if the .log already has data).
+    // `files`: where a released segment borrows its descriptor (null: the process default).
     static result<std::unique_ptr<segment>> create(const std::filesystem::path& dir, offset base,
-                                                   const log_config& cfg, timestamp_ms now);
+                                                   const log_config& cfg, timestamp_ms now,
+                                                   std::shared_ptr<fd_cache> files = nullptr);
     // Opens an existing segment. With `recover_tail` (the last segment of a log), scans from
     // the last index entry, truncates a torn/corrupt tail and computes next_offset(); a
     // missing or malformed index forces a full scan either way. `next_base` (the following
     // segment's base) bounds next_offset() for a segment that is not scanned.
     static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, offset base, const log_config& cfg,
-                                                 bool recover_tail, std::optional<offset> next_base);
+                                                 bool recover_tail, std::optional<offset> next_base,
+                                                 std::shared_ptr<fd_cache> files = nullptr);
+    ~segment();
 
     offset base_offset() const { return base_; }
     // One past the last offset stored (== base_offset() when empty).
@@ -92,10 +101,16 @@ public:
     error_code for_each_header(uint64_t pos,
                                const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const;
 
-    error_code sync() const { return log_->datasync(); }
+    error_code sync() const;
     // Called when the segment stops being the active one: records the final max timestamp in
-    // the time index so that reopening knows it without a scan.
+    // the time index so that reopening knows it without a scan, and writes the indexes out.
     error_code seal();
+    // Writes out index entries the files do not have yet (shutdown).
+    void flush_indexes();
+    // Lets go of the .log descriptor (a sealed segment, or an idle active one, once synced):
+    // reads borrow it from the fd_cache from then on; an append takes it back and holds it.
+    void release_file() { log_.reset(); }
+    bool holds_file() const { return log_ != nullptr; }
     // Unlinks the four files (open handles stay valid for their holders).
     void remove_files();
 
@@ -103,7 +118,8 @@ public:
     const txn_index& txns() const { return txns_; }
     txn_index& txns() { return txns_; }
 
-    const std::shared_ptr<file_handle>& log_file() const { return log_; }
+    // The .log, held or borrowed from the fd_cache (KAFKA_STORAGE_ERROR if it cannot be opened).
+    result<std::shared_ptr<file_handle>> log_file() const;
     // The span [position, +length) a read of up to max_bytes from `o` walks and returns, if
     // its first or last byte is not in the page cache (probed without blocking); nullopt when
     // both are, or when the kernel cannot tell. No I/O beyond the two probes. A span starting
@@ -114,7 +130,9 @@ public:
     std::filesystem::path log_path() const;
 
 private:
-    segment(std::filesystem::path dir, offset base, const log_config& cfg) : dir_(std::move(dir)), base_(base), cfg_(cfg) {}
+    segment(std::filesystem::path dir, offset base, const log_config& cfg, std::shared_ptr<fd_cache> files)
+        : dir_(std::move(dir)), base_(base), cfg_(cfg),
+          files_(files ? std::move(files) : fd_cache::process_default()) {}
     std::filesystem::path path_with(const char* ext) const;
     error_code open_files(bool create);
     // Position of the last indexed batch at or below `o` (0 if none): where a walk to `o` starts.
@@ -126,7 +144,8 @@ private:
     std::filesystem::path dir_;
     offset base_;
     log_config cfg_;
-    std::shared_ptr<file_handle> log_;
+    std::shared_ptr<file_handle> log_; // null once released
+    std::shared_ptr<fd_cache> files_;
     offset_index index_;
     time_index time_index_;
     txn_index txns_;

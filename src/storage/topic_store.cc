@@ -101,7 +101,48 @@ bool topic_store::save(const topic_metadata& t) const {
                              topics_dir() / ".saving.tmp") == error_code::none;
 }
 
-bool topic_store::remove(const std::string& name) const {
+namespace {
+
+bool is_partition_dir_name(const std::string& stem) {
+    return !stem.empty() && std::all_of(stem.begin(), stem.end(), ::isdigit);
+}
+
+// Renames every partition directory of `dir` to `<p>.<tag>-delete` and fsyncs `dir` once.
+bool retire_partition_dirs(const std::filesystem::path& dir, const std::string& tag,
+                           std::vector<std::filesystem::path>& retired) {
+    std::error_code ec;
+    if (!std::filesystem::exists(dir, ec)) return true;
+    // Only the partition directories (numeric names): a topic may legally be called "_meta",
+    // and deleting it must not take the metadata directory with it.
+    std::vector<std::filesystem::path> partitions;
+    for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
+        if (de.is_directory() && is_partition_dir_name(de.path().filename().string())) partitions.push_back(de.path());
+    }
+    if (ec) {
+        spdlog::error("storage: cannot list {}: {}", dir.string(), ec.message());
+        return false;
+    }
+    for (const auto& p : partitions) {
+        auto doomed = p;
+        doomed += "." + tag + "-delete";
+        std::error_code rec;
+        std::filesystem::remove_all(doomed, rec); // an earlier attempt's
+        std::filesystem::rename(p, doomed, rec);
+        if (rec) {
+            spdlog::error("storage: cannot retire {}: {}", p.string(), rec.message());
+            return false;
+        }
+        retired.push_back(doomed);
+    }
+    // The renames must be durable before the caller answers: a crash must not bring back a
+    // directory under a partition's name that a topic created later would be offered.
+    return partitions.empty() || sync_directory(dir) == error_code::none;
+}
+
+} // namespace
+
+bool topic_store::remove(const std::string& name, const std::array<uint8_t, 16>& id,
+                         std::vector<std::filesystem::path>* retired) const {
     if (!is_valid_topic_name(name)) return false;
     std::error_code ec;
     std::filesystem::remove(topics_dir() / (name + ".json"), ec);
@@ -109,34 +150,46 @@ bool topic_store::remove(const std::string& name) const {
         spdlog::error("storage: cannot remove metadata of {}: {}", name, ec.message());
         return false;
     }
-    (void)sync_directory(topics_dir());
-    // Only the partition directories (numeric names): a topic may legally be called "_meta",
-    // and deleting it must not take the metadata directory with it.
-    auto dir = data_ / name;
-    if (!std::filesystem::exists(dir, ec)) return true;
-    std::vector<std::filesystem::path> partitions;
-    for (const auto& de : std::filesystem::directory_iterator(dir, ec)) {
-        auto stem = de.path().filename().string();
-        if (!de.is_directory() || stem.empty() || !std::all_of(stem.begin(), stem.end(), ::isdigit)) continue;
-        partitions.push_back(de.path());
+    if (sync_directory(topics_dir()) != error_code::none) return false;
+    std::vector<std::filesystem::path> mine;
+    if (!retire_partition_dirs(data_ / name, to_hex(id), retired ? *retired : mine)) return false;
+    if (!retired) {
+        remove_retired(mine);
+        std::filesystem::remove(data_ / name, ec); // fails harmlessly when something else lives there
     }
-    for (const auto& p : partitions) {
-        // Renamed first (atomic), so a topic re-created under the same name always starts in
-        // fresh directories even if removing the old files fails half-way.
-        auto doomed = p;
-        doomed += ".deleted";
-        std::error_code rec;
-        std::filesystem::remove_all(doomed, rec);
-        std::filesystem::rename(p, doomed, rec);
-        if (rec) {
-            spdlog::error("storage: cannot retire {}: {}", p.string(), rec.message());
-            return false;
-        }
-        std::filesystem::remove_all(doomed, rec);
-        if (rec) spdlog::warn("storage: cannot remove {}: {} (left behind, no longer used)", doomed.string(), rec.message());
-    }
-    std::filesystem::remove(dir, ec); // fails harmlessly when something else lives there
     return true;
+}
+
+bool topic_store::retire_leftovers(const std::string& name, std::vector<std::filesystem::path>* retired) const {
+    if (!is_valid_topic_name(name)) return false;
+    std::vector<std::filesystem::path> mine;
+    if (!retire_partition_dirs(data_ / name, "leftover", retired ? *retired : mine)) return false;
+    remove_retired(mine);
+    return true;
+}
+
+void topic_store::remove_retired(const std::vector<std::filesystem::path>& dirs) {
+    for (const auto& d : dirs) {
+        std::error_code ec;
+        std::filesystem::remove_all(d, ec);
+        if (ec) spdlog::warn("storage: cannot remove {}: {} (left behind, no longer used)", d.string(), ec.message());
+    }
+}
+
+std::vector<std::filesystem::path> topic_store::find_retired() const {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(data_, ec)) {
+        if (!t.is_directory()) continue;
+        std::error_code pec;
+        for (const auto& p : std::filesystem::directory_iterator(t.path(), pec)) {
+            auto n = p.path().filename().string();
+            auto dot = n.find('.');
+            if (!p.is_directory() || dot == std::string::npos || !is_partition_dir_name(n.substr(0, dot))) continue;
+            if (n.ends_with("-delete") || n.ends_with(".deleted")) out.push_back(p.path());
+        }
+    }
+    return out;
 }
 
 } // namespace brook::storage

@@ -41,8 +41,22 @@ public:
     result<std::vector<topic_metadata>> load() const;
     // Creates or replaces one topic's document. False (logged) on an invalid name or I/O error.
     [[nodiscard]] bool save(const topic_metadata& t) const;
-    // Deletes the document, then `<data>/<name>/` with all its partitions. False on failure.
-    [[nodiscard]] bool remove(const std::string& name) const;
+    // Deletes the document (durably), then retires every partition directory of `<data>/<name>/`:
+    // renamed to `<p>.<id hex>-delete` (Kafka's `-delete` suffix; `id`: the topic's) and the
+    // topic directory fsynced, so that after a crash no directory of the old topic is found
+    // under a partition's name. The renamed directories are removed before returning, or, with
+    // `retired`, handed to the caller to remove later (remove_retired). False on failure.
+    [[nodiscard]] bool remove(const std::string& name, const std::array<uint8_t, 16>& id = {},
+                              std::vector<std::filesystem::path>* retired = nullptr) const;
+    // Retires the partition directories under `<data>/<name>/` of a topic with no metadata
+    // (left by a delete that a crash cut short), as remove() does; before a topic of that name
+    // is created. False on failure.
+    [[nodiscard]] bool retire_leftovers(const std::string& name, std::vector<std::filesystem::path>* retired) const;
+    // Removes retired directories (any thread; failures are logged and left behind).
+    static void remove_retired(const std::vector<std::filesystem::path>& dirs);
+    // Every retired directory still on disk (`<data>/<topic>/*-delete`, and the `.deleted` ones
+    // of older releases): removed at start-up.
+    std::vector<std::filesystem::path> find_retired() const;
 
     std::filesystem::path topics_dir() const { return data_ / "_meta" / "topics"; }
 

@@ -200,3 +200,114 @@ def decode_batches(data):
         batch = DefaultRecordBatch(bytes(data[pos:end]))
         yield base, list(batch)
         pos = end
+
+
+# -- flexible Metadata (v12): topic ids ------------------------------------------------------
+# kafka-python encodes no flexible version, so Metadata v12 is written by hand from the spec
+# (compact arrays/strings, uuid, tagged fields): enough to ask by topic id and read the answer.
+def uvarint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+class _Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, n):
+        out = self.data[self.pos:self.pos + n]
+        if len(out) != n:
+            raise ValueError(f"truncated at {self.pos}")
+        self.pos += n
+        return out
+
+    def unpack(self, fmt):
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+    def uvarint(self):
+        shift = n = 0
+        while True:
+            b = self.take(1)[0]
+            n |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return n
+            shift += 7
+
+    def compact_string(self):
+        n = self.uvarint()
+        return None if n == 0 else self.take(n - 1).decode()
+
+    def compact_array(self, item):
+        n = self.uvarint()
+        return None if n == 0 else [item() for _ in range(n - 1)]
+
+    def skip_tags(self):
+        for _ in range(self.uvarint()):
+            self.uvarint()
+            self.take(self.uvarint())
+
+
+NO_TOPIC_ID = bytes(16)
+
+
+def metadata_v12(conn, topics, allow_auto_create=False):
+    """Metadata v12. `topics`: None (all) or a list of names (str) and/or topic ids (16 bytes).
+    Returns {"brokers": [...], "topics": [{"error", "name", "id", "internal", "partitions": [
+    {"error", "partition", "leader", "isr", "offline"}]}]}."""
+    body = bytearray()
+    if topics is None:
+        body += uvarint(0)
+    else:
+        body += uvarint(len(topics) + 1)
+        for t in topics:
+            if isinstance(t, bytes):
+                body += t + uvarint(0)  # the id, a null name
+            else:
+                name = t.encode()
+                body += NO_TOPIC_ID + uvarint(len(name) + 1) + name
+            body += uvarint(0)
+    body += struct.pack(">??", allow_auto_create, False) + uvarint(0)
+    conn.corr += 1
+    cid = conn.client_id.encode()
+    header = struct.pack(">hhih", 3, 12, conn.corr, len(cid)) + cid + uvarint(0)
+    conn.send_frame(header + bytes(body))
+    r = _Reader(conn.recv_frame())
+    assert r.unpack(">i") == conn.corr
+    r.skip_tags()
+    r.unpack(">i")  # throttle
+
+    def broker():
+        b = {"node_id": r.unpack(">i"), "host": r.compact_string(), "port": r.unpack(">i"),
+             "rack": r.compact_string()}
+        r.skip_tags()
+        return b
+
+    def partition():
+        p = {"error": r.unpack(">h"), "partition": r.unpack(">i"), "leader": r.unpack(">i"),
+             "leader_epoch": r.unpack(">i"), "replicas": r.compact_array(lambda: r.unpack(">i")),
+             "isr": r.compact_array(lambda: r.unpack(">i")),
+             "offline": r.compact_array(lambda: r.unpack(">i"))}
+        r.skip_tags()
+        return p
+
+    def topic():
+        t = {"error": r.unpack(">h"), "name": r.compact_string(), "id": r.take(16),
+             "internal": r.unpack(">?"), "partitions": r.compact_array(partition)}
+        r.unpack(">i")  # authorized operations
+        r.skip_tags()
+        return t
+
+    out = {"brokers": r.compact_array(broker)}
+    out["cluster_id"] = r.compact_string()
+    out["controller"] = r.unpack(">i")
+    out["topics"] = r.compact_array(topic)
+    r.skip_tags()
+    assert r.pos == len(r.data), "trailing bytes in Metadata v12 response"
+    return out

@@ -25,6 +25,7 @@ asio::awaitable<protocol::DescribeProducersResponse> handle_describe_producers(r
         for (int32_t p : t.PartitionIndexes) queries.push_back({t.Name, p, error_code::none, {}});
     for (auto& q : queries)
         if (!ctx.shard.has_partition(q.topic, q.index)) q.error = error_code::unknown_topic_or_partition;
+        else if (ctx.b.offline().contains(q.topic, q.index)) q.error = error_code::kafka_storage_error;
     auto split = split_by_owner(queries, ctx.b.shard_count());
     broker& b = ctx.b;
     co_await on_shards(b, split.targets, [&b, &split](unsigned s) -> asio::awaitable<void> {

@@ -48,6 +48,7 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
 
     for (auto& r : reads) {
         if (!ctx.shard.has_partition(r.topic, r.index)) r.error = error_code::unknown_topic_or_partition;
+        else if (ctx.b.offline().contains(r.topic, r.index)) r.error = error_code::kafka_storage_error;
         else if (r.max_bytes < 0) r.error = error_code::invalid_fetch_size;
     }
     // Injected faults (admin API): the partitions they hit are answered with the injected

@@ -51,6 +51,7 @@ asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_conte
 
     for (auto& q : queries)
         if (!ctx.shard.has_partition(q.topic, q.index)) q.error = error_code::unknown_topic_or_partition;
+        else if (ctx.b.offline().contains(q.topic, q.index)) q.error = error_code::kafka_storage_error;
     auto split = split_by_owner(queries, n);
 
     broker& b = ctx.b;

@@ -116,6 +116,10 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorCode = to_wire(error_code::unknown_topic_or_partition);
                 continue;
             }
+            if (ctx.b.offline().contains(t.Name, p.Index)) { // could not be opened
+                rp.ErrorCode = to_wire(error_code::kafka_storage_error);
+                continue;
+            }
             if (faults_armed) candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
             else admit(t.Name, p, found.topic->log.max_message_bytes, rp);
         }

@@ -26,6 +26,7 @@ void describe_topic(const broker& b, const topic_info& t, protocol::MetadataResp
     out.Name = t.name;
     out.TopicId = t.topic_id;
     out.IsInternal = is_internal_topic(t.name);
+    const bool some_offline = b.offline().any();
     for (int32_t p = 0; p < t.partitions; ++p) {
         auto& part = out.Partitions.emplace_back();
         part.ErrorCode = 0;
@@ -34,6 +35,14 @@ void describe_topic(const broker& b, const topic_info& t, protocol::MetadataResp
         part.LeaderEpoch = 0;
         part.ReplicaNodes = {b.config().node_id};
         part.IsrNodes = {b.config().node_id};
+        if (some_offline && b.offline().contains(t.name, p)) {
+            // As Kafka reports a partition whose log directory failed: no leader, its one
+            // replica offline.
+            part.ErrorCode = to_wire(error_code::kafka_storage_error);
+            part.LeaderId = -1;
+            part.IsrNodes.clear();
+            part.OfflineReplicas = {b.config().node_id};
+        }
     }
 }
 
@@ -58,7 +67,21 @@ asio::awaitable<protocol::MetadataResponse> handle_metadata(request_context& ctx
     // v4+ says per request whether to auto-create; older versions always may.
     bool allow_create = ctx.version() < 4 || req.AllowAutoTopicCreation;
     for (auto& rt : *req.Topics) {
-        std::string name = rt.Name.value_or("");
+        if (!rt.Name) {
+            // v10+: by topic id (v12 clients send a null name with the id). Never auto-creates.
+            auto& out = resp.Topics.emplace_back();
+            out.Name = std::nullopt;
+            out.TopicId = rt.TopicId;
+            auto t = rt.TopicId == std::array<uint8_t, 16>{} ? nullptr : ctx.b.topic_by_id(ctx.shard.id, rt.TopicId);
+            if (!t) {
+                out.ErrorCode = to_wire(error_code::unknown_topic_id);
+                if (ctx.version() < 12) out.Name = ""; // nullable only from v12
+                continue;
+            }
+            describe_topic(ctx.b, *t, out);
+            continue;
+        }
+        std::string name = *rt.Name;
         auto& out = resp.Topics.emplace_back();
         out.Name = name;
         auto found = co_await find_or_create_topic(ctx, name, allow_create);
@@ -73,7 +96,21 @@ asio::awaitable<protocol::MetadataResponse> handle_metadata(request_context& ctx
 
 asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_context& ctx, protocol::CreateTopicsRequest& req) {
     protocol::CreateTopicsResponse resp;
+    // One request may create at most create.topics.max.partitions partitions, all its topics
+    // together: past that, none of them is created (the client splits the request).
+    int64_t asked = 0;
+    for (const auto& t : req.Topics) asked += t.NumPartitions == -1 ? ctx.b.config().num_partitions : std::max(t.NumPartitions, 0);
+    const int32_t request_cap = ctx.b.config().create_topics_max_partitions;
     for (auto& t : req.Topics) {
+        if (asked > request_cap) {
+            auto& out = resp.Topics.emplace_back();
+            out.Name = t.Name;
+            out.ErrorCode = to_wire(error_code::invalid_partitions);
+            out.ErrorMessage = fmt::format("this CreateTopics request asks for {} partitions in total; "
+                                           "create.topics.max.partitions is {}",
+                                           asked, request_cap);
+            continue;
+        }
         auto& out = resp.Topics.emplace_back();
         out.Name = t.Name;
         broker::create_spec spec{t.Name, t.NumPartitions, {}, req.validateOnly};

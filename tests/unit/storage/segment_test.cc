@@ -113,6 +113,7 @@ TEST(index, malformed_file_is_invalid) {
         ASSERT_TRUE(idx);
         idx->append({1, 100});
         idx->append({2, 50}); // position goes backwards
+        idx->flush();
     }
     auto idx = offset_index::open(p);
     ASSERT_TRUE(idx);
