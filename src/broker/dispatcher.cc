@@ -123,6 +123,11 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     case protocol::ListOffsetsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_list_offsets);
     case protocol::CreateTopicsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_create_topics);
     case protocol::DeleteTopicsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_topics);
+    case protocol::CreatePartitionsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_create_partitions);
+    case protocol::DeleteRecordsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_delete_records);
+    case protocol::OffsetForLeaderEpochRequest::api_key: co_return co_await serve(ctx, r, api, &handle_offset_for_leader_epoch);
+    case protocol::DescribeClusterRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_cluster);
+    case protocol::DescribeLogDirsRequest::api_key: co_return co_await serve(ctx, r, api, &handle_describe_log_dirs);
     case protocol::InitProducerIdRequest::api_key: co_return co_await serve(ctx, r, api, &handle_init_producer_id);
     case protocol::FindCoordinatorRequest::api_key: co_return co_await serve(ctx, r, api, &handle_find_coordinator);
     case protocol::JoinGroupRequest::api_key: co_return co_await serve(ctx, r, api, &handle_join_group);

@@ -1,4 +1,4 @@
-// `brook topic create|list|describe|delete`.
+// `brook topic create|list|describe|delete` (add-partitions and trim: topic_admin.cc).
 #include <iostream>
 #include <memory>
 
@@ -96,7 +96,7 @@ int run_delete(const delete_options& o) {
 } // namespace
 
 void add_topic_commands(CLI::App& app, action& picked) {
-    auto* topic = app.add_subcommand("topic", "Create, list, describe and delete topics");
+    auto* topic = app.add_subcommand("topic", "Create, list, describe, delete, add partitions to and trim topics");
     topic->require_subcommand(1);
 
     auto c = std::make_shared<create_options>();
@@ -125,6 +125,8 @@ void add_topic_commands(CLI::App& app, action& picked) {
     del->add_option("names", x->names, "Topic names")->required();
     add_global_options(del, x->g);
     del->callback([x, &picked] { picked = [x] { return run_delete(*x); }; });
+
+    add_topic_admin_commands(topic, picked);
 }
 
 } // namespace brook::cli
