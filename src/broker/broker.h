@@ -85,6 +85,16 @@ public:
     };
     asio::awaitable<create_outcome> create_topic(create_spec spec);
     asio::awaitable<error_code> delete_topic(std::string name);
+    // CreatePartitions of one topic (broker_add_partitions.cc): grows it to `count`
+    // partitions. The new partitions are opened on helper threads and installed on their owner
+    // shards, and the count is stored in topic metadata, before any shard's snapshot shows it;
+    // a failed open or store changes nothing. Errors as Kafka reports them, with its messages.
+    struct add_partitions_spec {
+        std::string name;
+        int32_t count = 0;
+        bool validate_only = false;
+    };
+    asio::awaitable<create_outcome> add_partitions(add_partitions_spec spec);
     // The topic with this id in the calling shard's snapshot (Metadata v12 by id), or null.
     std::shared_ptr<const topic_info> topic_by_id(unsigned shard, const std::array<uint8_t, 16>& id) const;
     asio::awaitable<result<producer_id>> allocate_producer_id();
@@ -119,6 +129,7 @@ private:
     create_outcome create_on_controller(const create_spec& spec);
     // The open jobs of a topic's partitions, each with its owner shard's descriptor cache.
     std::vector<open_job> open_jobs(const topic_info& t) const;
+    create_outcome check_add_partitions(const add_partitions_spec& spec) const;
     // Undoes create_on_controller after its partitions could not all be opened.
     void roll_back_create(const topic_info& t);
     asio::awaitable<void> housekeeping(unsigned shard);

@@ -215,6 +215,11 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     case protocol::DescribeConfigsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_configs);
     case protocol::AlterConfigsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_alter_configs);
     case protocol::IncrementalAlterConfigsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_incremental_alter_configs);
+    case protocol::CreatePartitionsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_create_partitions);
+    case protocol::DeleteRecordsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_delete_records);
+    case protocol::OffsetForLeaderEpochRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_offset_for_leader_epoch);
+    case protocol::DescribeClusterRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_cluster);
+    case protocol::DescribeLogDirsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_log_dirs);
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }

@@ -30,6 +30,8 @@ private:
 
 // One per noun, each in its own file; `picked` is set by the chosen leaf's parse callback.
 void add_topic_commands(CLI::App& app, action& picked);
+// `topic add-partitions|trim` (topic_admin.cc), on the `topic` command.
+void add_topic_admin_commands(CLI::App* topic, action& picked);
 void add_produce_command(CLI::App& app, action& picked);
 void add_consume_command(CLI::App& app, action& picked);
 void add_group_commands(CLI::App& app, action& picked);

@@ -1,4 +1,5 @@
-// `brook topic create|list|describe|delete` (alter-config: topic_config.cc).
+// `brook topic create|list|describe|delete` (alter-config: topic_config.cc; add-partitions and trim:
+// topic_admin.cc).
 #include <iostream>
 #include <memory>
 
@@ -118,7 +119,7 @@ int run_delete(const delete_options& o) {
 } // namespace
 
 void add_topic_commands(CLI::App& app, action& picked) {
-    auto* topic = app.add_subcommand("topic", "Create, list, describe, delete topics and alter their configs");
+    auto* topic = app.add_subcommand("topic", "Create, list, describe, delete topics, alter their configs, add partitions, trim");
     topic->require_subcommand(1);
 
     auto c = std::make_shared<create_options>();
@@ -151,6 +152,7 @@ void add_topic_commands(CLI::App& app, action& picked) {
     del->callback([x, &picked] { picked = [x] { return run_delete(*x); }; });
 
     add_topic_alter_config_command(topic, picked);
+    add_topic_admin_commands(topic, picked);
 }
 
 } // namespace brook::cli

@@ -120,6 +120,13 @@ public:
     // One status per name, in the given order; the outer error is for the request as a whole.
     outcome<std::vector<topic_status>> delete_topics(const std::vector<std::string>& names, int timeout_ms);
 
+    // Grows `topic` to `total` partitions (CreatePartitions; admin_partitions.cc). Kafka refuses
+    // a count at or below the current one with INVALID_PARTITIONS.
+    status create_partitions(const std::string& topic, int total, int timeout_ms);
+    // Deletes the records of a partition below `before` (DeleteRecords; -1 = the high watermark);
+    // returns the partition's new log start offset. OFFSET_OUT_OF_RANGE past the high watermark.
+    outcome<int64_t> delete_records(const topic_partition& tp, int64_t before, int timeout_ms);
+
     outcome<std::vector<group_listing>> list_groups(int timeout_ms);
     // GROUP_ID_NOT_FOUND when the group is unknown to its coordinator (state "Dead").
     outcome<group_description> describe_group(const std::string& group, int timeout_ms);

@@ -21,6 +21,11 @@ asio::awaitable<protocol::FetchResponse> handle_fetch(request_context& ctx, prot
 asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_context& ctx, protocol::ListOffsetsRequest& req);
 asio::awaitable<protocol::CreateTopicsResponse> handle_create_topics(request_context& ctx, protocol::CreateTopicsRequest& req);
 asio::awaitable<protocol::DeleteTopicsResponse> handle_delete_topics(request_context& ctx, protocol::DeleteTopicsRequest& req);
+asio::awaitable<protocol::CreatePartitionsResponse> handle_create_partitions(request_context& ctx, protocol::CreatePartitionsRequest& req);
+asio::awaitable<protocol::DeleteRecordsResponse> handle_delete_records(request_context& ctx, protocol::DeleteRecordsRequest& req);
+asio::awaitable<protocol::OffsetForLeaderEpochResponse> handle_offset_for_leader_epoch(request_context& ctx, protocol::OffsetForLeaderEpochRequest& req);
+asio::awaitable<protocol::DescribeClusterResponse> handle_describe_cluster(request_context& ctx, protocol::DescribeClusterRequest& req);
+asio::awaitable<protocol::DescribeLogDirsResponse> handle_describe_log_dirs(request_context& ctx, protocol::DescribeLogDirsRequest& req);
 asio::awaitable<protocol::DescribeProducersResponse> handle_describe_producers(request_context& ctx, protocol::DescribeProducersRequest& req);
 
 // Configs (handlers/describe_configs.cc, alter_configs.cc, incremental_alter_configs.cc).

@@ -1,4 +1,5 @@
-// ListOffsets: earliest (-2), latest (-1), and by timestamp (first record whose timestamp
+// ListOffsets: earliest (-2), latest (-1), max timestamp (-3, v7+: KIP-734, the first record
+// carrying the partition's largest timestamp), and by timestamp (first record whose timestamp
 // is >= the target, as Kafka's offsetsForTimes defines it).
 #include "broker/fanout.h"
 #include "broker/handlers/handlers.h"
@@ -9,6 +10,7 @@ namespace {
 
 constexpr int64_t latest_timestamp = -1;
 constexpr int64_t earliest_timestamp = -2;
+constexpr int64_t max_timestamp = -3;
 
 struct offset_query {
     std::string topic;
@@ -57,7 +59,8 @@ asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_conte
     broker& b = ctx.b;
     // read_committed's "latest" is the last stable offset (KIP-98).
     const bool read_committed = req.IsolationLevel == 1;
-    co_await on_shards(b, split.targets, [&b, &split, read_committed](unsigned s) -> asio::awaitable<void> {
+    const bool max_allowed = ctx.version() >= 7;
+    co_await on_shards(b, split.targets, [&b, &split, read_committed, max_allowed](unsigned s) -> asio::awaitable<void> {
         for (offset_query* q : split.by_shard[s]) {
             auto part = b.shard(s).find(q->topic, q->index);
             if (!part) {
@@ -68,8 +71,19 @@ asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_conte
                 q->offset = (read_committed ? part->last_stable_offset() : part->high_watermark()).value();
             } else if (q->timestamp == earliest_timestamp) {
                 q->offset = part->log().log_start().value();
+            } else if (q->timestamp == max_timestamp && max_allowed) {
+                // The records' largest time, then the first record that carries it (-1/-1 when
+                // the partition holds no record).
+                const int64_t top = part->log().max_timestamp().value();
+                if (top < 0 || part->log().log_start() >= part->high_watermark()) continue;
+                offset_query probe = *q;
+                probe.timestamp = top;
+                lookup_timestamp(*part, probe);
+                q->offset = probe.offset;
+                q->found_timestamp = probe.found_timestamp;
             } else if (q->timestamp < 0) {
-                q->error = error_code::invalid_request; // -3 (max timestamp) and others are not served
+                // -3 before v7, -4 (earliest local, v8) and others are not served.
+                q->error = error_code::invalid_request;
             } else {
                 lookup_timestamp(*part, *q);
             }

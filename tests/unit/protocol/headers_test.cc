@@ -69,13 +69,15 @@ TEST(Headers, ResponseHeader) {
 
 TEST(ApiTable, ServedApis) {
     auto apis = served_apis();
-    ASSERT_EQ(apis.size(), 29u);
+    ASSERT_EQ(apis.size(), 34u);
     struct want { int16_t key, min, max, flex; };
-    const want expected[] = {{0, 3, 9, 9},   {1, 4, 12, 12}, {2, 0, 6, 6},   {3, 0, 12, 9},  {8, 0, 8, 8},
+    const want expected[] = {{0, 3, 9, 9},   {1, 4, 12, 12}, {2, 0, 7, 6},   {3, 0, 12, 9},  {8, 0, 8, 8},
                              {9, 0, 8, 6},   {10, 0, 4, 3},  {11, 0, 9, 6},  {12, 0, 4, 4},  {13, 0, 5, 4},
                              {14, 0, 5, 4},  {15, 0, 5, 5},  {16, 0, 4, 3},  {18, 0, 4, 3},  {19, 0, 5, 5},
-                             {20, 0, 4, 4},  {22, 0, 4, 2},  {24, 0, 3, 3},  {25, 0, 3, 3},  {26, 0, 3, 3},
-                             {28, 0, 3, 3},  {32, 0, 4, 4},  {33, 0, 2, 2},  {42, 0, 2, 2},  {44, 0, 1, 1},  {47, 0, 0, INT16_MAX}, {61, 0, 0, 0}, {65, 0, 0, 0},
+                             {20, 0, 4, 4},  {21, 0, 2, 2},  {22, 0, 4, 2},  {23, 0, 4, 4},  {24, 0, 3, 3},
+                             {25, 0, 3, 3},  {26, 0, 3, 3},  {28, 0, 3, 3},  {32, 0, 4, 4},  {33, 0, 2, 2},
+                             {35, 0, 4, 2},  {37, 0, 3, 2},  {42, 0, 2, 2},  {44, 0, 1, 1},  {47, 0, 0, INT16_MAX},
+                             {60, 0, 1, 0}, {61, 0, 0, 0}, {65, 0, 0, 0},
                              {66, 0, 1, 0}};
     for (size_t i = 0; i < apis.size(); ++i) {
         EXPECT_EQ(apis[i].api_key, expected[i].key);
@@ -88,7 +90,7 @@ TEST(ApiTable, ServedApis) {
         EXPECT_EQ(is_flexible_version(apis[i].api_key, apis[i].first_flexible_version), true);
         EXPECT_EQ(is_flexible_version(apis[i].api_key, apis[i].first_flexible_version - 1), false);
     }
-    EXPECT_EQ(find_api(21), nullptr); // DeleteRecords: not generated, not served
+    EXPECT_EQ(find_api(29), nullptr); // DescribeAcls: not generated, not served
     EXPECT_EQ(find_api(-1), nullptr);
     EXPECT_EQ(find_api(18)->name, "ApiVersions");
 }
