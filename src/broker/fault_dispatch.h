@@ -89,7 +89,13 @@ std::optional<Response> error_response(const Request& req, int16_t version, erro
     } else if constexpr (requires { resp.ErrorCode; }) {
         resp.ErrorCode = code;
         return resp;
-    } else if constexpr (requires { resp.Topics.front().Partitions.front().ErrorCode; req.Topics.front().Partitions; }) {
+    } else if constexpr (requires {
+                             resp.Topics.front().Name;
+                             resp.Topics.front().Partitions.front().PartitionIndex;
+                             resp.Topics.front().Partitions.front().ErrorCode;
+                             req.Topics.front().Name;
+                             req.Topics.front().Partitions.front().PartitionIndex;
+                         }) {
         // OffsetCommit, TxnOffsetCommit: every partition of the request gets the error.
         for (const auto& t : req.Topics) {
             auto& rt = resp.Topics.emplace_back();
