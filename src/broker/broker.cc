@@ -155,7 +155,7 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
         for (auto& [name, parts] : states_[s]->partitions)
             for (auto& p : parts)
                 if (p) {
-                    p->log().maybe_roll(now);
+                    if (p->log().maybe_roll(now)) states_[s]->flush->request_sync(p); // the roll's syncs
                     p->log().apply_retention(now);
                     // Idle producers are forgotten (Kafka checks every 10 min; here with retention).
                     p->log().expire_producers(now, cfg_.producer_id_expiration_ms);

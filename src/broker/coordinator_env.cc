@@ -11,8 +11,11 @@ coord::environment partition_environment(broker& b, unsigned shard, std::string 
         auto p = part();
         return p ? &p->log() : nullptr;
     };
-    env.notify_appended = [part] {
-        if (auto p = part()) p->notify_appended();
+    env.notify_appended = [&b, shard, part] {
+        auto p = part();
+        if (!p) return;
+        p->notify_appended();
+        if (p->log().roll_pending()) b.shard(shard).flush->request_sync(p); // the roll's syncs
     };
     env.wait_durable = [&b, shard, part](offset upto) -> asio::awaitable<void> {
         co_await b.shard(shard).flush->wait_durable(part(), upto);

@@ -5,12 +5,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstdlib>
-#include <cstring>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "base/log.h"
 
@@ -46,6 +42,15 @@ asio::awaitable<void> flusher::wait_durable(std::vector<durable_point> points) {
     co_await group->done.async_wait(asio::redirect_error(use_awaitable, ec));
 }
 
+void flusher::request_sync(std::shared_ptr<partition> p) {
+    if (!p->log().roll_pending() || !requested_.insert(p.get()).second) return;
+    waiters_.push_back({std::move(p), offset(0), nullptr});
+    if (!running_) {
+        running_ = true;
+        asio::co_spawn(shard_, run(), asio::detached);
+    }
+}
+
 asio::awaitable<void> flusher::run() {
     for (bool first = true; !waiters_.empty(); first = false) {
         if (!first && delay_.count() > 0) {
@@ -53,61 +58,46 @@ asio::awaitable<void> flusher::run() {
             boost::system::error_code ec;
             co_await gather.async_wait(asio::redirect_error(use_awaitable, ec));
         }
-        // Snapshot what to sync: each partition with waiters, once, up to its current end.
+        // What to make durable: each partition with waiters (or a sync request), once, up to
+        // its current end, with whatever a roll left for it (storage::flush_work).
         struct job {
             std::shared_ptr<partition> p;
-            offset end;
-            std::vector<std::shared_ptr<storage::file_handle>> files;
-            bool checkpoint = false; // write the recovery checkpoint at `end` into `dir` once synced
-            std::filesystem::path dir;
-            bool checkpointed = false;
+            storage::flush_work work;
         };
         std::vector<job> jobs;
-        std::unordered_map<partition*, size_t> seen;
+        std::unordered_set<partition*> seen;
         for (auto& w : waiters_) {
-            if (seen.contains(w.p.get())) continue;
-            seen.emplace(w.p.get(), jobs.size());
-            auto& log = w.p->log();
-            jobs.push_back({w.p, log.log_end(), log.unsynced_files(), log.checkpoint_due(log.log_end()), log.dir()});
+            if (!seen.insert(w.p.get()).second || !w.p->log().flush_pending()) continue;
+            jobs.push_back({w.p, w.p->log().begin_flush()});
         }
         // fdatasync blocks; run it on the helper thread and resume here. Durations are
         // observed back on the shard (the histogram is the shard's).
         std::vector<double> durations;
-        int err = co_await asio::co_spawn(
+        const storage::flush_work* failed = co_await asio::co_spawn(
             sync_thread_,
-            [&jobs, &durations]() -> asio::awaitable<int> {
-                // Only a hint (errors are ignored): fdatasync below is what makes it durable.
+            [&jobs, &durations]() -> asio::awaitable<const storage::flush_work*> {
+                for (auto& j : jobs) storage::start_writeback(j.work);
                 for (auto& j : jobs)
-                    for (auto& f : j.files) (void)::sync_file_range(f->fd(), 0, 0, SYNC_FILE_RANGE_WRITE);
-                for (auto& j : jobs)
-                    for (auto& f : j.files) {
-                        const auto start = std::chrono::steady_clock::now();
-                        if (::fdatasync(f->fd()) != 0) co_return errno;
-                        durations.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-                    }
-                // After the data: the checkpoint may never run ahead of what is synced. A
-                // failed write only leaves the old, lower recovery point (logged by storage).
-                for (auto& j : jobs)
-                    if (j.checkpoint)
-                        j.checkpointed = storage::write_recovery_checkpoint(j.dir, {j.end, false}) ==
-                                         error_code::none;
-                co_return 0;
+                    if (storage::run_flush(j.work, &durations) != error_code::none) co_return &j.work;
+                co_return nullptr;
             },
             use_awaitable);
-        if (err != 0) {
+        if (failed) {
             // After a failed fdatasync the kernel may have dropped the dirty pages, so a retry
             // can "succeed" without the data (the fsyncgate lesson). Acknowledging would risk
             // losing an acked write; stopping lets recovery truncate to what is really there.
-            spdlog::critical("fdatasync failed: {}; stopping so recovery can verify the log", std::strerror(err));
+            spdlog::critical("fdatasync of {} failed; stopping so recovery can verify the log", failed->failed.string());
             std::abort();
         }
         for (double d : durations) stats_.fsync_seconds.observe(d);
-        for (auto& j : jobs) {
-            j.p->log().mark_flushed(j.end);
-            if (j.checkpointed) j.p->log().checkpoint_written(j.end);
-        }
+        for (auto& j : jobs) j.p->log().end_flush(j.work);
         size_t released = 0;
-        std::erase_if(waiters_, [&released](waiter& w) {
+        std::erase_if(waiters_, [this, &released](waiter& w) {
+            if (!w.group) { // a request: stays until its roll's work is done (a roll may have come since)
+                if (w.p->log().roll_pending()) return false;
+                requested_.erase(w.p.get());
+                return true;
+            }
             if (w.p->log().flushed_offset() < w.upto) return false;
             if (--w.group->pending == 0) {
                 w.group->done.cancel();

@@ -1,7 +1,8 @@
 #pragma once
 // Group commit for one shard. acks=all produces call wait_durable(); the flusher runs
 // fdatasync for every partition with waiters on a helper thread (so the shard keeps
-// serving), then releases every waiter whose offset is now durable. Produces that arrive
+// serving), then releases every waiter whose offset is now durable. A segment roll's syncs run
+// here too (request_sync; storage::flush_work), never on the shard. Produces that arrive
 // while a sync is running share the next one: one fdatasync per partition per round,
 // however many producers wait. A round first starts writeback on every file
 // (sync_file_range), then fdatasyncs them one by one: the device sees all the data at once
@@ -19,6 +20,7 @@
 
 #include <chrono>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "base/named_type.h"
@@ -41,6 +43,9 @@ public:
     // The same for several partitions at once: all join the same sync round (awaiting them
     // one by one would cost one round each).
     asio::awaitable<void> wait_durable(std::vector<durable_point> points);
+    // Makes `p` durable in the next round without anyone waiting for it: a roll's syncs
+    // (storage::partition_log::flush_pending). Shard thread only.
+    void request_sync(std::shared_ptr<partition> p);
     // Joins the sync thread; call after the shard stopped.
     void stop();
 
@@ -61,7 +66,7 @@ private:
     struct waiter {
         std::shared_ptr<partition> p;
         offset upto;
-        std::shared_ptr<wait_group> group;
+        std::shared_ptr<wait_group> group; // null: a request_sync
     };
     asio::awaitable<void> run();
 
@@ -69,6 +74,7 @@ private:
     std::chrono::microseconds delay_;
     asio::thread_pool sync_thread_{1};
     std::vector<waiter> waiters_;
+    std::unordered_set<partition*> requested_; // partitions with a request_sync entry in waiters_
     bool running_ = false;
     sync_stats stats_;
 };

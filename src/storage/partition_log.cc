@@ -195,40 +195,63 @@ namespace {
 } // namespace
 
 void partition_log::sync() {
-    offset end = log_end_;
-    if (flushed_ >= end) return;
-    if (auto e = active().sync(); e != error_code::none) fatal_sync_failure(active().log_path(), e);
-    mark_flushed(end);
-    if (checkpoint_due(end) && write_recovery_checkpoint(dir_, {end, false}) == error_code::none)
-        checkpoint_written(end);
+    if (!flush_pending()) return;
+    auto w = begin_flush();
+    start_writeback(w);
+    if (auto e = run_flush(w); e != error_code::none) fatal_sync_failure(w.failed, e);
+    end_flush(w);
+}
+
+bool partition_log::flush_pending() const {
+    return flushed_ < log_end_ || !sealed_logs_.empty() || !sealed_indexes_.empty() || pending_snapshot_ ||
+           pending_dir_sync_;
+}
+
+flush_work partition_log::begin_flush() {
+    flush_work w;
+    w.end = log_end_;
+    w.dir = dir_;
+    // Oldest first: the sealed segments, then the active one.
+    w.logs = std::move(sealed_logs_);
+    sealed_logs_.clear();
+    if (flushed_ < log_end_) w.logs.push_back(active().log_file());
+    w.indexes = std::move(sealed_indexes_);
+    sealed_indexes_.clear();
+    w.snapshot = std::move(pending_snapshot_);
+    pending_snapshot_.reset();
+    w.sync_dir = std::exchange(pending_dir_sync_, false);
+    w.checkpoint = checkpoint_due(w.end);
+    return w;
+}
+
+void partition_log::end_flush(const flush_work& w) {
+    mark_flushed(w.end);
+    if (w.snapshot_written) trim_snapshots(2);
+    if (w.checkpointed) checkpoint_written(w.end);
 }
 
 bool partition_log::checkpoint_due(offset durable) const {
     return durable > checkpointed_ && segment_for(durable)->first > segment_for(checkpointed_)->first;
 }
 
-std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const {
-    // Rolling syncs the outgoing segment, so only the active one can hold unsynced data.
-    if (flushed_ >= log_end_) return {};
-    return {active().log_file()};
-}
-
 error_code partition_log::roll(timestamp_ms now) {
     segment& old = active_mut();
     if (auto e = old.seal(); e != error_code::none) return e;
-    if (auto e = old.sync(); e != error_code::none) fatal_sync_failure(old.log_path(), e);
-    // Below the recovery point a segment is trusted with its indexes.
-    old.sync_indexes();
-    // Sealed segments' aborted entries are not replayed on restart: they must be on disk now.
-    if (auto e = old.txns().sync(); e != error_code::none) fatal_sync_failure(old.txns().path(), e);
-    mark_flushed(log_end_);
     auto seg = segment::create(dir_, log_end_, cfg_, now);
     if (!seg) return seg.error();
+    // The outgoing segment's syncs go to the flusher (see flush_pending()): a segment-sized
+    // fdatasync here stalled every connection of the shard for up to a second. Below the
+    // recovery point a segment is trusted with its indexes, so they are synced with it; its
+    // aborted entries are recomputed by the next open's replay until then.
+    sealed_logs_.push_back(old.log_file());
+    for (auto& f : old.index_files()) sealed_indexes_.push_back(std::move(f));
+    if (auto f = old.txns().take_unsynced()) sealed_indexes_.push_back(std::move(f));
     segments_.emplace(log_end_, std::move(*seg));
-    // The snapshot makes restart replay only the new segment; losing it only costs time.
-    if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
+    // The snapshot makes restart replay only the new segment; losing it only costs time. A
+    // newer roll's replaces one not yet written.
+    pending_snapshot_.emplace(log_end_, producers_.encode_snapshot());
     // The new segment's directory entry must be durable before acks=all data in it is.
-    if (auto e = sync_directory(dir_); e != error_code::none) fatal_sync_failure(dir_, e);
+    pending_dir_sync_ = true;
     return error_code::none;
 }
 

@@ -30,8 +30,8 @@
 //   and open() rebuilds open transactions, the LSO and the entries of the replayed range.
 //
 // Threading: owned by one shard thread; nothing here is thread-safe. The one exception is the
-// group-commit flusher: it may fdatasync the handles from unsynced_files() on another thread,
-// then report back with mark_flushed() on the owning thread.
+// group-commit flusher: it runs the flush_work from begin_flush() on another thread, then
+// reports back with end_flush() on the owning thread.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -45,6 +45,7 @@
 #include "base/result.h"
 #include "records/batch_header.h"
 #include "storage/file_handle.h"
+#include "storage/flush_work.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
 #include "storage/recovery_point.h"
@@ -150,13 +151,26 @@ public:
     // Base offset of the first batch whose max timestamp >= ts, or log_end() if none.
     result<offset> offset_for_timestamp(timestamp_ms ts) const;
 
-    // Durability.
+    // Durability. A roll does no I/O beyond creating the new segment's files: the outgoing
+    // segment's fdatasync, its indexes', the producer snapshot and the directory sync wait in
+    // the next flush_work (flush_work.h), and flushed_offset() stays below that segment's end
+    // until it is done; a power cut before then is caught by the next open's scan from the
+    // recovery point. Whoever rolls (an append, maybe_roll, roll_now) must see that a flush
+    // happens: flush_pending().
     offset flushed_offset() const { return flushed_; }
-    // fdatasync the active segment, then flushed_offset = log end seen at start; writes the
-    // recovery checkpoint when it is due (below).
+    // Something is not yet durable: unsynced appends or a roll's pending work.
+    bool flush_pending() const;
+    // A roll's work is pending (a caller that does not wait for durability must still ask the
+    // flusher for it).
+    bool roll_pending() const { return !sealed_logs_.empty() || pending_dir_sync_; }
+    // Takes what a flush must do to make everything up to log_end() durable (one flush at a
+    // time per log: the flusher's rounds are sequential, and sync() runs only where no flusher
+    // does). end_flush() then advances flushed_offset() to the work's `end`.
+    flush_work begin_flush();
+    void end_flush(const flush_work& w);
+    // begin_flush + run_flush + end_flush inline (close, tests); stops the process when an
+    // fdatasync fails.
     void sync();
-    std::vector<std::shared_ptr<file_handle>> unsynced_files() const;
-    void mark_flushed(offset upto) { flushed_ = std::max(flushed_, std::min(upto, log_end_)); }
     // Recovery checkpoint (recovery_point.h). Rewriting it after every sync would cost two
     // more fsyncs per round for nothing: open() scans from the start of the segment that holds
     // the recovery point, so it is worth writing only once `durable` lies in a later segment
@@ -164,6 +178,7 @@ public:
     // thread, after the data is synced) and reports back with checkpoint_written().
     bool checkpoint_due(offset durable) const;
     void checkpoint_written(offset point) { checkpointed_ = std::max(checkpointed_, point); }
+    void mark_flushed(offset upto) { flushed_ = std::max(flushed_, std::min(upto, log_end_)); }
     offset checkpointed_offset() const { return checkpointed_; }
 
     // Housekeeping (shard thread, with the wall clock).
@@ -228,6 +243,11 @@ private:
     offset log_end_{0};
     offset flushed_{0};
     offset checkpointed_{0}; // recovery point on disk
+    // A roll's work for the next flush (see flush_pending()).
+    std::vector<std::shared_ptr<file_handle>> sealed_logs_;
+    std::vector<std::shared_ptr<file_handle>> sealed_indexes_;
+    std::optional<std::pair<offset, std::vector<uint8_t>>> pending_snapshot_;
+    bool pending_dir_sync_ = false;
     // open(): where recovery starts checking (nullopt: clean shutdown, the active tail only)
     std::optional<offset> recover_from_;
     // open(): first segment base CRC-checked by recovery (replay starts at or below it)

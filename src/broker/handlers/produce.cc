@@ -182,6 +182,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 part->notify_appended();
             }
             if (acks == -1) durable.push_back({part, r->last + 1});
+            else if (part->log().roll_pending()) st.flush->request_sync(part); // the roll's syncs
         }
         if (!durable.empty()) co_await st.flush->wait_durable(std::move(durable));
     });

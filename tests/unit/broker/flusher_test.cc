@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -116,6 +117,40 @@ void second_round_after(std::chrono::microseconds delay, bool expect_delayed) {
     ASSERT_NE(first_done, clock_type::time_point{});
     if (expect_delayed) EXPECT_GE(second_done - first_done, delay);
     else EXPECT_LT(second_done - first_done, 800ms);
+}
+
+TEST(flusher, a_roll_is_synced_by_the_flusher_without_anyone_waiting) {
+    storage::test::temp_dir dir;
+    asio::io_context io;
+    storage::log_config cfg;
+    cfg.segment_bytes = 1024;
+    auto part = std::make_shared<partition>("t", 0, std::move(storage::partition_log::open(dir.path / "t-0", cfg)).value());
+    flusher fl(io);
+    bool done = false;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        while (part->log().segment_count() < 2) {
+            auto b = make_batch(2, 1000, 100);
+            EXPECT_TRUE(part->log().append(b.bytes, b.header));
+        }
+        const offset sealed_end = part->log().segment_bases()[1];
+        // The roll did not sync on this thread: the old segment is not durable yet.
+        EXPECT_LT(part->log().flushed_offset(), sealed_end);
+        EXPECT_TRUE(part->log().roll_pending());
+        fl.request_sync(part);
+        fl.request_sync(part); // one round serves both
+        asio::steady_timer t(io);
+        for (int i = 0; i < 500 && part->log().flushed_offset() < sealed_end; ++i) {
+            t.expires_after(10ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        EXPECT_FALSE(part->log().roll_pending());
+        EXPECT_GE(part->log().flushed_offset(), sealed_end);
+        done = true;
+    }, asio::detached);
+    io.run();
+    fl.stop();
+    EXPECT_TRUE(done);
+    EXPECT_EQ(fl.stats().commit_batch.count(), 0u); // no acks=all wait was released
 }
 
 TEST(flusher, back_to_back_rounds_are_spaced_by_the_commit_delay) { second_round_after(1s, true); }
