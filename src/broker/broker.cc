@@ -53,7 +53,8 @@ int64_t config_i64(const std::map<std::string, std::string>& m, const char* key,
 broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
     const std::chrono::microseconds commit_delay(cfg_.group_commit_delay_us);
     for (unsigned i = 0; i < shards_.size(); ++i)
-        states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay));
+        states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay,
+                                                        std::chrono::milliseconds(cfg_.log_flush_interval_ms)));
     controller_lock_ = std::make_unique<controller_lock>(shards_.context(0));
 }
 

@@ -11,11 +11,9 @@ coord::environment partition_environment(broker& b, unsigned shard, std::string 
         auto p = part();
         return p ? &p->log() : nullptr;
     };
+    // Readers see an append once it is synced: the flusher's round wakes them.
     env.notify_appended = [&b, shard, part] {
-        auto p = part();
-        if (!p) return;
-        p->notify_appended();
-        if (p->log().roll_pending()) b.shard(shard).flush->request_sync(p); // the roll's syncs
+        if (auto p = part()) b.shard(shard).flush->request_sync(p);
     };
     env.wait_durable = [&b, shard, part](offset upto) -> asio::awaitable<void> {
         co_await b.shard(shard).flush->wait_durable(part(), upto);

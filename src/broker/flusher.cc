@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cstdlib>
+#include <algorithm>
 #include <unordered_set>
 
 #include "base/log.h"
@@ -14,7 +15,14 @@ namespace brook::broker {
 
 using asio::use_awaitable;
 
-flusher::flusher(asio::io_context& shard, std::chrono::microseconds delay) : shard_(shard), delay_(delay) {}
+flusher::flusher(asio::io_context& shard, std::chrono::microseconds delay, std::chrono::milliseconds interval)
+    : shard_(shard), delay_(delay), interval_(interval), idle_(shard) {}
+
+void flusher::start() {
+    if (running_) return;
+    running_ = true;
+    asio::co_spawn(shard_, run(), asio::detached);
+}
 
 flusher::~flusher() { stop(); }
 
@@ -34,26 +42,30 @@ asio::awaitable<void> flusher::wait_durable(std::vector<durable_point> points) {
         waiters_.push_back({std::move(pt.p), pt.upto, group});
     }
     if (group->pending == 0) co_return;
-    if (!running_) {
-        running_ = true;
-        asio::co_spawn(shard_, run(), asio::detached);
-    }
+    idle_.cancel(); // a round waiting for the interval runs now
+    start();
     boost::system::error_code ec;
     co_await group->done.async_wait(asio::redirect_error(use_awaitable, ec));
 }
 
 void flusher::request_sync(std::shared_ptr<partition> p) {
-    if (!p->log().roll_pending() || !requested_.insert(p.get()).second) return;
+    if (!p->log().flush_pending() || !requested_.insert(p.get()).second) return;
     waiters_.push_back({std::move(p), offset(0), nullptr});
-    if (!running_) {
-        running_ = true;
-        asio::co_spawn(shard_, run(), asio::detached);
-    }
+    start();
 }
 
 asio::awaitable<void> flusher::run() {
-    for (bool first = true; !waiters_.empty(); first = false) {
-        if (!first && delay_.count() > 0) {
+    bool after_round = false;
+    while (!waiters_.empty()) {
+        const bool waited_on = std::any_of(waiters_.begin(), waiters_.end(), [](const waiter& w) { return w.group != nullptr; });
+        if (!waited_on && std::chrono::steady_clock::now() < last_round_ + interval_) {
+            idle_.expires_at(last_round_ + interval_);
+            boost::system::error_code ec;
+            co_await idle_.async_wait(asio::redirect_error(use_awaitable, ec));
+            after_round = false; // an acks=all wait that cut it short does not wait for the commit delay too
+            continue;
+        }
+        if (after_round && waited_on && delay_.count() > 0) {
             asio::steady_timer gather(shard_, delay_);
             boost::system::error_code ec;
             co_await gather.async_wait(asio::redirect_error(use_awaitable, ec));
@@ -90,11 +102,18 @@ asio::awaitable<void> flusher::run() {
             std::abort();
         }
         for (double d : durations) stats_.fsync_seconds.observe(d);
-        for (auto& j : jobs) j.p->log().end_flush(j.work);
+        last_round_ = std::chrono::steady_clock::now();
+        after_round = true;
+        for (auto& j : jobs) {
+            const offset before = j.p->log().flushed_offset();
+            j.p->log().end_flush(j.work);
+            // The high watermark moved: long-polling fetches may now return it.
+            if (j.p->log().flushed_offset() > before) j.p->notify_appended();
+        }
         size_t released = 0;
         std::erase_if(waiters_, [this, &released](waiter& w) {
-            if (!w.group) { // a request: stays until its roll's work is done (a roll may have come since)
-                if (w.p->log().roll_pending()) return false;
+            if (!w.group) { // a request: stays while appends keep coming (the next round is an interval away)
+                if (w.p->log().flush_pending()) return false;
                 requested_.erase(w.p.get());
                 return true;
             }
