@@ -69,7 +69,8 @@ int64_t config_i64(const std::map<std::string, std::string>& m, const char* key,
 broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
     const std::chrono::microseconds commit_delay(cfg_.group_commit_delay_us);
     for (unsigned i = 0; i < shards_.size(); ++i) {
-        states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay));
+        states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay,
+                                                        std::chrono::milliseconds(cfg_.log_flush_interval_ms)));
         states_.back()->files = std::make_shared<storage::fd_cache>(static_cast<size_t>(cfg_.log_fd_cache_size));
     }
     controller_lock_ = std::make_unique<controller_lock>(shards_.context(0));
@@ -214,7 +215,7 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
         for (auto& [name, parts] : states_[s]->partitions)
             for (auto& p : parts)
                 if (p) {
-                    p->log().maybe_roll(now);
+                    if (p->log().maybe_roll(now)) states_[s]->flush->request_sync(p); // the roll's syncs
                     p->log().apply_retention(now);
                     // Idle producers are forgotten (Kafka checks every 10 min; here with retention).
                     p->log().expire_producers(now, cfg_.producer_id_expiration_ms);

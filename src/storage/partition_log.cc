@@ -204,36 +204,102 @@ namespace {
 } // namespace
 
 void partition_log::sync() {
-    offset end = log_end_;
-    if (flushed_ >= end) return;
-    if (auto e = active().sync(); e != error_code::none) fatal_sync_failure(active().log_path(), e);
-    mark_flushed(end);
+    if (!flush_pending()) return;
+    auto w = begin_flush();
+    start_writeback(w);
+    if (auto e = run_flush(w); e != error_code::none) fatal_sync_failure(w.failed, e);
+    end_flush(w);
 }
 
-std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const {
-    // Rolling syncs the outgoing segment, so only the active one can hold unsynced data.
-    if (flushed_ >= log_end_) return {};
-    auto f = active().log_file(); // held by the active segment: cannot fail
-    if (!f) return {};
-    return {std::move(*f)};
+bool partition_log::flush_pending() const {
+    return flushed_ < log_end_ || !sealed_logs_.empty() || !sealed_indexes_.empty() || pending_snapshot_ ||
+           pending_dir_sync_;
+}
+
+flush_work partition_log::begin_flush() {
+    flush_work w;
+    w.end = log_end_;
+    w.dir = dir_;
+    // Oldest first: the sealed segments, then the active one.
+    std::vector<offset> retry;
+    for (offset base : sealed_logs_) {
+        const auto stem = dir_ / offset_file_stem(base);
+        std::error_code ec;
+        auto log_path = stem;
+        log_path += ".log";
+        // Gone since the roll (retention, a clean's swap, deletion): nothing of it to sync.
+        if (!std::filesystem::exists(log_path, ec)) continue;
+        auto f = files_->get(log_path);
+        if (!f) {
+            // Not durable this round: the work's end stays below it and the next retries.
+            spdlog::error("storage: {}: cannot open {} to sync it ({})", dir_.string(), log_path.string(),
+                          error_name(f.error()));
+            w.end = std::min(w.end, base);
+            retry.push_back(base);
+            continue;
+        }
+        w.logs.push_back(std::move(*f));
+        // Indexes are written out at the seal and hold no descriptor (index.h); an abandoned
+        // one is missing and rebuilt at the next open.
+        for (const char* ext : {".index", ".timeindex"}) {
+            auto p = stem;
+            p += ext;
+            if (auto h = file_handle::open(p, false)) w.indexes.push_back(std::move(*h));
+        }
+    }
+    sealed_logs_ = std::move(retry);
+    if (flushed_ < log_end_ && !active().empty()) {
+        // Unsynced appends keep their descriptor (maybe_roll releases only a synced segment),
+        // so this is the held one; a borrowed one (fd_cache) serves an fdatasync as well.
+        if (auto f = active().log_file()) {
+            w.logs.push_back(std::move(*f));
+        } else {
+            // Nothing of the active segment can be called durable this round; the next retries.
+            spdlog::error("storage: {}: cannot open {} to sync it ({})", dir_.string(),
+                          active().log_path().string(), error_name(f.error()));
+            w.end = std::min(w.end, std::max(flushed_, active().base_offset()));
+        }
+    }
+    for (auto& f : sealed_indexes_) w.indexes.push_back(std::move(f));
+    sealed_indexes_.clear();
+    w.snapshot = std::move(pending_snapshot_);
+    pending_snapshot_.reset();
+    w.sync_dir = std::exchange(pending_dir_sync_, false);
+    w.checkpoint = checkpoint_due(w.end);
+    return w;
+}
+
+void partition_log::end_flush(const flush_work& w) {
+    mark_flushed(w.end);
+    if (w.snapshot_written) trim_snapshots(2);
+    if (w.checkpointed) checkpoint_written(w.end);
+}
+
+bool partition_log::checkpoint_due(offset durable) const {
+    return durable > checkpointed_ && segment_for(durable)->first > segment_for(checkpointed_)->first;
 }
 
 error_code partition_log::roll(timestamp_ms now) {
     segment& old = active_mut();
     if (auto e = old.seal(); e != error_code::none) return e;
-    if (auto e = old.sync(); e != error_code::none) fatal_sync_failure(old.log_path(), e);
-    // Sealed segments' aborted entries are not replayed on restart: they must be on disk now.
-    if (auto e = old.txns().sync(); e != error_code::none) fatal_sync_failure(old.txns().path(), e);
-    mark_flushed(log_end_);
-    // Sealed and synced: reads borrow the descriptor from the shard's cache from now on.
-    old.release_file();
     auto seg = segment::create(dir_, log_end_, cfg_, now, files_);
     if (!seg) return seg.error();
+    // The outgoing segment's syncs go to the flusher (see flush_pending()): a segment-sized
+    // fdatasync here stalled every connection of the shard for up to a second. Below the
+    // recovery point a segment is trusted with its indexes, so they are synced with it; its
+    // aborted entries are recomputed by the next open's replay until then.
+    // The flusher syncs the sealed .log (and its indexes, which seal() wrote out) by opening
+    // it again at begin_flush(): the segment lets its descriptor go now, and reads borrow it
+    // from the shard's fd_cache, so rolls waiting for the flusher hold no descriptors.
+    sealed_logs_.push_back(old.base_offset());
+    old.release_file();
+    if (auto f = old.txns().take_unsynced()) sealed_indexes_.push_back(std::move(f));
     segments_.emplace(log_end_, std::move(*seg));
-    // The snapshot makes restart replay only the new segment; losing it only costs time.
-    if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
+    // The snapshot makes restart replay only the new segment; losing it only costs time. A
+    // newer roll's replaces one not yet written.
+    pending_snapshot_.emplace(log_end_, producers_.encode_snapshot());
     // The new segment's directory entry must be durable before acks=all data in it is.
-    if (auto e = sync_directory(dir_); e != error_code::none) fatal_sync_failure(dir_, e);
+    pending_dir_sync_ = true;
     return error_code::none;
 }
 
@@ -325,9 +391,12 @@ void partition_log::close() {
     sync();
     (void)active_mut().seal(); // also writes out its index entries
     // The snapshot below makes the next open replay nothing of this segment.
-    (void)active_mut().txns().sync();
+    bool clean = active_mut().txns().sync() == error_code::none;
+    // The next open trusts the indexes after a clean shutdown.
+    active_mut().sync_indexes();
     if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
     (void)write_meta();
+    if (clean) (void)write_recovery_checkpoint(dir_, {log_end_, true});
 }
 
 } // namespace brook::storage

@@ -183,9 +183,11 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             if (!r->duplicate) {
                 part->traffic.bytes_in += w->batch.size();
                 part->traffic.records_in += static_cast<uint64_t>(r->last.value() - r->base.value() + 1);
-                part->notify_appended();
             }
+            // Consumers see it once it is synced (the high watermark is the durable offset):
+            // acks=all waits for that sync, acks=0/1 data gets one within log.flush.interval.ms.
             if (acks == -1) durable.push_back({part, r->last + 1});
+            else st.flush->request_sync(part);
         }
         if (!durable.empty()) co_await st.flush->wait_durable(std::move(durable));
     });
