@@ -20,6 +20,7 @@
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
 #include "broker/fault_injector.h"
+#include "broker/free_space.h"
 #include "broker/group_service.h"
 #include "broker/page_warmer.h"
 #include "broker/shard_state.h"
@@ -60,6 +61,8 @@ public:
     page_warmer& warmer() { return warmer_; }
     // Faults injected through the admin API (/v1/faults); shared by every shard.
     fault_injector& faults() { return faults_; }
+    // The disk-full policy (free_space.h); checked on shard 0's timer.
+    const free_space& disk() const { return disk_; }
 
     // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
     // every shard's snapshot has the change.
@@ -98,6 +101,7 @@ private:
     std::unique_ptr<group_service> groups_;
     std::unique_ptr<txn_service> txns_;
     fault_injector faults_;
+    free_space disk_;
     page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
 };
 

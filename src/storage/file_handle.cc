@@ -13,12 +13,17 @@
 namespace brook::storage {
 namespace {
 
+thread_local int last_errno = 0;
+
 error_code io_error(const char* what, const std::filesystem::path& p) {
+    last_errno = errno;
     spdlog::error("storage: {} {}: {}", what, p.string(), std::strerror(errno));
     return error_code::kafka_storage_error;
 }
 
 } // namespace
+
+int last_io_errno() { return last_errno; }
 
 result<std::shared_ptr<file_handle>> file_handle::open(const std::filesystem::path& path, bool create) {
     int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
