@@ -58,13 +58,17 @@ asio::awaitable<void> flusher::run() {
             std::shared_ptr<partition> p;
             offset end;
             std::vector<std::shared_ptr<storage::file_handle>> files;
+            bool checkpoint = false; // write the recovery checkpoint at `end` into `dir` once synced
+            std::filesystem::path dir;
+            bool checkpointed = false;
         };
         std::vector<job> jobs;
         std::unordered_map<partition*, size_t> seen;
         for (auto& w : waiters_) {
             if (seen.contains(w.p.get())) continue;
             seen.emplace(w.p.get(), jobs.size());
-            jobs.push_back({w.p, w.p->log().log_end(), w.p->log().unsynced_files()});
+            auto& log = w.p->log();
+            jobs.push_back({w.p, log.log_end(), log.unsynced_files(), log.checkpoint_due(log.log_end()), log.dir()});
         }
         // fdatasync blocks; run it on the helper thread and resume here. Durations are
         // observed back on the shard (the histogram is the shard's).
@@ -81,6 +85,12 @@ asio::awaitable<void> flusher::run() {
                         if (::fdatasync(f->fd()) != 0) co_return errno;
                         durations.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
                     }
+                // After the data: the checkpoint may never run ahead of what is synced. A
+                // failed write only leaves the old, lower recovery point (logged by storage).
+                for (auto& j : jobs)
+                    if (j.checkpoint)
+                        j.checkpointed = storage::write_recovery_checkpoint(j.dir, {j.end, false}) ==
+                                         error_code::none;
                 co_return 0;
             },
             use_awaitable);
@@ -92,7 +102,10 @@ asio::awaitable<void> flusher::run() {
             std::abort();
         }
         for (double d : durations) stats_.fsync_seconds.observe(d);
-        for (auto& j : jobs) j.p->log().mark_flushed(j.end);
+        for (auto& j : jobs) {
+            j.p->log().mark_flushed(j.end);
+            if (j.checkpointed) j.p->log().checkpoint_written(j.end);
+        }
         size_t released = 0;
         std::erase_if(waiters_, [&released](waiter& w) {
             if (w.p->log().flushed_offset() < w.upto) return false;

@@ -76,7 +76,14 @@ void index_file<Entry>::append(const Entry& e) {
 }
 
 template <class Entry>
+void index_file<Entry>::sync() {
+    if (abandoned_ || file_->datasync() == error_code::none) return;
+    abandon();
+}
+
+template <class Entry>
 void index_file<Entry>::abandon() {
+    if (abandoned_) return;
     abandoned_ = true;
     const auto& path = file_->path();
     std::error_code ec;

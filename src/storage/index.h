@@ -60,12 +60,16 @@ public:
     void append(const Entry& e);
     // Keeps the first n entries (file and memory).
     error_code truncate(size_t n);
+    // The file being written, for an fdatasync (null once abandoned: nothing to sync).
+    std::shared_ptr<file_handle> file() const { return abandoned_ ? nullptr : file_; }
+    // fdatasyncs the file; one that cannot be synced is abandoned (see above), never an error.
+    void sync();
+    // Gives up the file (unlinked or emptied): the next open rebuilds it from the .log.
+    void abandon();
     // Drops everything, making the index valid again (start of a rebuild).
     error_code reset() { valid_ = true; return truncate(0); }
 
 private:
-    void abandon();
-
     std::shared_ptr<file_handle> file_;
     std::vector<Entry> entries_;
     bool valid_ = true;

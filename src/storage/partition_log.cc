@@ -204,6 +204,12 @@ void partition_log::sync() {
     if (flushed_ >= end) return;
     if (auto e = active().sync(); e != error_code::none) fatal_sync_failure(active().log_path(), e);
     mark_flushed(end);
+    if (checkpoint_due(end) && write_recovery_checkpoint(dir_, {end, false}) == error_code::none)
+        checkpoint_written(end);
+}
+
+bool partition_log::checkpoint_due(offset durable) const {
+    return durable > checkpointed_ && segment_for(durable)->first > segment_for(checkpointed_)->first;
 }
 
 std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const {
@@ -216,6 +222,8 @@ error_code partition_log::roll(timestamp_ms now) {
     segment& old = active_mut();
     if (auto e = old.seal(); e != error_code::none) return e;
     if (auto e = old.sync(); e != error_code::none) fatal_sync_failure(old.log_path(), e);
+    // Below the recovery point a segment is trusted with its indexes.
+    old.sync_indexes();
     // Sealed segments' aborted entries are not replayed on restart: they must be on disk now.
     if (auto e = old.txns().sync(); e != error_code::none) fatal_sync_failure(old.txns().path(), e);
     mark_flushed(log_end_);
@@ -310,9 +318,12 @@ void partition_log::close() {
     sync();
     (void)active_mut().seal();
     // The snapshot below makes the next open replay nothing of this segment.
-    (void)active_mut().txns().sync();
+    bool clean = active_mut().txns().sync() == error_code::none;
+    // The next open trusts the indexes after a clean shutdown.
+    active_mut().sync_indexes();
     if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
     (void)write_meta();
+    if (clean) (void)write_recovery_checkpoint(dir_, {log_end_, true});
 }
 
 } // namespace brook::storage

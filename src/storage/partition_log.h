@@ -8,6 +8,7 @@
 //                    files are created empty instead of being rebuilt by a scan
 //   <20-digit offset>.snapshot   producer-state snapshots (format in producer_state.h)
 //   <20-digit base>.txnindex     per segment: aborted transactions whose marker is in it (txn_index.h)
+//   recovery.checkpoint          the recovery point and the clean-shutdown flag (recovery_point.h)
 //
 // Guarantees:
 // - Offsets are dense and assigned here: append() stores the caller's batch with baseOffset =
@@ -15,9 +16,13 @@
 //   never modified).
 // - A retried idempotent batch is recognised (producer_state) and answered with its original
 //   offsets without writing anything.
-// - open() recovers after a crash: the active segment's torn or corrupt tail is truncated
-//   (never a valid batch before the first bad one), missing/corrupt indexes are rebuilt, and
-//   producer state is reloaded from the newest usable snapshot plus a replay of the log.
+// - open() recovers after a crash (Kafka's recovery point): every batch from the start of the
+//   segment holding the recovery point to the end of the log, sealed segments included, is
+//   CRC- and framing-checked and those segments' indexes rebuilt from the scan; the log is cut
+//   at the first torn or corrupt batch (later segments deleted), never keeping a batch after a
+//   bad one. After a clean shutdown only the active segment's tail past its last index entry
+//   is checked. Missing/corrupt indexes are rebuilt, and producer state is reloaded from a
+//   snapshot plus a replay of the log.
 // - flushed_offset(): every offset below it is on stable storage.
 // - Transactions (Kafka's rules, see producer_state.h): log_start() <= last_stable_offset() <=
 //   log_end(), equal to log_end() while no transaction is open; every abort marker written or
@@ -42,6 +47,7 @@
 #include "storage/file_handle.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
+#include "storage/recovery_point.h"
 #include "storage/segment.h"
 
 namespace brook::storage {
@@ -154,9 +160,19 @@ public:
 
     // Durability.
     offset flushed_offset() const { return flushed_; }
-    void sync(); // fdatasync the active segment, then flushed_offset = log end seen at start
+    // fdatasync the active segment, then flushed_offset = log end seen at start; writes the
+    // recovery checkpoint when it is due (below).
+    void sync();
     std::vector<std::shared_ptr<file_handle>> unsynced_files() const;
     void mark_flushed(offset upto) { flushed_ = std::max(flushed_, std::min(upto, log_end_)); }
+    // Recovery checkpoint (recovery_point.h). Rewriting it after every sync would cost two
+    // more fsyncs per round for nothing: open() scans from the start of the segment that holds
+    // the recovery point, so it is worth writing only once `durable` lies in a later segment
+    // than the checkpoint on disk. The flusher writes it (write_recovery_checkpoint, on its
+    // thread, after the data is synced) and reports back with checkpoint_written().
+    bool checkpoint_due(offset durable) const;
+    void checkpoint_written(offset point) { checkpointed_ = std::max(checkpointed_, point); }
+    offset checkpointed_offset() const { return checkpointed_; }
 
     // Housekeeping (shard thread, with the wall clock).
     bool maybe_roll(timestamp_ms now);       // age-based roll of an idle, non-empty active segment
@@ -195,6 +211,7 @@ private:
     segment_map::const_iterator segment_for(offset o) const;
     result<located> locate(offset from, size_t max_bytes, offset max_offset) const;
     error_code load_segments();
+    error_code load_checkpoint();
     error_code load_meta();
     error_code write_meta() const;
     error_code load_producer_state();
@@ -221,6 +238,11 @@ private:
     offset log_start_{0};
     offset log_end_{0};
     offset flushed_{0};
+    offset checkpointed_{0}; // recovery point on disk
+    // open(): where recovery starts checking (nullopt: clean shutdown, the active tail only)
+    std::optional<offset> recover_from_;
+    // open(): first segment base CRC-checked by recovery (replay starts at or below it)
+    std::optional<offset> scanned_from_;
     timestamp_ms max_ts_{-1};
     leader_epoch leader_epoch_{0};
     int meta_version_ = 0; // of partition.meta as found at open (0: none)

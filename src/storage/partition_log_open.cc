@@ -1,5 +1,6 @@
 // partition_log: opening, crash recovery, partition.meta and producer-state reload.
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -29,12 +30,22 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
     if (auto e = sync_directory(dir.parent_path().parent_path()); e != error_code::none) return e;
     std::unique_ptr<partition_log> log(new partition_log(std::move(dir), cfg));
     if (auto e = log->load_meta(); e != error_code::none) return e;
+    if (auto e = log->load_checkpoint(); e != error_code::none) return e;
     if (auto e = log->load_segments(); e != error_code::none) return e;
     if (auto e = log->load_producer_state(); e != error_code::none) return e;
-    // What survived recovery is what we acknowledge as durable from here on.
-    if (auto e = log->active().sync(); e != error_code::none) return e;
+    // What survived recovery is what we acknowledge as durable from here on: the scanned
+    // segments may be only in the page cache (a kill -9 keeps it), and their indexes were just
+    // rebuilt.
+    const offset synced_from = log->scanned_from_.value_or(log->active().base_offset());
+    for (auto it = log->segment_for(synced_from); it != log->segments_.end(); ++it) {
+        if (auto e = it->second->sync(); e != error_code::none) return e;
+        it->second->sync_indexes();
+    }
     log->flushed_ = log->log_end_;
     if (auto e = log->write_meta(); e != error_code::none) return e;
+    // Also clears the clean-shutdown flag before anything is appended.
+    if (auto e = write_recovery_checkpoint(log->dir_, {log->log_end_, false}); e != error_code::none) return e;
+    log->checkpointed_ = log->log_end_;
     return log;
 }
 
@@ -62,6 +73,39 @@ error_code partition_log::write_meta() const {
     return write_file_atomic(dir_ / meta_file,
                              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
+
+error_code partition_log::load_checkpoint() {
+    auto found = read_recovery_checkpoint(dir_);
+    if (!found) return found.error();
+    switch (found->k) {
+    case checkpoint_found::kind::ok:
+        if (!found->cp.clean_shutdown) recover_from_ = found->cp.point;
+        break;
+    case checkpoint_found::kind::missing:
+        // A directory from a Brook before recovery points (or a new partition): that release
+        // fdatasynced every segment at its roll, before the next segment was created, so only
+        // the last segment can hold unsynced data: it is checked whole.
+        recover_from_ = offset(INT64_MAX);
+        break;
+    case checkpoint_found::kind::unreadable:
+        // Written atomically, so this is damage from outside: trust no segment.
+        spdlog::warn("storage: {} is unreadable; checking every segment", (dir_ / recovery_checkpoint_file).string());
+        recover_from_ = offset(0);
+        break;
+    }
+    return error_code::none;
+}
+
+namespace {
+
+// Removes the files of a segment that recovery dropped (it follows a cut).
+void remove_segment_files(const std::filesystem::path& dir, offset base) {
+    std::error_code ec;
+    for (const char* ext : {".log", ".index", ".timeindex", ".txnindex"})
+        std::filesystem::remove(dir / (offset_file_stem(base) + ext), ec);
+}
+
+} // namespace
 
 error_code partition_log::load_segments() {
     std::vector<offset> bases;
@@ -98,13 +142,39 @@ error_code partition_log::load_segments() {
         log_end_ = log_start_;
         return sync_directory(dir_);
     }
+    // The first segment to CRC-check whole: the one holding the recovery point (the last one
+    // when there is no checkpoint; none after a clean shutdown).
+    size_t scan_from = bases.size();
+    if (recover_from_) {
+        scan_from = 0;
+        while (scan_from + 1 < bases.size() && bases[scan_from + 1] <= *recover_from_) ++scan_from;
+        scanned_from_ = bases[scan_from];
+    }
     for (size_t i = 0; i < bases.size(); ++i) {
         bool last = i + 1 == bases.size();
+        bool scan = i >= scan_from;
         std::optional<offset> next_base = last ? std::nullopt : std::optional<offset>(bases[i + 1]);
-        auto seg = segment::open(dir_, bases[i], cfg_, last, next_base);
+        auto seg = segment::open(dir_, bases[i], cfg_, last || scan, next_base, scan);
         if (!seg) return seg.error();
+        const auto cut = (*seg)->recovery_cut();
+        // A sealed segment is never empty (a roll needs data), so an empty one past the
+        // recovery point lost its data to the power cut: what follows it cannot stay either.
+        bool lost_whole = scan && !last && (*seg)->empty();
         max_ts_ = std::max(max_ts_, (*seg)->max_timestamp());
+        const offset end = (*seg)->next_offset();
         segments_.emplace(bases[i], std::move(*seg));
+        if (cut || lost_whole) {
+            for (size_t j = i + 1; j < bases.size(); ++j) remove_segment_files(dir_, bases[j]);
+            spdlog::warn("storage: {}: torn or corrupt batch in {} at position {} ({}); log cut at offset {}: "
+                         "{} bytes and {} later segment(s) dropped",
+                         dir_.string(), offset_file_stem(bases[i]) + ".log", cut ? cut->position : 0,
+                         cut ? error_name(cut->why) : "segment empty", end.value(), cut ? cut->dropped : 0,
+                         bases.size() - i - 1);
+            if (i + 1 < bases.size()) {
+                if (auto e = sync_directory(dir_); e != error_code::none) return e;
+            }
+            break;
+        }
     }
     log_end_ = active().next_offset();
     log_start_ = std::clamp(log_start_, segments_.begin()->first, log_end_);
@@ -115,6 +185,9 @@ error_code partition_log::load_producer_state() {
     std::optional<offset> from;
     auto snaps = producer_state::list_snapshots(dir_);
     std::error_code ec;
+    // Replay covers every segment recovery checked, so that their .txnindex entries (which a
+    // power cut may have left short) are recomputed from the log.
+    const offset newest_usable = std::min(log_end_, scanned_from_.value_or(log_end_));
     for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
         auto path = producer_state::snapshot_path(dir_, *it);
         if (*it > log_end_) {
@@ -123,6 +196,7 @@ error_code partition_log::load_producer_state() {
             continue;
         }
         if (from) break;
+        if (*it > newest_usable) continue;
         auto bytes = read_whole_file(path);
         if (!bytes) return bytes.error();
         auto st = producer_state::decode_snapshot(*bytes);
