@@ -66,7 +66,8 @@ int64_t config_i64(const std::map<std::string, std::string>& m, const char* key,
 
 } // namespace
 
-broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
+broker::broker(config::broker_config cfg, net::shard_set& shards)
+    : cfg_(std::move(cfg)), shards_(shards), disk_(cfg_.data_dir, cfg_.storage_min_free_bytes) {
     const std::chrono::microseconds commit_delay(cfg_.group_commit_delay_us);
     for (unsigned i = 0; i < shards_.size(); ++i) {
         states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay,
@@ -268,6 +269,9 @@ void broker::start_housekeeping() {
         for (unsigned s = 0; s < shards_.size(); ++s)
             asio::co_spawn(shards_.context(s), cleaner_loop(s), asio::detached);
     }
+    disk_.check();
+    asio::co_spawn(shards_.context(0), disk_.run(std::chrono::milliseconds(cfg_.storage_free_space_check_interval_ms)),
+                   asio::detached);
     groups_->start();
     txns_->start();
 }

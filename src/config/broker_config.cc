@@ -44,6 +44,8 @@ const std::vector<property>& table() {
         {"log.retention.ms", property_type::int64, "Delete segments older than this; -1 keeps forever (topic: retention.ms)", false, -1, INT64_MAX, I64(log_retention_ms)},
         {"log.retention.bytes", property_type::int64, "Delete old segments past this size per partition; -1 unlimited (topic: retention.bytes)", false, -1, INT64_MAX, I64(log_retention_bytes)},
         {"log.index.interval.bytes", property_type::int32, "Bytes between offset/time index entries", false, 0, INT32_MAX, I32(log_index_interval_bytes)},
+        {"storage.min.free.bytes", property_type::int64, "Refuse Produce (KAFKA_STORAGE_ERROR, retriable) while less than this many bytes are free on the data directory's file system; 0 turns it off", false, 0, INT64_MAX, I64(storage_min_free_bytes)},
+        {"storage.free.space.check.interval.ms", property_type::int64, "How often free space is checked for storage.min.free.bytes", false, 10, 3600000, I64(storage_free_space_check_interval_ms)},
         {"log.retention.check.interval.ms", property_type::int64, "How often retention and age-based roll run", false, 10, INT64_MAX, I64(log_retention_check_interval_ms)},
         {"log.message.timestamp.type", property_type::string, "CreateTime or LogAppendTime (topic: message.timestamp.type)", false, 0, 0, STR(log_message_timestamp_type)},
         {"group.initial.rebalance.delay.ms", property_type::int32, "Wait for more members before a new group's first rebalance completes (Kafka: 3000; 250 lets a lone consumer start within its first poll)", false, 0, 300000, I32(group_initial_rebalance_delay_ms)},

@@ -31,6 +31,7 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
         return error_code::corrupt_message;
     if (h.is_control()) return error_code::invalid_record;
     if (batch.size() > size_t(std::max(cfg_.max_message_bytes, 0))) return error_code::message_too_large;
+    if (out_of_service_) return error_code::kafka_storage_error;
     if (cfg_.cleanup_compact) {
         // Kafka's rule: the cleaner could only throw a keyless record away.
         auto keyless = has_keyless_record(batch, h);
@@ -43,9 +44,10 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
     if (chk.k == producer_check::kind::duplicate)
         return append_info{chk.original.first_offset, chk.original.last_offset, timestamp_ms(-1), log_start_, true};
 
-    if (auto e = roll_if_needed(batch.size(), h.last_offset_delta, opts.now); e != error_code::none) return e;
+    if (auto e = roll_if_needed(batch.size(), h.last_offset_delta, opts.now); e != error_code::none)
+        return check_io(e, "roll");
     auto stored = write_batch(batch, opts.now, opts.records_max_timestamp);
-    if (!stored) return stored.error();
+    if (!stored) return check_io(stored.error(), "append");
     producers_.update(*stored, opts.now);
     timestamp_ms log_append_time = cfg_.log_append_time ? opts.now : timestamp_ms(-1);
     return append_info{stored->base_offset, stored->last_offset(), log_append_time, log_start_, false};
@@ -53,12 +55,13 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
 
 result<append_info> partition_log::append_marker(producer_id pid, producer_epoch epoch, bool commit,
                                                  int32_t coordinator_epoch, timestamp_ms now) {
+    if (out_of_service_) return error_code::kafka_storage_error;
     if (auto e = producers_.check_marker(pid, epoch, coordinator_epoch); e != error_code::none) return e;
     auto batch = records::build_control_batch(pid, epoch, commit, coordinator_epoch, now);
     // Not held to max.message.bytes: a marker is tiny and must always be writable.
-    if (auto e = roll_if_needed(batch.size(), 0, now); e != error_code::none) return e;
+    if (auto e = roll_if_needed(batch.size(), 0, now); e != error_code::none) return check_io(e, "roll");
     auto stored = write_batch(batch, now);
-    if (!stored) return stored.error();
+    if (!stored) return check_io(stored.error(), "append");
     auto done = producers_.apply_marker(pid, epoch, commit, coordinator_epoch, stored->base_offset, now);
     // The marker is in the log: an index write failure does not fail it (see txn_index::append).
     if (done) (void)index_completed(active_mut(), *done);
@@ -156,8 +159,9 @@ std::optional<file_range> partition_log::uncached_range(offset from, size_t max_
 }
 
 result<range_read> partition_log::read_range(offset from, size_t max_bytes, offset max_offset) const {
+    if (out_of_service_) return error_code::kafka_storage_error;
     auto where = locate(from, max_bytes, max_offset);
-    if (!where) return where.error();
+    if (!where) return check_io(where.error(), "read");
     range_read rr{{}, log_start_, log_end_};
     if (where->seg) {
         // The range holds the descriptor: a fetch sends from it even after the cache let go.
@@ -170,12 +174,13 @@ result<range_read> partition_log::read_range(offset from, size_t max_bytes, offs
 }
 
 result<read_result> partition_log::read(offset from, size_t max_bytes, offset max_offset) const {
+    if (out_of_service_) return error_code::kafka_storage_error;
     auto where = locate(from, max_bytes, max_offset);
-    if (!where) return where.error();
+    if (!where) return check_io(where.error(), "read");
     read_result rr{{}, log_start_, log_end_};
     if (!where->seg) return rr;
     auto data = where->seg->read(where->run.position, static_cast<size_t>(where->run.length));
-    if (!data) return data.error();
+    if (!data) return check_io(data.error(), "read");
     // The run lies below the segment's size, so anything shorter means the file shrank under us.
     if (data->size() != where->run.length) return error_code::kafka_storage_error;
     rr.data = std::move(*data);

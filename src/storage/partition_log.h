@@ -121,6 +121,14 @@ public:
     partition_log(const partition_log&) = delete;
     partition_log& operator=(const partition_log&) = delete;
 
+    // Out of service: an append, roll or read failed with an I/O error other than a full disk
+    // (EIO and the like), so the files may no longer hold what was acknowledged. From then on
+    // append, append_marker, read and read_range answer KAFKA_STORAGE_ERROR without touching
+    // the files, until a restart recovers the partition from disk; one critical log line names
+    // the partition and the failed call. A full disk (ENOSPC, EDQUOT) fails only that append,
+    // which leaves the log as it was (segment::append truncates a partial write).
+    bool out_of_service() const { return out_of_service_; }
+
     // Appends one whole, already validated data batch (`h` = its parsed header); a
     // transactional one opens its producer's transaction if none is open. Errors:
     // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_RECORD (a control
@@ -266,6 +274,9 @@ private:
     error_code roll(timestamp_ms now);
     // Rolls first if `size` more bytes, `last_offset_delta` more offsets or age do not fit.
     error_code roll_if_needed(size_t size, int32_t last_offset_delta, timestamp_ms now);
+    // `e` from an I/O path named `what`; takes the partition out of service unless the cause
+    // was a full disk (partition_log_fault.cc). Returns `e`.
+    error_code check_io(error_code e, const char* what) const;
     // Writes a batch at log_end() into the active segment; returns its stored header.
     result<records::batch_header> write_batch(std::span<const uint8_t> batch, timestamp_ms now,
                                               std::optional<timestamp_ms> records_max_timestamp = std::nullopt);
@@ -306,6 +317,7 @@ private:
     bool clean_checkpoint_loaded_ = false;
     offset clean_checkpoint_{0};                  // first dirty offset
     std::optional<timestamp_ms> clean_horizon_;   // earliest pending delete horizon
+    mutable bool out_of_service_ = false; // set by a failed read too (read paths are const)
 };
 
 } // namespace brook::storage

@@ -120,6 +120,11 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorCode = to_wire(error_code::kafka_storage_error);
                 continue;
             }
+            if (ctx.b.disk().low()) { // the disk-full policy (free_space.h): nothing is written
+                rp.ErrorCode = to_wire(free_space::produce_error(ctx.version()));
+                rp.ErrorMessage = ctx.b.disk().message();
+                continue;
+            }
             if (faults_armed) candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
             else admit(t.Name, p, found.topic->log.max_message_bytes, rp);
         }
