@@ -214,8 +214,12 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
         if (ec) co_return;
         const timestamp_ms now = wall_clock_now();
         for (auto& [name, parts] : states_[s]->partitions)
-            for (auto& p : parts)
-                if (p) {
+            for (size_t i = 0; i < parts.size(); ++i)
+                if (auto& p = parts[i]) {
+                    // A run-time I/O error (partition_log::out_of_service) joins the partitions
+                    // that failed to open, so that metadata, the admin API and /metrics show it.
+                    if (p->log().out_of_service() && !offline_.contains(name, int32_t(i)))
+                        offline_.mark(name, int32_t(i), "I/O error at run time; out of service until restart");
                     if (p->log().maybe_roll(now)) states_[s]->flush->request_sync(p); // the roll's syncs
                     p->log().apply_retention(now);
                     // Idle producers are forgotten (Kafka checks every 10 min; here with retention).
