@@ -199,10 +199,6 @@ def test_power_cuts_keep_every_acknowledged_write(powerfs, tmp_path, capsys, mod
 
 @pytest.mark.powerloss
 @pytest.mark.timeout(3600 if SOAK else 300)
-@pytest.mark.xfail(strict=True, reason=(
-    "the high watermark is the log end, not the durable offset (issue #16): consumers read and "
-    "commit acks=all records that are not yet fsynced, and after a power cut the committed "
-    "offset points past the log end (those offsets are then reused for other records)"))
 def test_consumers_only_see_durable_records(powerfs, tmp_path, capsys):
     """With the high watermark at the durable offset, a committed offset never passes the log
     end that survives a cut. The group consumes the acks=1 topic here: its records stay unsynced
