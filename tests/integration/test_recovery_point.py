@@ -24,12 +24,14 @@ def batch_positions(path):
 
 
 def test_garbage_below_last_index_entry_is_cut_and_broker_starts(broker_factory):
-    broker = broker_factory(sets={"log.index.interval.bytes": "512"}, smp=1)
+    # An index entry per batch, and more batches than index_file::flush_every (256): indexes
+    # are written behind the log (h16-partitions), so only then does kill -9 leave entries on disk.
+    broker = broker_factory(sets={"log.index.interval.bytes": "1"}, smp=1)
     topic = "powercut"
     create_topic(broker.bootstrap, topic, partitions=1)
     p = ck_producer(broker.bootstrap, **{"enable.idempotence": True, "linger.ms": 0, "batch.num.messages": 1})
-    delivered = ck_produce_all(p, topic, [dict(key=b"k%d" % i, value=b"v%d" % i + b"x" * 200) for i in range(200)])
-    assert [o for _, o in delivered] == list(range(200))
+    delivered = ck_produce_all(p, topic, [dict(key=b"k%d" % i, value=b"v%d" % i + b"x" * 200) for i in range(300)])
+    assert [o for _, o in delivered] == list(range(300))
     broker.kill9()
 
     seg = broker.topic_dir(topic, 0) / ("0" * 20 + ".log")
