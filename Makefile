@@ -35,7 +35,7 @@ unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
 integration: build
-	BROOK_BIN=$(abspath $(BUILD))/brook $(PYTHON) -m pytest -q tests/integration tests/crash
+	BROOK_BIN=$(abspath $(BUILD))/brook $(PYTHON) -m pytest -q tests/integration tests/crash tests/powerloss
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DBROOK_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

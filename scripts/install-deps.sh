@@ -17,6 +17,8 @@ packages=(
   python3-avro python3-protobuf python3-jsonschema python3-requests python3-cachetools
   # stream engine state, Postgres CDC (libpq; a Postgres 15 server the tests start themselves)
   librocksdb-dev libpq-dev postgresql-15 python3-psycopg2
+  # power-loss tests: the FUSE file system in tests/powerloss (built only where libfuse3 is found)
+  libfuse3-dev fuse3
 )
 
 # Node.js runs the kafkajs tests; newer machines may already have it outside apt.

@@ -67,10 +67,12 @@ int64_t config_i64(const std::map<std::string, std::string>& m, const char* key,
 
 } // namespace
 
-broker::broker(config::broker_config cfg, net::shard_set& shards) : cfg_(std::move(cfg)), shards_(shards) {
+broker::broker(config::broker_config cfg, net::shard_set& shards)
+    : cfg_(std::move(cfg)), shards_(shards), disk_(cfg_.data_dir, cfg_.storage_min_free_bytes) {
     const std::chrono::microseconds commit_delay(cfg_.group_commit_delay_us);
     for (unsigned i = 0; i < shards_.size(); ++i) {
-        states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay));
+        states_.push_back(std::make_unique<shard_state>(i, shards_.context(i), commit_delay,
+                                                        std::chrono::milliseconds(cfg_.log_flush_interval_ms)));
         states_.back()->files = std::make_shared<storage::fd_cache>(static_cast<size_t>(cfg_.log_fd_cache_size));
     }
     controller_lock_ = std::make_unique<controller_lock>(shards_.context(0));
@@ -228,9 +230,13 @@ asio::awaitable<void> broker::housekeeping(unsigned s) {
         if (ec) co_return;
         const timestamp_ms now = wall_clock_now();
         for (auto& [name, parts] : states_[s]->partitions)
-            for (auto& p : parts)
-                if (p) {
-                    p->log().maybe_roll(now);
+            for (size_t i = 0; i < parts.size(); ++i)
+                if (auto& p = parts[i]) {
+                    // A run-time I/O error (partition_log::out_of_service) joins the partitions
+                    // that failed to open, so that metadata, the admin API and /metrics show it.
+                    if (p->log().out_of_service() && !offline_.contains(name, int32_t(i)))
+                        offline_.mark(name, int32_t(i), "I/O error at run time; out of service until restart");
+                    if (p->log().maybe_roll(now)) states_[s]->flush->request_sync(p); // the roll's syncs
                     p->log().apply_retention(now);
                     // Idle producers are forgotten (Kafka checks every 10 min; here with retention).
                     p->log().expire_producers(now, cfg_.producer_id_expiration_ms);
@@ -283,6 +289,9 @@ void broker::start_housekeeping() {
         for (unsigned s = 0; s < shards_.size(); ++s)
             asio::co_spawn(shards_.context(s), cleaner_loop(s), asio::detached);
     }
+    disk_.check();
+    asio::co_spawn(shards_.context(0), disk_.run(std::chrono::milliseconds(cfg_.storage_free_space_check_interval_ms)),
+                   asio::detached);
     groups_->start();
     txns_->start();
 }

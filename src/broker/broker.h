@@ -24,6 +24,7 @@
 #include "txn/producer_id_allocator.h"
 #include "broker/controller_lock.h"
 #include "broker/fault_injector.h"
+#include "broker/free_space.h"
 #include "broker/group_service.h"
 #include "broker/offline_partitions.h"
 #include "broker/page_warmer.h"
@@ -69,6 +70,8 @@ public:
     // Partitions that exist but cannot be served (failed to open); shared by every shard.
     offline_partitions& offline() { return offline_; }
     const offline_partitions& offline() const { return offline_; }
+    // The disk-full policy (free_space.h); checked on shard 0's timer.
+    const free_space& disk() const { return disk_; }
 
     // Topic lifecycle; callable from any shard (hops to shard 0 and back). After success,
     // every shard's snapshot has the change.
@@ -157,6 +160,7 @@ private:
     // Helper threads for blocking topic work off shard 0 (opening a new topic's partitions,
     // removing a deleted one's directories).
     asio::thread_pool topic_work_{1};
+    free_space disk_;
     page_warmer warmer_{2}; // two reads in flight keep a disk busy without crowding two cores
     std::unique_ptr<storage::log_cleaner> cleaner_; // null when log.cleaner.enable=false
 };

@@ -11,8 +11,9 @@ coord::environment partition_environment(broker& b, unsigned shard, std::string 
         auto p = part();
         return p ? &p->log() : nullptr;
     };
-    env.notify_appended = [part] {
-        if (auto p = part()) p->notify_appended();
+    // Readers see an append once it is synced: the flusher's round wakes them.
+    env.notify_appended = [&b, shard, part] {
+        if (auto p = part()) b.shard(shard).flush->request_sync(p);
     };
     env.wait_durable = [&b, shard, part](offset upto) -> asio::awaitable<void> {
         co_await b.shard(shard).flush->wait_durable(part(), upto);

@@ -5,8 +5,8 @@
 // answers them with KAFKA_STORAGE_ERROR and no leader, Produce and Fetch with
 // KAFKA_STORAGE_ERROR; the admin API and /metrics list them. Marking logs one error line.
 //
-// (h16-diskfaults takes partitions out of service on EIO too: one registry for both is the
-// intent; this one is named for what it records, not for why.)
+// A partition that storage takes out of service at run time (partition_log::out_of_service,
+// EIO) is marked here too, by the shard's housekeeping, within one retention-check interval.
 //
 // Thread-safety: one shared, mutex-guarded map; readers on the data path check any() (one
 // relaxed atomic) first, so a broker with nothing offline pays nothing more.

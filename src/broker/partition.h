@@ -2,8 +2,14 @@
 // A partition as its owner shard serves it: the storage log plus the operations waiting
 // on it. Owned by exactly one shard; every member is called on that shard's thread.
 //
-// Fetch long-polls register a wake-up here; the next append wakes them all (one-shot),
-// so a waiting fetch is completed by the append that satisfies it, never by polling.
+// Fetch long-polls register a wake-up here; the next advance of the high watermark wakes them
+// all (one-shot), so a waiting fetch is completed by the sync that makes data visible, never by
+// polling.
+//
+// The high watermark is the durable offset (Redpanda's choice, docs/architecture.md): consumers
+// of either isolation level never see, nor commit offsets of, data that a power cut could still
+// take away and whose offsets a restart would then hand out again. The flusher syncs acks=0/1
+// data within log.flush.interval.ms, so they are not starved.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -35,8 +41,8 @@ public:
     int32_t index() const { return index_; }
     storage::partition_log& log() { return *log_; }
 
-    // High watermark: with one replica, everything appended is visible.
-    offset high_watermark() const { return log_->log_end(); }
+    // High watermark: everything below it is on stable storage (flushed_offset).
+    offset high_watermark() const { return log_->flushed_offset(); }
     // What read_committed consumers may read: below the first open transaction.
     offset last_stable_offset() const { return std::min(log_->last_stable_offset(), high_watermark()); }
 
@@ -48,7 +54,8 @@ public:
     traffic_counters traffic;
 
     void add_waiter(const std::shared_ptr<fetch_wakeup>& w);
-    // Wakes (and forgets) every registered fetch; called after each append.
+    // Wakes (and forgets) every registered fetch; called when the high watermark advances (the
+    // flusher, after a sync) and when the partition goes away.
     void notify_appended();
 
 private:

@@ -16,8 +16,9 @@
 namespace brook::broker {
 
 struct shard_state {
-    shard_state(unsigned id_, asio::io_context& ctx_, std::chrono::microseconds commit_delay)
-        : id(id_), ctx(ctx_), flush(std::make_unique<flusher>(ctx_, commit_delay)) {}
+    shard_state(unsigned id_, asio::io_context& ctx_, std::chrono::microseconds commit_delay,
+                std::chrono::milliseconds flush_interval)
+        : id(id_), ctx(ctx_), flush(std::make_unique<flusher>(ctx_, commit_delay, flush_interval)) {}
 
     unsigned id;
     asio::io_context& ctx;

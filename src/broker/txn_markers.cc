@@ -38,8 +38,7 @@ asio::awaitable<error_code> write_txn_markers(broker& b, const txn_marker_batch&
                 if (r.error() != error_code::invalid_producer_epoch) w->error = r.error();
                 continue;
             }
-            part->notify_appended();
-            durable.push_back({part, r->last + 1});
+            durable.push_back({part, r->last + 1}); // its sync wakes the fetches
         }
         if (!durable.empty()) co_await st.flush->wait_durable(std::move(durable));
     });

@@ -58,9 +58,12 @@ struct broker_config {
     int64_t log_retention_bytes = -1;
     int32_t log_index_interval_bytes = 4096;
     int64_t log_retention_check_interval_ms = 5 * 60 * 1000;
+    int64_t storage_min_free_bytes = 256LL << 20;
+    int64_t storage_free_space_check_interval_ms = 1000;
     std::string log_message_timestamp_type = "CreateTime";
     int32_t max_inflight_requests_per_connection = 128;
     int32_t group_commit_delay_us = 1000;
+    int32_t log_flush_interval_ms = 5; // longest acks=0/1 data waits for its fdatasync (and consumers for it)
     int32_t group_initial_rebalance_delay_ms = 250;
     int32_t group_min_session_timeout_ms = 6000;
     int32_t group_max_session_timeout_ms = 1800000;

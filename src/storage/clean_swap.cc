@@ -98,6 +98,16 @@ error_code complete_swap(const std::filesystem::path& d) {
         }
     }
     if (auto e = sync_directory(d); e != error_code::none) return e;
+    // Durably before the manifest goes: recovery (partition_log_open.cc) reads it to know that
+    // segments below it are the cleaner's fdatasynced output, which may be empty, where an
+    // empty sealed segment would otherwise mean data lost to a power cut.
+    if (auto cur = read_clean_checkpoint(d); !cur || *cur < m->cleaned_upto) {
+        const auto text = std::to_string(m->cleaned_upto()) + "\n";
+        if (auto e = write_file_atomic(d / checkpoint_name,
+                                       std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+            e != error_code::none)
+            return e;
+    }
     std::filesystem::remove(sw / manifest_name, ec);
     std::filesystem::remove_all(sw, ec);
     return error_code::none;

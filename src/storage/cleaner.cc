@@ -234,6 +234,10 @@ result<clean_result> clean_log(const clean_plan& plan, offset_map& map, const st
         (void)(*seg)->seal();
         if (auto e = (*seg)->sync(); e != error_code::none) return fail(e);
         if (auto e = (*seg)->txns().sync(); e != error_code::none) return fail(e);
+        // Below the recovery point the next open trusts a segment's indexes without a scan,
+        // and a cleaned one is swapped in without passing the flusher: its indexes are synced
+        // here like a rolled segment's are there (one that cannot be is removed, so rebuilt).
+        (*seg)->sync_indexes();
         res.created.push_back(base);
     }
     if (auto e = sync_directory(staged); e != error_code::none) return fail(e);

@@ -15,8 +15,10 @@ namespace brook::storage {
 namespace {
 
 thread_local std::string last_failure;
+thread_local int last_errno = 0;
 
 error_code io_error(const char* what, const std::filesystem::path& p) {
+    last_errno = errno;
     last_failure = std::string(what) + " " + p.string() + ": " + std::strerror(errno);
     spdlog::error("storage: {}", last_failure);
     return error_code::kafka_storage_error;
@@ -26,6 +28,7 @@ error_code io_error(const char* what, const std::filesystem::path& p) {
 
 void clear_last_io_error() { last_failure.clear(); }
 const std::string& last_io_error() { return last_failure; }
+int last_io_errno() { return last_errno; }
 
 result<std::shared_ptr<file_handle>> file_handle::open(const std::filesystem::path& path, bool create) {
     int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);

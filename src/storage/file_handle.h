@@ -56,6 +56,9 @@ error_code write_file_atomic(const std::filesystem::path& path, std::span<const 
 // for a suffix under the 255-byte file-name limit.
 error_code write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> data,
                              const std::filesystem::path& tmp);
+// errno of the last call in this file that failed on this thread (0 before any): it tells a
+// full disk (ENOSPC, EDQUOT) from a failing one (EIO) behind a KAFKA_STORAGE_ERROR.
+int last_io_errno();
 // fsyncs a directory so that creates/renames/unlinks in it are durable.
 error_code sync_directory(const std::filesystem::path& dir);
 // Creates `dir` and any missing parents, fsyncing the parent of each directory created, so the

@@ -86,7 +86,26 @@ void index_file<Entry>::flush() {
 }
 
 template <class Entry>
+std::shared_ptr<file_handle> index_file<Entry>::file_for_sync() {
+    flush();
+    if (abandoned_ || path_.empty()) return nullptr;
+    auto f = file_handle::open(path_, false);
+    if (!f) {
+        abandon("opened");
+        return nullptr;
+    }
+    return std::move(*f);
+}
+
+template <class Entry>
+void index_file<Entry>::sync() {
+    auto f = file_for_sync();
+    if (f && f->datasync() != error_code::none) abandon("synced");
+}
+
+template <class Entry>
 void index_file<Entry>::abandon(const char* why) {
+    if (abandoned_) return;
     abandoned_ = true;
     std::error_code ec;
     // A missing index makes the next open rebuild it; an empty one is at worst slow (a walk

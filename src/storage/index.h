@@ -2,7 +2,8 @@
 // Sparse per-segment indexes, held in memory as sorted vectors; the files are written behind
 // them, holding no descriptor (Kafka keeps its indexes mapped and closed the same way): a few
 // thousand partitions must not cost three descriptors each. Both are rebuildable from the
-// .log, so they are never fsynced on the data path.
+// .log, so they are never fsynced on the data path; a sealed segment's are synced by the
+// flusher after its roll (recovery trusts the indexes of segments below the recovery point).
 //
 // `.index` (offset index) file format: a sequence of 8-byte entries, big-endian,
 //   relative_offset uint32   batch base offset - segment base offset
@@ -74,12 +75,19 @@ public:
     size_t unflushed() const { return entries_.size() - std::min(written_, entries_.size()); }
     // Keeps the first n entries (file and memory).
     error_code truncate(size_t n);
+    // Writes out what is unflushed and opens the file for an fdatasync on another thread (the
+    // flusher's; fdatasync through any descriptor syncs the inode). Null when abandoned or never
+    // on disk: nothing to sync. A file that cannot be opened is abandoned.
+    std::shared_ptr<file_handle> file_for_sync();
+    // Writes out and fdatasyncs the file; one that cannot be synced is abandoned (see above),
+    // never an error.
+    void sync();
+    // Gives up the file (unlinked or emptied): the next open rebuilds it from the .log.
+    void abandon(const char* why = "kept");
     // Drops everything, making the index valid again (start of a rebuild).
     error_code reset() { valid_ = true; return truncate(0); }
 
 private:
-    void abandon(const char* why);
-
     std::filesystem::path path_;
     std::vector<Entry> entries_;
     size_t written_ = 0; // entries_[0, written_) are in the file

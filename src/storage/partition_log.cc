@@ -33,6 +33,7 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
         return error_code::corrupt_message;
     if (h.is_control()) return error_code::invalid_record;
     if (batch.size() > size_t(std::max(cfg_.max_message_bytes, 0))) return error_code::message_too_large;
+    if (out_of_service_) return error_code::kafka_storage_error;
     if (cfg_.cleanup_compact) {
         // Kafka's rule: the cleaner could only throw a keyless record away.
         auto keyless = has_keyless_record(batch, h);
@@ -45,9 +46,10 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
     if (chk.k == producer_check::kind::duplicate)
         return append_info{chk.original.first_offset, chk.original.last_offset, timestamp_ms(-1), log_start_, true};
 
-    if (auto e = roll_if_needed(batch.size(), h.last_offset_delta, opts.now); e != error_code::none) return e;
+    if (auto e = roll_if_needed(batch.size(), h.last_offset_delta, opts.now); e != error_code::none)
+        return check_io(e, "roll");
     auto stored = write_batch(batch, opts.now, opts.records_max_timestamp);
-    if (!stored) return stored.error();
+    if (!stored) return check_io(stored.error(), "append");
     producers_.update(*stored, opts.now);
     timestamp_ms log_append_time = cfg_.log_append_time ? opts.now : timestamp_ms(-1);
     return append_info{stored->base_offset, stored->last_offset(), log_append_time, log_start_, false};
@@ -55,12 +57,13 @@ result<append_info> partition_log::append(std::span<const uint8_t> batch, const 
 
 result<append_info> partition_log::append_marker(producer_id pid, producer_epoch epoch, bool commit,
                                                  int32_t coordinator_epoch, timestamp_ms now) {
+    if (out_of_service_) return error_code::kafka_storage_error;
     if (auto e = producers_.check_marker(pid, epoch, coordinator_epoch); e != error_code::none) return e;
     auto batch = records::build_control_batch(pid, epoch, commit, coordinator_epoch, now);
     // Not held to max.message.bytes: a marker is tiny and must always be writable.
-    if (auto e = roll_if_needed(batch.size(), 0, now); e != error_code::none) return e;
+    if (auto e = roll_if_needed(batch.size(), 0, now); e != error_code::none) return check_io(e, "roll");
     auto stored = write_batch(batch, now);
-    if (!stored) return stored.error();
+    if (!stored) return check_io(stored.error(), "append");
     auto done = producers_.apply_marker(pid, epoch, commit, coordinator_epoch, stored->base_offset, now);
     // The marker is in the log: an index write failure does not fail it (see txn_index::append).
     if (done) (void)index_completed(active_mut(), *done);
@@ -158,8 +161,9 @@ std::optional<file_range> partition_log::uncached_range(offset from, size_t max_
 }
 
 result<range_read> partition_log::read_range(offset from, size_t max_bytes, offset max_offset) const {
+    if (out_of_service_) return error_code::kafka_storage_error;
     auto where = locate(from, max_bytes, max_offset);
-    if (!where) return where.error();
+    if (!where) return check_io(where.error(), "read");
     range_read rr{{}, log_start_, log_end_};
     if (where->seg) {
         // The range holds the descriptor: a fetch sends from it even after the cache let go.
@@ -172,12 +176,13 @@ result<range_read> partition_log::read_range(offset from, size_t max_bytes, offs
 }
 
 result<read_result> partition_log::read(offset from, size_t max_bytes, offset max_offset) const {
+    if (out_of_service_) return error_code::kafka_storage_error;
     auto where = locate(from, max_bytes, max_offset);
-    if (!where) return where.error();
+    if (!where) return check_io(where.error(), "read");
     read_result rr{{}, log_start_, log_end_};
     if (!where->seg) return rr;
     auto data = where->seg->read(where->run.position, static_cast<size_t>(where->run.length));
-    if (!data) return data.error();
+    if (!data) return check_io(data.error(), "read");
     // The run lies below the segment's size, so anything shorter means the file shrank under us.
     if (data->size() != where->run.length) return error_code::kafka_storage_error;
     rr.data = std::move(*data);
@@ -206,36 +211,102 @@ namespace {
 } // namespace
 
 void partition_log::sync() {
-    offset end = log_end_;
-    if (flushed_ >= end) return;
-    if (auto e = active().sync(); e != error_code::none) fatal_sync_failure(active().log_path(), e);
-    mark_flushed(end);
+    if (!flush_pending()) return;
+    auto w = begin_flush();
+    start_writeback(w);
+    if (auto e = run_flush(w); e != error_code::none) fatal_sync_failure(w.failed, e);
+    end_flush(w);
 }
 
-std::vector<std::shared_ptr<file_handle>> partition_log::unsynced_files() const {
-    // Rolling syncs the outgoing segment, so only the active one can hold unsynced data.
-    if (flushed_ >= log_end_) return {};
-    auto f = active().log_file(); // held by the active segment: cannot fail
-    if (!f) return {};
-    return {std::move(*f)};
+bool partition_log::flush_pending() const {
+    return flushed_ < log_end_ || !sealed_logs_.empty() || !sealed_indexes_.empty() || pending_snapshot_ ||
+           pending_dir_sync_;
+}
+
+flush_work partition_log::begin_flush() {
+    flush_work w;
+    w.end = log_end_;
+    w.dir = dir_;
+    // Oldest first: the sealed segments, then the active one.
+    std::vector<offset> retry;
+    for (offset base : sealed_logs_) {
+        const auto stem = dir_ / offset_file_stem(base);
+        std::error_code ec;
+        auto log_path = stem;
+        log_path += ".log";
+        // Gone since the roll (retention, a clean's swap, deletion): nothing of it to sync.
+        if (!std::filesystem::exists(log_path, ec)) continue;
+        auto f = files_->get(log_path);
+        if (!f) {
+            // Not durable this round: the work's end stays below it and the next retries.
+            spdlog::error("storage: {}: cannot open {} to sync it ({})", dir_.string(), log_path.string(),
+                          error_name(f.error()));
+            w.end = std::min(w.end, base);
+            retry.push_back(base);
+            continue;
+        }
+        w.logs.push_back(std::move(*f));
+        // Indexes are written out at the seal and hold no descriptor (index.h); an abandoned
+        // one is missing and rebuilt at the next open.
+        for (const char* ext : {".index", ".timeindex"}) {
+            auto p = stem;
+            p += ext;
+            if (auto h = file_handle::open(p, false)) w.indexes.push_back(std::move(*h));
+        }
+    }
+    sealed_logs_ = std::move(retry);
+    if (flushed_ < log_end_ && !active().empty()) {
+        // Unsynced appends keep their descriptor (maybe_roll releases only a synced segment),
+        // so this is the held one; a borrowed one (fd_cache) serves an fdatasync as well.
+        if (auto f = active().log_file()) {
+            w.logs.push_back(std::move(*f));
+        } else {
+            // Nothing of the active segment can be called durable this round; the next retries.
+            spdlog::error("storage: {}: cannot open {} to sync it ({})", dir_.string(),
+                          active().log_path().string(), error_name(f.error()));
+            w.end = std::min(w.end, std::max(flushed_, active().base_offset()));
+        }
+    }
+    for (auto& f : sealed_indexes_) w.indexes.push_back(std::move(f));
+    sealed_indexes_.clear();
+    w.snapshot = std::move(pending_snapshot_);
+    pending_snapshot_.reset();
+    w.sync_dir = std::exchange(pending_dir_sync_, false);
+    w.checkpoint = checkpoint_due(w.end);
+    return w;
+}
+
+void partition_log::end_flush(const flush_work& w) {
+    mark_flushed(w.end);
+    if (w.snapshot_written) trim_snapshots(2);
+    if (w.checkpointed) checkpoint_written(w.end);
+}
+
+bool partition_log::checkpoint_due(offset durable) const {
+    return durable > checkpointed_ && segment_for(durable)->first > segment_for(checkpointed_)->first;
 }
 
 error_code partition_log::roll(timestamp_ms now) {
     segment& old = active_mut();
     if (auto e = old.seal(); e != error_code::none) return e;
-    if (auto e = old.sync(); e != error_code::none) fatal_sync_failure(old.log_path(), e);
-    // Sealed segments' aborted entries are not replayed on restart: they must be on disk now.
-    if (auto e = old.txns().sync(); e != error_code::none) fatal_sync_failure(old.txns().path(), e);
-    mark_flushed(log_end_);
-    // Sealed and synced: reads borrow the descriptor from the shard's cache from now on.
-    old.release_file();
     auto seg = segment::create(dir_, log_end_, cfg_, now, files_);
     if (!seg) return seg.error();
+    // The outgoing segment's syncs go to the flusher (see flush_pending()): a segment-sized
+    // fdatasync here stalled every connection of the shard for up to a second. Below the
+    // recovery point a segment is trusted with its indexes, so they are synced with it; its
+    // aborted entries are recomputed by the next open's replay until then.
+    // The flusher syncs the sealed .log (and its indexes, which seal() wrote out) by opening
+    // it again at begin_flush(): the segment lets its descriptor go now, and reads borrow it
+    // from the shard's fd_cache, so rolls waiting for the flusher hold no descriptors.
+    sealed_logs_.push_back(old.base_offset());
+    old.release_file();
+    if (auto f = old.txns().take_unsynced()) sealed_indexes_.push_back(std::move(f));
     segments_.emplace(log_end_, std::move(*seg));
-    // The snapshot makes restart replay only the new segment; losing it only costs time.
-    if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
+    // The snapshot makes restart replay only the new segment; losing it only costs time. A
+    // newer roll's replaces one not yet written.
+    pending_snapshot_.emplace(log_end_, producers_.encode_snapshot());
     // The new segment's directory entry must be durable before acks=all data in it is.
-    if (auto e = sync_directory(dir_); e != error_code::none) fatal_sync_failure(dir_, e);
+    pending_dir_sync_ = true;
     return error_code::none;
 }
 
@@ -327,9 +398,12 @@ void partition_log::close() {
     sync();
     (void)active_mut().seal(); // also writes out its index entries
     // The snapshot below makes the next open replay nothing of this segment.
-    (void)active_mut().txns().sync();
+    bool clean = active_mut().txns().sync() == error_code::none;
+    // The next open trusts the indexes after a clean shutdown.
+    active_mut().sync_indexes();
     if (producers_.write_snapshot(dir_, log_end_) == error_code::none) trim_snapshots(2);
     (void)write_meta();
+    if (clean) (void)write_recovery_checkpoint(dir_, {log_end_, true});
 }
 
 } // namespace brook::storage

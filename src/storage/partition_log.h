@@ -9,6 +9,7 @@
 //                    files are created empty instead of being rebuilt by a scan
 //   <20-digit offset>.snapshot   producer-state snapshots (format in producer_state.h)
 //   <20-digit base>.txnindex     per segment: aborted transactions whose marker is in it (txn_index.h)
+//   recovery.checkpoint          the recovery point and the clean-shutdown flag (recovery_point.h)
 //
 // Guarantees:
 // - Offsets are dense and assigned here: append() stores the caller's batch with baseOffset =
@@ -16,9 +17,13 @@
 //   never modified).
 // - A retried idempotent batch is recognised (producer_state) and answered with its original
 //   offsets without writing anything.
-// - open() recovers after a crash: the active segment's torn or corrupt tail is truncated
-//   (never a valid batch before the first bad one), missing/corrupt indexes are rebuilt, and
-//   producer state is reloaded from the newest usable snapshot plus a replay of the log.
+// - open() recovers after a crash (Kafka's recovery point): every batch from the start of the
+//   segment holding the recovery point to the end of the log, sealed segments included, is
+//   CRC- and framing-checked and those segments' indexes rebuilt from the scan; the log is cut
+//   at the first torn or corrupt batch (later segments deleted), never keeping a batch after a
+//   bad one. After a clean shutdown only the active segment's tail past its last index entry
+//   is checked. Missing/corrupt indexes are rebuilt, and producer state is reloaded from a
+//   snapshot plus a replay of the log.
 // - flushed_offset(): every offset below it is on stable storage.
 // - Transactions (Kafka's rules, see producer_state.h): log_start() <= last_stable_offset() <=
 //   log_end(), equal to log_end() while no transaction is open; every abort marker written or
@@ -26,8 +31,8 @@
 //   and open() rebuilds open transactions, the LSO and the entries of the replayed range.
 //
 // Threading: owned by one shard thread; nothing here is thread-safe. The one exception is the
-// group-commit flusher: it may fdatasync the handles from unsynced_files() on another thread,
-// then report back with mark_flushed() on the owning thread.
+// group-commit flusher: it runs the flush_work from begin_flush() on another thread, then
+// reports back with end_flush() on the owning thread.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -45,8 +50,10 @@
 #include "records/batch_header.h"
 #include "storage/cleaner.h"
 #include "storage/file_handle.h"
+#include "storage/flush_work.h"
 #include "storage/log_config.h"
 #include "storage/producer_state.h"
+#include "storage/recovery_point.h"
 #include "storage/segment.h"
 
 namespace brook::storage {
@@ -114,6 +121,14 @@ public:
     partition_log(const partition_log&) = delete;
     partition_log& operator=(const partition_log&) = delete;
 
+    // Out of service: an append, roll or read failed with an I/O error other than a full disk
+    // (EIO and the like), so the files may no longer hold what was acknowledged. From then on
+    // append, append_marker, read and read_range answer KAFKA_STORAGE_ERROR without touching
+    // the files, until a restart recovers the partition from disk; one critical log line names
+    // the partition and the failed call. A full disk (ENOSPC, EDQUOT) fails only that append,
+    // which leaves the log as it was (segment::append truncates a partial write).
+    bool out_of_service() const { return out_of_service_; }
+
     // Appends one whole, already validated data batch (`h` = its parsed header); a
     // transactional one opens its producer's transaction if none is open. Errors:
     // MESSAGE_TOO_LARGE, CORRUPT_MESSAGE (size/header mismatch), INVALID_RECORD (a control
@@ -166,11 +181,35 @@ public:
     // Base offset of the first batch whose max timestamp >= ts, or log_end() if none.
     result<offset> offset_for_timestamp(timestamp_ms ts) const;
 
-    // Durability.
+    // Durability. A roll does no I/O beyond creating the new segment's files: the outgoing
+    // segment's fdatasync, its indexes', the producer snapshot and the directory sync wait in
+    // the next flush_work (flush_work.h), and flushed_offset() stays below that segment's end
+    // until it is done; a power cut before then is caught by the next open's scan from the
+    // recovery point. Whoever rolls (an append, maybe_roll, roll_now) must see that a flush
+    // happens: flush_pending().
     offset flushed_offset() const { return flushed_; }
-    void sync(); // fdatasync the active segment, then flushed_offset = log end seen at start
-    std::vector<std::shared_ptr<file_handle>> unsynced_files() const;
+    // Something is not yet durable: unsynced appends or a roll's pending work.
+    bool flush_pending() const;
+    // A roll's work is pending (a caller that does not wait for durability must still ask the
+    // flusher for it).
+    bool roll_pending() const { return !sealed_logs_.empty() || pending_dir_sync_; }
+    // Takes what a flush must do to make everything up to log_end() durable (one flush at a
+    // time per log: the flusher's rounds are sequential, and sync() runs only where no flusher
+    // does). end_flush() then advances flushed_offset() to the work's `end`.
+    flush_work begin_flush();
+    void end_flush(const flush_work& w);
+    // begin_flush + run_flush + end_flush inline (close, tests); stops the process when an
+    // fdatasync fails.
+    void sync();
+    // Recovery checkpoint (recovery_point.h). Rewriting it after every sync would cost two
+    // more fsyncs per round for nothing: open() scans from the start of the segment that holds
+    // the recovery point, so it is worth writing only once `durable` lies in a later segment
+    // than the checkpoint on disk. The flusher writes it (write_recovery_checkpoint, on its
+    // thread, after the data is synced) and reports back with checkpoint_written().
+    bool checkpoint_due(offset durable) const;
+    void checkpoint_written(offset point) { checkpointed_ = std::max(checkpointed_, point); }
     void mark_flushed(offset upto) { flushed_ = std::max(flushed_, std::min(upto, log_end_)); }
+    offset checkpointed_offset() const { return checkpointed_; }
 
     // Housekeeping (shard thread, with the wall clock).
     // Age-based roll of an idle, non-empty active segment; otherwise lets the active segment's
@@ -232,12 +271,16 @@ private:
     segment_map::const_iterator segment_for(offset o) const;
     result<located> locate(offset from, size_t max_bytes, offset max_offset) const;
     error_code load_segments();
+    error_code load_checkpoint();
     error_code load_meta();
     error_code write_meta() const;
     error_code load_producer_state();
     error_code roll(timestamp_ms now);
     // Rolls first if `size` more bytes, `last_offset_delta` more offsets or age do not fit.
     error_code roll_if_needed(size_t size, int32_t last_offset_delta, timestamp_ms now);
+    // `e` from an I/O path named `what`; takes the partition out of service unless the cause
+    // was a full disk (partition_log_fault.cc). Returns `e`.
+    error_code check_io(error_code e, const char* what) const;
     // Writes a batch at log_end() into the active segment; returns its stored header.
     result<records::batch_header> write_batch(std::span<const uint8_t> batch, timestamp_ms now,
                                               std::optional<timestamp_ms> records_max_timestamp = std::nullopt);
@@ -256,6 +299,18 @@ private:
     offset log_start_{0};
     offset log_end_{0};
     offset flushed_{0};
+    offset checkpointed_{0}; // recovery point on disk
+    // A roll's work for the next flush (see flush_pending()).
+    // Rolled segments by base: no descriptor is held for them until begin_flush() opens them
+    // (their .log through files_), so rolls waiting for the flusher cost none.
+    std::vector<offset> sealed_logs_;
+    std::vector<std::shared_ptr<file_handle>> sealed_indexes_; // .txnindex handles taken at roll
+    std::optional<std::pair<offset, std::vector<uint8_t>>> pending_snapshot_;
+    bool pending_dir_sync_ = false;
+    // open(): where recovery starts checking (nullopt: clean shutdown, the active tail only)
+    std::optional<offset> recover_from_;
+    // open(): first segment base CRC-checked by recovery (replay starts at or below it)
+    std::optional<offset> scanned_from_;
     timestamp_ms max_ts_{-1};
     leader_epoch leader_epoch_{0};
     int meta_version_ = 0; // of partition.meta as found at open (0: none)
@@ -266,6 +321,7 @@ private:
     bool clean_checkpoint_loaded_ = false;
     offset clean_checkpoint_{0};                  // first dirty offset
     std::optional<timestamp_ms> clean_horizon_;   // earliest pending delete horizon
+    mutable bool out_of_service_ = false; // set by a failed read too (read paths are const)
 };
 
 } // namespace brook::storage

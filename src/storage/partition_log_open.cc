@@ -1,5 +1,6 @@
 // partition_log: opening, crash recovery, partition.meta and producer-state reload.
 #include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <spdlog/spdlog.h>
@@ -7,7 +8,9 @@
 
 #include "records/control.h"
 #include "records/record.h"
+#include "base/logger.h"
 #include "storage/clean_swap.h"
+#include "storage/log_place.h"
 #include "storage/partition_log.h"
 #include "base/logger.h"
 #include "storage/log_place.h"
@@ -73,12 +76,22 @@ result<std::unique_ptr<partition_log>> partition_log::open(std::filesystem::path
         }
         log->topic_id_ = opts.topic_id;
     }
+    if (auto e = log->load_checkpoint(); e != error_code::none) return e;
     if (auto e = log->load_segments(); e != error_code::none) return e;
     if (auto e = log->load_producer_state(); e != error_code::none) return e;
-    // What survived recovery is what we acknowledge as durable from here on.
-    if (auto e = log->active().sync(); e != error_code::none) return e;
+    // What survived recovery is what we acknowledge as durable from here on: the scanned
+    // segments may be only in the page cache (a kill -9 keeps it), and their indexes were just
+    // rebuilt.
+    const offset synced_from = log->scanned_from_.value_or(log->active().base_offset());
+    for (auto it = log->segment_for(synced_from); it != log->segments_.end(); ++it) {
+        if (auto e = it->second->sync(); e != error_code::none) return e;
+        it->second->sync_indexes();
+    }
     log->flushed_ = log->log_end_;
     if (auto e = log->write_meta(); e != error_code::none) return e;
+    // Also clears the clean-shutdown flag before anything is appended.
+    if (auto e = write_recovery_checkpoint(log->dir_, {log->log_end_, false}); e != error_code::none) return e;
+    log->checkpointed_ = log->log_end_;
     return log;
 }
 
@@ -109,6 +122,39 @@ error_code partition_log::write_meta() const {
     return write_file_atomic(dir_ / meta_file,
                              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
+
+error_code partition_log::load_checkpoint() {
+    auto found = read_recovery_checkpoint(dir_);
+    if (!found) return found.error();
+    switch (found->k) {
+    case checkpoint_found::kind::ok:
+        if (!found->cp.clean_shutdown) recover_from_ = found->cp.point;
+        break;
+    case checkpoint_found::kind::missing:
+        // A directory from a Brook before recovery points (or a new partition): that release
+        // fdatasynced every segment at its roll, before the next segment was created, so only
+        // the last segment can hold unsynced data: it is checked whole.
+        recover_from_ = offset(INT64_MAX);
+        break;
+    case checkpoint_found::kind::unreadable:
+        // Written atomically, so this is damage from outside: trust no segment.
+        spdlog::warn("storage: {} is unreadable; checking every segment", (dir_ / recovery_checkpoint_file).string());
+        recover_from_ = offset(0);
+        break;
+    }
+    return error_code::none;
+}
+
+namespace {
+
+// Removes the files of a segment that recovery dropped (it follows a cut).
+void remove_segment_files(const std::filesystem::path& dir, offset base) {
+    std::error_code ec;
+    for (const char* ext : {".log", ".index", ".timeindex", ".txnindex"})
+        std::filesystem::remove(dir / (offset_file_stem(base) + ext), ec);
+}
+
+} // namespace
 
 error_code partition_log::load_segments() {
     std::vector<offset> bases;
@@ -145,14 +191,50 @@ error_code partition_log::load_segments() {
         log_end_ = log_start_;
         return sync_directory(dir_);
     }
+    // The first segment to CRC-check whole: the one holding the recovery point (the last one
+    // when there is no checkpoint; none after a clean shutdown).
+    size_t scan_from = bases.size();
+    if (recover_from_) {
+        scan_from = 0;
+        while (scan_from + 1 < bases.size() && bases[scan_from + 1] <= *recover_from_) ++scan_from;
+        scanned_from_ = bases[scan_from];
+    }
+    const auto cleaned_below = read_clean_checkpoint(dir_);
     for (size_t i = 0; i < bases.size(); ++i) {
         bool last = i + 1 == bases.size();
+        bool scan = i >= scan_from;
         std::optional<offset> next_base = last ? std::nullopt : std::optional<offset>(bases[i + 1]);
-        auto seg = segment::open(dir_, bases[i], cfg_, last, next_base, files_);
+        auto seg = segment::open(dir_, bases[i], cfg_, last || scan, next_base, files_, scan);
         if (!seg) return seg.error();
-        if (!last) (*seg)->release_file(); // sealed: borrows from files_ when read
+        const auto cut = (*seg)->recovery_cut();
+        // A sealed segment is never empty (a roll needs data), so an empty one past the
+        // recovery point lost its data to the power cut: what follows it cannot stay either.
+        // The cleaner's output (below its checkpoint) is the exception: fdatasynced whole
+        // before the swap, and empty when compaction removed everything in it.
+        bool lost_whole = scan && !last && (*seg)->empty() && !(cleaned_below && bases[i + 1] <= *cleaned_below);
+        // Sealed: borrows from files_ when read. One the recovery cut becomes the active one.
+        if (!last && !cut && !lost_whole) (*seg)->release_file();
         max_ts_ = std::max(max_ts_, (*seg)->max_timestamp());
+        const offset end = (*seg)->next_offset();
         segments_.emplace(bases[i], std::move(*seg));
+        if (cut || lost_whole) {
+            for (size_t j = i + 1; j < bases.size(); ++j) remove_segment_files(dir_, bases[j]);
+            const auto at = place_of_dir(dir_);
+            const auto file = offset_file_stem(bases[i]) + ".log";
+            log::storage.warn({{"topic", at.topic}, {"partition", at.partition}, {"file", file},
+                               {"position", cut ? cut->position : 0}, {"error", cut ? error_name(cut->why) : "segment empty"},
+                               {"offset", end.value()}, {"dropped_bytes", cut ? cut->dropped : 0},
+                               {"dropped_segments", bases.size() - i - 1}},
+                              "storage: {}: torn or corrupt batch in {} at position {} ({}); log cut at offset {}: "
+                              "{} bytes and {} later segment(s) dropped",
+                              dir_.string(), file, cut ? cut->position : 0,
+                              cut ? error_name(cut->why) : "segment empty", end.value(), cut ? cut->dropped : 0,
+                              bases.size() - i - 1);
+            if (i + 1 < bases.size()) {
+                if (auto e = sync_directory(dir_); e != error_code::none) return e;
+            }
+            break;
+        }
     }
     log_end_ = active().next_offset();
     log_start_ = std::clamp(log_start_, segments_.begin()->first, log_end_);
@@ -163,6 +245,9 @@ error_code partition_log::load_producer_state() {
     std::optional<offset> from;
     auto snaps = producer_state::list_snapshots(dir_);
     std::error_code ec;
+    // Replay covers every segment recovery checked, so that their .txnindex entries (which a
+    // power cut may have left short) are recomputed from the log.
+    const offset newest_usable = std::min(log_end_, scanned_from_.value_or(log_end_));
     for (auto it = snaps.rbegin(); it != snaps.rend(); ++it) {
         auto path = producer_state::snapshot_path(dir_, *it);
         if (*it > log_end_) {
@@ -171,6 +256,7 @@ error_code partition_log::load_producer_state() {
             continue;
         }
         if (from) break;
+        if (*it > newest_usable) continue;
         auto bytes = read_whole_file(path);
         if (!bytes) return bytes.error();
         auto st = producer_state::decode_snapshot(*bytes);

@@ -82,7 +82,7 @@ result<std::unique_ptr<segment>> segment::create(const std::filesystem::path& di
 
 result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir, offset base, const log_config& cfg,
                                                bool recover_tail, std::optional<offset> next_base,
-                                               std::shared_ptr<fd_cache> files) {
+                                               std::shared_ptr<fd_cache> files, bool full_scan) {
     std::unique_ptr<segment> s(new segment(dir, base, cfg, std::move(files)));
     std::error_code ec;
     bool indexes_exist = std::filesystem::exists(s->path_with(".index"), ec) &&
@@ -102,7 +102,7 @@ result<std::unique_ptr<segment>> segment::open(const std::filesystem::path& dir,
         log::storage.warn({{"topic", at.topic}, {"partition", at.partition}, {"file", s->log_path().string()}}, "storage: index of {} missing or corrupt; rebuilding", s->log_path().string());
     }
     if (recover_tail || !index_ok) {
-        if (auto e = s->recover(!index_ok); e != error_code::none) return e;
+        if (auto e = s->recover(full_scan || !index_ok); e != error_code::none) return e;
         s->flush_indexes(); // what the scan rebuilt or added, so the next open need not redo it
     } else {
         s->next_ = next_base.value_or(base);
@@ -172,10 +172,7 @@ error_code segment::recover(bool full) {
     if (!scanned) return scanned.error();
     if (scanned->valid_end < size_) {
         if (!full) return recover(true); // redo from the start so the indexes match what stays
-        const auto at = place_of_file(log_path());
-        log::storage.warn({{"topic", at.topic}, {"partition", at.partition}, {"file", log_path().string()}, {"position", scanned->valid_end}, {"error", error_name(scanned->stop)}, {"dropped_bytes", size_ - scanned->valid_end}},
-                          "storage: {}: torn or corrupt batch at position {} ({}); truncating, {} bytes dropped",
-                          log_path().string(), scanned->valid_end, error_name(scanned->stop), size_ - scanned->valid_end);
+        cut_ = cut_info{scanned->valid_end, size_ - scanned->valid_end, scanned->stop};
         if (auto e = log_->truncate(scanned->valid_end); e != error_code::none) return e;
         size_ = scanned->valid_end;
     }
@@ -320,6 +317,18 @@ error_code segment::for_each_header(
         if (!*h) return error_code::none;
         if (auto e = fn((*h)->header, (*h)->position); e != error_code::none) return e;
     }
+}
+
+void segment::sync_indexes() {
+    index_.sync();
+    time_index_.sync();
+}
+
+std::vector<std::shared_ptr<file_handle>> segment::index_files() {
+    std::vector<std::shared_ptr<file_handle>> out;
+    if (auto f = index_.file_for_sync()) out.push_back(std::move(f));
+    if (auto f = time_index_.file_for_sync()) out.push_back(std::move(f));
+    return out;
 }
 
 error_code segment::seal() {

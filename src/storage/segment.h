@@ -49,13 +49,23 @@ public:
                                                    const log_config& cfg, timestamp_ms now,
                                                    std::shared_ptr<fd_cache> files = nullptr);
     // Opens an existing segment. With `recover_tail` (the last segment of a log), scans from
-    // the last index entry, truncates a torn/corrupt tail and computes next_offset(); a
-    // missing or malformed index forces a full scan either way. `next_base` (the following
-    // segment's base) bounds next_offset() for a segment that is not scanned.
+    // the last index entry, truncates a torn/corrupt tail and computes next_offset(); with
+    // `full_scan` too (a segment at or after the recovery point, whose index may hold what a
+    // power cut left), CRC-checks every batch from position 0 and rebuilds the indexes from
+    // that scan. A missing or malformed index forces a full scan either way. `next_base` (the
+    // following segment's base) bounds next_offset() for a segment that is not scanned.
     static result<std::unique_ptr<segment>> open(const std::filesystem::path& dir, offset base, const log_config& cfg,
                                                  bool recover_tail, std::optional<offset> next_base,
-                                                 std::shared_ptr<fd_cache> files = nullptr);
+                                                 std::shared_ptr<fd_cache> files = nullptr, bool full_scan = false);
     ~segment();
+
+    // Where open()'s recovery cut the file (nothing when it kept it whole); the owner logs it.
+    struct cut_info {
+        uint64_t position = 0; // new size of the .log
+        uint64_t dropped = 0;  // bytes removed
+        error_code why = error_code::none;
+    };
+    const std::optional<cut_info>& recovery_cut() const { return cut_; }
 
     offset base_offset() const { return base_; }
     // One past the last offset stored (== base_offset() when empty).
@@ -101,7 +111,16 @@ public:
     error_code for_each_header(uint64_t pos,
                                const std::function<error_code(const records::batch_header&, uint64_t)>& fn) const;
 
+    // fdatasyncs the .log (a released segment borrows its descriptor for it).
     error_code sync() const;
+    // fdatasyncs the .index and .timeindex (a sealed segment below the recovery point is
+    // trusted with its indexes at the next open); one that cannot be synced is abandoned
+    // (index.h), so the next open rebuilds it.
+    void sync_indexes();
+    // The .index / .timeindex written out and opened, for a sync on another thread (none for
+    // an abandoned one). Indexes hold no descriptor (index.h): these are fresh ones, closed
+    // when the flusher drops them.
+    std::vector<std::shared_ptr<file_handle>> index_files();
     // Called when the segment stops being the active one: records the final max timestamp in
     // the time index so that reopening knows it without a scan, and writes the indexes out.
     error_code seal();
@@ -155,6 +174,7 @@ private:
     offset offset_of_max_ts_;
     timestamp_ms roll_base_{-1};
     uint64_t bytes_since_index_ = 0;
+    std::optional<cut_info> cut_;
 };
 
 } // namespace brook::storage

@@ -120,6 +120,18 @@ error_code txn_index::sync() {
     return error_code::none;
 }
 
+std::shared_ptr<file_handle> txn_index::take_unsynced() {
+    if (broken_) {
+        remove_file();
+        return nullptr;
+    }
+    std::shared_ptr<file_handle> out;
+    if (dirty_) out = std::move(file_);
+    file_.reset();
+    dirty_ = false;
+    return out;
+}
+
 void txn_index::remove_file() {
     file_.reset();
     std::error_code ec;

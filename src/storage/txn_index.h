@@ -58,6 +58,11 @@ public:
     error_code reset();
     // fdatasyncs what was written since the last sync, then lets the fd go.
     error_code sync();
+    // The same, handed off: the file written since the last sync, for the caller to fdatasync
+    // (on another thread), and the index lets it go; null when nothing is unsynced. A file
+    // that a failed write left short is deleted here instead (rebuilt at the next open).
+    // For a sealed segment, whose index is never written again.
+    std::shared_ptr<file_handle> take_unsynced();
     void remove_file();
     const std::filesystem::path& path() const { return path_; }
 

@@ -71,7 +71,13 @@ def test_requests_split_at_any_byte_are_read_whole(b):
             assert err == 0
             offsets.append(off)
         assert offsets == list(range(offsets[0], offsets[0] + len(sizes)))
-        err, hw, data = fetch_result(c.request(fetch_request(TOPIC, 2, offsets[0], max_bytes=1 << 22)))
+        # acks=1 data is visible once synced (the high watermark is the durable offset).
+        deadline = time.monotonic() + 10
+        while True:
+            err, hw, data = fetch_result(c.request(fetch_request(TOPIC, 2, offsets[0], max_wait_ms=200,
+                                                                 max_bytes=1 << 22)))
+            if hw > offsets[-1] or time.monotonic() > deadline:
+                break
         vals = [r.value for _, rs in decode_batches(data) for r in rs]
         assert vals[:len(sizes)] == [bytes([65 + i]) * n for i, n in enumerate(sizes)]
 
@@ -85,9 +91,14 @@ def test_acks_0_gets_no_response(b):
         # the next response on the connection belongs to the next request
         md = c.request(metadata_request([TOPIC]))
         assert md.topics[0][1] == TOPIC
-        # and the acks=0 records were stored
-        err, hw, data = fetch_result(c.request(fetch_request(TOPIC, 3, 0)))
-        vals = [r.value for _, rs in decode_batches(data) for r in rs]
+        # and the acks=0 records were stored (visible once synced: the high watermark is the
+        # durable offset)
+        import time
+        deadline = time.monotonic() + 10
+        vals = []
+        while len([v for v in vals if v.startswith(b"a0-")]) < 5 and time.monotonic() < deadline:
+            err, hw, data = fetch_result(c.request(fetch_request(TOPIC, 3, 0, max_wait_ms=200)))
+            vals = [r.value for _, rs in decode_batches(data) for r in rs]
         assert [v for v in vals if v.startswith(b"a0-")] == [b"a0-%d" % i for i in range(5)]
 
 

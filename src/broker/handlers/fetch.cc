@@ -1,6 +1,7 @@
 // Fetch with long-poll. Reads run on each partition's owner shard; when fewer than
 // MinBytes are available the request parks until MaxWaitMs passes or an append to one
-// of its partitions wakes it (partition::notify_appended) — never by polling. Data that is
+// of its partitions' high watermark (a sync by the flusher) wakes it (partition::notify_appended)
+// — never by polling. Only synced data is served (the high watermark is the durable offset). Data that is
 // not in the page cache is read on the page_warmer's threads first, so a catch-up consumer
 // does not block the shard on the disk.
 #include <boost/asio/redirect_error.hpp>

@@ -151,6 +151,11 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                                   std::to_string(found.topic->min_insync_replicas) + " but this cluster has 1 in-sync replica";
                 continue;
             }
+            if (ctx.b.disk().low()) { // the disk-full policy (free_space.h): nothing is written
+                rp.ErrorCode = to_wire(free_space::produce_error(ctx.version()));
+                rp.ErrorMessage = ctx.b.disk().message();
+                continue;
+            }
             if (faults_armed) candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
             else admit(t.Name, p, found.topic->log.max_message_bytes, rp);
         }
@@ -214,9 +219,11 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
             if (!r->duplicate) {
                 part->traffic.bytes_in += w->batch.size();
                 part->traffic.records_in += static_cast<uint64_t>(r->last.value() - r->base.value() + 1);
-                part->notify_appended();
             }
+            // Consumers see it once it is synced (the high watermark is the durable offset):
+            // acks=all waits for that sync, acks=0/1 data gets one within log.flush.interval.ms.
             if (acks == -1) durable.push_back({part, r->last + 1});
+            else st.flush->request_sync(part);
         }
         if (!durable.empty()) co_await st.flush->wait_durable(std::move(durable));
     });

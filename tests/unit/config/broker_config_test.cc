@@ -41,6 +41,18 @@ TEST(broker_config, group_commit_delay) {
     EXPECT_TRUE(set_property(c, "group.commit.delay.us", "100001")); // a 0.1 s wait per round is a mistake
 }
 
+TEST(broker_config, log_flush_interval) {
+    broker_config c;
+    EXPECT_EQ(c.log_flush_interval_ms, 5);
+    EXPECT_FALSE(set_property(c, "log.flush.interval.ms", "0")); // sync acks=1 data back to back
+    EXPECT_EQ(c.log_flush_interval_ms, 0);
+    auto e = set_property(c, "log.flush.interval.ms", "-1");
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->find("within"), std::string::npos);
+    // Consumers wait this long for acks=1 data: more than 10 s is a mistake, not a tuning.
+    EXPECT_TRUE(set_property(c, "log.flush.interval.ms", "10001"));
+}
+
 TEST(broker_config, transaction_properties) {
     broker_config c;
     EXPECT_EQ(c.transaction_max_timeout_ms, 900000); // Kafka's defaults

@@ -126,7 +126,10 @@ TEST(fd_bound, idle_active_segments_let_go_at_housekeeping) {
         auto r = l->read(offset(0), 1 << 20, l->log_end());
         ASSERT_TRUE(r);
         EXPECT_EQ(headers_of(r->data).size(), 3u);
-        EXPECT_EQ(l->unsynced_files().size(), 1u);
+        auto w = l->begin_flush();
+        EXPECT_EQ(w.logs.size(), 1u); // the active segment's, held since the append
+        EXPECT_EQ(run_flush(w), error_code::none);
+        l->end_flush(w);
         l->close();
     }
     logs.clear();

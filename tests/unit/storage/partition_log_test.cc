@@ -243,15 +243,17 @@ TEST(partition_log, durability_bookkeeping) {
     test::temp_dir dir;
     auto log = open_log(dir.path);
     EXPECT_EQ(log->flushed_offset(), offset(0));
-    EXPECT_TRUE(log->unsynced_files().empty());
+    EXPECT_FALSE(log->flush_pending());
     must_append(*log, make_batch(3));
     EXPECT_EQ(log->flushed_offset(), offset(0));
-    auto files = log->unsynced_files();
-    ASSERT_EQ(files.size(), 1u);
-    EXPECT_GE(files[0]->fd(), 0);
-    log->mark_flushed(offset(3));
+    EXPECT_TRUE(log->flush_pending());
+    auto w = log->begin_flush();
+    ASSERT_EQ(w.logs.size(), 1u);
+    EXPECT_GE(w.logs[0]->fd(), 0);
+    EXPECT_EQ(w.end, offset(3));
+    log->end_flush(w); // as if synced
     EXPECT_EQ(log->flushed_offset(), offset(3));
-    EXPECT_TRUE(log->unsynced_files().empty());
+    EXPECT_FALSE(log->flush_pending());
     must_append(*log, make_batch(2));
     log->sync();
     EXPECT_EQ(log->flushed_offset(), offset(5));

@@ -1,6 +1,8 @@
 #pragma once
 // Shared helpers for storage tests: a temp directory that cleans up and a batch maker.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -50,6 +52,11 @@ inline batch make_batch(batch_spec s) {
 
 inline batch make_batch(int records = 1, int64_t ts = 1000, size_t value_size = 10) {
     return make_batch(batch_spec{records, ts, value_size});
+}
+
+inline std::vector<uint8_t> read_file(const std::filesystem::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 // Splits bytes returned by read() into batch headers.
