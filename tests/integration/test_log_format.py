@@ -73,7 +73,7 @@ def test_json_truncation_warning_names_topic_and_partition(broker_factory):
         fh.write(b"\x00" * 8 + b"\x00\x00\x01\x00" + os.urandom(300))
     b.start()
     objs = [json.loads(line) for line in b.log_text().splitlines()]
-    torn = [o for o in objs if "truncating" in o["msg"]]
+    torn = [o for o in objs if "torn or corrupt batch" in o["msg"]]
     assert len(torn) == 1, [o["msg"] for o in objs]
     t = torn[0]
     assert t["level"] == "warning" and t["component"] == "storage", t
