@@ -150,39 +150,9 @@ std::string base64(std::string_view in) {
 }
 
 std::string twos_complement(std::string_view digits) {
-    bool negative = false;
-    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
-        negative = digits[0] == '-';
-        digits.remove_prefix(1);
-    }
-    // Magnitude in base 256, big-endian, by repeated division of the decimal digit string.
-    std::vector<uint8_t> dec;
-    for (char c : digits) dec.push_back(static_cast<uint8_t>(c - '0'));
-    std::vector<uint8_t> mag;
-    while (!dec.empty()) {
-        std::vector<uint8_t> q;
-        unsigned rem = 0;
-        for (uint8_t d : dec) {
-            rem = rem * 10 + d;
-            const unsigned qd = rem / 256;
-            rem %= 256;
-            if (!q.empty() || qd) q.push_back(static_cast<uint8_t>(qd));
-        }
-        mag.insert(mag.begin(), static_cast<uint8_t>(rem));
-        dec.swap(q);
-    }
-    while (!mag.empty() && mag.front() == 0) mag.erase(mag.begin());
-    if (mag.empty()) return std::string(1, '\0');
-    if (!negative) {
-        if (mag.front() & 0x80) mag.insert(mag.begin(), 0);
-    } else {
-        // Two's complement: invert, add one.
-        for (auto& b : mag) b = static_cast<uint8_t>(~b);
-        for (size_t i = mag.size(); i-- > 0;)
-            if (++mag[i] != 0) break;
-        if (!(mag.front() & 0x80)) mag.insert(mag.begin(), 0xff);
-    }
-    return std::string(mag.begin(), mag.end());
+    // The Avro codec's decimal conversion at scale 0 (digits come from Postgres' numeric text).
+    auto bytes = client::avro::decimal_to_bytes(digits, 0);
+    return bytes ? std::move(*bytes) : std::string(1, '\0');
 }
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
