@@ -154,6 +154,8 @@ void remove_segment_files(const std::filesystem::path& dir, offset base) {
         std::filesystem::remove(dir / (offset_file_stem(base) + ext), ec);
 }
 
+std::string_view lost_tail_reason(const segment& s) { return s.empty() ? "segment empty" : "segment ends before the next one"; }
+
 } // namespace
 
 error_code partition_log::load_segments() {
@@ -207,28 +209,34 @@ error_code partition_log::load_segments() {
         auto seg = segment::open(dir_, bases[i], cfg_, last || scan, next_base, files_, scan);
         if (!seg) return seg.error();
         const auto cut = (*seg)->recovery_cut();
-        // A sealed segment is never empty (a roll needs data), so an empty one past the
-        // recovery point lost its data to the power cut: what follows it cannot stay either.
-        // The cleaner's output (below its checkpoint) is the exception: fdatasynced whole
-        // before the swap, and empty when compaction removed everything in it.
-        bool lost_whole = scan && !last && (*seg)->empty() && !(cleaned_below && bases[i + 1] <= *cleaned_below);
+        // A roll starts the next segment at the log end, so a sealed segment past the recovery
+        // point that ends below the next one's base lost its tail to the power cut (its pages
+        // were still unsynced; the new segment's file was already there). The offsets in
+        // between were never durable, so nothing after them was acknowledged either: cut there.
+        // Left in place, the gap is a hole nothing can read (a reader at its start finds no
+        // batch, while the log end lies beyond it). The cleaner's output (below its checkpoint)
+        // is the exception: fdatasynced whole before the swap, and short or empty when
+        // compaction removed its last records.
+        bool lost_tail = scan && !last && (*seg)->next_offset() < bases[i + 1] &&
+                         !(cleaned_below && bases[i + 1] <= *cleaned_below);
         // Sealed: borrows from files_ when read. One the recovery cut becomes the active one.
-        if (!last && !cut && !lost_whole) (*seg)->release_file();
+        if (!last && !cut && !lost_tail) (*seg)->release_file();
         max_ts_ = std::max(max_ts_, (*seg)->max_timestamp());
         const offset end = (*seg)->next_offset();
+        const std::string_view why = cut ? error_name(cut->why) : lost_tail_reason(**seg);
         segments_.emplace(bases[i], std::move(*seg));
-        if (cut || lost_whole) {
+        if (cut || lost_tail) {
             for (size_t j = i + 1; j < bases.size(); ++j) remove_segment_files(dir_, bases[j]);
             const auto at = place_of_dir(dir_);
             const auto file = offset_file_stem(bases[i]) + ".log";
             log::storage.warn({{"topic", at.topic}, {"partition", at.partition}, {"file", file},
-                               {"position", cut ? cut->position : 0}, {"error", cut ? error_name(cut->why) : "segment empty"},
+                               {"position", cut ? cut->position : 0}, {"error", why},
                                {"offset", end.value()}, {"dropped_bytes", cut ? cut->dropped : 0},
                                {"dropped_segments", bases.size() - i - 1}},
                               "storage: {}: torn or corrupt batch in {} at position {} ({}); log cut at offset {}: "
                               "{} bytes and {} later segment(s) dropped",
                               dir_.string(), file, cut ? cut->position : 0,
-                              cut ? error_name(cut->why) : "segment empty", end.value(), cut ? cut->dropped : 0,
+                              why, end.value(), cut ? cut->dropped : 0,
                               bases.size() - i - 1);
             if (i + 1 < bases.size()) {
                 if (auto e = sync_directory(dir_); e != error_code::none) return e;

@@ -25,7 +25,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from brookfixture import Broker, BrokerError
+from brookfixture import Broker
 from workload import GROUP, PARTITIONS, QUIET, TOPIC_ALL, TOPIC_ONE, Ledger, Workload
 
 SOAK = os.environ.get("BROOK_POWERLOSS_SOAK") == "1"
@@ -149,18 +149,7 @@ def run_cuts(powerfs, tmp_path, mode, cuts, rng, after_restart=None, commit_topi
             b.kill9()
             powerfs.cut(seed=rng.randrange(1 << 30), **MODES[mode](rng))
             w.stop()
-            try:
-                b.start()  # raises if the broker does not come back
-            except BrokerError as e:
-                # Open #16 finding of the merged tree (2026-12-01): a cut landing within ~0.5 s of
-                # a start left __consumer_offsets unreadable at its log start, and the broker then
-                # refuses to start. Reported as an expected failure naming the cut until fixed;
-                # any other start failure, and every lost record or commit, still fails.
-                if "cannot read __consumer_offsets for replay" in str(e):
-                    b.close()
-                    pytest.xfail(f"known #16 finding at cut {cut} (BROOK_POWERLOSS_SEED replays a run): "
-                                 "__consumer_offsets unreadable after a cut during start-up")
-                raise
+            b.start()  # raises if the broker does not come back
             chk.after_restart(b.bootstrap, cut)
             if after_restart:
                 after_restart(b, cut)

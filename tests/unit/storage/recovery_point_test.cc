@@ -149,6 +149,53 @@ TEST(recovery_point, an_emptied_sealed_segment_drops_the_segments_after_it) {
     EXPECT_EQ((*log)->segment_bases(), (std::vector<offset>{bases[0], bases[1]}));
 }
 
+// The power-loss test's start-up failure ("cannot read __consumer_offsets for replay"): a roll
+// created the next segment's file, then the cut dropped the sealed segment's unsynced tail. The
+// offsets between its new end and the next base must not stay inside [log start, log end).
+TEST(recovery_point, a_sealed_segment_that_lost_its_tail_drops_the_segments_after_it) {
+    for (bool later_data : {false, true}) {
+        SCOPED_TRACE(later_data ? "later segments hold data" : "the next segment is the empty active one");
+        test::temp_dir dir;
+        log_config cfg;
+        cfg.segment_bytes = 4000; // the first 10 batches fit one segment; roll_now seals it
+        std::vector<offset> bases;
+        uint64_t keep = 0;
+        offset kept_end;
+        {
+            auto log = std::move(partition_log::open(dir.path, cfg)).value();
+            append_idempotent(*log, 10);
+            log->roll_now(timestamp_ms(2000));
+            if (later_data) append_idempotent(*log, 30, 20);
+            bases = log->segment_bases();
+            ASSERT_GE(bases.size(), later_data ? 3u : 2u);
+            // Keep the sealed first segment's first 6 batches: a clean batch boundary, so no
+            // batch is torn and only the offsets tell that data is missing.
+            kept_end = offset(12);
+            keep = position_of(*log, kept_end);
+            ASSERT_GT(keep, 0u);
+        }
+        std::filesystem::resize_file(seg_file(dir.path, 0), keep);
+        auto log = partition_log::open(dir.path, cfg);
+        ASSERT_TRUE(log) << error_name(log.error());
+        EXPECT_EQ((*log)->log_end(), kept_end);
+        EXPECT_EQ((*log)->segment_bases(), (std::vector<offset>{offset(0)}));
+        for (size_t i = 1; i < bases.size(); ++i) EXPECT_FALSE(std::filesystem::exists(seg_file(dir.path, bases[i]())));
+        // Every offset below the log end is readable (the coordinator's replay reads them all).
+        offset pos(0);
+        while (pos < (*log)->log_end()) {
+            auto r = (*log)->read(pos, 1 << 20, (*log)->log_end());
+            ASSERT_TRUE(r);
+            auto hs = test::headers_of(r->data);
+            ASSERT_FALSE(hs.empty()) << "no batch at offset " << pos();
+            pos = hs.back().last_offset() + 1;
+        }
+        auto next = make_batch(test::batch_spec{2, 3000, 40, pid, 0, 12});
+        auto a = (*log)->append(next.bytes, next.header, append_options{timestamp_ms(3000)});
+        ASSERT_TRUE(a) << error_name(a.error());
+        EXPECT_EQ(a->base, kept_end);
+    }
+}
+
 TEST(recovery_point, segments_below_the_recovery_point_are_not_rescanned) {
     test::temp_dir dir;
     log_config cfg;
