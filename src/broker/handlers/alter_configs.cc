@@ -14,11 +14,7 @@ asio::awaitable<protocol::AlterConfigsResponse> handle_alter_configs(request_con
         auto& out = resp.Responses.emplace_back();
         out.ResourceType = res.ResourceType;
         out.ResourceName = res.ResourceName;
-        auto r = check_config_resource(ctx, res.ResourceType, res.ResourceName);
-        if (r.error == error_code::none && is_duplicate_resource(req.Resources, i)) {
-            r.error = error_code::invalid_request;
-            r.message = "the request names this resource more than once";
-        }
+        auto r = check_alter_resource(ctx, req.Resources, i);
         std::map<std::string, std::string> wanted;
         for (const auto& c : res.Configs) {
             if (r.error != error_code::none) break;

@@ -59,13 +59,21 @@ inline config_resource check_config_resource(const request_context& ctx, int8_t 
     }
 }
 
-// Whether another resource of the request has the same type and name (Kafka answers every
-// copy with INVALID_REQUEST rather than guess which one was meant).
+// Resource `i` of an alter request, checked as above and against the request's other
+// resources: one named twice gets INVALID_REQUEST on every copy (Kafka's answer, rather than
+// a guess which one was meant).
 template <class Resources>
-bool is_duplicate_resource(const Resources& all, size_t i) {
-    for (size_t j = 0; j < all.size(); ++j)
-        if (j != i && all[j].ResourceType == all[i].ResourceType && all[j].ResourceName == all[i].ResourceName) return true;
-    return false;
+config_resource check_alter_resource(const request_context& ctx, const Resources& all, size_t i) {
+    auto r = check_config_resource(ctx, all[i].ResourceType, all[i].ResourceName);
+    if (r.error != error_code::none) return r;
+    for (size_t j = 0; j < all.size(); ++j) {
+        if (j != i && all[j].ResourceType == all[i].ResourceType && all[j].ResourceName == all[i].ResourceName) {
+            r.error = error_code::invalid_request;
+            r.message = "the request names this resource more than once";
+            break;
+        }
+    }
+    return r;
 }
 
 // Runs `edit` against the resource (topic or broker scope) on the controller.

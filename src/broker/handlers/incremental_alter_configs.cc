@@ -102,11 +102,7 @@ asio::awaitable<protocol::IncrementalAlterConfigsResponse> handle_incremental_al
         auto& out = resp.Responses.emplace_back();
         out.ResourceType = res.ResourceType;
         out.ResourceName = res.ResourceName;
-        auto r = check_config_resource(ctx, res.ResourceType, res.ResourceName);
-        if (r.error == error_code::none && is_duplicate_resource(req.Resources, i)) {
-            r.error = error_code::invalid_request;
-            r.message = "the request names this resource more than once";
-        }
+        auto r = check_alter_resource(ctx, req.Resources, i);
         if (r.error == error_code::none)
             if (auto bad = check_ops(r.is_topic, res.Configs)) r = *bad;
         if (r.error != error_code::none) {
