@@ -238,6 +238,15 @@ int run_job(const job_plan& plan, const job_options& o) {
     }
     auto sp = plan_source(*a, src, *topic);
     if (!sp) return fail(sp.err().message);
+    // Formats with a schema registry: a sink registers its schemas before its first write (and,
+    // exactly-once, before its first transaction).
+    auto src_codec = table_codec::open(plan.source);
+    if (auto* why = std::get_if<std::string>(&src_codec)) return fail(*why);
+    auto sink_codec = table_codec::open(plan.sink);
+    if (auto* why = std::get_if<std::string>(&sink_codec)) return fail(*why);
+    table_codec& in_codec = std::get<table_codec>(src_codec);
+    table_codec& out_codec = std::get<table_codec>(sink_codec);
+    if (auto e = out_codec.prepare_sink()) return fail("sink '" + plan.sink.name + "': " + *e);
     auto& [parts, assignment, end_at] = *sp;
 
     // The pipeline, and with a state directory what the last checkpoint left.
@@ -306,8 +315,11 @@ int run_job(const job_plan& plan, const job_options& o) {
             if (po.offset == client::offset_end || (po.offset >= 0 && po.offset >= end_at[po.tp.partition])) finish(po.tp.partition);
 
     auto write_rows = [&]() -> std::optional<std::string> {
-        for (const auto& r : rows)
-            if (auto e = out->send(encode_row(plan.sink, r.values, r.is_delete))) return e;
+        client::record rec;
+        for (const auto& r : rows) {
+            if (auto e = out_codec.encode(r.values, r.is_delete, rec)) return "sink '" + plan.sink.name + "': " + *e;
+            if (auto e = out->send(rec)) return e;
+        }
         rows.clear();
         return std::nullopt;
     };
@@ -385,10 +397,10 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (auto* rec = std::get_if<client::record>(&*ev)) {
             if (src.bounded && rec->offset >= end_at[rec->partition]) { finish(rec->partition); continue; }
             next_offset[rec->partition] = rec->offset + 1;
-            if (auto err = decode_record(plan.source, *rec, r)) {
-                if (!src.ignore_parse_errors)
+            if (auto err = in_codec.decode(*rec, r)) {
+                if (!in_codec.skips_bad_records())
                     return fail("record " + rec->topic + "/" + std::to_string(rec->partition) + "@" + std::to_string(rec->offset) +
-                                ": " + *err + " (set 'json.ignore-parse-errors' = 'true' to skip such records)");
+                                ": " + *err + in_codec.bad_record_hint());
                 ++skipped;
             } else {
                 const int64_t wm_before = pl.watermark();

@@ -116,9 +116,12 @@ private:
     std::optional<std::string> setup();
     void on_rebalance(bool assigned, std::vector<client::partition_offset>& parts);
     std::optional<std::string> restore(const std::set<int32_t>& gs);
+    std::optional<std::string> startup_offsets(const std::vector<client::topic_partition>& fresh,
+                                               std::vector<client::partition_offset>& parts);
     std::optional<std::string> on_source(const client::record& rec, int64_t now);
     std::optional<std::string> on_routed(const client::record& rec);
     std::optional<std::string> fire(int32_t g, key_group& kg);
+    std::optional<std::string> send_rows(); // results_ → sink rows → the sink
     std::optional<std::string> send(client::record r);
     std::optional<std::string> broadcast(int32_t p, bool force, int64_t now);
     std::optional<std::string> finish_source(int32_t p, int64_t now);
@@ -137,6 +140,8 @@ private:
     std::string fingerprint_;
     std::map<int32_t, int64_t> end_at_; // bounded: each source partition's end offset at start
 
+    std::unique_ptr<table_codec> in_codec_, out_codec_;
+    std::unique_ptr<client::admin> admin_; // offsets by time for scan.startup.mode = timestamp
     std::unique_ptr<client::consumer> consumer_;
     std::unique_ptr<client::producer> producer_;
     std::unique_ptr<state_store> store_;
@@ -164,14 +169,15 @@ std::optional<std::string> keyed_job::setup() {
     if (src_.bootstrap != dst_.bootstrap)
         return "an exactly-once windowed job writes its sink, repartition and changelog topics in one transaction, so the "
                "sink must be on the source's cluster ('properties.bootstrap.servers' " + src_.bootstrap + " vs " + dst_.bootstrap + ")";
-    if (src_.startup_mode == "timestamp" || src_.startup_mode == "specific-offsets")
-        return "'scan.startup.mode' = '" + src_.startup_mode +
-               "' is not supported by exactly-once windowed jobs (use earliest-offset, latest-offset or group-offsets)";
     if (o_.state_dir.empty())
         return "sink '" + plan_.sink.name + "' is exactly-once, which needs --state-dir (its checkpoints are the transactions)";
 
-    auto a = client::admin::create(with_properties(client::base_config(src_.bootstrap), src_));
-    if (!a) return a.err().message;
+    {
+        auto made = client::admin::create(with_properties(client::base_config(src_.bootstrap), src_));
+        if (!made) return made.err().message;
+        admin_ = std::make_unique<client::admin>(std::move(*made));
+    }
+    client::admin* a = admin_.get();
     auto topic = a->describe_topic(src_.topic, timeout_ms);
     if (!topic) {
         if (topic.err().unreachable) return "cannot reach the brokers at " + src_.bootstrap + " (check --brokers or 'properties.bootstrap.servers')";
@@ -211,6 +217,14 @@ std::optional<std::string> keyed_job::setup() {
     checkpoint_meta meta;
     meta.job = fingerprint_;
     if (auto e = store_->commit(meta)) return e;
+
+    // Formats with a schema registry: the sink registers before the first transaction.
+    for (auto [t, codec] : {std::pair{&plan_.source, &in_codec_}, {&plan_.sink, &out_codec_}}) {
+        auto tc = table_codec::open(*t);
+        if (auto* why = std::get_if<std::string>(&tc)) return *why;
+        *codec = std::make_unique<table_codec>(std::get<table_codec>(std::move(tc)));
+    }
+    if (auto e = out_codec_->prepare_sink()) return "sink '" + plan_.sink.name + "': " + *e;
 
     // One transactional producer per worker: the id is stable across restarts of this state
     // directory (init_transactions fences a killed predecessor and aborts what it left open)
@@ -272,21 +286,14 @@ void keyed_job::on_rebalance(bool assigned, std::vector<client::partition_offset
         if (po.tp.topic == repartition_) gs.insert(po.tp.partition);
         else {
             sources_[po.tp.partition].last_row_ms = now;
-            if (src_.startup_mode == "latest-offset") fresh_sources.push_back(po.tp);
+            if (src_.startup_mode != "earliest-offset" && src_.startup_mode != "group-offsets") fresh_sources.push_back(po.tp);
         }
     }
-    if (!fresh_sources.empty()) {
-        // Where the group has no committed offset, 'latest-offset' starts at the end.
-        auto got = consumer_->committed(fresh_sources, timeout_ms);
-        if (!got) {
-            rebalance_error_ = "committed offsets: " + got.err().message;
+    if (!fresh_sources.empty())
+        if (auto e = startup_offsets(fresh_sources, parts)) {
+            rebalance_error_ = *e;
             return;
         }
-        for (const auto& co : *got)
-            if (co.offset < 0)
-                for (auto& po : parts)
-                    if (po.tp == co.tp) po.offset = client::offset_end;
-    }
     std::set<int32_t> in, out;
     std::set_difference(gs.begin(), gs.end(), last_groups_.begin(), last_groups_.end(), std::inserter(in, in.end()));
     std::set_difference(last_groups_.begin(), last_groups_.end(), gs.begin(), gs.end(), std::inserter(out, out.end()));
@@ -308,6 +315,39 @@ void keyed_job::on_rebalance(bool assigned, std::vector<client::partition_offset
         if (auto st = producer_->begin_transaction(); !st) rebalance_error_ = "begin transaction: " + st.err().message;
         else in_txn_ = true;
     }
+}
+
+// scan.startup.mode for the source partitions the group has no committed offset of, i.e. on the
+// job's first start (a restart, or a partition moved to another worker, resumes from the
+// group's offsets, as Flink's and Kafka's consumers do): latest-offset the end, timestamp the
+// first offset at or after scan.startup.timestamp-millis, specific-offsets the listed offset
+// (unlisted partitions the earliest). earliest-offset and group-offsets need nothing here
+// (auto.offset.reset is earliest).
+std::optional<std::string> keyed_job::startup_offsets(const std::vector<client::topic_partition>& fresh,
+                                                      std::vector<client::partition_offset>& parts) {
+    auto got = consumer_->committed(fresh, timeout_ms);
+    if (!got) return "committed offsets: " + got.err().message;
+    std::vector<int32_t> uncommitted;
+    for (const auto& co : *got)
+        if (co.offset < 0) uncommitted.push_back(co.tp.partition);
+    if (uncommitted.empty()) return std::nullopt;
+    std::map<int32_t, int64_t> start;
+    if (src_.startup_mode == "timestamp") {
+        auto offs = admin_->offsets_for_time(src_.topic, uncommitted, src_.startup_timestamp_ms, timeout_ms);
+        if (!offs) return "offsets for scan.startup.timestamp-millis: " + offs.err().message;
+        for (size_t i = 0; i < uncommitted.size(); ++i) start[uncommitted[i]] = (*offs)[i] < 0 ? client::offset_end : (*offs)[i];
+    }
+    for (int32_t p : uncommitted) {
+        if (src_.startup_mode == "latest-offset") start[p] = client::offset_end;
+        else if (src_.startup_mode == "specific-offsets") {
+            auto it = src_.specific_offsets.find(p);
+            start[p] = it == src_.specific_offsets.end() ? client::offset_beginning : it->second;
+        }
+    }
+    for (auto& po : parts)
+        if (po.tp.topic == src_.topic)
+            if (auto it = start.find(po.tp.partition); it != start.end()) po.offset = it->second;
+    return std::nullopt;
 }
 
 // Reads each key group's changelog partition to its end (read_committed) and rebuilds its
@@ -394,10 +434,10 @@ std::optional<std::string> keyed_job::finish_source(int32_t p, int64_t now) {
 std::optional<std::string> keyed_job::on_source(const client::record& rec, int64_t now) {
     auto& s = sources_[rec.partition];
     if (src_.bounded && rec.offset >= end_at_[rec.partition]) return finish_source(rec.partition, now);
-    if (auto err = decode_record(plan_.source, rec, r_)) {
-        if (!src_.ignore_parse_errors)
+    if (auto err = in_codec_->decode(rec, r_)) {
+        if (!in_codec_->skips_bad_records())
             return "record " + rec.topic + "/" + std::to_string(rec.partition) + "@" + std::to_string(rec.offset) + ": " + *err +
-                   " (set 'json.ignore-parse-errors' = 'true' to skip such records)";
+                   in_codec_->bad_record_hint();
         ++skipped_;
     } else {
         std::optional<int64_t> wm;
@@ -430,9 +470,16 @@ std::optional<std::string> keyed_job::on_source(const client::record& rec, int64
 std::optional<std::string> keyed_job::fire(int32_t, key_group& kg) {
     const int64_t wm = kg.clock.advance();
     kg.op.advance(wm, results_);
+    return send_rows();
+}
+
+std::optional<std::string> keyed_job::send_rows() {
     pl_.emit_results(results_, rows_);
-    for (const auto& r : rows_)
-        if (auto e = send(encode_row(plan_.sink, r.values, r.is_delete))) return e;
+    client::record rec;
+    for (const auto& r : rows_) {
+        if (auto e = out_codec_->encode(r.values, r.is_delete, rec)) return "sink '" + plan_.sink.name + "': " + *e;
+        if (auto e = send(std::move(rec))) return e;
+    }
     rows_.clear();
     return std::nullopt;
 }
@@ -450,10 +497,7 @@ std::optional<std::string> keyed_job::on_routed(const client::record& rec) {
     if (kind != 'D') return "record " + rec.topic + "/" + std::to_string(rec.partition) + "@" + std::to_string(rec.offset) +
                              " is not a brook sql repartition record";
     kg.op.process(routed_.ts, std::move(routed_.keys), routed_.args, results_, missed_);
-    pl_.emit_results(results_, rows_);
-    for (const auto& r : rows_)
-        if (auto e = send(encode_row(plan_.sink, r.values, r.is_delete))) return e;
-    rows_.clear();
+    if (auto e = send_rows()) return e;
     if (!missed_.empty()) {
         pl_.count_late();
         if (routed_.original && !src_.late_topic.empty()) {
