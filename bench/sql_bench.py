@@ -9,6 +9,9 @@ events per CPU second of the job process.
 
     /usr/bin/python3 bench/sql_bench.py [--events 1000000]
 
+--avro also runs the TUMBLE case over the same events in Confluent-framed Avro (schema registered
+in the broker's registry, encoded here by hand) with an avro-confluent source and sink.
+
 --keyed runs the same cases as exactly-once jobs, i.e. as key-grouped workers (repartition
 topic, changelog, one transaction per checkpoint; docs/sql-scale-out.md) over --partitions
 source partitions (default 4) with --workers processes started together; it prints events/s
@@ -54,6 +57,20 @@ WITH ('connector' = 'kafka', 'topic' = 'out-{name}', 'format' = 'json',
 INSERT INTO out_{name} SELECT user_id, window_start, window_end, COUNT(*), SUM(v)
 FROM TABLE({tvf}) GROUP BY window_start, window_end, user_id;
 """
+AVRO_JOB = """
+CREATE TABLE ev (user_id STRING, url STRING, ts TIMESTAMP(3), v BIGINT,
+                 WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'kafka', 'topic' = 'ev-avro', 'scan.startup.mode' = 'earliest-offset',
+      'scan.bounded.mode' = 'latest-offset', 'format' = 'avro-confluent', 'avro-confluent.url' = '{registry}');
+CREATE TABLE out_avro (user_id STRING, ws TIMESTAMP(3), we TIMESTAMP(3), n BIGINT, total BIGINT)
+WITH ('connector' = 'kafka', 'topic' = 'out-avro', 'format' = 'avro-confluent', 'avro-confluent.url' = '{registry}');
+INSERT INTO out_avro SELECT user_id, window_start, window_end, COUNT(*), SUM(v)
+FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end, user_id;
+"""
+EV_SCHEMA = {"type": "record", "name": "Ev", "fields": [
+    {"name": "user_id", "type": "string"}, {"name": "url", "type": "string"},
+    {"name": "ts", "type": {"type": "long", "logicalType": "timestamp-millis"}}, {"name": "v", "type": "long"}]}
+
 CASES = {
     "tumble": "TUMBLE(TABLE ev, DESCRIPTOR(ts), INTERVAL '10' SECOND)",
     "session": "SESSION(TABLE ev PARTITION BY user_id, DESCRIPTOR(ts), INTERVAL '30' SECOND)",
@@ -126,22 +143,53 @@ def state_size(broker, d, n, keyed=False):
               f"checkpoint's pane versions are kept)")
 
 
-def fill(bootstrap, n, partitions=1):
+def zigzag(n):
+    n = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def avro_string(s):
+    b = s.encode()
+    return zigzag(len(b)) + b
+
+
+def register(registry, subject, schema):
+    import urllib.request
+    req = urllib.request.Request(f"{registry}/subjects/{subject}/versions", method="POST",
+                                 data=json.dumps({"schema": json.dumps(schema)}).encode(),
+                                 headers={"Content-Type": "application/vnd.schemaregistry.v1+json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())["id"]
+
+
+def fill(bootstrap, n, partitions=1, avro_id=None):
+    """The events in JSON into ev; with avro_id also the same events, Confluent-framed Avro, into ev-avro."""
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000,
                   "queue.buffering.max.messages": 1000000, "compression.type": "none"})
     rnd = random.Random(7)
     size = 0
     for i in range(n):
-        ev = {"user_id": "u%07d" % rnd.randrange(10000), "url": "/catalog/items/%012d" % rnd.randrange(100000),
-              "ts": ts_text(T0 + i - rnd.randrange(500)), "v": rnd.randrange(100000)}
+        user, url = "u%07d" % rnd.randrange(10000), "/catalog/items/%012d" % rnd.randrange(100000)
+        ms = T0 + i - rnd.randrange(500)
+        ev = {"user_id": user, "url": url, "ts": ts_text(ms), "v": rnd.randrange(100000)}
         b = json.dumps(ev, separators=(",", ":")).encode()
         size += len(b)
-        while True:
-            try:
-                p.produce("ev", b, partition=i % partitions)
-                break
-            except BufferError:
-                p.poll(0.05)
+        out = [("ev", b)]
+        if avro_id is not None:
+            out.append(("ev-avro", b"\x00" + avro_id.to_bytes(4, "big") + avro_string(ev["user_id"]) + avro_string(ev["url"]) +
+                        zigzag(ms) + zigzag(ev["v"])))
+        for topic, payload in out:
+            while True:
+                try:
+                    p.produce(topic, payload, partition=i % partitions)
+                    break
+                except BufferError:
+                    p.poll(0.05)
         if i % 10000 == 0:
             p.poll(0)
     p.flush(120)
@@ -177,6 +225,7 @@ def main():
     ap.add_argument("--keyed", action="store_true", help="exactly-once key-grouped workers")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--partitions", type=int, default=0)
+    ap.add_argument("--avro", action="store_true", help="also the TUMBLE case over the same events in avro-confluent")
     args = ap.parse_args()
     parts = args.partitions or (4 if args.keyed else 1)
     with tempfile.TemporaryDirectory() as d:
@@ -185,15 +234,21 @@ def main():
             create_topic(broker.bootstrap, "ev", parts)
             for name in CASES:
                 create_topic(broker.bootstrap, "out-" + name)
-            avg = fill(broker.bootstrap, args.events, parts) if args.events else 0
+            avro_id = None
+            if args.avro:
+                create_topic(broker.bootstrap, "ev-avro", parts)
+                create_topic(broker.bootstrap, "out-avro")
+                avro_id = register(broker.registry_url, "ev-avro-value", EV_SCHEMA)
+            avg = fill(broker.bootstrap, args.events, parts, avro_id) if args.events else 0
             if args.events:
                 print(f"{args.events} events of {avg:.0f} B average in topic ev ({parts} partition(s))")
-            for name, tvf in CASES.items() if args.events else []:
+            cases = list(CASES.items()) + ([("avro", None)] if args.avro and not args.keyed else [])
+            for name, tvf in cases if args.events else []:
                 if args.keyed:
                     keyed_case(broker, d, name, tvf, args.events, args.workers)
                     continue
                 job = Path(d) / f"{name}.sql"
-                job.write_text(JOB.format(name=name, tvf=tvf))
+                job.write_text(AVRO_JOB.format(registry=broker.registry_url) if tvf is None else JOB.format(name=name, tvf=tvf))
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t = time.monotonic()
                 p = subprocess.run([BROOK_BIN, "sql", "run", str(job), "-b", broker.bootstrap],

@@ -31,6 +31,49 @@ const std::map<std::string, type_id> kafka_metadata = {
     {"timestamp", type_id::timestamp}, {"partition", type_id::bigint},
     {"offset", type_id::bigint}, {"topic", type_id::string}};
 
+// 'avro-confluent.*' (the value's, with 'format'), 'value.avro-confluent.*' and
+// 'key.avro-confluent.*': which part an option configures ('v' or 'k'), 0 when it is none.
+char avro_option_part(const std::string& key) {
+    static const std::set<std::string> names = {"url", "schema-registry.url", "subject", "schema-registry.subject"};
+    for (auto [prefix, part] : {std::pair{"avro-confluent.", 'v'}, {"value.avro-confluent.", 'v'}, {"key.avro-confluent.", 'k'}}) {
+        const std::string p = prefix;
+        if (key.rfind(p, 0) == 0 && names.count(key.substr(p.size()))) return part;
+    }
+    return 0;
+}
+
+// Flink's avro-confluent options of each part: the registry URL is required where the part's
+// format is avro-confluent, and the options are refused where it is not.
+std::optional<sql_error> avro_options(const create_table& c, kafka_options& k) {
+    const table_option* url[2] = {nullptr, nullptr};
+    for (const auto& o : c.options) {
+        const char part = avro_option_part(o.key);
+        if (!part) continue;
+        const bool key = part == 'k';
+        const std::string& format = key ? k.key_format : k.value_format;
+        if (format != "avro-confluent")
+            return sql_error{o.pos, "option '" + o.key + "' needs " + (key ? "'key.format'" : "'format'") + " = 'avro-confluent'"};
+        auto& opts = key ? k.key_avro : k.value_avro;
+        const bool is_url = o.key.size() >= 4 && o.key.compare(o.key.size() - 4, 4, ".url") == 0;
+        if (o.value.empty()) return sql_error{o.pos, "option '" + o.key + "' is empty"};
+        if (is_url) {
+            if (url[key] && url[key]->value != o.value)
+                return sql_error{o.pos, "option '" + o.key + "' contradicts '" + url[key]->key + "'"};
+            url[key] = &o;
+            opts.url = o.value;
+        } else {
+            opts.subject = o.value;
+        }
+    }
+    if (k.value_format == "avro-confluent" && k.value_avro.url.empty())
+        return sql_error{c.pos, "table '" + c.name + "': format 'avro-confluent' needs 'avro-confluent.url' (the schema registry, e.g. http://localhost:8081)"};
+    if (k.key_format == "avro-confluent" && k.key_avro.url.empty())
+        return sql_error{c.pos, "table '" + c.name + "': key.format 'avro-confluent' needs 'key.avro-confluent.url' (the schema registry)"};
+    if (k.value_avro.subject.empty()) k.value_avro.subject = k.topic + "-value";
+    if (k.key_avro.subject.empty()) k.key_avro.subject = k.topic + "-key";
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<int64_t> parse_duration_ms(const std::string& s) {
@@ -84,6 +127,7 @@ checked<table_def> define_table(const create_table& c, const catalog& cat) {
         col.name = cd.name;
         col.type = cd.type.id;
         col.type_text = cd.type.name;
+        col.nullable = !cd.type.not_null;
         if (cd.metadata_key) {
             auto it = kafka_metadata.find(*cd.metadata_key);
             if (it == kafka_metadata.end())
@@ -140,6 +184,7 @@ checked<table_def> define_table(const create_table& c, const catalog& cat) {
         auto slot = t.find(k);
         if (!slot) return sql_error{c.primary_key_pos, "PRIMARY KEY names unknown column '" + k + "'"};
         t.primary_key.push_back(*slot);
+        t.columns[size_t(*slot)].nullable = false; // Flink: primary key columns are NOT NULL
     }
 
     // Options, by Flink's Kafka connector names.
@@ -162,7 +207,7 @@ checked<table_def> define_table(const create_table& c, const catalog& cat) {
         "value.fields-include", "late-data.topic", "json.ignore-parse-errors", "value.json.ignore-parse-errors",
         "key.json.ignore-parse-errors", "sink.delivery-guarantee", "sink.transactional-id-prefix", "sink.partitioner"};
     for (const auto& o : c.options) {
-        if (known.count(o.key) || o.key.rfind("properties.", 0) == 0) continue;
+        if (known.count(o.key) || o.key.rfind("properties.", 0) == 0 || avro_option_part(o.key)) continue;
         return sql_error{o.pos, "unsupported option '" + o.key + "' for connector '" + conn->value + "'"};
     }
     auto topic = get("topic");
@@ -222,15 +267,17 @@ checked<table_def> define_table(const create_table& c, const catalog& cat) {
         k.idle_timeout_ms = *d;
     }
     const table_option* fmt = get("value.format") ? get("value.format") : get("format");
-    if (!fmt) return sql_error{c.pos, "table '" + c.name + "' needs a 'format' option ('json' or 'raw')"};
-    if (fmt->value != "json" && fmt->value != "raw")
-        return sql_error{fmt->pos, "unsupported format '" + fmt->value + "' (json or raw)"};
+    if (!fmt) return sql_error{c.pos, "table '" + c.name + "' needs a 'format' option ('json', 'raw' or 'avro-confluent')"};
+    auto known_format = [](const std::string& f) { return f == "json" || f == "raw" || f == "avro-confluent"; };
+    if (!known_format(fmt->value))
+        return sql_error{fmt->pos, "unsupported format '" + fmt->value + "' (json, raw or avro-confluent)"};
     k.value_format = fmt->value;
     if (auto kf = get("key.format")) {
-        if (kf->value != "json" && kf->value != "raw")
-            return sql_error{kf->pos, "unsupported key.format '" + kf->value + "' (json or raw)"};
+        if (!known_format(kf->value))
+            return sql_error{kf->pos, "unsupported key.format '" + kf->value + "' (json, raw or avro-confluent)"};
         k.key_format = kf->value;
     }
+    if (auto e = avro_options(c, k)) return *e;
     if (auto vi = get("value.fields-include")) {
         if (vi->value != "ALL" && vi->value != "EXCEPT_KEY")
             return sql_error{vi->pos, "value.fields-include must be ALL or EXCEPT_KEY, not '" + vi->value + "'"};

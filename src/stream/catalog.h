@@ -23,6 +23,13 @@ struct column {
     std::optional<bexpr> computed;
     bool in_key = false;   // read from / written to the record key (key.fields, PRIMARY KEY)
     bool in_value = true;  // read from / written to the record value
+    bool nullable = true;  // false: declared NOT NULL, or in the PRIMARY KEY (as Flink)
+};
+
+// Flink's 'avro-confluent' format options of one part (key or value) of a record.
+struct avro_confluent_options {
+    std::string url;     // avro-confluent.url (alias avro-confluent.schema-registry.url)
+    std::string subject; // avro-confluent.subject: "" → <topic>-value / <topic>-key
 };
 
 struct kafka_options {
@@ -36,8 +43,10 @@ struct kafka_options {
     std::map<int32_t, int64_t> specific_offsets;
     bool bounded = false;                 // scan.bounded.mode = latest-offset
     int64_t idle_timeout_ms = 0;          // scan.watermark.idle-timeout; 0 = never idle
-    std::string value_format = "json";    // json | raw
-    std::string key_format;               // "" | json | raw
+    std::string value_format = "json";    // json | raw | avro-confluent
+    std::string key_format;               // "" | json | raw | avro-confluent
+    avro_confluent_options value_avro;    // value_format avro-confluent
+    avro_confluent_options key_avro;      // key_format avro-confluent
     bool value_except_key = false;        // value.fields-include = EXCEPT_KEY
     std::string late_topic;               // 'late-data.topic'
     bool ignore_parse_errors = false;     // json.ignore-parse-errors

@@ -13,22 +13,12 @@
 #include "client/consumer.h"
 #include "client/producer.h"
 #include "stream/codec.h"
+#include "stream/job_common.h"
 #include "stream/pipeline.h"
 #include "stream/state_store.h"
 
 namespace brook::stream {
 namespace {
-
-constexpr int timeout_ms = 10000;
-
-int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-client::config with_properties(client::config cfg, const kafka_options& k) {
-    for (const auto& kv : k.properties) cfg.push_back(kv);
-    return cfg;
-}
 
 // Writes sink rows and late rows, and turns failed deliveries into one error.
 class writer {
@@ -83,22 +73,6 @@ private:
     std::unique_ptr<client::producer> p_;
 };
 
-client::record late_record(const client::record& in, const std::string& topic, const std::vector<window>& missed, int64_t wm) {
-    client::record r;
-    r.topic = topic;
-    r.key = in.key;
-    r.value = in.value;
-    r.timestamp_ms = in.timestamp_ms;
-    r.headers = in.headers;
-    for (const auto& w : missed) {
-        r.headers.push_back({"brook.window.start", std::to_string(w.start)});
-        r.headers.push_back({"brook.window.end", std::to_string(w.end)});
-    }
-    r.headers.push_back({"brook.watermark", std::to_string(wm)});
-    r.headers.push_back({"brook.source", in.topic + "/" + std::to_string(in.partition) + "/" + std::to_string(in.offset)});
-    return r;
-}
-
 // Where each partition starts (scan.startup.mode) and, for a bounded source, ends.
 struct source_positions {
     std::vector<int32_t> parts;
@@ -127,21 +101,14 @@ client::outcome<source_positions> plan_source(client::admin& a, const kafka_opti
         sp.assignment.push_back({{src.topic, sp.parts[i]}, start});
     }
     if (src.bounded)
-        for (int32_t p : sp.parts) {
-            auto w = a.query_watermarks({src.topic, p}, timeout_ms);
-            if (!w) return client::error{w.err().code, "end offsets of " + src.topic + ": " + w.err().message};
-            sp.end_at[p] = w->high;
-        }
+        if (auto e = end_offsets(a, src, topic, sp.end_at)) return client::error{RD_KAFKA_RESP_ERR__FAIL, *e};
     return sp;
 }
 
 // What a state directory's contents belong to: a restart must run the same job over them.
 std::string job_fingerprint(const job_plan& p) {
     std::string s = p.name + ": " + p.source.kafka.topic + " -> " + p.sink.kafka.topic;
-    if (p.windowed)
-        s += ", window " + std::to_string(int(p.spec.kind)) + "/" + std::to_string(p.spec.size) + "/" + std::to_string(p.spec.slide) +
-             "/" + std::to_string(p.spec.gap) + "/" + std::to_string(p.spec.offset) + "/" + std::to_string(p.spec.grace) +
-             ", " + std::to_string(p.keys.size()) + " keys, " + std::to_string(p.aggs.size()) + " aggregates";
+    if (p.windowed) s += ", " + window_fingerprint(p);
     return s;
 }
 
@@ -222,11 +189,8 @@ int run_job(const job_plan& plan, const job_options& o) {
 
     auto a = client::admin::create(with_properties(client::base_config(src.bootstrap), src));
     if (!a) return fail(a.err().message);
-    auto topic = a->describe_topic(src.topic, timeout_ms);
-    if (!topic) {
-        if (topic.err().unreachable) return fail("cannot reach the brokers at " + src.bootstrap + " (check --brokers or 'properties.bootstrap.servers')");
-        return fail("source topic '" + src.topic + "' of table '" + plan.source.name + "': " + topic.err().message);
-    }
+    client::topic_info topic;
+    if (auto e = describe_source(*a, plan, topic)) return fail(*e);
     if (!src.late_topic.empty())
         if (auto lt = a->describe_topic(src.late_topic, timeout_ms); !lt)
             return fail("'late-data.topic' '" + src.late_topic + "': " + lt.err().message);
@@ -236,8 +200,17 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (auto st = sa->describe_topic(dst.topic, timeout_ms); !st)
             return fail("sink topic '" + dst.topic + "' of table '" + plan.sink.name + "': " + st.err().message);
     }
-    auto sp = plan_source(*a, src, *topic);
+    auto sp = plan_source(*a, src, topic);
     if (!sp) return fail(sp.err().message);
+    // Formats with a schema registry: a sink registers its schemas before its first write (and,
+    // exactly-once, before its first transaction).
+    auto src_codec = table_codec::open(plan.source);
+    if (auto* why = std::get_if<std::string>(&src_codec)) return fail(*why);
+    auto sink_codec = table_codec::open(plan.sink);
+    if (auto* why = std::get_if<std::string>(&sink_codec)) return fail(*why);
+    table_codec& in_codec = std::get<table_codec>(src_codec);
+    table_codec& out_codec = std::get<table_codec>(sink_codec);
+    if (auto e = out_codec.prepare_sink()) return fail("sink '" + plan.sink.name + "': " + *e);
     auto& [parts, assignment, end_at] = *sp;
 
     // The pipeline, and with a state directory what the last checkpoint left.
@@ -306,8 +279,11 @@ int run_job(const job_plan& plan, const job_options& o) {
             if (po.offset == client::offset_end || (po.offset >= 0 && po.offset >= end_at[po.tp.partition])) finish(po.tp.partition);
 
     auto write_rows = [&]() -> std::optional<std::string> {
-        for (const auto& r : rows)
-            if (auto e = out->send(encode_row(plan.sink, r.values, r.is_delete))) return e;
+        client::record rec;
+        for (const auto& r : rows) {
+            if (auto e = out_codec.encode(r.values, r.is_delete, rec)) return "sink '" + plan.sink.name + "': " + *e;
+            if (auto e = out->send(rec)) return e;
+        }
         rows.clear();
         return std::nullopt;
     };
@@ -326,11 +302,8 @@ int run_job(const job_plan& plan, const job_options& o) {
     };
 
     std::map<int32_t, int64_t> next_offset = meta.next_offsets;
-    // Exactly-once (protocol in README.md): stage the state in RocksDB, commit the transaction
-    // holding this interval's writes and the input offsets, then apply the staged state.
-    auto txn_checkpoint = [&](bool last) -> std::optional<std::string> {
-        if (auto e = write_rows()) return e;
-        if (next_offset.empty()) return std::nullopt; // nothing read yet, so nothing written
+    // The panes changed since the last checkpoint into the store's batch, and the metadata.
+    auto take_state = [&] {
         if (pl.op())
             pl.op()->drain_changes([&](const std::string& k, const std::string* v) {
                 if (v) store->put(k, *v);
@@ -340,6 +313,13 @@ int run_job(const job_plan& plan, const job_options& o) {
         meta.next_offsets = next_offset;
         meta.partition_watermarks = pl.tracker().partition_watermarks();
         meta.watermark = pl.watermark();
+    };
+    // Exactly-once (protocol in README.md): stage the state in RocksDB, commit the transaction
+    // holding this interval's writes and the input offsets, then apply the staged state.
+    auto txn_checkpoint = [&](bool last) -> std::optional<std::string> {
+        if (auto e = write_rows()) return e;
+        if (next_offset.empty()) return std::nullopt; // nothing read yet, so nothing written
+        take_state();
         meta.txn_seq += 1;
         if (auto e = store->stage(meta)) return e;
         std::vector<client::partition_offset> offs;
@@ -354,15 +334,7 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (auto e = write_rows()) return e;
         if (auto e = out->flush()) return e;
         if (late_out) if (auto e = late_out->flush()) return e;
-        if (pl.op())
-            pl.op()->drain_changes([&](const std::string& k, const std::string* v) {
-                if (v) store->put(k, *v);
-                else store->erase(k);
-            });
-        meta.job = fingerprint;
-        meta.next_offsets = next_offset;
-        meta.partition_watermarks = pl.tracker().partition_watermarks();
-        meta.watermark = pl.watermark();
+        take_state();
         if (auto e = store->commit(meta)) return e;
         // As Flink's Kafka source on a completed checkpoint: the group's committed offsets show
         // the job's progress (lag tools); the job itself resumes from its checkpoint.
@@ -385,10 +357,10 @@ int run_job(const job_plan& plan, const job_options& o) {
         if (auto* rec = std::get_if<client::record>(&*ev)) {
             if (src.bounded && rec->offset >= end_at[rec->partition]) { finish(rec->partition); continue; }
             next_offset[rec->partition] = rec->offset + 1;
-            if (auto err = decode_record(plan.source, *rec, r)) {
-                if (!src.ignore_parse_errors)
+            if (auto err = in_codec.decode(*rec, r)) {
+                if (!in_codec.skips_bad_records())
                     return fail("record " + rec->topic + "/" + std::to_string(rec->partition) + "@" + std::to_string(rec->offset) +
-                                ": " + *err + " (set 'json.ignore-parse-errors' = 'true' to skip such records)");
+                                ": " + *err + in_codec.bad_record_hint());
                 ++skipped;
             } else {
                 const int64_t wm_before = pl.watermark();

@@ -155,7 +155,10 @@ private:
                     if (auto e = expect_kw(w)) return *e;
             }
         }
-        if (is_kw("NOT") && is_kw("NULL", 1)) i_ += 2;
+        if (is_kw("NOT") && is_kw("NULL", 1)) {
+            i_ += 2;
+            ty.not_null = true;
+        }
         return ty;
     }
 

@@ -18,6 +18,7 @@ enum class type_id { null, boolean, bigint, double_, string, timestamp, interval
 struct sql_type {
     type_id id = type_id::null;
     std::string name; // as declared (e.g. "TIMESTAMP(3)"), for messages
+    bool not_null = false; // declared NOT NULL (formats with a schema, such as Avro, keep it)
     friend bool operator==(const sql_type& a, const sql_type& b) { return a.id == b.id; }
 };
 

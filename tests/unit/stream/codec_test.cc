@@ -1,6 +1,7 @@
 // Records <-> rows by the table's formats (json, raw, key fields, upsert tombstones).
 #include <gtest/gtest.h>
 
+#include "stream/avro_format.h"
 #include "stream/codec.h"
 #include "stream/parser.h"
 #include "stream/planner.h"
@@ -77,6 +78,63 @@ TEST(Codec, UpsertDeleteIsATombstoneAndRawIsText) {
     ASSERT_EQ(decode_record(raw, rec, rr), std::nullopt);
     EXPECT_EQ(to_text(rr[0]), "hello {");
     EXPECT_EQ(encode_row(raw, rr, false).value, "hello {");
+}
+
+// The sink's schema as Flink's AvroSchemaConverter derives it: record
+// org.apache.flink.avro.generated.record, nullable columns as [null, T] with default null,
+// primary key and NOT NULL columns bare, Flink's defaults DECIMAL(10, 0) and TIMESTAMP(6).
+TEST(Codec, AvroSchemaDerivedAsFlinkDoes) {
+    auto t = table("CREATE TABLE t (id INT NOT NULL, n BIGINT, s STRING, b BYTES, f FLOAT, d DOUBLE, m DECIMAL(10, 2), "
+                   "dd DECIMAL, ok BOOLEAN, t3 TIMESTAMP(3), t6 TIMESTAMP, l TIMESTAMP_LTZ(3), "
+                   "p BIGINT METADATA FROM 'partition', PRIMARY KEY (s) NOT ENFORCED) "
+                   "WITH ('connector' = 'upsert-kafka', 'topic' = 't', 'value.format' = 'avro-confluent', "
+                   "'avro-confluent.url' = 'http://127.0.0.1:1', 'key.format' = 'raw');");
+    std::vector<int> slots;
+    for (int i = 0; i < 12; ++i) slots.push_back(i);
+    auto f = avro_format::open(t, false, slots);
+    ASSERT_TRUE(std::holds_alternative<avro_format>(f)) << std::get<std::string>(f);
+    auto opt = [](const char* ty) { return nlohmann::json{{"name", ""}, {"type", {"null", ty}}, {"default", nullptr}}; };
+    auto named = [](nlohmann::json j, const char* n) { j["name"] = n; return j; };
+    nlohmann::json want = {
+        {"type", "record"}, {"name", "record"}, {"namespace", "org.apache.flink.avro.generated"},
+        {"fields", {
+            {{"name", "id"}, {"type", "int"}},
+            named(opt("long"), "n"),
+            {{"name", "s"}, {"type", "string"}},
+            named(opt("bytes"), "b"),
+            named(opt("float"), "f"),
+            named(opt("double"), "d"),
+            {{"name", "m"}, {"type", {"null", {{"type", "bytes"}, {"logicalType", "decimal"}, {"precision", 10}, {"scale", 2}}}}, {"default", nullptr}},
+            {{"name", "dd"}, {"type", {"null", {{"type", "bytes"}, {"logicalType", "decimal"}, {"precision", 10}, {"scale", 0}}}}, {"default", nullptr}},
+            named(opt("boolean"), "ok"),
+            {{"name", "t3"}, {"type", {"null", {{"type", "long"}, {"logicalType", "timestamp-millis"}}}}, {"default", nullptr}},
+            {{"name", "t6"}, {"type", {"null", {{"type", "long"}, {"logicalType", "timestamp-micros"}}}}, {"default", nullptr}},
+            {{"name", "l"}, {"type", {"null", {{"type", "long"}, {"logicalType", "timestamp-millis"}}}}, {"default", nullptr}},
+        }}};
+    EXPECT_EQ(nlohmann::json::parse(std::get<avro_format>(f).derived_schema()), want);
+    EXPECT_EQ(t.kafka.value_avro.subject, "t-value"); // Flink's default subject
+    EXPECT_EQ(t.kafka.key_avro.subject, "t-key");
+}
+
+// What the codec refuses before it asks the registry anything.
+TEST(Codec, AvroConfluentRefusals) {
+    auto t = table("CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'avro-confluent', "
+                   "'avro-confluent.url' = 'http://127.0.0.1:1');");
+    auto tc = table_codec::open(t);
+    ASSERT_TRUE(std::holds_alternative<table_codec>(tc));
+    auto& codec = std::get<table_codec>(tc);
+    client::record rec;
+    rec.value = "{\"a\": 1}";
+    row r;
+    EXPECT_EQ(codec.decode(rec, r).value_or("ok").rfind("the value is not in Confluent's Avro framing", 0), 0u) << *codec.decode(rec, r);
+    EXPECT_FALSE(codec.skips_bad_records());
+    client::record out;
+    EXPECT_EQ(codec.encode(row{value(std::string("x"))}, false, out), "the value: table 't': no Avro schema registered");
+    auto bad = table("CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'avro-confluent', "
+                     "'avro-confluent.url' = 'ftp://r');");
+    auto refused = table_codec::open(bad);
+    ASSERT_TRUE(std::holds_alternative<std::string>(refused));
+    EXPECT_EQ(std::get<std::string>(refused).rfind("table 't': avro-confluent.url 'ftp://r': ", 0), 0u) << std::get<std::string>(refused);
 }
 
 } // namespace

@@ -114,7 +114,7 @@ TEST(SqlErrors, SinkShapeAndOptions) {
     sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'scan.colour' = 'red');";
     EXPECT_EQ(first_error(sql), at(sql, "'scan.colour'") + "unsupported option 'scan.colour' for connector 'kafka'");
     sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'avro');";
-    EXPECT_EQ(first_error(sql), at(sql, "'format'") + "unsupported format 'avro' (json or raw)");
+    EXPECT_EQ(first_error(sql), at(sql, "'format'") + "unsupported format 'avro' (json, raw or avro-confluent)");
     sql = "CREATE TABLE t (a STRING, b STRING) WITH ('connector' = 'upsert-kafka', 'topic' = 't', 'key.format' = 'json', 'value.format' = 'json');";
     EXPECT_EQ(first_error(sql), "1:1: upsert-kafka table 't' needs a PRIMARY KEY (...) NOT ENFORCED");
     sql = "CREATE TABLE t (a STRING, ts TIMESTAMP(3), WATERMARK FOR a AS a) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json');";
@@ -129,6 +129,31 @@ TEST(SqlErrors, SinkShapeAndOptions) {
                    "  'sink.delivery-guarantee' = 'exactly-once', 'sink.transactional-id-prefix' = 'p');\n"
                    "INSERT INTO eo SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE src, DESCRIPTOR(ts), INTERVAL '1' MINUTE)) GROUP BY window_start, window_end, k;";
     EXPECT_EQ(first_error(sql), at(sql, "TABLE src, DESCRIPTOR") + "sink 'eo' is exactly-once: its transactions commit the input offsets to the group of table 'src', which needs a 'properties.group.id'");
+}
+
+TEST(SqlErrors, AvroConfluentOptions) {
+    std::string sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'avro-confluent');";
+    EXPECT_EQ(first_error(sql), "1:1: table 't': format 'avro-confluent' needs 'avro-confluent.url' (the schema registry, e.g. http://localhost:8081)");
+    sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'json', 'avro-confluent.url' = 'http://r:8081');";
+    EXPECT_EQ(first_error(sql), at(sql, "'avro-confluent.url'") + "option 'avro-confluent.url' needs 'format' = 'avro-confluent'");
+    sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'avro-confluent',\n  'avro-confluent.url' = 'http://r:8081', 'avro-confluent.colour' = 'red');";
+    EXPECT_EQ(first_error(sql), at(sql, "'avro-confluent.colour'") + "unsupported option 'avro-confluent.colour' for connector 'kafka'");
+    sql = "CREATE TABLE t (a STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'format' = 'avro-confluent',\n  'avro-confluent.url' = 'http://r:8081', 'avro-confluent.schema-registry.url' = 'http://s:8081');";
+    EXPECT_EQ(first_error(sql), at(sql, "'avro-confluent.schema-registry.url'") + "option 'avro-confluent.schema-registry.url' contradicts 'avro-confluent.url'");
+    sql = "CREATE TABLE t (a STRING, b STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'value.format' = 'json',\n"
+          "  'key.format' = 'avro-confluent', 'key.fields' = 'a', 'avro-confluent.url' = 'http://r:8081');";
+    EXPECT_EQ(first_error(sql), at(sql, "'avro-confluent.url'") + "option 'avro-confluent.url' needs 'format' = 'avro-confluent'");
+    sql = "CREATE TABLE t (a STRING, b STRING) WITH ('connector' = 'kafka', 'topic' = 't', 'value.format' = 'json',\n"
+          "  'key.format' = 'avro-confluent', 'key.fields' = 'a');";
+    EXPECT_EQ(first_error(sql), "1:1: table 't': key.format 'avro-confluent' needs 'key.avro-confluent.url' (the schema registry)");
+    // Flink's names, the 1.15+ alias and the per-part prefixes all plan.
+    for (const char* opts : {"'format' = 'avro-confluent', 'avro-confluent.url' = 'http://r:8081'",
+                             "'format' = 'avro-confluent', 'avro-confluent.schema-registry.url' = 'http://r:8081', 'avro-confluent.subject' = 's'",
+                             "'value.format' = 'avro-confluent', 'value.avro-confluent.url' = 'http://r:8081', 'key.format' = 'avro-confluent', "
+                             "'key.fields' = 'a', 'key.avro-confluent.url' = 'http://r:8081', 'key.avro-confluent.subject' = 'k'"}) {
+        sql = std::string("CREATE TABLE t (a STRING, b STRING) WITH ('connector' = 'kafka', 'topic' = 't', ") + opts + ");";
+        EXPECT_EQ(first_error(sql), "ok") << opts;
+    }
 }
 
 TEST(SqlErrors, SelectStar) {
