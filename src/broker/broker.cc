@@ -140,13 +140,34 @@ void broker::load() {
         resolve_topic(*t);
         controller_topics_[t->name] = t;
     }
-    // Group offsets and transaction state live in internal topics; retention must never
-    // delete them (their coordinators bound their size by snapshot compaction instead).
+    // Group offsets and transaction state live in internal topics, compacted by the log cleaner
+    // as Kafka's are (cleanup.policy=compact: retention never deletes them; their coordinators
+    // write a tombstone per key they remove). A data directory from a Brook before #15 has them
+    // with retention.ms=-1 only (the coordinators compacted by snapshot then): the missing keys
+    // are added and persisted once; its snapshot records are ordinary keyed records to the
+    // cleaner and to replay.
     for (const char* internal : {consumer_offsets_topic, transaction_state_topic}) {
-        if (controller_topics_.contains(internal)) continue;
-        auto out = create_on_controller({internal, 1, {{"retention.ms", "-1"}}, false});
-        if (out.error != error_code::none)
-            throw std::runtime_error("cannot create " + std::string(internal) + ": " + out.message);
+        const int64_t segment_bytes = internal == std::string_view(consumer_offsets_topic)
+                                          ? cfg_.offsets_topic_segment_bytes
+                                          : cfg_.transaction_state_log_segment_bytes;
+        const std::map<std::string, std::string> wanted{{"cleanup.policy", "compact"},
+                                                        {"segment.bytes", std::to_string(segment_bytes)}};
+        auto it = controller_topics_.find(internal);
+        if (it == controller_topics_.end()) {
+            auto out = create_on_controller({internal, 1, wanted, false});
+            if (out.error != error_code::none)
+                throw std::runtime_error("cannot create " + std::string(internal) + ": " + out.message);
+            continue;
+        }
+        if (it->second->configs.contains("cleanup.policy")) continue;
+        auto t = std::make_shared<topic_info>(*it->second);
+        for (const auto& [k, v] : wanted) t->configs.try_emplace(k, v);
+        resolve_topic(*t);
+        if (!store_->save({t->name, t->topic_id, t->partitions, t->configs}))
+            throw std::runtime_error("cannot persist the configs of " + std::string(internal));
+        spdlog::info("{}: now cleanup.policy=compact (segment.bytes {}), cleaned by the log cleaner", internal,
+                     t->configs.at("segment.bytes"));
+        it->second = std::move(t);
     }
     // Directories a delete retired but a crash kept from removing.
     storage::topic_store::remove_retired(store_->find_retired());

@@ -31,7 +31,7 @@ asio::awaitable<broker::config_outcome> broker::alter_topic_configs(std::string 
             co_return config_outcome{error_code::unknown_topic_or_partition, "topic '" + topic + "' does not exist"};
         if (is_internal_topic(topic))
             co_return config_outcome{error_code::invalid_request,
-                                     "topic '" + topic + "' is internal: Brook manages its configs (retention off, compacted by its coordinator)"};
+                                     "topic '" + topic + "' is internal: Brook manages its configs (cleanup.policy=compact, cleaned by the log cleaner)"};
         auto configs = it->second->configs;
         auto checked = edit(configs, dynamic_->effective);
         if (checked.error == error_code::none) checked = check_topic_entries(configs);

@@ -56,13 +56,11 @@ void group_service::load() {
         coordinator_->load_complete(now);
         log::group.info({{"groups", coordinator_->group_ids().size()}}, "group coordinator loaded {} groups", coordinator_->group_ids().size());
     };
-    m.snapshot = [this] { return coordinator_->snapshot_records(); };
     m.next_deadline = [this] { return coordinator_->next_deadline(); };
     m.on_deadline = [this](timestamp_ms now) { return on_deadline(now); };
     auto env = partition_environment(b_, shard(), consumer_offsets_topic);
     coord::runtime_config cfg;
     cfg.name = consumer_offsets_topic;
-    cfg.compaction_min_bytes = static_cast<uint64_t>(b_.config().offsets_compaction_min_bytes);
     runtime_ = std::make_unique<coord::runtime>(b_.context(shard()).get_executor(), std::move(cfg), std::move(m),
                                                 std::move(env));
     runtime_->load();

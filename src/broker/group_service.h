@@ -2,8 +2,8 @@
 // The consumer-group service: group::group_coordinator on a coord::runtime over
 // `__consumer_offsets` partition 0, on the shard that owns that partition. The runtime loads
 // the coordinator by replay, appends the records each call produces (and waits for them to be
-// durable) before any response of that call is sent, fires the coordinator's timers at their
-// deadline and compacts the topic. This service adds what is particular to groups: JoinGroup/
+// durable) before any response of that call is sent and fires the coordinator's timers at their
+// deadline; the topic is cleanup.policy=compact, kept small by the log cleaner. This service adds what is particular to groups: JoinGroup/
 // SyncGroup responses parked until the coordinator releases them, and the handler-facing API.
 //
 // Handlers on any shard reach it by hopping to shard() (net::run_on); every member below is
@@ -32,7 +32,7 @@ public:
     // Replays __consumer_offsets into a fresh coordinator. On the owner shard's state, before
     // the shards run (or on the owner shard).
     void load();
-    // Starts the coordinator's timers (and compaction checks) on the owner shard.
+    // Starts the coordinator's timers on the owner shard.
     void start();
 
     using parked_response = std::variant<protocol::JoinGroupResponse, protocol::SyncGroupResponse>;

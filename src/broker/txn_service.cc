@@ -44,7 +44,6 @@ void txn_service::load() {
         // Prepare* records are durable already; only their markers are missing.
         after_load_ = std::move(fx.markers);
     };
-    m.snapshot = [this]() -> std::optional<std::vector<coord::log_record>> { return coordinator_->snapshot_records(); };
     m.next_deadline = [this] { return coordinator_->next_deadline(); };
     m.on_deadline = [this](timestamp_ms now) { return on_deadline(now); };
 
@@ -52,7 +51,6 @@ void txn_service::load() {
 
     coord::runtime_config cfg;
     cfg.name = transaction_state_topic;
-    cfg.compaction_min_bytes = static_cast<uint64_t>(b_.config().transaction_state_compaction_min_bytes);
     runtime_ = std::make_unique<coord::runtime>(b_.context(shard()).get_executor(), cfg, std::move(m), std::move(env));
     runtime_->load();
     spdlog::info("transaction coordinator loaded {} transactional ids ({} to complete)", coordinator_->size(),

@@ -1,7 +1,7 @@
 #pragma once
 // The runtime around txn::txn_coordinator: the coordinator lives on the shard that owns
 // `__transaction_state` partition 0 and runs on a coord::runtime there (load by replay, records
-// durable before any answer, timers at their deadline, snapshot compaction). After a call's
+// durable before any answer, timers at their deadline; the log cleaner keeps the topic small). After a call's
 // records are durable, its marker jobs run in the background: markers into every partition of
 // the transaction (write_txn_markers), retried until they are durable, then the completion
 // record. Transactions found half-ended at start-up (PrepareCommit/PrepareAbort) are completed

@@ -69,13 +69,14 @@ struct broker_config {
     int32_t group_max_session_timeout_ms = 1800000;
     int32_t group_rebalance_storm_threshold = 20; // rebalances of one group within 5 minutes; 0 = off
     int64_t offsets_retention_minutes = 7 * 24 * 60;
-    int64_t offsets_compaction_min_bytes = 64LL << 20;
+    // segment.bytes of the internal topics at creation (Kafka's names and defaults, 100 MiB).
+    int64_t offsets_topic_segment_bytes = 100LL << 20;
     int32_t fetch_max_bytes = 57671680;   // 55 MiB, Kafka's default
     int32_t fetch_max_wait_ms_cap = 30000; // longest a fetch may park, whatever it asks
     int32_t transaction_max_timeout_ms = 900000;
     int64_t transactional_id_expiration_ms = 7LL * 24 * 3600 * 1000;
     int64_t producer_id_expiration_ms = 24LL * 3600 * 1000;
-    int64_t transaction_state_compaction_min_bytes = 64LL << 20;
+    int64_t transaction_state_log_segment_bytes = 100LL << 20;
     // The log cleaner (cleanup.policy=compact), Kafka's names and defaults.
     bool log_cleaner_enable = true;
     int32_t log_cleaner_threads = 1;

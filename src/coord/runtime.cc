@@ -54,7 +54,10 @@ void runtime::load() {
     offset pos = log->log_start();
     while (pos < log->log_end()) {
         auto chunk = log->read(pos, 1 << 20, log->log_end());
-        if (!chunk || chunk->data.empty()) throw std::runtime_error("cannot read " + cfg_.name + " for replay");
+        if (!chunk) throw std::runtime_error("cannot read " + cfg_.name + " for replay");
+        // Nothing at or after `pos`: the cleaner removed every batch up to the log end (the
+        // active segment is empty). A read skips the gaps cleaning leaves between batches.
+        if (chunk->data.empty()) break;
         std::span<const uint8_t> rest(chunk->data);
         const offset chunk_start = pos;
         while (rest.size() >= records::batch_header_size) {
@@ -98,7 +101,6 @@ void runtime::start() {
     if (running_) return;
     running_ = true;
     asio::co_spawn(ex_, timer_loop(alive_), asio::detached);
-    check_compaction();
 }
 
 void runtime::stop() {
@@ -173,7 +175,6 @@ result<storage::append_info> runtime::append_batch(std::vector<uint8_t> bytes) {
     auto appended = log->append(bytes, records::read_batch_header(bytes), opts);
     if (appended) {
         if (env_.notify_appended) env_.notify_appended();
-        check_compaction();
     }
     return appended;
 }
@@ -199,7 +200,6 @@ result<storage::append_info> runtime::append_marker(producer_id pid, producer_ep
     auto appended = log->append_marker(pid, epoch, commit, coordinator_epoch, now());
     if (appended) {
         if (env_.notify_appended) env_.notify_appended();
-        check_compaction();
     }
     return appended;
 }
@@ -239,93 +239,6 @@ error_code failed_append_answer(error_code e, append_kind kind) {
     default:
         return kind == append_kind::offset_commit ? e : error_code::unknown_server_error;
     }
-}
-
-bool runtime::compaction_due() const {
-    storage::partition_log* log = env_.log();
-    return log && !compacting_ && log->size_bytes() >= 2 * compacted_bytes_ + cfg_.compaction_min_bytes;
-}
-
-void runtime::check_compaction() {
-    if (!running_ || !compaction_due()) return;
-    asio::co_spawn(ex_, [this, alive = alive_]() -> asio::awaitable<void> {
-        if (!*alive) co_return;
-        try {
-            co_await maybe_compact();
-        } catch (const std::exception& e) {
-            if (!*alive) co_return;
-            log::coord.error({{"coordinator", cfg_.name}, {"error", e.what()}}, "{}: compaction failed: {}", cfg_.name, e.what());
-        }
-    }, asio::detached);
-}
-
-// The partition is kept to its live state by rewriting that state and dropping the history
-// before it (there is no general log cleaner yet). Crash-safe at every step: until the old
-// segments are deleted, replay sees the full history followed by the snapshot, which rebuilds
-// the same state; tombstones always follow the records they delete, so a partly deleted
-// history never resurrects anything.
-asio::awaitable<void> runtime::maybe_compact() {
-    if (!compaction_due()) co_return;
-    storage::partition_log* log = env_.log();
-    compacting_ = true;
-    struct clear_flag {
-        bool& f;
-        ~clear_flag() { f = false; }
-    } guard{compacting_};
-    // Asked before the roll: declining must leave the log as it was.
-    auto snapshot = m_.snapshot();
-    if (!snapshot) co_return;
-    const auto before = log->size_bytes();
-    // A failed attempt waits until the log doubles again instead of retrying after every append.
-    auto give_up = [&](std::string_view why) {
-        spdlog::warn("{} compaction: {}; history kept", cfg_.name, why);
-        compacted_bytes_ = log->size_bytes();
-    };
-    // Every batch is built before the roll, each under max.message.bytes, so that a snapshot
-    // that cannot be written never rolls a segment it then abandons.
-    std::vector<std::vector<uint8_t>> batches;
-    const size_t limit = size_t(std::max(log->config().max_message_bytes, 0));
-    const size_t per_batch = std::max<size_t>(1, cfg_.snapshot_records_per_batch);
-    for (size_t i = 0; i < snapshot->size();) {
-        // Largest prefix that fits, found by encoding (exact) and halving: a record's encoded
-        // size depends on varints, so an estimate could be off either way.
-        size_t n = std::min(per_batch, snapshot->size() - i);
-        for (;;) {
-            auto bytes = build_batch(std::span<const log_record>(*snapshot).subspan(i, n), {});
-            if (bytes.size() <= limit) {
-                batches.push_back(std::move(bytes));
-                break;
-            }
-            if (n == 1) {
-                give_up("a live record does not fit max.message.bytes");
-                co_return;
-            }
-            n = (n + 1) / 2;
-        }
-        i += n;
-    }
-    // No co_await from the roll to the last snapshot append: nothing else can write between.
-    if (log->roll_now(now()) != error_code::none) {
-        give_up("roll failed");
-        co_return;
-    }
-    const offset start = log->log_end();
-    for (auto& b : batches) {
-        if (auto r = append_batch(std::move(b)); !r) {
-            // The partial snapshot after the history replays to the same state; the next
-            // attempt rolls past it.
-            give_up(std::string("append failed (") + std::string(error_name(r.error())) + ")");
-            co_return;
-        }
-    }
-    co_await wait_durable(log->log_end());
-    log = env_.log(); // the wait may outlive a closed partition
-    if (!log) co_return;
-    log->delete_before(start);
-    compacted_bytes_ = log->size_bytes();
-    ++compactions_;
-    spdlog::info("{} compacted: {} live records, {} -> {} bytes, log start {}", cfg_.name, snapshot->size(), before,
-                 compacted_bytes_, start.value());
 }
 
 } // namespace brook::coord

@@ -14,13 +14,12 @@
 //    (wall clock) and then awaits machine::on_deadline(now). The owner calls reschedule() after
 //    every call that may have moved the deadline earlier. An exception from on_deadline is
 //    logged and the timer loop keeps running; it retries after failure_backoff_ms.
-//  - Snapshot compaction: once the partition outgrows 2 x (size after the last compaction) +
-//    compaction_min_bytes (checked after each append, a size comparison), the machine's live
-//    state is appended after a roll and the history below it deleted. The machine may decline
-//    (nullopt); it is asked again after a later append. The snapshot is cut into batches that
-//    each fit the partition's max.message.bytes, planned before the roll: a snapshot that
-//    cannot fit (one record over the limit) leaves the log untouched. A failed attempt is not
-//    retried until the log has doubled again, so a persistent failure cannot spin.
+//  - No compaction of its own: the internal topics are cleanup.policy=compact and the broker's
+//    log cleaner keeps the latest record per key (storage/cleaner.h), as Kafka does. A machine
+//    must therefore write every state change as records keyed by what they change, and every
+//    removal as a tombstone per key it removes: replaying the cleaned log then rebuilds what
+//    replaying the full history does (tests/unit/coord/clean_replay_test.cc). load() reads a
+//    cleaned log like any other (offsets may have gaps).
 //
 // Threading: every member is called on the owning shard's thread (the executor given at
 // construction); nothing is thread-safe. Callers on other shards hop there first.
@@ -61,8 +60,6 @@ struct machine {
     std::function<void(const batch_context&, bool commit)> replay_marker;
     // End of a load.
     std::function<void(timestamp_ms now)> load_complete;
-    // The whole live state as records, or nullopt for "not now".
-    std::function<std::optional<std::vector<log_record>>()> snapshot;
     // The earliest wall-clock time on_deadline has work to do (nullopt: nothing scheduled).
     std::function<std::optional<timestamp_ms>()> next_deadline;
     // Fires the timers due at `now`: the owner runs the machine's tick and commits its effects.
@@ -83,8 +80,6 @@ struct environment {
 
 struct runtime_config {
     std::string name;                   // the topic, for logs ("__consumer_offsets")
-    uint64_t compaction_min_bytes = 64ULL << 20;
-    size_t snapshot_records_per_batch = 500; // an upper bound; batches are also held under max.message.bytes
     int64_t failure_backoff_ms = 100; // pause before retrying a deadline whose callback threw
 };
 
@@ -107,7 +102,7 @@ public:
     // reset + replay of the whole partition + load_complete. Throws std::runtime_error when the
     // partition is not open or cannot be read. Before start(), or on the owner shard.
     void load();
-    // Starts the timer loop and runs a first compaction check.
+    // Starts the timer loop.
     void start();
     // Stops the timer loop (it ends at its next wake-up); idempotent.
     void stop();
@@ -126,19 +121,9 @@ public:
     // Does nothing (none) for no records.
     asio::awaitable<error_code> commit(std::span<const log_record> records, std::optional<txn_owner> owner = {});
 
-    // Runs a compaction now if the size threshold is crossed; completes when it is done (or
-    // declined/failed). Exposed for tests; the runtime calls it itself after appends.
-    asio::awaitable<void> maybe_compact();
-    // Log size after the last compaction (0 before the first).
-    uint64_t compacted_bytes() const { return compacted_bytes_; }
-    // Compactions done since construction.
-    uint64_t compactions() const { return compactions_; }
-
 private:
     std::vector<uint8_t> build_batch(std::span<const log_record> records, std::optional<txn_owner> owner) const;
     result<storage::append_info> append_batch(std::vector<uint8_t> bytes);
-    bool compaction_due() const;
-    void check_compaction();
     asio::awaitable<void> timer_loop(std::shared_ptr<bool> alive);
     timestamp_ms now() const;
 
@@ -153,9 +138,6 @@ private:
     bool running_ = false;
     bool waiting_ = false;                // the loop is suspended on timer_
     std::optional<timestamp_ms> armed_;   // the deadline it waits for (nullopt: none)
-    bool compacting_ = false;
-    uint64_t compacted_bytes_ = 0;
-    uint64_t compactions_ = 0;
 };
 
 } // namespace brook::coord

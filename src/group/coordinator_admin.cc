@@ -182,6 +182,15 @@ error_code group_coordinator::replay(const coord::batch_context& batch, std::spa
 }
 
 void group_coordinator::load_complete(timestamp_ms now) {
+    // As Kafka's load: a group exists afterwards only if its latest metadata record or an
+    // offset (committed or pending) says so. Replay creates a group at its first offset record;
+    // one whose offsets were all tombstoned and that never had a metadata record is a leftover
+    // of the full history only (the cleaned log no longer holds those records), so the two
+    // loads would disagree. Live, the next retention check deletes such a group anyway.
+    std::erase_if(groups_, [](const auto& e) {
+        const group& g = e.second;
+        return !g.has_offsets() && g.members.empty() && g.protocol_type.empty() && g.generation == 0;
+    });
     for (auto& [id, g] : groups_) {
         if (g.state_timestamp_ms < 0) g.state_timestamp_ms = now.value();
         for (auto& [mid, m] : g.members) m.last_heartbeat_ms = now.value();

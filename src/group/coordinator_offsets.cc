@@ -295,15 +295,4 @@ void group_coordinator::expire_offsets(int64_t now, effects& fx) {
     }
 }
 
-std::optional<std::vector<log_record>> group_coordinator::snapshot_records() const {
-    if (has_pending_transactions()) return std::nullopt;
-    std::vector<log_record> out;
-    for (const auto& [id, g] : groups_) {
-        // Groups that only ever held offsets (assign() users) have no metadata record.
-        if (!g.protocol_type.empty() || g.generation != 0) out.push_back(group_metadata_record(id, g.to_metadata_value()));
-        for (const auto& [tp, c] : g.offsets) out.push_back(offset_commit_record(commit_key(id, tp), commit_value(c)));
-    }
-    return out;
-}
-
 } // namespace brook::group

@@ -18,8 +18,11 @@
 //  - Call tick(now) at next_deadline() (the runtime arms one timer for it).
 //  - Load: replay(batch, key, value) every record of every data batch of the partition in offset
 //    order, replay_marker(batch, commit) for every control batch, then load_complete(now).
-//  - Compaction: snapshot_records() declines (nullopt) while transactional offsets are pending;
-//    ask again later.
+//  - Cleaning: the partition is cleanup.policy=compact (the broker's log cleaner keeps the
+//    latest record per key, drops aborted transactional records and, after delete.retention.ms,
+//    tombstones and markers). So every change is a record keyed by what it changes and every
+//    removal writes one tombstone per key it removes (each offset key, then the group key):
+//    replaying the cleaned partition rebuilds what replaying the full one does.
 // Not thread-safe; owned by the shard that leads the partition.
 #include <cstdint>
 #include <functional>
@@ -146,7 +149,7 @@ public:
     // unless a commit appended after it already replaced it (Kafka compares log positions).
     // Abort: they are dropped. Unknown pid: nothing happens (markers are retried).
     effects complete_txn(producer_id pid, bool commit, timestamp_ms now);
-    // Whether any transactional offset is pending (then snapshot_records() declines).
+    // Whether any transactional offset is pending.
     bool has_pending_transactions() const;
 
     // Session/rebalance/sync timeouts, pending-member expiry, offset retention.
@@ -166,14 +169,9 @@ public:
     }
     // Load: a control batch (marker) of batch.pid: commits or drops its pending offsets.
     void replay_marker(const coord::batch_context& batch, bool commit);
-    // Ends a load: starts members' session timers at `now`.
+    // Ends a load: drops groups that no metadata record nor offset describes (as Kafka's load;
+    // leftovers of offsets deleted since), starts members' session timers at `now`.
     void load_complete(timestamp_ms now);
-    // The whole live state as records: replayed alone into a fresh coordinator they rebuild
-    // what replaying the full history does. The runtime appends them and then drops the older
-    // history, which is how __consumer_offsets stays bounded (the latest record per key).
-    // nullopt while transactional offsets are pending: their batches and markers cannot be
-    // rewritten as plain records, so the history must stay until they are decided.
-    std::optional<std::vector<log_record>> snapshot_records() const;
 
     // Introspection (admin API, metrics, tests).
     const group* find(std::string_view group_id) const;

@@ -146,9 +146,6 @@ public:
     error_code replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value);
     // Ends a load: marker jobs for every transaction in PrepareCommit/PrepareAbort.
     effects load_complete(timestamp_ms now);
-    // The whole live state as records (one per transactional id): replayed alone into a fresh
-    // coordinator they rebuild what replaying the full history does.
-    std::vector<coord::log_record> snapshot_records() const;
 
     // Whether (pid, epoch) has an open transaction holding the partition: the produce-side
     // check for transactional batches.

@@ -1,4 +1,4 @@
-// The transaction coordinator's state as records (store, replay, load, snapshot) and as the
+// The transaction coordinator's state as records (store, replay, load) and as the
 // admin APIs see it (DescribeTransactions, ListTransactions).
 #include <algorithm>
 
@@ -77,13 +77,6 @@ effects txn_coordinator::load_complete(timestamp_ms /*now*/) {
         if (m.status == txn_status::prepare_commit || m.status == txn_status::prepare_abort)
             fx.markers.push_back(job_for(id, m));
     return fx;
-}
-
-std::vector<coord::log_record> txn_coordinator::snapshot_records() const {
-    std::vector<coord::log_record> out;
-    out.reserve(txns_.size());
-    for (const auto& [id, m] : txns_) out.push_back(txn_log_record(id, value_of(m)));
-    return out;
 }
 
 protocol::DescribeTransactionsResponse txn_coordinator::describe_transactions(

@@ -1,5 +1,5 @@
 // Transactional offset commits: pending under the producer until its marker, RequireStable,
-// ordering against plain commits, replay of transactional batches + markers, snapshots, and
+// ordering against plain commits, replay of transactional batches + markers, and
 // TxnOffsetCommit's validation.
 #include <algorithm>
 
@@ -282,29 +282,11 @@ TEST(TxnOffsets, ReplayWithoutItsMarkerLeavesTheOffsetPending) {
     EXPECT_EQ(fresh.find("g")->offsets.at({"t", 0}).offset, 5);
     EXPECT_EQ(fresh.find("g")->pending_txn.at(producer_id(7)).at({"t", 0}).offset, 10);
     EXPECT_TRUE(fresh.has_pending_transactions());
-    EXPECT_FALSE(fresh.snapshot_records());
     // The same records replayed as a non-transactional batch would have been applied at once.
     group_coordinator plain({}, {}, 9);
     for (const auto& e : h.partition)
         if (e.record) plain.replay(e.record->key, std::span<const uint8_t>(*e.record->value));
     EXPECT_EQ(plain.find("g")->offsets.at({"t", 0}).offset, 10);
-}
-
-TEST(TxnOffsets, SnapshotIsDeclinedWhilePending) {
-    txn_harness h;
-    h.plain("g", "t", 0, 5);
-    ASSERT_TRUE(h.c.snapshot_records());
-    h.txn(txn_req("g", 7, {{"t", 0, 10}}));
-    EXPECT_TRUE(h.c.has_pending_transactions());
-    EXPECT_FALSE(h.c.snapshot_records());
-    h.complete(7, true);
-    auto snap = h.c.snapshot_records();
-    ASSERT_TRUE(snap);
-    group_coordinator compacted({}, {}, 9);
-    for (const auto& r : *snap)
-        ASSERT_EQ(compacted.replay(r.key, std::span<const uint8_t>(*r.value)), error_code::none);
-    EXPECT_EQ(persisted(*compacted.find("g")), persisted(*h.c.find("g")));
-    EXPECT_EQ(compacted.find("g")->offsets.at({"t", 0}).offset, 10);
 }
 
 TEST(TxnOffsets, ValidationErrors) {

@@ -1,0 +1,125 @@
+"""kill -9 while the log cleaner is cleaning __consumer_offsets (issue #15): many commits over a
+few keys on tiny offsets segments, a paced cleaner so a pass lasts long enough to be caught
+writing its `.cleaned` output, SIGKILL right then (a commit usually in flight), restart. Every
+acknowledged commit must be there after each restart, read back by confluent-kafka and
+kafka-python; an unacknowledged one may be there too (it may have been written), nothing older.
+"""
+import threading
+import time
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from brookfixture import Broker
+
+TOPIC = "clean-crash"
+PARTITIONS = 4
+GROUP = "clean-crash-group"
+KILLS = 4
+SETS = {"offsets.topic.segment.bytes": "8192", "log.cleaner.backoff.ms": "50",
+        # ~64 KiB/s: a pass over a few dirty segments (read twice) lasts about a second.
+        "log.cleaner.io.max.bytes.per.second": str(64 << 10)}
+
+
+def offsets_dir(b):
+    return b.topic_dir("__consumer_offsets")
+
+
+def writing_cleaned(b):
+    try:
+        return any(f.stat().st_size > 0 for f in (offsets_dir(b) / ".cleaned").glob("*.log"))
+    except OSError:  # renamed or removed under us
+        return False
+
+
+class Committer(threading.Thread):
+    """Synchronous commits of an increasing value to every partition; `acked` is the last one the
+    broker acknowledged, `attempted` the last one sent."""
+
+    def __init__(self, bootstrap, start_at):
+        super().__init__(daemon=True)
+        self.bootstrap, self.acked, self.attempted = bootstrap, start_at, start_at
+        self.halt = threading.Event()
+        self.errors = 0
+
+    def run(self):
+        c = Consumer({"bootstrap.servers": self.bootstrap, "group.id": GROUP, "enable.auto.commit": False,
+                      "socket.timeout.ms": 5000, "reconnect.backoff.max.ms": 200})
+        try:
+            while not self.halt.is_set():
+                i = self.attempted + 1
+                self.attempted = i
+                try:
+                    c.commit(offsets=[TopicPartition(TOPIC, p, i) for p in range(PARTITIONS)], asynchronous=False)
+                except KafkaException:
+                    self.errors += 1
+                    time.sleep(0.05)
+                    continue
+                self.acked = i
+        finally:
+            c.close()
+
+
+def ck_committed(bootstrap):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": GROUP, "enable.auto.commit": False})
+    try:
+        return [tp.offset for tp in c.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=15)]
+    finally:
+        c.close()
+
+
+def kp_committed(bootstrap):
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as KTP
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False,
+                      api_version_auto_timeout_ms=10000)
+    try:
+        return [c.committed(KTP(TOPIC, p)) for p in range(PARTITIONS)]
+    finally:
+        c.close()
+
+
+@pytest.mark.crash
+@pytest.mark.timeout(300)
+def test_kill9_mid_clean_of_consumer_offsets_keeps_every_acknowledged_commit(tmp_path, capsys):
+    b = Broker(tmp_path / "data", tmp_path / "logs", smp=2, sets=SETS)
+    b.start()
+    try:
+        AdminClient({"bootstrap.servers": b.bootstrap}).create_topics(
+            [NewTopic(TOPIC, PARTITIONS, 1)])[TOPIC].result(timeout=15)
+        acked = 0
+        caught = 0
+        for kill in range(1, KILLS + 1):
+            w = Committer(b.bootstrap, acked)
+            w.start()
+            # Let the history grow past a few segments, then wait for a pass to be writing.
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (w.acked - acked > 100 and writing_cleaned(b)):
+                time.sleep(0.01)
+            mid_clean = writing_cleaned(b)
+            b.kill9()
+            caught += mid_clean
+            b.start()
+            w.halt.set()
+            w.join(timeout=60)
+            assert not w.is_alive(), "the committer did not stop"
+            assert w.acked > acked, f"kill {kill}: no commit acknowledged"
+            for name, read in (("confluent-kafka", ck_committed), ("kafka-python", kp_committed)):
+                got = read(b.bootstrap)
+                # Every partition got every commit: at least the last acknowledged one, at most
+                # the last one sent (it may have landed before the kill).
+                assert all(w.acked <= o <= w.attempted for o in got), \
+                    f"kill {kill} ({name}): committed {got}, acknowledged {w.acked}, sent up to {w.attempted}"
+            acked = max(ck_committed(b.bootstrap))
+        logs = b.log_text(all_runs=True)
+        passes = logs.count("cleaner: __consumer_offsets/0:")
+        recovered = logs.count("discarding an unfinished log clean") + logs.count("finishing an interrupted log clean")
+        with capsys.disabled():
+            print(f"\noffsets clean kill -9: {KILLS} kills, {caught} while a pass was writing .cleaned, "
+                  f"{recovered} interrupted passes recovered at start, {passes} passes completed, "
+                  f"last acknowledged commit {acked}")
+        assert caught >= KILLS // 2, f"only {caught} of {KILLS} kills landed mid-clean"
+        assert recovered >= 1
+    finally:
+        b.close()
