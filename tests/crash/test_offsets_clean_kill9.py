@@ -1,6 +1,6 @@
 """kill -9 while the log cleaner is cleaning __consumer_offsets (issue #15): many commits over a
 few keys on tiny offsets segments, a paced cleaner so a pass lasts long enough to be caught
-writing its `.cleaned` output, SIGKILL right then (a commit usually in flight), restart. Every
+with its `.cleaned` output in progress, SIGKILL right then (a commit usually in flight), restart. Every
 acknowledged commit must be there after each restart, read back by confluent-kafka and
 kafka-python; an unacknowledged one may be there too (it may have been written), nothing older.
 """
@@ -26,11 +26,11 @@ def offsets_dir(b):
     return b.topic_dir("__consumer_offsets")
 
 
-def writing_cleaned(b):
-    try:
-        return any(f.stat().st_size > 0 for f in (offsets_dir(b) / ".cleaned").glob("*.log"))
-    except OSError:  # renamed or removed under us
-        return False
+def cleaning(b):
+    """A pass is in flight: its output directory exists (created at the start of the pass,
+    renamed to .swap at its commit point). Most of its segments stay empty: every record of
+    them is superseded."""
+    return (offsets_dir(b) / ".cleaned").is_dir()
 
 
 class Committer(threading.Thread):
@@ -86,18 +86,19 @@ def test_kill9_mid_clean_of_consumer_offsets_keeps_every_acknowledged_commit(tmp
     b = Broker(tmp_path / "data", tmp_path / "logs", smp=2, sets=SETS)
     b.start()
     try:
-        AdminClient({"bootstrap.servers": b.bootstrap}).create_topics(
-            [NewTopic(TOPIC, PARTITIONS, 1)])[TOPIC].result(timeout=15)
+        admin = AdminClient({"bootstrap.servers": b.bootstrap})
+        admin.create_topics([NewTopic(TOPIC, PARTITIONS, 1)])[TOPIC].result(timeout=15)
+        del admin
         acked = 0
         caught = 0
         for kill in range(1, KILLS + 1):
             w = Committer(b.bootstrap, acked)
             w.start()
-            # Let the history grow past a few segments, then wait for a pass to be writing.
+            # Let the history grow past a few segments, then wait for a pass to be in flight.
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and not (w.acked - acked > 100 and writing_cleaned(b)):
+            while time.monotonic() < deadline and not (w.acked - acked > 100 and cleaning(b)):
                 time.sleep(0.01)
-            mid_clean = writing_cleaned(b)
+            mid_clean = cleaning(b)
             b.kill9()
             caught += mid_clean
             b.start()
@@ -116,7 +117,7 @@ def test_kill9_mid_clean_of_consumer_offsets_keeps_every_acknowledged_commit(tmp
         passes = logs.count("cleaner: __consumer_offsets/0:")
         recovered = logs.count("discarding an unfinished log clean") + logs.count("finishing an interrupted log clean")
         with capsys.disabled():
-            print(f"\noffsets clean kill -9: {KILLS} kills, {caught} while a pass was writing .cleaned, "
+            print(f"\noffsets clean kill -9: {KILLS} kills, {caught} while a pass was in flight, "
                   f"{recovered} interrupted passes recovered at start, {passes} passes completed, "
                   f"last acknowledged commit {acked}")
         assert caught >= KILLS // 2, f"only {caught} of {KILLS} kills landed mid-clean"

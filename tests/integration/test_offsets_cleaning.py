@@ -104,8 +104,13 @@ def test_cleaner_keeps_the_offsets_topic_small_and_offsets_survive(broker_factor
         assert committed(b.bootstrap, "bystander", TOPIC, 1) == [7], committed.__name__
     # A group deleted after cleaning stays deleted across a restart (its tombstones are cleaned
     # like any record; the offset keys' tombstones outlive the records they delete).
-    admin = AdminClient({"bootstrap.servers": b.bootstrap})
-    admin.delete_consumer_groups(["bystander"])["bystander"].result(timeout=15)
+    from kafka.admin import KafkaAdminClient
+    admin = KafkaAdminClient(bootstrap_servers=b.bootstrap, api_version_auto_timeout_ms=10000)
+    try:
+        [(g, err)] = admin.delete_consumer_groups(["bystander"])
+        assert (g, err.errno) == ("bystander", 0), err
+    finally:
+        admin.close()
     b.restart()
     assert ck_committed(b.bootstrap, "bystander", TOPIC, 1) == [-1001]
 
