@@ -1,7 +1,11 @@
 #include "client/producer.h"
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 
 namespace brook::client {
 
@@ -16,6 +20,13 @@ outcome<producer> producer::create(const config& cfg) {
     auto rk = make_kafka(RD_KAFKA_PRODUCER, std::move(*conf));
     if (!rk) return rk.err();
     return producer(std::move(r), std::move(*rk));
+}
+
+producer::~producer() {
+    if (!stuck_) return;
+    // A helper thread may still be inside librdkafka with this handle: leave both to the process's exit.
+    (void)rk_.release();
+    (void)reports_.release();
 }
 
 void producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
@@ -138,7 +149,34 @@ status producer::send_offsets_to_transaction(const std::vector<partition_offset>
             e->metadata_size = metadata.size();
         }
     }
-    return txn_status(rd_kafka_send_offsets_to_transaction(rk_.get(), list.get(), md.get(), timeout_ms));
+    struct call {
+        std::mutex m;
+        std::condition_variable cv;
+        bool done = false;
+        rd_kafka_error_t* err = nullptr;
+        tpl_handle list;
+        std::unique_ptr<rd_kafka_consumer_group_metadata_t, decltype(&rd_kafka_consumer_group_metadata_destroy)> md{
+            nullptr, &rd_kafka_consumer_group_metadata_destroy};
+    };
+    auto c = std::make_shared<call>();
+    c->list = std::move(list);
+    c->md = std::move(md);
+    std::thread([c, rk = rk_.get(), timeout_ms] {
+        rd_kafka_error_t* e = rd_kafka_send_offsets_to_transaction(rk, c->list.get(), c->md.get(), timeout_ms);
+        std::lock_guard lock(c->m);
+        c->err = e;
+        c->done = true;
+        c->cv.notify_all();
+    }).detach();
+    std::unique_lock lock(c->m);
+    if (!c->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms + 1000), [&] { return c->done; })) {
+        stuck_ = true;
+        return error{RD_KAFKA_RESP_ERR__TIMED_OUT,
+                     "no answer within " + std::to_string(timeout_ms / 1000 + 1) + " s (the transaction or group coordinator is unreachable)"};
+    }
+    rd_kafka_error_t* e = c->err;
+    c->err = nullptr;
+    return txn_status(e);
 }
 
 status producer::commit_transaction(int timeout_ms) {

@@ -31,6 +31,9 @@ struct delivery {
 class producer {
 public:
     static outcome<producer> create(const config& cfg);
+    producer(producer&&) noexcept = default;
+    producer& operator=(producer&&) noexcept = default;
+    ~producer();
 
     // Queues r for sending and returns its delivery id. When librdkafka's queue is full it
     // serves reports and waits rather than failing; errors here are immediate (unknown
@@ -63,6 +66,10 @@ public:
     // consumer that read the input (consumer::txn_group_metadata), `offsets` from its
     // positions() — the next offset to read, not the last one read. `metadata` (optional) is
     // committed with every partition's offset (OffsetFetch returns it).
+    // librdkafka 2.0.2 can stay inside this call past timeout_ms when the broker is gone (seen:
+    // never returning, blocked without a deadline), so it runs on a helper thread and is given up
+    // 1 s after timeout_ms: the error says so, and the producer is then stuck — its handle is
+    // leaked rather than destroyed under a thread still inside librdkafka; make no more calls.
     status send_offsets_to_transaction(const std::vector<partition_offset>& offsets,
                                        const group_metadata& group, int timeout_ms, const std::string& metadata = {});
     status commit_transaction(int timeout_ms);
@@ -80,6 +87,7 @@ private:
     std::unique_ptr<reports> reports_;
     kafka_handle rk_;
     uint64_t next_id_ = 0;
+    bool stuck_ = false; // a librdkafka call was given up while still running (see above)
 };
 
 } // namespace brook::client

@@ -235,6 +235,13 @@ int keyed_job::run() {
     if (auto e = setup()) return fail(*e);
     int64_t last_progress = now_ms(), last_checkpoint = last_progress;
     bool stopped = false;
+    // A checkpoint that fails once a stop was asked for (a dead broker fails it within the client
+    // timeouts, ~10 s) says so: what was read since the last committed one is read again.
+    auto checkpoint_failed = [&](const std::string& e) {
+        if (o_.stop && o_.stop->load())
+            return fail("stopped without committing the last checkpoint (" + e + "); a restart resumes from the last committed one");
+        return fail(e);
+    };
     for (;;) {
         if (o_.stop && o_.stop->load()) { stopped = true; break; }
         if (done()) break;
@@ -258,12 +265,12 @@ int keyed_job::run() {
         }
         if (now - last_checkpoint >= o_.checkpoint_interval_ms) {
             last_checkpoint = now;
-            if (auto e = checkpoint(false)) return fail(*e);
+            if (auto e = checkpoint(false)) return checkpoint_failed(*e);
         }
     }
-    if (auto e = checkpoint(true)) return fail(*e);
-    progress(true);
+    if (auto e = checkpoint(true)) return checkpoint_failed(*e);
     (void)stopped;
+    progress(true);
     (void)consumer_->close(); // leaves the group: the others take this worker's partitions over
     if (rebalance_error_) return fail(*rebalance_error_);
     if (skipped_ > 0) log("skipped " + std::to_string(skipped_) + " record(s) that did not parse");

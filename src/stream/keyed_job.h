@@ -51,6 +51,16 @@ public:
           group_id_("brook-sql-" + src_.group_id), repartition_(group_id_ + "-repartition"),
           changelog_(group_id_ + "-window-changelog"), groups_n_(plan.max_parallelism) {}
 
+    // Leaves the group while the producer and the store still exist: closing the consumer runs
+    // the revocation callback, which must then checkpoint nothing (the open transaction is left
+    // to the next instance's init_transactions or the transaction timeout to abort).
+    ~keyed_job() {
+        closing_ = true;
+        consumer_.reset();
+    }
+    keyed_job(const keyed_job&) = delete;
+    keyed_job& operator=(const keyed_job&) = delete;
+
     int run();
 
 private:
@@ -99,6 +109,7 @@ private:
     bool read_since_checkpoint_ = false;
     bool sent_since_commit_ = false;
     std::optional<std::string> rebalance_error_;
+    bool closing_ = false; // the worker is going away: a revocation only drops state
 
     std::vector<sink_row> rows_;
     std::vector<window_result> results_;

@@ -31,7 +31,7 @@ void keyed_job::on_rebalance(bool assigned, std::vector<client::partition_offset
     if (rebalance_error_) return;
     if (!assigned) {
         rebalancing_ = true;
-        if (in_txn_) rebalance_error_ = checkpoint(false);
+        if (in_txn_ && !closing_) rebalance_error_ = checkpoint(false);
         sources_.clear();
         groups_.clear();
         store_->erase_range("K", "L");
@@ -127,6 +127,8 @@ std::optional<std::string> keyed_job::restore(const std::set<int32_t>& gs) {
     const int64_t deadline = now_ms() + 120000;
     while (ended.size() < gs.size()) {
         if (now_ms() > deadline) return "restoring " + changelog_ + " took more than 120 s";
+        // A SIGTERM (the broker gone, say) must not wait out the 120 s.
+        if (o_.stop && o_.stop->load()) return "stopped while restoring key groups from " + changelog_;
         auto ev = c->poll(100);
         if (!ev) return "read " + changelog_ + ": " + ev.err().message;
         if (auto* rec = std::get_if<client::record>(&*ev)) {
