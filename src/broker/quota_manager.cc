@@ -5,44 +5,59 @@
 
 namespace brook::broker {
 
+// slots_ holds two atomics per window: [2i] (window number << 40 | amount) and [2i + 1] the
+// time of the window's first record. Kafka's samples start at their first record, not on a
+// window boundary; measuring from the boundary would let a new client send up to one window
+// more than the quota in its first span.
 rate_sensor::rate_sensor(int samples, int64_t window_ms)
     : samples_(std::max(samples, 1)),
       window_ms_(std::max<int64_t>(window_ms, 1)),
-      slots_(std::make_unique<std::atomic<uint64_t>[]>(static_cast<size_t>(samples_))) {
-    for (int i = 0; i < samples_; ++i) slots_[i].store(0, std::memory_order_relaxed);
+      slots_(std::make_unique<std::atomic<uint64_t>[]>(2 * static_cast<size_t>(samples_))) {
+    for (int i = 0; i < 2 * samples_; ++i) slots_[i].store(0, std::memory_order_relaxed);
 }
 
 void rate_sensor::record(int64_t amount, int64_t now_ms) {
     const int64_t window = now_ms / window_ms_;
     const uint64_t epoch = static_cast<uint64_t>(window) & epoch_mask;
-    auto& slot = slots_[static_cast<size_t>(window % samples_)];
+    const size_t at = 2 * static_cast<size_t>(window % samples_);
+    auto& slot = slots_[at];
     uint64_t old = slot.load(std::memory_order_relaxed);
     for (;;) {
         const bool same = (old >> value_bits) == epoch;
         const int64_t before = same ? static_cast<int64_t>(old & value_mask) : 0;
         const int64_t after = std::clamp<int64_t>(before + amount, 0, static_cast<int64_t>(value_mask));
         const uint64_t next = (epoch << value_bits) | static_cast<uint64_t>(after);
-        if (slot.compare_exchange_weak(old, next, std::memory_order_relaxed)) return;
+        if (slot.compare_exchange_weak(old, next, std::memory_order_relaxed)) {
+            if (!same) slots_[at + 1].store(static_cast<uint64_t>(now_ms), std::memory_order_relaxed);
+            return;
+        }
     }
 }
 
 rate_sensor::measure rate_sensor::measure_at(int64_t now_ms) const {
     const int64_t window = now_ms / window_ms_;
-    int64_t total = 0, oldest_age = -1;
+    int64_t total = 0, oldest_age = -1, oldest_first = 0;
     for (int i = 0; i < samples_; ++i) {
-        const uint64_t v = slots_[i].load(std::memory_order_relaxed);
+        const uint64_t v = slots_[2 * static_cast<size_t>(i)].load(std::memory_order_relaxed);
         const uint64_t epoch = v >> value_bits;
         const int64_t age = static_cast<int64_t>((static_cast<uint64_t>(window) - epoch) & epoch_mask);
         if (age >= samples_ || (v & value_mask) == 0) continue; // obsolete or empty
         total += static_cast<int64_t>(v & value_mask);
-        oldest_age = std::max(oldest_age, age);
+        if (age > oldest_age) {
+            oldest_age = age;
+            oldest_first = static_cast<int64_t>(slots_[2 * static_cast<size_t>(i) + 1].load(std::memory_order_relaxed));
+        }
     }
     if (oldest_age < 0) return {0, 0};
-    // Kafka's Rate.windowSize: from the start of the oldest sample to now, but never less than
-    // samples - 1 whole windows, so a client's first burst is spread over the full span.
-    int64_t elapsed = now_ms - (window - oldest_age) * window_ms_;
+    // Kafka's Rate.windowSize: from the start of the oldest sample (its first record; the
+    // window's boundary if that time was not stored yet by a racing recorder) to now, but never
+    // less than samples - 1 whole windows, so a client's first burst is spread over the span.
+    const int64_t boundary = (window - oldest_age) * window_ms_;
+    const int64_t start = oldest_first >= boundary && oldest_first < boundary + window_ms_ ? oldest_first : boundary;
+    int64_t elapsed = now_ms - start;
     const int64_t full = elapsed / window_ms_;
     if (full < samples_ - 1) elapsed += (samples_ - 1 - full) * window_ms_;
+    elapsed = std::max<int64_t>(elapsed, 1); // one window of one sample, read at its first record
     return {static_cast<double>(total) * 1000.0 / static_cast<double>(elapsed), elapsed};
 }
 

@@ -31,8 +31,8 @@
 namespace brook::broker {
 
 // A rate over `samples` windows of `window_ms`, recorded from any thread without a lock. Each
-// window is one 64-bit atomic holding (window number mod 2^24, amount in 40 bits): a record
-// into a window that has moved on starts it afresh in the same compare-and-swap.
+// window is a 64-bit atomic (window number mod 2^24, amount in 40 bits; plus its first record's
+// time): a record into a window that has moved on starts it afresh in one compare-and-swap.
 class rate_sensor {
 public:
     rate_sensor(int samples, int64_t window_ms);
