@@ -276,7 +276,9 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
         auto fault = find_fault<protocol::ProduceResponse>(ctx, req, api);
         if (fault.answer) co_return std::move(*fault.answer);
         // producer_byte_rate counts the request's size (Kafka: the request's bytes on the wire).
-        const int32_t throttle = co_await pass_produce_quota(ctx, static_cast<int64_t>(frame_bytes) + 4);
+        // (Checked here, not only inside: with no quota set a request pays one load, no coroutine.)
+        int32_t throttle = 0;
+        if (ctx.b.quotas().active()) throttle = co_await pass_produce_quota(ctx, static_cast<int64_t>(frame_bytes) + 4);
         auto resp = co_await handle_produce(ctx, req);
         co_await hold(fault.delay);
         if (!resp) { // acks=0: no response to carry the throttle time, so the mute alone holds it back

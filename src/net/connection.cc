@@ -100,7 +100,8 @@ asio::awaitable<void> connection::read_loop() {
         co_return true;
     };
     while (!closed_) {
-        if (!co_await wait_unmuted()) break;
+        // The mute is checked inline: a coroutine call per request would cost a frame allocation.
+        if (muted_until_ != asio::steady_timer::time_point{} && !co_await wait_unmuted()) break;
         if (have < 4 && !co_await fill(4)) {
             if (have > 0) spdlog::info("connection from {} ended inside a request size: {}", info_.peer, ec.message());
             break; // peer went away: nothing to log at info
@@ -144,7 +145,7 @@ asio::awaitable<void> connection::read_loop() {
         }
         if (closing_) break; // a request before this one asked to close: answer nothing more
         // A throttled response went out while this frame was read: it waits out the mute.
-        if (!co_await wait_unmuted()) break;
+        if (muted_until_ != asio::steady_timer::time_point{} && !co_await wait_unmuted()) break;
         auto s = std::make_shared<slot>();
         slots_.push_back(s);
         asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s, std::move(lease)), asio::detached);
@@ -174,6 +175,7 @@ asio::awaitable<bool> connection::wait_unmuted() {
         boost::system::error_code ec;
         co_await mute_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     }
+    muted_until_ = {}; // passed: the read loop skips this call again until the next mute
     co_return !closed_;
 }
 
