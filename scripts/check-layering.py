@@ -21,7 +21,7 @@ ALLOWED = {
     "txn": {"coord", "protocol", "records", "config", "base"},
     "broker": {"group", "txn", "coord", "storage", "records", "protocol", "net", "http", "config", "base"},
     "http": {"net", "config", "base"},
-    "client": {"base"},
+    "client": {"protocol", "base"},
     "registry": {"http", "client", "config", "base"},
     "stream": {"client", "http", "config", "base"},
     "connect": {"client", "http", "config", "base"},

@@ -128,6 +128,7 @@ void broker::load() {
     if (!stored) throw std::runtime_error("cannot load dynamic broker configs from " + dynamic_store_->path().string());
     dynamic_ = std::make_shared<const dynamic_config>(build_dynamic_config(cfg_, std::move(*stored)));
     pids_ = std::make_unique<txn::producer_id_allocator>(data / "_meta");
+    load_client_quotas(data);
 
     auto loaded = store_->load();
     if (!loaded) throw std::runtime_error("cannot load topic metadata from " + (data / "_meta").string());

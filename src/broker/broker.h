@@ -19,6 +19,7 @@
 #include "net/connection.h"
 #include "net/shard_set.h"
 #include "storage/log_cleaner.h"
+#include "storage/client_quota_store.h"
 #include "storage/dynamic_config_store.h"
 #include "storage/topic_store.h"
 #include "txn/producer_id_allocator.h"
@@ -29,6 +30,7 @@
 #include "broker/offline_partitions.h"
 #include "broker/page_warmer.h"
 #include "broker/partition_opener.h"
+#include "broker/quota_manager.h"
 #include "broker/shard_state.h"
 #include "broker/txn_service.h"
 
@@ -120,11 +122,28 @@ public:
     // cluster_default: resource name "" (DYNAMIC_DEFAULT_BROKER_CONFIG); else this broker's own.
     asio::awaitable<config_outcome> alter_broker_configs(bool cluster_default, config_edit edit, bool validate_only);
 
+    // Client quotas (client_quotas_admin.cc): the set in force and the rate sensors, shared by
+    // every shard (quota_manager.h).
+    quota_manager& quotas() { return quotas_; }
+    // AlterClientQuotas: checks every entry, then (unless validate_only) applies the accepted
+    // ones in order on the controller under its lock, persists the set and puts it in force on
+    // every shard before returning. One outcome per entry, in order.
+    struct quota_alteration {
+        quota_entity entity;
+        std::vector<quota_op> ops;
+        std::optional<config_outcome> refused; // found wrong while decoding (a type named twice)
+    };
+    asio::awaitable<std::vector<config_outcome>> alter_client_quotas(std::vector<quota_alteration> alterations,
+                                                                     bool validate_only);
+
     // Topic config over the broker config in force (controller: shard 0, or load()).
     storage::log_config resolve_log_config(const std::map<std::string, std::string>& topic_configs) const;
 
 private:
     void resolve_topic(topic_info& t) const;
+    // load(): the persisted client quotas (entries a newer or older Brook wrote that this one
+    // refuses are skipped with a warning).
+    void load_client_quotas(const std::filesystem::path& data);
     // Posts `snap` (and `dyn` when set) to every shard and gives each owned partition of the
     // topics in `changed` its topic's log_config.
     asio::awaitable<void> publish_configs(topic_snapshot snap, std::vector<std::shared_ptr<const topic_info>> changed,
@@ -150,6 +169,8 @@ private:
     std::unique_ptr<controller_lock> controller_lock_;
     std::unique_ptr<storage::topic_store> store_;
     std::unique_ptr<storage::dynamic_config_store> dynamic_store_;
+    std::unique_ptr<storage::client_quota_store> quota_store_;
+    quota_manager quotas_;
     std::shared_ptr<const dynamic_config> dynamic_; // controller's copy of what shards see
     std::unique_ptr<txn::producer_id_allocator> pids_;
     topic_map controller_topics_;

@@ -6,6 +6,7 @@
 // table (so clients can downgrade); any other unsupported version closes the connection.
 #include <fmt/format.h>
 
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,6 +17,7 @@
 
 #include "base/log.h"
 #include "broker/broker.h"
+#include "broker/connection_state.h"
 #include "broker/fault_dispatch.h"
 #include "broker/handlers/handlers.h"
 #include "broker/request_bounds.h"
@@ -26,7 +28,7 @@ namespace {
 
 using net::frame_result;
 
-frame_result close_with(std::string reason) { return {frame_result::action::close, {}, std::move(reason), {}}; }
+frame_result close_with(std::string reason) { return {frame_result::action::close, {}, std::move(reason), {}, {}}; }
 
 template <class Response>
 frame_result respond(const protocol::request_header& h, int16_t api_key, const Response& resp) {
@@ -110,6 +112,96 @@ asio::awaitable<void> hold(std::chrono::milliseconds delay) {
     co_await t.async_wait(asio::use_awaitable);
 }
 
+// Client quotas (quota_manager.h): records `amount` for the connection's client and returns the
+// throttle time, counted in /metrics when there is one. One relaxed load when no quota is set.
+int32_t quota_throttle(request_context& ctx, quota_type t, int64_t amount) {
+    auto& q = ctx.b.quotas();
+    if (!q.active()) return 0;
+    auto* state = static_cast<connection_state*>(ctx.conn.handler_state.get());
+    const auto client_id = ctx.header.ClientId.value_or("");
+    const int64_t ms = q.record(state->quotas, client_id, t, amount, quota_manager::now_ms());
+    if (ms > 0) ctx.shard.metrics.count_throttle(quota_label(t), client_id, ms);
+    return static_cast<int32_t>(ms);
+}
+
+// Produce under producer_byte_rate. A Kafka broker reads one request per connection at a time
+// and mutes a throttled connection, so requests a client pipelined behind a throttled one stay
+// unread until the throttle time has passed. Brook reads ahead, so the same is done here: the
+// connection's produce requests pass in order (produce_gate), each waits while the client is
+// over its quota, then records its size (Kafka: the request's bytes) and gets the throttle
+// time its own bytes cause. Returns that time (0 when no quota applies).
+asio::awaitable<int32_t> pass_produce_quota(request_context& ctx, int64_t bytes) {
+    auto& q = ctx.b.quotas();
+    if (!q.active()) co_return 0;
+    auto* state = static_cast<connection_state*>(ctx.conn.handler_state.get());
+    const std::string client_id = ctx.header.ClientId.value_or("");
+    if (!q.binds(state->quotas, client_id, quota_type::produce)) co_return 0;
+    auto& gate = state->produce_gate;
+    const uint64_t ticket = gate.next_ticket++; // before any suspension: in read order
+    auto ex = co_await asio::this_coro::executor;
+    if (!gate.wake) {
+        gate.wake = std::make_unique<asio::steady_timer>(ex);
+        gate.wake->expires_at(asio::steady_timer::time_point::max());
+    }
+    boost::system::error_code ec;
+    while (gate.turn != ticket) co_await gate.wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    asio::steady_timer pause(ex);
+    for (int64_t t; (t = q.current_throttle(state->quotas, quota_type::produce, quota_manager::now_ms())) > 0;) {
+        pause.expires_after(std::chrono::milliseconds(t));
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    const int64_t ms = q.record(state->quotas, client_id, quota_type::produce, bytes, quota_manager::now_ms());
+    ++gate.turn;
+    gate.wake->cancel();
+    if (ms > 0) ctx.shard.metrics.count_throttle(quota_label(quota_type::produce), client_id, ms);
+    co_return static_cast<int32_t>(ms);
+}
+
+uint64_t response_bytes(const frame_result& out) {
+    uint64_t n = out.body.size();
+    for (const auto& sp : out.splices) n += sp.range.length;
+    return n;
+}
+
+// Fetch with the consumer_byte_rate quota, as Kafka does since KIP-219: the response size is
+// recorded; over the quota, the recording is taken back and the client gets an empty response
+// (no records) carrying the throttle time, and the connection is muted for that long.
+asio::awaitable<frame_result> serve_fetch(request_context& ctx, protocol::reader& r, net::memory_lease& lease,
+                                          const protocol::api_info* api) {
+    protocol::FetchRequest req;
+    if (!decode_body(r, ctx.header, req)) co_return refuse_undecodable(r, ctx.header, api);
+    lease.grow(static_cast<int64_t>(r.decoded()));
+    auto fault = find_fault<protocol::FetchResponse>(ctx, req, api);
+    if (fault.answer) co_return std::move(*fault.answer);
+    if (ctx.b.quotas().active()) {
+        auto* state = static_cast<connection_state*>(ctx.conn.handler_state.get());
+        if (auto cap = ctx.b.quotas().window_limit(state->quotas, ctx.header.ClientId.value_or(""), quota_type::fetch)) {
+            req.MaxBytes = static_cast<int32_t>(std::min<int64_t>(req.MaxBytes, std::max<int64_t>(*cap, 1)));
+            req.MinBytes = std::min(req.MinBytes, req.MaxBytes);
+        }
+    }
+    auto resp = co_await handle_fetch(ctx, req);
+    note_errors(ctx.shard.metrics, protocol::FetchRequest::api_key, resp);
+    co_await hold(fault.delay);
+    auto out = respond(ctx.header, protocol::FetchRequest::api_key, resp);
+    if (!ctx.b.quotas().active()) co_return out;
+    const auto size = static_cast<int64_t>(response_bytes(out));
+    const int32_t throttle = quota_throttle(ctx, quota_type::fetch, size);
+    if (throttle == 0) co_return out;
+    ctx.b.quotas().unrecord(static_cast<connection_state*>(ctx.conn.handler_state.get())->quotas, quota_type::fetch, size,
+                            quota_manager::now_ms());
+    for (auto& t : resp.Responses)
+        for (auto& p : t.Partitions) {
+            if (p.Records) ctx.shard.metrics.topic_bytes_out[t.Topic] -= p.Records->size(); // not sent after all
+            p.Records = protocol::records_data{};
+            if (p.AbortedTransactions) p.AbortedTransactions->clear();
+        }
+    resp.ThrottleTimeMs = throttle;
+    out = respond(ctx.header, protocol::FetchRequest::api_key, resp);
+    out.mute_for = std::chrono::milliseconds(throttle);
+    co_return out;
+}
+
 // Decode, run the handler, encode: the common shape of every API but ApiVersions and Produce.
 template <class Request, class Response>
 asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, net::memory_lease& lease,
@@ -134,6 +226,7 @@ std::string describe(const protocol::request_header& h, const protocol::api_info
 
 asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const net::connection_info& conn,
                                                net::memory_lease& lease) {
+    const size_t frame_bytes = frame.size();
     protocol::reader r(frame);
     r.limit_decoded(decode_allowance(lease.limit(), lease.budget_free(), frame.size()));
     protocol::request_header h;
@@ -182,14 +275,24 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
         lease.grow(static_cast<int64_t>(r.decoded()));
         auto fault = find_fault<protocol::ProduceResponse>(ctx, req, api);
         if (fault.answer) co_return std::move(*fault.answer);
+        // producer_byte_rate counts the request's size (Kafka: the request's bytes on the wire).
+        // (Checked here, not only inside: with no quota set a request pays one load, no coroutine.)
+        int32_t throttle = 0;
+        if (ctx.b.quotas().active()) throttle = co_await pass_produce_quota(ctx, static_cast<int64_t>(frame_bytes) + 4);
         auto resp = co_await handle_produce(ctx, req);
         co_await hold(fault.delay);
-        if (!resp) co_return frame_result{frame_result::action::no_response, {}, {}, {}};
+        if (!resp) { // acks=0: no response to carry the throttle time, so the mute alone holds it back
+            frame_result out{frame_result::action::no_response, {}, {}, {}, std::chrono::milliseconds(throttle)};
+            co_return out;
+        }
         note_errors(ctx.shard.metrics, h.RequestApiKey, *resp);
-        co_return respond(h, h.RequestApiKey, *resp);
+        resp->ThrottleTimeMs = throttle;
+        auto out = respond(h, h.RequestApiKey, *resp);
+        out.mute_for = std::chrono::milliseconds(throttle);
+        co_return out;
     }
     case protocol::MetadataRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_metadata);
-    case protocol::FetchRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_fetch);
+    case protocol::FetchRequest::api_key: co_return co_await serve_fetch(ctx, r, lease, api);
     case protocol::ListOffsetsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_list_offsets);
     case protocol::CreateTopicsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_create_topics);
     case protocol::DeleteTopicsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_delete_topics);
@@ -220,6 +323,8 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
     case protocol::OffsetForLeaderEpochRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_offset_for_leader_epoch);
     case protocol::DescribeClusterRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_cluster);
     case protocol::DescribeLogDirsRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_log_dirs);
+    case protocol::DescribeClientQuotasRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_describe_client_quotas);
+    case protocol::AlterClientQuotasRequest::api_key: co_return co_await serve(ctx, r, lease, api, &handle_alter_client_quotas);
     default:
         co_return close_with(fmt::format("API {} is listed but has no handler", api->name));
     }
@@ -230,7 +335,7 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
 asio::awaitable<frame_result> dispatch(broker& b, buffer frame, const net::connection_info& conn,
                                        net::memory_lease& lease) {
     auto& m = b.shard(conn.shard).metrics;
-    if (!conn.handler_state) conn.handler_state = std::make_shared<connection_tally>(m, "unknown");
+    if (!conn.handler_state) conn.handler_state = std::make_shared<connection_state>(m);
     const auto start = std::chrono::steady_clock::now();
     const int16_t key = frame.size() >= 4 ? load_be<int16_t>(frame.data()) : shard_metrics::unknown_api;
     const int16_t version = frame.size() >= 4 ? load_be<int16_t>(frame.data() + 2) : int16_t{0};

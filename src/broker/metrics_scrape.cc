@@ -67,7 +67,12 @@ void write_kafka(exposition& out, const std::vector<shard_figures>& shards) {
     std::map<int16_t, histogram> durations;
     std::map<std::pair<int16_t, std::string_view>, uint64_t> errors;
     std::map<std::string, int64_t, std::less<>> connections;
+    std::map<std::pair<std::string_view, std::string>, shard_metrics::throttle_stats> throttles;
     for (const auto& s : shards) {
+        for (const auto& [k, t] : s.metrics.throttles) {
+            throttles[k].throttled += t.throttled;
+            throttles[k].seconds += t.seconds;
+        }
         for (const auto& [key, a] : s.metrics.apis) {
             for (size_t v = 0; v < a.requests_by_version.size(); ++v)
                 if (a.requests_by_version[v]) requests[{key, static_cast<int16_t>(v)}] += a.requests_by_version[v];
@@ -92,6 +97,14 @@ void write_kafka(exposition& out, const std::vector<shard_figures>& shards) {
     out.family("brook_connections", metric_type::gauge,
                "Open Kafka connections by client software (KIP-511 ClientSoftwareName; unknown before ApiVersions v3+).");
     for (const auto& [sw, n] : connections) out.sample({{"client_software", sw}}, static_cast<double>(n));
+    out.family("brook_client_quota_throttle_time_seconds_total", metric_type::counter,
+               "Throttle time given to clients over a client quota (KIP-219: sent as throttle_time_ms, the "
+               "connection muted for as long), by quota (produce, fetch) and client id.");
+    for (const auto& [k, t] : throttles) out.sample({{"quota", k.first}, {"client_id", k.second}}, t.seconds);
+    out.family("brook_client_quota_throttled_requests_total", metric_type::counter,
+               "Responses that carried a quota throttle time, by quota (produce, fetch) and client id.");
+    for (const auto& [k, t] : throttles)
+        out.sample({{"quota", k.first}, {"client_id", k.second}}, static_cast<double>(t.throttled));
 
     histogram fsync, batch;
     for (const auto& s : shards) {

@@ -40,6 +40,13 @@ struct shard_metrics {
     std::unordered_map<std::string, uint64_t> topic_bytes_out;
     // Live connections by ClientSoftwareName ("unknown" until an ApiVersions v3+ names it).
     std::map<std::string, int64_t, std::less<>> connections;
+    // Client quota throttling (quota_manager), by (quota type label, client id): responses that
+    // carried a throttle time and the time summed. Only clients a quota applied to appear.
+    struct throttle_stats {
+        uint64_t throttled = 0;
+        double seconds = 0;
+    };
+    std::map<std::pair<std::string_view, std::string>, throttle_stats> throttles;
 
     void count_request(int16_t api_key, int16_t version, double seconds) {
         auto& a = apis[api_key];
@@ -49,6 +56,11 @@ struct shard_metrics {
         a.duration.observe(seconds);
     }
     void count_error(int16_t api_key, std::string_view error) { ++errors[{api_key, error}]; }
+    void count_throttle(std::string_view quota, std::string_view client_id, int64_t ms) {
+        auto& t = throttles[{quota, std::string(client_id)}];
+        ++t.throttled;
+        t.seconds += static_cast<double>(ms) / 1000.0;
+    }
 };
 
 // One connection's entry in shard_metrics::connections: counted while this object lives

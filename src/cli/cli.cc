@@ -9,6 +9,7 @@ commands::commands(CLI::App& app) {
     add_group_commands(app, picked_);
     add_replay_command(app, picked_);
     add_cluster_commands(app, picked_);
+    add_quota_commands(app, picked_);
     add_schema_commands(app, picked_);
 }
 

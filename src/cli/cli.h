@@ -38,6 +38,7 @@ void add_group_commands(CLI::App& app, action& picked);
 void add_group_admin_commands(CLI::App* group, action& picked); // from add_group_commands
 void add_replay_command(CLI::App& app, action& picked);
 void add_cluster_commands(CLI::App& app, action& picked);
+void add_quota_commands(CLI::App& app, action& picked); // quota.cc
 void add_schema_commands(CLI::App& app, action& picked);
 
 } // namespace brook::cli

@@ -73,6 +73,9 @@ struct broker_config {
     int64_t offsets_topic_segment_bytes = 100LL << 20;
     int32_t fetch_max_bytes = 57671680;   // 55 MiB, Kafka's default
     int32_t fetch_max_wait_ms_cap = 30000; // longest a fetch may park, whatever it asks
+    // Client quota rate sensors (KIP-13): quota.window.num windows of quota.window.size.seconds.
+    int32_t quota_window_num = 11;
+    int32_t quota_window_size_seconds = 1;
     int32_t transaction_max_timeout_ms = 900000;
     int64_t transactional_id_expiration_ms = 7LL * 24 * 3600 * 1000;
     int64_t producer_id_expiration_ms = 24LL * 3600 * 1000;

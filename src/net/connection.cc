@@ -30,7 +30,8 @@ connection::connection(asio::ip::tcp::socket socket, connection_info info, conne
       limits_(limits),
       handler_(std::move(handler)),
       writer_wake_(socket_.get_executor()),
-      reader_wake_(socket_.get_executor()) {
+      reader_wake_(socket_.get_executor()),
+      mute_timer_(socket_.get_executor()) {
     writer_wake_.expires_at(asio::steady_timer::time_point::max());
     reader_wake_.expires_at(asio::steady_timer::time_point::max());
 }
@@ -58,6 +59,7 @@ void connection::close() {
     socket_.close(ec);
     writer_wake_.cancel();
     reader_wake_.cancel();
+    mute_timer_.cancel();
     if (budget_wait_) budget_wait_->cancel();
     ticket_.reset(); // the descriptor is gone: its place under max.connections is free again
 }
@@ -98,6 +100,8 @@ asio::awaitable<void> connection::read_loop() {
         co_return true;
     };
     while (!closed_) {
+        // The mute is checked inline: a coroutine call per request would cost a frame allocation.
+        if (muted_until_ != asio::steady_timer::time_point{} && !co_await wait_unmuted()) break;
         if (have < 4 && !co_await fill(4)) {
             if (have > 0) spdlog::info("connection from {} ended inside a request size: {}", info_.peer, ec.message());
             break; // peer went away: nothing to log at info
@@ -140,6 +144,8 @@ asio::awaitable<void> connection::read_loop() {
             }
         }
         if (closing_) break; // a request before this one asked to close: answer nothing more
+        // A throttled response went out while this frame was read: it waits out the mute.
+        if (muted_until_ != asio::steady_timer::time_point{} && !co_await wait_unmuted()) break;
         auto s = std::make_shared<slot>();
         slots_.push_back(s);
         asio::co_spawn(socket_.get_executor(), handle(std::move(frame), s, std::move(lease)), asio::detached);
@@ -163,12 +169,27 @@ asio::awaitable<bool> connection::wait_for_budget(memory_budget& budget, int64_t
     co_return got;
 }
 
+asio::awaitable<bool> connection::wait_unmuted() {
+    while (!closed_ && asio::steady_timer::clock_type::now() < muted_until_) {
+        mute_timer_.expires_at(muted_until_);
+        boost::system::error_code ec;
+        co_await mute_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    muted_until_ = {}; // passed: the read loop skips this call again until the next mute
+    co_return !closed_;
+}
+
+void connection::mute(std::chrono::milliseconds d) {
+    if (d.count() <= 0) return;
+    muted_until_ = std::max(muted_until_, asio::steady_timer::clock_type::now() + d);
+}
+
 asio::awaitable<void> connection::handle(buffer frame, std::shared_ptr<slot> s, memory_lease lease) {
     auto self = shared_from_this();
     try {
         s->result = co_await handler_(std::move(frame), info_, lease);
     } catch (const std::exception& e) {
-        s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what(), {}};
+        s->result = {frame_result::action::close, {}, std::string("internal error: ") + e.what(), {}, {}};
     }
     lease.reset(); // the frame and its decoded request are gone with the handler
     if (s->result.what == frame_result::action::close) closing_ = true;
@@ -188,7 +209,10 @@ asio::awaitable<void> connection::write_loop() {
         std::vector<std::shared_ptr<slot>> plain;
         while (!slots_.empty() && slots_.front()->done && plain.size() < max_frames_per_write) {
             const auto& r = slots_.front()->result;
-            if (r.what == frame_result::action::no_response) slots_.pop_front();
+            if (r.what == frame_result::action::no_response) {
+                mute(r.mute_for);
+                slots_.pop_front();
+            }
             else if (r.what == frame_result::action::respond && r.splices.empty()) {
                 plain.push_back(std::move(slots_.front()));
                 slots_.pop_front();
@@ -198,6 +222,7 @@ asio::awaitable<void> connection::write_loop() {
         if (!plain.empty() || slots_.empty() || !slots_.front()->done) {
             reader_wake_.cancel();
             if (!plain.empty() && !co_await send_frames(plain)) break;
+            for (const auto& p : plain) mute(p->result.mute_for);
             continue;
         }
         auto s = std::move(slots_.front());
@@ -209,6 +234,7 @@ asio::awaitable<void> connection::write_loop() {
             break;
         }
         if (!co_await send_frame(r)) break; // a response with file ranges
+        mute(r.mute_for);
     }
     close();
 }

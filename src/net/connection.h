@@ -17,6 +17,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -39,6 +40,10 @@ struct frame_result {
     // File ranges whose bytes belong inside the body, ascending by position; the frame is
     // body[0, at0) + range0 + body[at0, at1) + range1 + ... + body[at_last, end).
     std::vector<file_splice> splices;
+    // KIP-219: once this response is sent (or, for no_response, once its turn comes), read
+    // no further request from the connection for this long. A quota-throttled client is held
+    // back this way even if it ignores the response's throttle_time_ms.
+    std::chrono::milliseconds mute_for{0};
 };
 
 struct connection_info {
@@ -91,6 +96,9 @@ private:
     // Takes `bytes` from the budget, waiting while it is spent; false: closed meanwhile.
     asio::awaitable<bool> wait_for_budget(memory_budget& budget, int64_t bytes);
     asio::awaitable<void> wait(asio::steady_timer& t);
+    // Waits until the connection is no longer muted (KIP-219 throttling); false: closed meanwhile.
+    asio::awaitable<bool> wait_unmuted();
+    void mute(std::chrono::milliseconds d);
     // Sends one response frame; false: the connection must close (reason logged if any).
     asio::awaitable<bool> send_frame(const frame_result& r);
     // Sends several responses without file ranges with one gathered write.
@@ -110,6 +118,8 @@ private:
     std::deque<std::shared_ptr<slot>> slots_;
     asio::steady_timer writer_wake_;
     asio::steady_timer reader_wake_;
+    asio::steady_timer mute_timer_;
+    asio::steady_timer::time_point muted_until_{};
     bool closed_ = false;
     bool closing_ = false; // a handler asked to close: read no further requests
     bool copy_files_ = false;

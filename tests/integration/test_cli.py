@@ -311,4 +311,4 @@ def test_help_lists_only_working_commands():
     p = subprocess.run([BROOK_BIN, "--help"], capture_output=True, text=True, timeout=10)
     assert p.returncode == 0
     subs = {ln.split()[0] for ln in p.stdout.split("Subcommands:")[1].splitlines() if ln.strip()}
-    assert subs == {"serve", "topic", "produce", "consume", "group", "replay", "cluster", "cdc", "sql", "schema"}
+    assert subs == {"serve", "topic", "produce", "consume", "group", "replay", "cluster", "quota", "cdc", "sql", "schema"}

@@ -33,6 +33,10 @@ asio::awaitable<protocol::DescribeConfigsResponse> handle_describe_configs(reque
 asio::awaitable<protocol::AlterConfigsResponse> handle_alter_configs(request_context& ctx, protocol::AlterConfigsRequest& req);
 asio::awaitable<protocol::IncrementalAlterConfigsResponse> handle_incremental_alter_configs(request_context& ctx, protocol::IncrementalAlterConfigsRequest& req);
 
+// Client quotas (handlers/client_quotas.cc).
+asio::awaitable<protocol::DescribeClientQuotasResponse> handle_describe_client_quotas(request_context& ctx, protocol::DescribeClientQuotasRequest& req);
+asio::awaitable<protocol::AlterClientQuotasResponse> handle_alter_client_quotas(request_context& ctx, protocol::AlterClientQuotasRequest& req);
+
 // Transactions (handlers/transactions.cc).
 asio::awaitable<protocol::InitProducerIdResponse> handle_init_producer_id(request_context& ctx, protocol::InitProducerIdRequest& req);
 asio::awaitable<protocol::AddPartitionsToTxnResponse> handle_add_partitions_to_txn(request_context& ctx, protocol::AddPartitionsToTxnRequest& req);

@@ -69,7 +69,7 @@ TEST(Headers, ResponseHeader) {
 
 TEST(ApiTable, ServedApis) {
     auto apis = served_apis();
-    ASSERT_EQ(apis.size(), 34u);
+    ASSERT_EQ(apis.size(), 36u);
     struct want { int16_t key, min, max, flex; };
     const want expected[] = {{0, 3, 9, 9},   {1, 4, 12, 12}, {2, 0, 7, 6},   {3, 0, 12, 9},  {8, 0, 8, 8},
                              {9, 0, 8, 6},   {10, 0, 4, 3},  {11, 0, 9, 6},  {12, 0, 4, 4},  {13, 0, 5, 4},
@@ -77,6 +77,7 @@ TEST(ApiTable, ServedApis) {
                              {20, 0, 4, 4},  {21, 0, 2, 2},  {22, 0, 4, 2},  {23, 0, 4, 4},  {24, 0, 3, 3},
                              {25, 0, 3, 3},  {26, 0, 3, 3},  {28, 0, 3, 3},  {32, 0, 4, 4},  {33, 0, 2, 2},
                              {35, 0, 4, 2},  {37, 0, 3, 2},  {42, 0, 2, 2},  {44, 0, 1, 1},  {47, 0, 0, INT16_MAX},
+                             {48, 0, 1, 1}, {49, 0, 1, 1},
                              {60, 0, 1, 0}, {61, 0, 0, 0}, {65, 0, 0, 0},
                              {66, 0, 1, 0}};
     for (size_t i = 0; i < apis.size(); ++i) {
