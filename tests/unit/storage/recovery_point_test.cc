@@ -57,6 +57,20 @@ std::filesystem::path seg_file(const std::filesystem::path& dir, int64_t base) {
     return dir / (offset_file_stem(offset(base)) + ".log");
 }
 
+// Every offset from 0 to the log end reads back, in order, with no hole (a reader, such as a
+// coordinator's replay, must get from each batch to the next).
+void expect_contiguous_to_end(const partition_log& log) {
+    offset pos(0);
+    while (pos < log.log_end()) {
+        auto r = log.read(pos, 1 << 20, log.log_end());
+        ASSERT_TRUE(r);
+        auto hs = test::headers_of(r->data);
+        ASSERT_FALSE(hs.empty()) << "no batch at offset " << pos();
+        EXPECT_EQ(hs.front().base_offset, pos);
+        pos = hs.back().last_offset() + 1;
+    }
+}
+
 TEST(recovery_point, garbage_below_the_last_index_entry_of_the_active_segment_is_cut) {
     test::temp_dir dir;
     log_config cfg;
@@ -112,16 +126,7 @@ TEST(recovery_point, sealed_segment_after_the_recovery_point_is_checked_and_late
     EXPECT_EQ((*log)->log_end(), cut_offset);
     EXPECT_EQ((*log)->segment_bases(), (std::vector<offset>{bases[0], bases[1]}));
     for (size_t i = 2; i < bases.size(); ++i) EXPECT_FALSE(std::filesystem::exists(seg_file(dir.path, bases[i]())));
-    // Every offset below the cut reads back in order.
-    offset pos(0);
-    while (pos < (*log)->log_end()) {
-        auto r = (*log)->read(pos, 1 << 20, (*log)->log_end());
-        ASSERT_TRUE(r);
-        auto hs = test::headers_of(r->data);
-        ASSERT_FALSE(hs.empty());
-        EXPECT_EQ(hs.front().base_offset, pos);
-        pos = hs.back().last_offset() + 1;
-    }
+    expect_contiguous_to_end(**log);
     auto next = make_batch(test::batch_spec{2, 2000, 40, pid, 0, int32_t(cut_offset())});
     auto a = (*log)->append(next.bytes, next.header, append_options{timestamp_ms(2000)});
     ASSERT_TRUE(a) << error_name(a.error());
@@ -180,15 +185,7 @@ TEST(recovery_point, a_sealed_segment_that_lost_its_tail_drops_the_segments_afte
         EXPECT_EQ((*log)->log_end(), kept_end);
         EXPECT_EQ((*log)->segment_bases(), (std::vector<offset>{offset(0)}));
         for (size_t i = 1; i < bases.size(); ++i) EXPECT_FALSE(std::filesystem::exists(seg_file(dir.path, bases[i]())));
-        // Every offset below the log end is readable (the coordinator's replay reads them all).
-        offset pos(0);
-        while (pos < (*log)->log_end()) {
-            auto r = (*log)->read(pos, 1 << 20, (*log)->log_end());
-            ASSERT_TRUE(r);
-            auto hs = test::headers_of(r->data);
-            ASSERT_FALSE(hs.empty()) << "no batch at offset " << pos();
-            pos = hs.back().last_offset() + 1;
-        }
+        expect_contiguous_to_end(**log);
         auto next = make_batch(test::batch_spec{2, 3000, 40, pid, 0, 12});
         auto a = (*log)->append(next.bytes, next.header, append_options{timestamp_ms(3000)});
         ASSERT_TRUE(a) << error_name(a.error());
