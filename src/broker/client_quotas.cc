@@ -8,8 +8,9 @@
 namespace brook::broker {
 namespace {
 
-constexpr std::array<std::string_view, quota_type_count> keys = {"producer_byte_rate", "consumer_byte_rate"};
-constexpr std::array<std::string_view, quota_type_count> labels = {"produce", "fetch"};
+constexpr std::array<std::string_view, quota_type_count> keys = {"producer_byte_rate", "consumer_byte_rate",
+                                                                   "request_percentage"};
+constexpr std::array<std::string_view, quota_type_count> labels = {"produce", "fetch", "request"};
 
 bool known_entity_type(std::string_view t) { return t == user_entity_type || t == client_id_entity_type; }
 
@@ -52,14 +53,11 @@ std::optional<quota_rejection> check_alter(const quota_entity& entity, const std
     }
     std::vector<std::string_view> seen;
     for (const auto& op : ops) {
-        if (op.key == "request_percentage")
-            return quota_rejection{error_code::invalid_request,
-                                   "request_percentage is not enforced by Brook yet (no per-request thread-time "
-                                   "accounting): use producer_byte_rate and consumer_byte_rate"};
         auto t = quota_type_of(op.key);
         if (!t)
             return quota_rejection{error_code::invalid_request,
-                                   fmt::format("invalid quota key '{}': use producer_byte_rate or consumer_byte_rate", op.key)};
+                                   fmt::format("invalid quota key '{}': use producer_byte_rate, consumer_byte_rate or "
+                                               "request_percentage", op.key)};
         if (std::ranges::find(seen, op.key) != seen.end())
             return quota_rejection{error_code::invalid_request, fmt::format("duplicate quota key '{}'", op.key)};
         seen.push_back(op.key);
@@ -67,7 +65,7 @@ std::optional<quota_rejection> check_alter(const quota_entity& entity, const std
         if (!std::isfinite(op.value) || op.value <= 0)
             return quota_rejection{error_code::invalid_request,
                                    fmt::format("quota {} must be a positive number, not {}", op.key, op.value)};
-        if (op.value != std::floor(op.value))
+        if (*t != quota_type::request && op.value != std::floor(op.value))
             return quota_rejection{error_code::invalid_request,
                                    fmt::format("quota {} is bytes per second: a whole number, not {}", op.key, op.value)};
     }

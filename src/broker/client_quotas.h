@@ -29,15 +29,14 @@ inline constexpr std::string_view anonymous_user = "ANONYMOUS";
 inline constexpr std::string_view user_entity_type = "user";
 inline constexpr std::string_view client_id_entity_type = "client-id";
 
-// The quotas Brook enforces. Kafka's third key, request_percentage (request handler thread
-// time), is refused with a message: Brook's handlers are coroutines interleaved on shared shard
-// threads, and it does not yet account thread time per request (docs/quotas.md).
-enum class quota_type : uint8_t { produce = 0, fetch = 1 };
-inline constexpr size_t quota_type_count = 2;
-// Kafka's keys: producer_byte_rate, consumer_byte_rate.
+// The quotas Brook enforces: byte rates, and request_percentage — the share of one shard
+// thread's time (percent: 50 = half a thread) a client's requests may take (request_timer.h).
+enum class quota_type : uint8_t { produce = 0, fetch = 1, request = 2 };
+inline constexpr size_t quota_type_count = 3;
+// Kafka's keys: producer_byte_rate, consumer_byte_rate, request_percentage.
 std::string_view quota_key(quota_type t);
 std::optional<quota_type> quota_type_of(std::string_view key);
-// The /metrics label: produce, fetch.
+// The /metrics label: produce, fetch, request.
 std::string_view quota_label(quota_type t);
 
 // A stored entity: type -> name, nullopt = the default entity of that type.
@@ -58,7 +57,8 @@ struct quota_op {
     bool remove = false;
 };
 // nullopt when the entity (types user / client-id, each once, at least one) and the ops (known
-// keys, each once, values > 0 and whole numbers: bytes per second) are acceptable.
+// keys, each once, values > 0: whole numbers for the byte rates, any finite number for
+// request_percentage, as Kafka) are acceptable.
 std::optional<quota_rejection> check_alter(const quota_entity& entity, const std::vector<quota_op>& ops);
 // Applies checked ops to `entries` (an entity left without values is dropped).
 void apply_alter(std::vector<storage::client_quota_entry>& entries, const quota_entity& entity,

@@ -6,6 +6,7 @@
 // table (so clients can downgrade); any other unsupported version closes the connection.
 #include <fmt/format.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -21,6 +22,7 @@
 #include "broker/fault_dispatch.h"
 #include "broker/handlers/handlers.h"
 #include "broker/request_bounds.h"
+#include "broker/request_timer.h"
 #include "protocol/wire.h"
 
 namespace brook::broker {
@@ -157,6 +159,67 @@ asio::awaitable<int32_t> pass_produce_quota(request_context& ctx, int64_t bytes)
     co_return static_cast<int32_t>(ms);
 }
 
+// request_percentage (KIP-124): the share of a shard thread a client's requests may take.
+// Measured per request as the steady-clock time of the dispatcher's decode plus the slices its
+// handler held the shard thread (request_timer.h, which also covers what runs inline after
+// the handler resumes its caller), so
+// waits (durable acks, long polls, rebalances, other shards) are not counted. Every API but
+// ApiVersions is counted, as Kafka exempts ApiVersions (Brook serves no inter-broker API).
+struct request_quota {
+    std::shared_ptr<request_clock> clock; // null: no request quota applies to this client
+    int64_t sync_ns = 0;                  // the dispatcher's own parts, timed directly
+    int64_t sync_start = 0;
+
+    explicit operator bool() const { return clock != nullptr; }
+    void start_sync() { sync_start = detail::steady_ns(); }
+    void stop_sync() { sync_ns += detail::steady_ns() - sync_start; }
+};
+
+// Whether a request quota applies (callers check quotas().active() first) and, if so, waits
+// while the client is over it: a Kafka broker does not read a muted connection, Brook reads
+// ahead, so requests pipelined behind a throttled one wait here instead (as produce does).
+asio::awaitable<request_quota> pass_request_quota(request_context& ctx) {
+    request_quota rq;
+    auto& q = ctx.b.quotas();
+    if (!q.active()) co_return rq;
+    auto* state = static_cast<connection_state*>(ctx.conn.handler_state.get());
+    if (!q.binds(state->quotas, ctx.header.ClientId.value_or(""), quota_type::request)) co_return rq;
+    rq.clock = std::make_shared<request_clock>();
+    boost::system::error_code ec;
+    std::optional<asio::steady_timer> pause;
+    for (int64_t t; (t = q.current_throttle(state->quotas, quota_type::request, quota_manager::now_ms())) > 0;) {
+        if (!pause) pause.emplace(co_await asio::this_coro::executor);
+        pause->expires_after(std::chrono::milliseconds(t));
+        co_await pause->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    rq.start_sync();
+    co_return rq;
+}
+
+// Runs a handler as its own coroutine on a timed_executor charging the request's clock
+// (request_timer.h); the dispatcher's decode time stops where the handler starts. What follows
+// the handler runs inside its last timed slice when resumed inline, so it is not timed again
+// (and an injected hold() after it is a wait, not work). Only called when a request quota
+// applies: other requests await their handler directly, with no extra coroutine.
+template <class T>
+asio::awaitable<T> run_timed(request_quota& rq, asio::awaitable<T> handler) {
+    rq.stop_sync();
+    auto ex = co_await asio::this_coro::executor;
+    co_return co_await asio::co_spawn(timed_executor(ex, rq.clock), std::move(handler), asio::use_awaitable);
+}
+
+// Records the request's time so far and returns its request_percentage throttle time (ms).
+int32_t request_throttle(request_context& ctx, request_quota& rq) {
+    if (!rq) return 0;
+    const int64_t us = (rq.sync_ns + charged_ns(*rq.clock)) / 1000;
+    return quota_throttle(ctx, quota_type::request, std::max<int64_t>(us, 1));
+}
+
+template <class Response>
+void set_throttle(Response& resp, int32_t ms) {
+    if constexpr (requires { resp.ThrottleTimeMs; }) resp.ThrottleTimeMs = std::max(resp.ThrottleTimeMs, ms);
+}
+
 uint64_t response_bytes(const frame_result& out) {
     uint64_t n = out.body.size();
     for (const auto& sp : out.splices) n += sp.range.length;
@@ -168,6 +231,8 @@ uint64_t response_bytes(const frame_result& out) {
 // (no records) carrying the throttle time, and the connection is muted for that long.
 asio::awaitable<frame_result> serve_fetch(request_context& ctx, protocol::reader& r, net::memory_lease& lease,
                                           const protocol::api_info* api) {
+    request_quota rq;
+    if (ctx.b.quotas().active()) rq = co_await pass_request_quota(ctx); // no coroutine when no quota is set
     protocol::FetchRequest req;
     if (!decode_body(r, ctx.header, req)) co_return refuse_undecodable(r, ctx.header, api);
     lease.grow(static_cast<int64_t>(r.decoded()));
@@ -180,13 +245,17 @@ asio::awaitable<frame_result> serve_fetch(request_context& ctx, protocol::reader
             req.MinBytes = std::min(req.MinBytes, req.MaxBytes);
         }
     }
-    auto resp = co_await handle_fetch(ctx, req);
+    protocol::FetchResponse resp;
+    if (rq) resp = co_await run_timed(rq, handle_fetch(ctx, req));
+    else resp = co_await handle_fetch(ctx, req);
     note_errors(ctx.shard.metrics, protocol::FetchRequest::api_key, resp);
     co_await hold(fault.delay);
     auto out = respond(ctx.header, protocol::FetchRequest::api_key, resp);
     if (!ctx.b.quotas().active()) co_return out;
     const auto size = static_cast<int64_t>(response_bytes(out));
-    const int32_t throttle = quota_throttle(ctx, quota_type::fetch, size);
+    // Kafka's fetch: the larger of the two throttle times; either way the response goes out
+    // empty and its bytes are not counted.
+    const int32_t throttle = std::max(quota_throttle(ctx, quota_type::fetch, size), request_throttle(ctx, rq));
     if (throttle == 0) co_return out;
     ctx.b.quotas().unrecord(static_cast<connection_state*>(ctx.conn.handler_state.get())->quotas, quota_type::fetch, size,
                             quota_manager::now_ms());
@@ -207,16 +276,25 @@ template <class Request, class Response>
 asio::awaitable<frame_result> serve(request_context& ctx, protocol::reader& r, net::memory_lease& lease,
                                     const protocol::api_info* api,
                                     asio::awaitable<Response> (*handler)(request_context&, Request&)) {
+    request_quota rq;
+    if (ctx.b.quotas().active()) rq = co_await pass_request_quota(ctx); // no coroutine when no quota is set
     Request req;
     if (!decode_body(r, ctx.header, req)) co_return refuse_undecodable(r, ctx.header, api);
     lease.grow(static_cast<int64_t>(r.decoded()));
     if (auto why = bound_violation(req)) co_return close_with(describe(ctx.header, api) + ": " + *why);
     auto fault = find_fault<Response>(ctx, req, api);
     if (fault.answer) co_return std::move(*fault.answer);
-    auto resp = co_await handler(ctx, req);
+    Response resp;
+    if (rq) resp = co_await run_timed(rq, handler(ctx, req));
+    else resp = co_await handler(ctx, req);
     note_errors(ctx.shard.metrics, Request::api_key, resp);
     co_await hold(fault.delay);
-    co_return respond(ctx.header, Request::api_key, resp);
+    if (!rq) co_return respond(ctx.header, Request::api_key, resp);
+    const int32_t throttle = request_throttle(ctx, rq);
+    set_throttle(resp, throttle);
+    auto out = respond(ctx.header, Request::api_key, resp);
+    out.mute_for = std::chrono::milliseconds(throttle);
+    co_return out;
 }
 
 std::string describe(const protocol::request_header& h, const protocol::api_info* api) {
@@ -278,9 +356,16 @@ asio::awaitable<frame_result> dispatch_request(broker& b, buffer frame, const ne
         // producer_byte_rate counts the request's size (Kafka: the request's bytes on the wire).
         // (Checked here, not only inside: with no quota set a request pays one load, no coroutine.)
         int32_t throttle = 0;
-        if (ctx.b.quotas().active()) throttle = co_await pass_produce_quota(ctx, static_cast<int64_t>(frame_bytes) + 4);
-        auto resp = co_await handle_produce(ctx, req);
+        request_quota rq;
+        if (ctx.b.quotas().active()) {
+            throttle = co_await pass_produce_quota(ctx, static_cast<int64_t>(frame_bytes) + 4);
+            rq = co_await pass_request_quota(ctx);
+        }
+        std::optional<protocol::ProduceResponse> resp;
+        if (rq) resp = co_await run_timed(rq, handle_produce(ctx, req));
+        else resp = co_await handle_produce(ctx, req);
         co_await hold(fault.delay);
+        throttle = std::max(throttle, request_throttle(ctx, rq)); // Kafka: the larger of the two
         if (!resp) { // acks=0: no response to carry the throttle time, so the mute alone holds it back
             frame_result out{frame_result::action::no_response, {}, {}, {}, std::chrono::milliseconds(throttle)};
             co_return out;

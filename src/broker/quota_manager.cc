@@ -98,7 +98,10 @@ void quota_manager::resolve(connection_quotas& c, std::string_view client_id) {
         }
         auto& sensor = sensors_[{t, q->user_tag, q->client_tag}];
         if (!sensor) sensor = std::make_shared<rate_sensor>(samples_, window_ms_);
-        c.bindings[i] = quota_binding{sensor, q->bound};
+        // request_percentage is recorded in microseconds of shard-thread time, so its bound in
+        // the sensor's unit (per second) is percent x 10 000: 100 % = 1 000 000 us per second.
+        const double bound = t == quota_type::request ? q->bound * request_us_per_percent : q->bound;
+        c.bindings[i] = quota_binding{sensor, bound};
     }
 }
 

@@ -2,7 +2,7 @@
 // Client quota enforcement, as Kafka does it (KIP-13, KIP-219): each (quota type, user tag,
 // client-id tag) has a rate sensor over quota.window.num sampled windows of
 // quota.window.size.seconds; a request records its bytes (Produce: the request's size; Fetch:
-// the response's) and, when the measured rate is above the bound, gets
+// the response's) or, for request_percentage, its shard-thread time in microseconds, and, when the measured rate is above the bound, gets
 //   throttle_time_ms = (rate - bound) / bound * measured window
 // (at most the whole sampled span): how long the client must stay silent for the rate to be
 // back at the bound. The response carries it and the connection is muted for that long.
@@ -55,7 +55,11 @@ private:
     std::unique_ptr<std::atomic<uint64_t>[]> slots_;
 };
 
-// One sensor that applies to a connection, with its bound.
+// request_percentage's sensors count microseconds of shard-thread time; one percent of a
+// thread is 10 000 us per second.
+inline constexpr double request_us_per_percent = 10'000.0;
+
+// One sensor that applies to a connection, with its bound (in the sensor's unit per second).
 struct quota_binding {
     std::shared_ptr<rate_sensor> sensor;
     double bound = 0;

@@ -1,4 +1,4 @@
-// `brook quota describe|alter`: client quotas (producer_byte_rate, consumer_byte_rate) per
+// `brook quota describe|alter`: client quotas (producer_byte_rate, consumer_byte_rate, request_percentage) per
 // user / client-id, shaped like rpk's `rpk cluster quotas describe/alter`. librdkafka has no
 // client-quota API, so these go through src/client's quota_admin (the Kafka protocol itself);
 // they work against any broker that serves DescribeClientQuotas / AlterClientQuotas.
@@ -151,7 +151,7 @@ int run_alter(const alter_options& o) {
             used = 0;
         }
         if (used == 0 || used != kv->second.size())
-            return usage("bad --add '" + a + "': the value must be a number (bytes per second)");
+            return usage("bad --add '" + a + "': the value must be a number (bytes per second; percent for request_percentage)");
         if (!keys.insert(kv->first).second) return usage("quota " + kv->first + " given twice");
         changes.push_back({kv->first, v});
     }
@@ -197,7 +197,8 @@ void add_quota_commands(CLI::App& app, action& picked) {
     auto a = std::make_shared<alter_options>();
     auto* alter = quota->add_subcommand("alter", "Set or delete quotas of one entity (applied live on the broker)");
     add_entity_flags(alter, a->e);
-    alter->add_option("--add", a->adds, "Set a quota key=value: producer_byte_rate or consumer_byte_rate, bytes/s (repeatable)");
+    alter->add_option("--add", a->adds, "Set a quota key=value: producer_byte_rate or consumer_byte_rate (bytes/s), request_percentage "
+                                       "(% of a shard thread) (repeatable)");
     alter->add_option("--delete", a->deletes, "Delete a quota key (repeatable)");
     alter->add_flag("--dry", a->dry, "Have the broker validate the change without applying it");
     add_global_options(alter, a->g);

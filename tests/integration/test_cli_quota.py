@@ -70,11 +70,22 @@ def test_alter_then_describe(module_broker):
     assert "client-id=cli-a" not in all_quotas(b.bootstrap)
 
 
+def test_request_percentage_through_the_cli(module_broker):
+    b = module_broker
+    out = ok(brook(b, "alter", "--name", "client-id=cli-rp", "--add", "request_percentage=5"))
+    assert "client-id=cli-rp" in out and "request_percentage" in out
+    ok(brook(b, "alter", "--name", "client-id=cli-rp", "--add", "request_percentage=2.5"))  # a fraction is fine
+    assert all_quotas(b.bootstrap)["client-id=cli-rp"] == {"request_percentage": 2.5}
+    assert "request_percentage" in ok(brook(b, "describe", "--name", "client-id=cli-rp"))
+    ok(brook(b, "alter", "--name", "client-id=cli-rp", "--delete", "request_percentage"))
+    assert "client-id=cli-rp" not in all_quotas(b.bootstrap)
+
+
 @pytest.mark.parametrize("args,needle", [
     (["alter", "--name", "client-id=x", "--add", "bogus_rate=5"], "invalid quota key 'bogus_rate'"),
     (["alter", "--name", "client-id=x", "--add", "producer_byte_rate=-5"], "must be a positive number"),
     (["alter", "--name", "client-id=x", "--add", "producer_byte_rate=1.5"], "whole number"),
-    (["alter", "--name", "client-id=x", "--add", "request_percentage=50"], "request_percentage is not enforced"),
+    (["alter", "--name", "client-id=x", "--add", "request_percentage=0"], "must be a positive number"),
     (["alter", "--name", "group=g", "--add", "producer_byte_rate=5"], "unknown entity type 'group'"),
     (["alter", "--name", "ip=1.2.3.4", "--add", "producer_byte_rate=5"], "entity type 'ip' is not supported"),
     (["describe", "--any", "ip"], "entity type 'ip' is not supported"),

@@ -8,6 +8,8 @@ enforcement with throttle_time_ms (KIP-219), checked with independent clients.
 - Alter -> describe round trip with raw v0 requests (quotas_raw.py) and with @platformatic/kafka
   (tests/js/quotas.js: Describe v0, Alter v1); quotas survive a restart; each bad input gets
   INVALID_REQUEST with a message.
+- request_percentage: a raw client pipelining Metadata requests with a 1 % quota gets
+  throttle_time_ms and slows down; one without the quota beside it does not.
 
 Rates are measured over the first 10 s of a client's life: Kafka's sensor spreads a new
 client's first bytes over (quota.window.num - 1) windows (10 s by default), so a client may send
@@ -16,6 +18,7 @@ client's first bytes over (quota.window.num - 1) windows (10 s by default), so a
 import json
 import os
 import pathlib
+import struct
 import subprocess
 import threading
 import time
@@ -25,6 +28,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from clients import create_topic
+from rawkafka import RawConn, api_frame
 from quotas_raw import (INVALID_REQUEST, NAN, all_quotas, alter, describe, entity_key, as_dict,
                         set_quota)
 
@@ -36,6 +40,8 @@ QUOTA = 2 * MiB
 CONSUME_QUOTA = 1 * MiB  # a fetch returns at most 1 MiB per partition (librdkafka's default)
 RUN_S = 10.0             # (quota.window.num - 1) x quota.window.size.seconds
 VALUE = b"x" * 4000
+RP_RUN_S = 8.0  # request_percentage: long enough for the 10 s burst allowance (100 ms) to run out
+RP = 1.0  # percent of one shard thread
 
 CLIENT = [("client-id", "q1")]
 JS = pathlib.Path(__file__).resolve().parent.parent / "js" / "quotas.js"
@@ -250,7 +256,9 @@ def test_quotas_survive_a_restart(broker):
 
 @pytest.mark.parametrize("entity,ops,needle", [
     ([("client-id", "x")], [("bogus_rate", 1.0, False)], "invalid quota key 'bogus_rate'"),
-    ([("client-id", "x")], [("request_percentage", 50.0, False)], "request_percentage is not enforced"),
+    ([("client-id", "x")], [("request_percentage", 0.0, False)], "must be a positive number"),
+    ([("client-id", "x")], [("request_percentage", -1.0, False)], "must be a positive number"),
+    ([("client-id", "x")], [("request_percentage", NAN, False)], "must be a positive number"),
     ([("client-id", "x")], [("producer_byte_rate", -5.0, False)], "must be a positive number"),
     ([("client-id", "x")], [("producer_byte_rate", 0.0, False)], "must be a positive number"),
     ([("client-id", "x")], [("producer_byte_rate", NAN, False)], "must be a positive number"),
@@ -299,3 +307,58 @@ def test_platformatic_kafka_round_trip(broker):
         "client-id=js-app": {"producer_byte_rate": 2048.0},
         "client-id=<default>,user=ANONYMOUS": {"consumer_byte_rate": 4096.0},
     }
+
+
+def metadata_loop(bootstrap, client_id, seconds, depth=32):
+    """Metadata v4 (no topics: the cheapest request) on one connection for `seconds`, `depth`
+    requests in flight (a Metadata costs the shard ~2 us, so one at a time a Python client could
+    not use 1 % of a thread); returns (requests answered, [throttle_time_ms > 0 seen], requests
+    answered in the last half)."""
+    body = struct.pack(">ib", 0, 0)  # topics: empty array, allow_auto_topic_creation false
+    cid = client_id.encode()
+    n, late, throttles, corr, expect = 0, 0, [], 0, 0
+    start = time.monotonic()
+    with RawConn(bootstrap, timeout=30.0) as conn:
+        while (now := time.monotonic()) - start < seconds:
+            frames = b""
+            for _ in range(depth):
+                corr += 1
+                frames += api_frame(3, 4, corr, body, client_id=cid)
+            conn.send_bytes(frames)
+            for _ in range(depth):
+                expect += 1
+                frame = conn.recv_frame()
+                rcorr, throttle = struct.unpack_from(">ii", frame, 0)
+                assert rcorr == expect, f"correlation id {rcorr} != {expect}"
+                n += 1
+                if time.monotonic() - start >= seconds / 2:
+                    late += 1
+                if throttle > 0:
+                    throttles.append(throttle)
+    return n, throttles, late
+
+
+def test_request_percentage_throttles_a_client_hammering_cheap_requests(broker):
+    """request_percentage=1 (10 ms of shard-thread time per second): a client pipelining Metadata
+    requests gets throttle_time_ms and is muted, so its rate falls far below an
+    unthrottled client's; the one beside it, without the quota, sees no throttle."""
+    b = broker.bootstrap
+    set_quota(b, [("client-id", "rp1")], request_percentage=RP)
+    assert all_quotas(b)["client-id=rp1"] == {"request_percentage": RP}
+    res = {}
+    free = threading.Thread(target=lambda: res.__setitem__("free", metadata_loop(b, "rp-free", RP_RUN_S)))
+    free.start()
+    res["rp1"] = metadata_loop(b, "rp1", RP_RUN_S)
+    free.join()
+    n, throttles, late = res["rp1"]
+    free_n, free_throttles, free_late = res["free"]
+    print(f"request_percentage=1: {n} requests ({late} in the last {RP_RUN_S / 2:.0f} s), "
+          f"{len(throttles)} throttled, max {max(throttles or [0])} ms; unthrottled client: {free_n} ({free_late})")
+    assert throttles, "no throttle_time_ms in the throttled client's responses"
+    assert free_throttles == []
+    # Over its quota the client is muted: its rate in the last half is a small part of the free one's.
+    assert late * 3 < free_late, (late, free_late)
+    m = metrics(broker)
+    assert metric_value(m, "brook_client_quota_throttled_requests_total", quota="request", client_id="rp1") >= 1
+    assert metric_value(m, "brook_client_quota_throttle_time_seconds_total", quota="request", client_id="rp1") > 0
+    assert metric_value(m, "brook_client_quota_throttled_requests_total", quota="request", client_id="rp-free") is None

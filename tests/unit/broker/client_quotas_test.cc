@@ -1,6 +1,14 @@
 // Client quotas: Kafka's precedence, describe matching, alter checks, the rate sensor's window
-// arithmetic and throttle time, and the quota store's round trip.
+// arithmetic and throttle time, request_percentage's thread-time clock, and the quota store's
+// round trip.
 #include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -9,12 +17,14 @@
 
 #include "broker/client_quotas.h"
 #include "broker/quota_manager.h"
+#include "broker/request_timer.h"
 #include "storage/client_quota_store.h"
 #include "test_util.h"
 
 namespace brook::broker {
 namespace {
 
+namespace asio = boost::asio;
 using storage::client_quota_entry;
 const std::optional<std::string> dflt;
 
@@ -65,7 +75,13 @@ TEST(ClientQuotas, AlterChecks) {
     EXPECT_TRUE(check_alter(c, {{"producer_byte_rate", INFINITY, false}}));
     EXPECT_TRUE(check_alter(c, {{"producer_byte_rate", 1.5, false}}));
     EXPECT_TRUE(check_alter(c, {{"bogus", 1, false}}));
-    EXPECT_TRUE(check_alter(c, {{"request_percentage", 50, false}}));
+    // request_percentage: a positive number, fractions allowed (Kafka: a double)
+    EXPECT_FALSE(check_alter(c, {{"request_percentage", 50, false}}));
+    EXPECT_FALSE(check_alter(c, {{"request_percentage", 0.5, false}}));
+    EXPECT_FALSE(check_alter(c, {{"request_percentage", 250, false}})); // more than one thread
+    EXPECT_TRUE(check_alter(c, {{"request_percentage", 0, false}}));
+    EXPECT_TRUE(check_alter(c, {{"request_percentage", -5, false}}));
+    EXPECT_TRUE(check_alter(c, {{"request_percentage", NAN, false}}));
     EXPECT_TRUE(check_alter(c, {{"producer_byte_rate", 1, false}, {"producer_byte_rate", 2, false}}));
     EXPECT_TRUE(check_alter({}, {{"producer_byte_rate", 1, false}}));
     EXPECT_TRUE(check_alter({{"ip", "1.2.3.4"}}, {{"producer_byte_rate", 1, false}}));
@@ -165,6 +181,54 @@ TEST(QuotaManager, ConnectionsFollowTheQuotaSet) {
     qm.replace({});
     EXPECT_FALSE(qm.active());
     EXPECT_EQ(qm.record(c, "a", quota_type::produce, 1'000'000, 50'000), 0);
+}
+
+TEST(QuotaManager, RequestPercentageIsMicrosecondsOfThreadTime) {
+    quota_manager qm;
+    qm.configure(11, 1000);
+    connection_quotas c;
+    qm.replace({entry({{"client-id", "a"}}, {{"request_percentage", 1}})});
+    EXPECT_TRUE(qm.binds(c, "a", quota_type::request));
+    EXPECT_FALSE(qm.binds(c, "a", quota_type::produce));
+    EXPECT_EQ(resolve_quota(qm.entries(), quota_type::request, anonymous_user, "a")->bound, 1);
+    // 1 % of a thread = 10 ms per second: over the 10 s minimum span, 100 ms pass, more throttles
+    EXPECT_EQ(qm.record(c, "a", quota_type::request, 100'000, 50'000), 0);
+    const int64_t t = qm.record(c, "a", quota_type::request, 10'000, 50'000);
+    EXPECT_NEAR(t, 1000, 1); // 10 % over the quota over 10 s: 1 s of silence
+    EXPECT_EQ(quota_label(quota_type::request), "request");
+    EXPECT_EQ(quota_type_of("request_percentage"), quota_type::request);
+}
+
+asio::awaitable<void> busy_then_wait(std::chrono::milliseconds busy, std::chrono::milliseconds wait) {
+    auto spin = [](std::chrono::milliseconds d) {
+        const auto end = std::chrono::steady_clock::now() + d;
+        while (std::chrono::steady_clock::now() < end) {
+        }
+    };
+    spin(busy);
+    asio::steady_timer t(co_await asio::this_coro::executor, wait);
+    co_await t.async_wait(asio::use_awaitable);
+    spin(busy);
+}
+
+TEST(RequestTimer, ChargesTheSlicesOnTheThreadNotTheWaits) {
+    asio::io_context io;
+    auto clock = std::make_shared<request_clock>();
+    auto other = std::make_shared<request_clock>();
+    bool done = false;
+    asio::co_spawn(timed_executor(io.get_executor(), clock), busy_then_wait(std::chrono::milliseconds(20),
+                                                                            std::chrono::milliseconds(200)),
+                   [&](std::exception_ptr) { done = true; });
+    // another timed request running while the first waits is charged to itself only
+    asio::co_spawn(timed_executor(io.get_executor(), other),
+                   busy_then_wait(std::chrono::milliseconds(30), std::chrono::milliseconds(1)), asio::detached);
+    io.run();
+    ASSERT_TRUE(done);
+    const double ms = static_cast<double>(clock->ns) / 1e6;
+    EXPECT_GE(ms, 40);
+    EXPECT_LT(ms, 150); // not the 200 ms wait, nor the other request's 60 ms (loaded machine: slack)
+    EXPECT_GE(static_cast<double>(other->ns) / 1e6, 60);
+    EXPECT_EQ(charged_ns(*clock), clock->ns); // not running: nothing in flight
 }
 
 TEST(ClientQuotaStore, RoundTripAndMalformed) {
