@@ -89,13 +89,7 @@ struct world {
     }
 
     std::string clean_and_check() {
-        flush();
-        tw.clean();
-        auto full = replay(tw.full.get());
-        auto cleaned = replay(tw.cleaned.get());
-        if (auto d = diff(*full, *cleaned, true); !d.empty()) return "cleaned replay vs full replay: " + d;
-        if (auto d = diff(h.c, *full, false); !d.empty()) return "live vs replay: " + d;
-        return {};
+        return clean_and_compare(*this, [](const auto& a, const auto& b, bool all) { return diff(a, b, all); });
     }
 };
 

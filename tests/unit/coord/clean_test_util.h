@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <random>
 #include <optional>
 #include <vector>
@@ -148,5 +149,20 @@ private:
     const int64_t* clock_;
     size_t map_bytes_;
 };
+
+// Cleans a world's twin log, then: replaying the cleaned log gives the state replaying the full
+// log gives (`diff(.., .., true)`: everything), and the live coordinator equals the full replay
+// (`false`: what is persisted). "" or the first difference. `diff` is passed because each test
+// compares its own coordinator type.
+template <class World, class Diff>
+std::string clean_and_compare(World& w, Diff diff) {
+    w.flush();
+    w.tw.clean();
+    auto full = w.replay(w.tw.full.get());
+    auto cleaned = w.replay(w.tw.cleaned.get());
+    if (auto d = diff(*full, *cleaned, true); !d.empty()) return "cleaned replay vs full replay: " + d;
+    if (auto d = diff(w.h.c, *full, false); !d.empty()) return "live vs replay: " + d;
+    return {};
+}
 
 } // namespace brook::coord::testing
