@@ -1,6 +1,14 @@
 #include "client/consumer.h"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
 
 namespace brook::client {
 
@@ -19,6 +27,30 @@ config consumer_config(const config& cfg) {
 }
 } // namespace
 
+// What the rebalance callback needs (librdkafka's opaque points here, so it does not move with
+// the consumer) and the priority lane: the partitions of priority_topic forward their fetch
+// queues to `priority` instead of the consumer queue. Both queues write a byte to `wake` when
+// they turn non-empty, so poll() can wait for either.
+struct consumer::group_hooks {
+    rebalance_handler on_rebalance;
+    std::string priority_topic;
+    queue_handle priority;
+    std::array<int, 2> wake{-1, -1}; // a non-blocking pipe: [0] read, [1] written by librdkafka
+
+    ~group_hooks() {
+        for (int fd : wake)
+            if (fd >= 0) ::close(fd);
+    }
+    void drain_wake() const {
+        std::array<char, 256> buf;
+        while (::read(wake[0], buf.data(), buf.size()) > 0) {}
+    }
+};
+
+consumer::consumer(kafka_handle rk, std::unique_ptr<group_hooks> h) : hooks_(std::move(h)), rk_(std::move(rk)) {}
+consumer::consumer(consumer&&) noexcept = default;
+consumer& consumer::operator=(consumer&&) noexcept = default;
+
 outcome<consumer> consumer::create(const config& cfg) {
     auto conf = make_conf(consumer_config(cfg));
     if (!conf) return conf.err();
@@ -29,28 +61,47 @@ outcome<consumer> consumer::create(const config& cfg) {
     return consumer(std::move(*rk));
 }
 
-outcome<consumer> consumer::create(const config& cfg, rebalance_handler on_rebalance) {
+outcome<consumer> consumer::create(const config& cfg, rebalance_handler on_rebalance, std::string priority_topic) {
     auto conf = make_conf(consumer_config(cfg));
     if (!conf) return conf.err();
-    auto h = std::make_unique<rebalance_handler>(std::move(on_rebalance));
+    auto h = std::make_unique<group_hooks>();
+    h->on_rebalance = std::move(on_rebalance);
     rd_kafka_conf_set_opaque(conf->get(), h.get());
     rd_kafka_conf_set_rebalance_cb(conf->get(), &consumer::on_rebalance);
     auto rk = make_kafka(RD_KAFKA_CONSUMER, std::move(*conf));
     if (!rk) return rk.err();
     rd_kafka_poll_set_consumer(rk->get());
+    if (!priority_topic.empty()) {
+        if (::pipe2(h->wake.data(), O_NONBLOCK | O_CLOEXEC) != 0)
+            return error{RD_KAFKA_RESP_ERR__FAIL, std::string("consumer wake-up pipe: ") + std::strerror(errno)};
+        h->priority_topic = std::move(priority_topic);
+        h->priority.reset(rd_kafka_queue_new(rk->get()));
+        static constexpr char byte = 1;
+        rd_kafka_queue_io_event_enable(h->priority.get(), h->wake[1], &byte, 1);
+        queue_handle main{rd_kafka_queue_get_consumer(rk->get())};
+        rd_kafka_queue_io_event_enable(main.get(), h->wake[1], &byte, 1);
+    }
     return consumer(std::move(*rk), std::move(h));
 }
 
 void consumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
-    auto& h = *static_cast<rebalance_handler*>(opaque);
+    auto& h = *static_cast<group_hooks*>(opaque);
     const bool assigned = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
     std::vector<partition_offset> list;
     for (int i = 0; i < parts->cnt; ++i) list.push_back({{parts->elems[i].topic, parts->elems[i].partition}, offset_stored});
-    h(assigned, list);
+    h.on_rebalance(assigned, list);
     if (!assigned) {
         rd_kafka_assign(rk, nullptr);
         return;
     }
+    // Before the assignment starts fetching: a partition's records then all go one way (its
+    // fetch queue keeps this forwarding across later assignments).
+    if (h.priority)
+        for (const auto& p : list)
+            if (p.tp.topic == h.priority_topic) {
+                queue_handle q{rd_kafka_queue_get_partition(rk, p.tp.topic.c_str(), p.tp.partition)};
+                if (q) rd_kafka_queue_forward(q.get(), h.priority.get());
+            }
     tpl_handle chosen{rd_kafka_topic_partition_list_new(parts->cnt)};
     for (const auto& p : list)
         rd_kafka_topic_partition_list_add(chosen.get(), p.tp.topic.c_str(), p.tp.partition)->offset =
@@ -93,8 +144,8 @@ std::optional<std::string> bytes(const void* p, size_t n) {
 }
 } // namespace
 
-outcome<poll_event> consumer::poll(int timeout_ms) {
-    message_handle m{rd_kafka_consumer_poll(rk_.get(), timeout_ms)};
+namespace {
+outcome<poll_event> to_event(message_handle m) {
     if (!m) return poll_event{};
     const char* topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -117,6 +168,36 @@ outcome<poll_event> consumer::poll(int timeout_ms) {
     }
     return poll_event{std::move(r)};
 }
+} // namespace
+
+outcome<poll_event> consumer::poll(int timeout_ms) {
+    if (hooks_ && hooks_->priority) return poll_priority(timeout_ms);
+    return to_event(message_handle{rd_kafka_consumer_poll(rk_.get(), timeout_ms)});
+}
+
+// The priority queue first, then the consumer queue (which also serves rebalances); when both
+// are empty, wait on the pipe either writes to when it turns non-empty. After 64 priority
+// records in a row the consumer queue is looked at once, so a long priority backlog does not
+// hold rebalances back.
+outcome<poll_event> consumer::poll_priority(int timeout_ms) {
+    using clock = std::chrono::steady_clock;
+    const auto deadline = clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+    for (;;) {
+        hooks_->drain_wake();
+        if (priority_run_ < 64)
+            if (message_handle m{rd_kafka_consume_queue(hooks_->priority.get(), 0)}) {
+                ++priority_run_;
+                return to_event(std::move(m));
+            }
+        priority_run_ = 0;
+        if (message_handle m{rd_kafka_consumer_poll(rk_.get(), 0)}) return to_event(std::move(m));
+        if (message_handle m{rd_kafka_consume_queue(hooks_->priority.get(), 0)}) return to_event(std::move(m));
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
+        if (left <= 0) return poll_event{};
+        pollfd p{hooks_->wake[0], POLLIN, 0};
+        (void)::poll(&p, 1, static_cast<int>(left));
+    }
+}
 
 status consumer::commit() {
     auto rc = rd_kafka_commit(rk_.get(), nullptr, 0);
@@ -128,6 +209,13 @@ status consumer::commit() {
 status consumer::close() {
     closed_ = true;
     auto rc = rd_kafka_consumer_close(rk_.get());
+    if (hooks_ && hooks_->priority) {
+        // Nothing may write to the pipe once it is closed, and the queue goes before the handle.
+        queue_handle main{rd_kafka_queue_get_consumer(rk_.get())};
+        if (main) rd_kafka_queue_io_event_enable(main.get(), -1, nullptr, 0);
+        rd_kafka_queue_io_event_enable(hooks_->priority.get(), -1, nullptr, 0);
+        hooks_->priority.reset();
+    }
     // Without group.id there is no group to leave: librdkafka says UNKNOWN_GROUP, which is fine.
     if (rc && rc != RD_KAFKA_RESP_ERR__UNKNOWN_GROUP) return make_error(rc);
     return ok{};

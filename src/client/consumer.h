@@ -43,9 +43,14 @@ class consumer {
 public:
     static outcome<consumer> create(const config& cfg);
     // A group consumer whose rebalances go through on_rebalance (set group.id in cfg).
-    static outcome<consumer> create(const config& cfg, rebalance_handler on_rebalance);
-    consumer(consumer&&) = default;
-    consumer& operator=(consumer&&) = default;
+    // With a `priority_topic`, poll() returns what was fetched of that topic's partitions before
+    // anything of the others, and the two are prefetched independently (each against its own
+    // queued.min.messages): a job that reads back its own intermediate topic (a stream job's
+    // repartition topic) then processes what it wrote before it reads more input, however much
+    // input the prefetch holds. Order within a partition is kept either way.
+    static outcome<consumer> create(const config& cfg, rebalance_handler on_rebalance, std::string priority_topic = {});
+    consumer(consumer&&) noexcept;
+    consumer& operator=(consumer&&) noexcept;
     ~consumer();
 
     status assign(const std::vector<partition_offset>& partitions);
@@ -69,12 +74,15 @@ public:
     outcome<std::vector<topic_partition>> assignment() const;
 
 private:
-    explicit consumer(kafka_handle rk, std::unique_ptr<rebalance_handler> h = nullptr) : handler_(std::move(h)), rk_(std::move(rk)) {}
+    struct group_hooks;
+    explicit consumer(kafka_handle rk, std::unique_ptr<group_hooks> h = nullptr);
     static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque);
+    outcome<poll_event> poll_priority(int timeout_ms);
     // Declared before rk_ so it outlives the handle: closing it may still call the handler.
-    std::unique_ptr<rebalance_handler> handler_;
+    std::unique_ptr<group_hooks> hooks_;
     kafka_handle rk_;
     bool closed_ = false;
+    int priority_run_ = 0; // priority records returned in a row
 };
 
 } // namespace brook::client

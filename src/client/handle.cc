@@ -1,6 +1,7 @@
 #include "client/handle.h"
 
 #include <array>
+#include <cstdio>
 
 namespace brook::client {
 
@@ -18,11 +19,18 @@ namespace {
 // librdkafka logs connection failures itself; the caller gets them as error values and decides
 // what to print, so a CLI's stderr carries one line that says what to fix.
 void quiet_log(const rd_kafka_t*, int, const char*, const char*) {}
+// Unless the caller asked for librdkafka's debug contexts ('debug', e.g. a SQL table's
+// 'properties.debug'): then its lines are what they want to see.
+void stderr_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+    std::fprintf(stderr, "%%%d|%s|%s| %s\n", level, fac, rd_kafka_name(rk), buf);
+}
 } // namespace
 
 outcome<conf_handle> make_conf(const config& cfg) {
     conf_handle conf{rd_kafka_conf_new()};
-    rd_kafka_conf_set_log_cb(conf.get(), quiet_log);
+    bool debug = false;
+    for (const auto& [k, v] : cfg) debug = debug || (k == "debug" && !v.empty());
+    rd_kafka_conf_set_log_cb(conf.get(), debug ? stderr_log : quiet_log);
     std::array<char, 512> err{};
     for (const auto& [k, v] : cfg) {
         if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err.data(), err.size()) != RD_KAFKA_CONF_OK)

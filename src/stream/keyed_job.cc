@@ -116,19 +116,19 @@ std::optional<std::string> keyed_job::setup() {
     auto ccfg = with_properties(client::base_config(src_.bootstrap), src_);
     ccfg.insert(ccfg.begin() + 1, {"session.timeout.ms", "6000"}); // a killed worker's partitions move after this
     ccfg.insert(ccfg.begin() + 1, {"heartbeat.interval.ms", "1000"});
-    // Both stages share one fetch queue, so with librdkafka's default prefetch (100,000 records
-    // a partition) the key groups see repartition records only behind what stage 1 has queued.
-    // That costs latency, not results; 'properties.queued.min.messages' = '1000' keeps them in
-    // step, but librdkafka 2.0 then backs the source off so long that throughput drops ~5x.
+    // Stage 2 reads the repartition topic through the consumer's priority lane: what a key group
+    // was sent is processed before more source is read, and the source's prefetch (librdkafka's
+    // queued.min.messages counts one shared queue) can no longer hold the repartition partitions'
+    // fetches back — with one queue, a loaded worker ran stage 1 thousands of records ahead and
+    // its key groups saw nothing for seconds.
     ccfg.emplace_back("group.id", group_id_);
     ccfg.emplace_back("client.id", client_id);
     ccfg.emplace_back("enable.auto.commit", "false");
     ccfg.emplace_back("isolation.level", "read_committed");
     ccfg.emplace_back("partition.assignment.strategy", "range");
     ccfg.emplace_back("auto.offset.reset", "earliest");
-    auto c = client::consumer::create(ccfg, [this](bool assigned, std::vector<client::partition_offset>& parts) {
-        on_rebalance(assigned, parts);
-    });
+    auto c = client::consumer::create(
+        ccfg, [this](bool assigned, std::vector<client::partition_offset>& parts) { on_rebalance(assigned, parts); }, repartition_);
     if (!c) return c.err().message;
     consumer_ = std::make_unique<client::consumer>(std::move(*c));
     if (auto st = consumer_->subscribe({src_.topic, repartition_}); !st) return "subscribe: " + st.err().message;

@@ -2,7 +2,7 @@
 uninterrupted and once killed (SIGKILL) three times mid-job and restarted on its state directory;
 a read_committed confluent-kafka consumer must see the very same rows in both sinks (as
 multisets, and per key in order). Input: the issue's 100,000 events for the TUMBLE case and
-50,000 for SESSION (opt-in: BROOK_EOS_SESSION=1; BROOK_EOS_FULL=1: both, 100,000 each; BROOK_EOS_EVENTS=N: N for both) in 4 partitions, each partition in event-time
+50,000 for SESSION (BROOK_EOS_FULL=1: both 100,000; BROOK_EOS_EVENTS=N: N for both) in 4 partitions, each partition in event-time
 order so the output does not depend on how the job interleaves partitions (no row is late).
 The job runs as a key-grouped worker (docs/sql-scale-out.md): each restart restores its key
 groups from the changelog and waits out the killed worker's group session (6 s)."""
@@ -106,9 +106,13 @@ def read_committed(bootstrap, topic, partitions):
         c.close()
 
 
-def wait_committed(bootstrap, group, topic, at_least, proc, timeout=60):
-    """Polls the group's committed offsets until they sum to at_least; returns the sum, or None
-    when proc finished first."""
+KEY_GROUPS = 16  # 'pipeline.max-parallelism' default: the repartition topic's partitions
+
+
+def wait_committed(bootstrap, group, topic, at_least, proc, routed_at_least=0, timeout=60):
+    """Polls the group's committed offsets until those of the source sum to at_least and those
+    of the repartition topic (stage 2's progress, committed with the changelog's panes) to
+    routed_at_least; returns both sums, or None when proc finished first."""
     # read_uncommitted: librdkafka then asks without RequireStable, so offsets pending in the
     # killed worker's open transaction do not hold the answer back until that transaction is
     # fenced or times out; what is committed (stable) is what this test wants.
@@ -117,18 +121,21 @@ def wait_committed(bootstrap, group, topic, at_least, proc, timeout=60):
                   "isolation.level": "read_uncommitted"})
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTS)]
+        routed = [TopicPartition("brook-sql-%s-repartition" % group, g) for g in range(KEY_GROUPS)]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            done = sum(max(tp.offset, 0) for tp in c.committed(tps, timeout=5))
+            got = c.committed(tps + routed, timeout=5)
+            done = sum(max(tp.offset, 0) for tp in got[:PARTS])
+            done_routed = sum(max(tp.offset, 0) for tp in got[PARTS:])
             if os.environ.get("BROOK_EOS_DEBUG"):
-                print("%.3f committed %d" % (time.monotonic(), done))
-            if done >= at_least:
-                return done
+                print("%.3f committed %d source, %d routed" % (time.monotonic(), done, done_routed))
+            if done >= at_least and done_routed >= routed_at_least:
+                return done, done_routed
             if proc is not None and proc.poll() is not None:
                 assert proc.returncode == 0, proc.stderr.read()
                 return None  # finished first
             time.sleep(0.01)
-        raise AssertionError("the group did not commit %d offsets in time" % at_least)
+        raise AssertionError("the group did not commit %d source and %d routed offsets in time" % (at_least, routed_at_least))
     finally:
         c.close()
 
@@ -148,11 +155,12 @@ def interrupted_run(broker, tmp_path, name, total, case):
     state = str(tmp_path / ("state-" + name))
     rng = random.Random()
     targets = [rng.uniform(lo, lo + 0.1) for lo in (0.05, 0.2, 0.35)]
-    kills, resumed, done, logs = [], 0, 0, []
+    kills, resumed, done, logs = [], 0, (0, 0), []
     for target in targets:
         p = start(broker, path, state)
-        # At least one transaction of this run committed: it resumed from the previous one.
-        done = wait_committed(broker.bootstrap, name, topic, max(int(target * total), done + 1), p)
+        # At least one transaction of this run committed source offsets and key-group progress
+        # (so panes in the changelog): it resumed from the previous one, and the next restores.
+        done = wait_committed(broker.bootstrap, name, topic, max(int(target * total), done[0] + 1), p, done[1] + 1)
         if done is None:
             return None
         time.sleep(rng.uniform(0, 0.05))  # anywhere in the next checkpoint, staged or not
@@ -176,16 +184,8 @@ def interrupted_run(broker, tmp_path, name, total, case):
     return kills, resumed, logs
 
 
-# The SESSION case is opt-in (BROOK_EOS_SESSION=1 or BROOK_EOS_FULL=1) while an open #13 finding
-# is diagnosed: in about one run in three on the loaded 2-core machine every restart logged
-# "restored 0 panes" (so the resume assertion failed before the outputs were compared).
-SESSION_CASE = pytest.param("session", marks=pytest.mark.skipif(
-    not (os.environ.get("BROOK_EOS_SESSION") or os.environ.get("BROOK_EOS_FULL")),
-    reason="open #13 finding: SESSION restarts sometimes restore 0 panes; BROOK_EOS_SESSION=1 runs it"))
-
-
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("case", ["tumble", SESSION_CASE])
+@pytest.mark.parametrize("case", ["tumble", "session"])
 def test_exactly_once_survives_kill9(broker, tmp_path, case):
     total = produce_input(broker.bootstrap, "eos-in-" + case, events_for(case))
     create_topic(broker.bootstrap, "eos-a-out", 3)

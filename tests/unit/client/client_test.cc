@@ -22,6 +22,23 @@ TEST(client_config, later_pairs_win) {
     ASSERT_TRUE(p) << p.err().message;
 }
 
+// librdkafka's own lines stay quiet (callers print what failed) unless the caller asked for
+// them with 'debug' (a SQL table's 'properties.debug').
+TEST(client_config, librdkafka_logs_only_with_debug) {
+    for (bool debug : {false, true}) {
+        auto cfg = base_config("127.0.0.1:1");
+        if (debug) cfg.emplace_back("debug", "conf");
+        testing::internal::CaptureStderr();
+        {
+            auto p = producer::create(cfg);
+            ASSERT_TRUE(p) << p.err().message;
+        }
+        const std::string err = testing::internal::GetCapturedStderr();
+        if (debug) EXPECT_NE(err.find("|CONF|"), std::string::npos) << err;
+        else EXPECT_EQ(err, "");
+    }
+}
+
 TEST(client_error, names_and_unreachable) {
     error e = make_error(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
     EXPECT_EQ(e.code_name(), "UNKNOWN_TOPIC_OR_PART");
