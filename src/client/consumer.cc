@@ -182,18 +182,23 @@ outcome<poll_event> consumer::poll(int timeout_ms) {
 outcome<poll_event> consumer::poll_priority(int timeout_ms) {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+    rd_kafka_queue_t* priority = hooks_->priority.get();
     for (;;) {
-        hooks_->drain_wake();
         if (priority_run_ < 64)
-            if (message_handle m{rd_kafka_consume_queue(hooks_->priority.get(), 0)}) {
+            if (message_handle m{rd_kafka_consume_queue(priority, 0)}) {
                 ++priority_run_;
                 return to_event(std::move(m));
             }
         priority_run_ = 0;
         if (message_handle m{rd_kafka_consumer_poll(rk_.get(), 0)}) return to_event(std::move(m));
-        if (message_handle m{rd_kafka_consume_queue(hooks_->priority.get(), 0)}) return to_event(std::move(m));
+        if (message_handle m{rd_kafka_consume_queue(priority, 0)}) return to_event(std::move(m));
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
         if (left <= 0) return poll_event{};
+        // Both looked empty. Drain the pipe, then look once more: what arrived in between wrote
+        // the byte just drained.
+        hooks_->drain_wake();
+        if (message_handle m{rd_kafka_consume_queue(priority, 0)}) return to_event(std::move(m));
+        if (message_handle m{rd_kafka_consumer_poll(rk_.get(), 0)}) return to_event(std::move(m));
         pollfd p{hooks_->wake[0], POLLIN, 0};
         (void)::poll(&p, 1, static_cast<int>(left));
     }
