@@ -5,7 +5,7 @@ Every loop has a deadline.
 """
 import time
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 
@@ -81,6 +81,27 @@ def ck_consume(bootstrap, topic, partitions_offsets, count, timeout=30, **conf):
                     raise KafkaException(m.error())
                 out.append(m)
         assert len(out) == count, f"consumed {len(out)} of {count} within {timeout}s"
+        return out
+    finally:
+        consumer.close()
+
+
+def ck_read_to_end(bootstrap, topic, partitions, isolation="read_uncommitted", timeout=30):
+    """Every message of partitions 0..partitions-1 from offset 0 to each partition's end (its
+    high watermark, or last stable offset under read_committed); returns Message list."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "itest-unused", "enable.auto.commit": False,
+                         "enable.partition.eof": True, "isolation.level": isolation})
+    try:
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+        out, ended, deadline = [], set(), time.monotonic() + timeout
+        while len(ended) < partitions and time.monotonic() < deadline:
+            for m in consumer.consume(num_messages=1000, timeout=0.2):
+                if m.error() is not None:
+                    assert m.error().code() == KafkaError._PARTITION_EOF, m.error()
+                    ended.add(m.partition())
+                    continue
+                out.append(m)
+        assert len(ended) == partitions, f"{topic} was not read to its end within {timeout}s"
         return out
     finally:
         consumer.close()

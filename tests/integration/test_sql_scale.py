@@ -16,7 +16,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 
 from brookfixture import BROOK_BIN
-from clients import ck_produce_all, ck_producer, create_topic
+from clients import ck_produce_all, ck_producer, ck_read_to_end, create_topic
 
 T0 = 1_700_000_000_000
 PARTS = 4
@@ -117,22 +117,8 @@ def wait_committed(bootstrap, group, topic, at_least, timeout=40):
 
 
 def read_committed(bootstrap, topic, partitions=3):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "scale-check", "enable.auto.commit": False,
-                  "isolation.level": "read_committed", "enable.partition.eof": True})
-    try:
-        c.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-        out, ended, deadline = [], set(), time.monotonic() + 30
-        while len(ended) < partitions and time.monotonic() < deadline:
-            for m in c.consume(num_messages=1000, timeout=0.2):
-                if m.error() is not None:
-                    assert m.error().code() == -191, m.error()  # _PARTITION_EOF
-                    ended.add(m.partition())
-                    continue
-                out.append((m.key().decode(), json.loads(m.value())))
-        assert len(ended) == partitions, "the sink was not read to its end"
-        return out
-    finally:
-        c.close()
+    return [(m.key().decode(), json.loads(m.value()))
+            for m in ck_read_to_end(bootstrap, topic, partitions, "read_committed")]
 
 
 def wait_rows(bootstrap, topic, at_least=1, timeout=40):
