@@ -63,4 +63,34 @@ asio::awaitable<void> on_shards(broker& b, const std::vector<unsigned>& shards, 
     if (st->error) std::rethrow_exception(st->error);
 }
 
+// UNKNOWN_TOPIC_OR_PARTITION for each item whose partition this broker does not have,
+// KAFKA_STORAGE_ERROR for one it has offline (items that already carry an error keep it).
+template <class T>
+void check_partitions_served(broker& b, const shard_state& home, std::vector<T>& items) {
+    for (auto& item : items) {
+        if (item.error != error_code::none) continue;
+        if (!home.has_partition(item.topic, item.index)) item.error = error_code::unknown_topic_or_partition;
+        else if (b.offline().contains(item.topic, item.index)) item.error = error_code::kafka_storage_error;
+    }
+}
+
+// A per-partition request's work: `fn(partition&, T&)` runs on the owning shard's thread for
+// each item without an error; a partition gone since it was checked (deleted meanwhile) gets
+// UNKNOWN_TOPIC_OR_PARTITION.
+template <class T, class Fn>
+asio::awaitable<void> on_partition_owners(broker& b, std::vector<T>& items, Fn fn) {
+    auto split = split_by_owner(items, b.shard_count());
+    co_await on_shards(b, split.targets, [&b, &split, &fn](unsigned s) -> asio::awaitable<void> {
+        for (T* item : split.by_shard[s]) {
+            auto part = b.shard(s).find(item->topic, item->index);
+            if (!part) {
+                item->error = error_code::unknown_topic_or_partition;
+                continue;
+            }
+            fn(*part, *item);
+        }
+        co_return;
+    });
+}
+
 } // namespace brook::broker

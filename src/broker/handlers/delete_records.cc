@@ -38,25 +38,15 @@ asio::awaitable<protocol::DeleteRecordsResponse> handle_delete_records(request_c
         else if (ctx.b.offline().contains(q.topic, q.index)) q.error = error_code::kafka_storage_error;
         else if (q.offset < 0 && q.offset != -1) q.error = error_code::offset_out_of_range;
     }
-    auto split = split_by_owner(trims, ctx.b.shard_count());
-    broker& b = ctx.b;
-    co_await on_shards(b, split.targets, [&b, &split](unsigned s) -> asio::awaitable<void> {
-        for (trim* q : split.by_shard[s]) {
-            auto part = b.shard(s).find(q->topic, q->index);
-            if (!part) {
-                q->error = error_code::unknown_topic_or_partition;
-                continue;
-            }
-            const offset hwm = part->high_watermark();
-            const offset target = q->offset == -1 ? hwm : offset(q->offset);
-            if (target > hwm) {
-                q->error = error_code::offset_out_of_range;
-                continue;
-            }
-            if (target > part->log().log_start()) part->log().delete_before(target);
-            q->low_watermark = part->log().log_start().value();
+    co_await on_partition_owners(ctx.b, trims, [](partition& part, trim& q) {
+        const offset hwm = part.high_watermark();
+        const offset target = q.offset == -1 ? hwm : offset(q.offset);
+        if (target > hwm) {
+            q.error = error_code::offset_out_of_range;
+            return;
         }
-        co_return;
+        if (target > part.log().log_start()) part.log().delete_before(target);
+        q.low_watermark = part.log().log_start().value();
     });
 
     protocol::DeleteRecordsResponse resp;

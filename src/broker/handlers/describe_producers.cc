@@ -23,31 +23,18 @@ asio::awaitable<protocol::DescribeProducersResponse> handle_describe_producers(r
     std::vector<producer_query> queries;
     for (auto& t : req.Topics)
         for (int32_t p : t.PartitionIndexes) queries.push_back({t.Name, p, error_code::none, {}});
-    for (auto& q : queries)
-        if (!ctx.shard.has_partition(q.topic, q.index)) q.error = error_code::unknown_topic_or_partition;
-        else if (ctx.b.offline().contains(q.topic, q.index)) q.error = error_code::kafka_storage_error;
-    auto split = split_by_owner(queries, ctx.b.shard_count());
-    broker& b = ctx.b;
-    co_await on_shards(b, split.targets, [&b, &split](unsigned s) -> asio::awaitable<void> {
-        for (producer_query* q : split.by_shard[s]) {
-            auto part = b.shard(s).find(q->topic, q->index);
-            if (!part) {
-                q->error = error_code::unknown_topic_or_partition;
-                continue;
-            }
-            for (const auto& [pid, e] : part->log().producers().producers()) {
-                auto& out = q->producers.emplace_back();
-                out.ProducerId = pid.value();
-                out.ProducerEpoch = e.epoch.value();
-                out.LastSequence = e.batches.empty() ? -1 : e.batches.back().last_seq.value();
-                out.LastTimestamp = e.batches.empty() ? -1 : e.batches.back().max_timestamp.value();
-                out.CoordinatorEpoch = e.coordinator_epoch;
-                out.CurrentTxnStartOffset = e.txn_first_offset ? e.txn_first_offset->value() : -1;
-            }
-            std::sort(q->producers.begin(), q->producers.end(),
-                      [](const auto& a, const auto& b) { return a.ProducerId < b.ProducerId; });
+    check_partitions_served(ctx.b, ctx.shard, queries);
+    co_await on_partition_owners(ctx.b, queries, [](partition& part, producer_query& q) {
+        for (const auto& [pid, e] : part.log().producers().producers()) {
+            auto& out = q.producers.emplace_back();
+            out.ProducerId = pid.value();
+            out.ProducerEpoch = e.epoch.value();
+            out.LastSequence = e.batches.empty() ? -1 : e.batches.back().last_seq.value();
+            out.LastTimestamp = e.batches.empty() ? -1 : e.batches.back().max_timestamp.value();
+            out.CoordinatorEpoch = e.coordinator_epoch;
+            out.CurrentTxnStartOffset = e.txn_first_offset ? e.txn_first_offset->value() : -1;
         }
-        co_return;
+        std::sort(q.producers.begin(), q.producers.end(), [](const auto& a, const auto& b) { return a.ProducerId < b.ProducerId; });
     });
 
     protocol::DescribeProducersResponse resp;

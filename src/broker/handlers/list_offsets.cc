@@ -46,49 +46,35 @@ void lookup_timestamp(partition& part, offset_query& q) {
 } // namespace
 
 asio::awaitable<protocol::ListOffsetsResponse> handle_list_offsets(request_context& ctx, protocol::ListOffsetsRequest& req) {
-    const unsigned n = ctx.b.shard_count();
     std::vector<offset_query> queries;
     for (auto& t : req.Topics)
         for (auto& p : t.Partitions) queries.push_back({t.Name, p.PartitionIndex, p.Timestamp});
 
-    for (auto& q : queries)
-        if (!ctx.shard.has_partition(q.topic, q.index)) q.error = error_code::unknown_topic_or_partition;
-        else if (ctx.b.offline().contains(q.topic, q.index)) q.error = error_code::kafka_storage_error;
-    auto split = split_by_owner(queries, n);
-
-    broker& b = ctx.b;
+    check_partitions_served(ctx.b, ctx.shard, queries);
     // read_committed's "latest" is the last stable offset (KIP-98).
     const bool read_committed = req.IsolationLevel == 1;
     const bool max_allowed = ctx.version() >= 7;
-    co_await on_shards(b, split.targets, [&b, &split, read_committed, max_allowed](unsigned s) -> asio::awaitable<void> {
-        for (offset_query* q : split.by_shard[s]) {
-            auto part = b.shard(s).find(q->topic, q->index);
-            if (!part) {
-                q->error = error_code::unknown_topic_or_partition;
-                continue;
-            }
-            if (q->timestamp == latest_timestamp) {
-                q->offset = (read_committed ? part->last_stable_offset() : part->high_watermark()).value();
-            } else if (q->timestamp == earliest_timestamp) {
-                q->offset = part->log().log_start().value();
-            } else if (q->timestamp == max_timestamp && max_allowed) {
-                // The records' largest time, then the first record that carries it (-1/-1 when
-                // the partition holds no record).
-                const int64_t top = part->log().max_timestamp().value();
-                if (top < 0 || part->log().log_start() >= part->high_watermark()) continue;
-                offset_query probe = *q;
-                probe.timestamp = top;
-                lookup_timestamp(*part, probe);
-                q->offset = probe.offset;
-                q->found_timestamp = probe.found_timestamp;
-            } else if (q->timestamp < 0) {
-                // -3 before v7, -4 (earliest local, v8) and others are not served.
-                q->error = error_code::invalid_request;
-            } else {
-                lookup_timestamp(*part, *q);
-            }
+    co_await on_partition_owners(ctx.b, queries, [read_committed, max_allowed](partition& part, offset_query& q) {
+        if (q.timestamp == latest_timestamp) {
+            q.offset = (read_committed ? part.last_stable_offset() : part.high_watermark()).value();
+        } else if (q.timestamp == earliest_timestamp) {
+            q.offset = part.log().log_start().value();
+        } else if (q.timestamp == max_timestamp && max_allowed) {
+            // The records' largest time, then the first record that carries it (-1/-1 when
+            // the partition holds no record).
+            const int64_t top = part.log().max_timestamp().value();
+            if (top < 0 || part.log().log_start() >= part.high_watermark()) return;
+            offset_query probe = q;
+            probe.timestamp = top;
+            lookup_timestamp(part, probe);
+            q.offset = probe.offset;
+            q.found_timestamp = probe.found_timestamp;
+        } else if (q.timestamp < 0) {
+            // -3 before v7, -4 (earliest local, v8) and others are not served.
+            q.error = error_code::invalid_request;
+        } else {
+            lookup_timestamp(part, q);
         }
-        co_return;
     });
 
     protocol::ListOffsetsResponse resp;

@@ -30,32 +30,20 @@ asio::awaitable<protocol::OffsetForLeaderEpochResponse> handle_offset_for_leader
     std::vector<epoch_query> queries;
     for (auto& t : req.Topics)
         for (auto& p : t.Partitions) queries.push_back({t.Topic, p.Partition, p.CurrentLeaderEpoch, p.LeaderEpoch});
-    for (auto& q : queries)
-        if (!ctx.shard.has_partition(q.topic, q.index)) q.error = error_code::unknown_topic_or_partition;
-        else if (ctx.b.offline().contains(q.topic, q.index)) q.error = error_code::kafka_storage_error;
-    auto split = split_by_owner(queries, ctx.b.shard_count());
-    broker& b = ctx.b;
-    co_await on_shards(b, split.targets, [&b, &split](unsigned s) -> asio::awaitable<void> {
-        for (epoch_query* q : split.by_shard[s]) {
-            auto part = b.shard(s).find(q->topic, q->index);
-            if (!part) {
-                q->error = error_code::unknown_topic_or_partition;
-                continue;
-            }
-            const int32_t ours = part->log().current_leader_epoch()();
-            if (q->current_epoch != -1 && q->current_epoch > ours) {
-                q->error = error_code::unknown_leader_epoch;
-            } else if (q->current_epoch != -1 && q->current_epoch < ours) {
-                q->error = error_code::fenced_leader_epoch;
-            } else if (q->epoch == ours) {
-                q->end_epoch = ours;
-                q->end_offset = part->log().log_end().value();
-            } else if (q->epoch >= 0 && q->epoch < ours) {
-                q->end_epoch = q->epoch;
-                q->end_offset = part->log().log_start().value();
-            }
+    check_partitions_served(ctx.b, ctx.shard, queries);
+    co_await on_partition_owners(ctx.b, queries, [](partition& part, epoch_query& q) {
+        const int32_t ours = part.log().current_leader_epoch()();
+        if (q.current_epoch != -1 && q.current_epoch > ours) {
+            q.error = error_code::unknown_leader_epoch;
+        } else if (q.current_epoch != -1 && q.current_epoch < ours) {
+            q.error = error_code::fenced_leader_epoch;
+        } else if (q.epoch == ours) {
+            q.end_epoch = ours;
+            q.end_offset = part.log().log_end().value();
+        } else if (q.epoch >= 0 && q.epoch < ours) {
+            q.end_epoch = q.epoch;
+            q.end_offset = part.log().log_start().value();
         }
-        co_return;
     });
 
     protocol::OffsetForLeaderEpochResponse resp;
