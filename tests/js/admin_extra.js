@@ -7,17 +7,7 @@
 const [bootstrap, topic] = process.argv.slice(2);
 const [host, port] = [bootstrap.split(':')[0], Number(bootstrap.split(':')[1])];
 
-const plain = (v) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? Number(x) : x)));
-
-// A response with an error code anywhere is thrown as a ResponseError holding it.
-async function call(api, connection, ...args) {
-  try {
-    return plain(await api.async(connection, ...args));
-  } catch (e) {
-    if (e && e.response) return plain(e.response);
-    throw e;
-  }
-}
+const { call } = require('./pk_protocol');
 
 async function main() {
   const pk = await import('@platformatic/kafka');

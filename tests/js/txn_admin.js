@@ -23,19 +23,7 @@ function check(what, got, want) {
   if (g !== w) problems.push(`${what}: got ${g}, want ${w}`);
 }
 
-// JSON-friendly copy (bigints as numbers: producer ids and offsets here are small).
-const plain = (v) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? Number(x) : x)));
-
-// The parsers throw a ResponseError when any entry carries an error code; it holds the whole
-// decoded response, which is what the error-path checks look at.
-async function call(api, connection, ...args) {
-  try {
-    return plain(await api.async(connection, ...args));
-  } catch (e) {
-    if (e && e.response) return plain(e.response);
-    throw e;
-  }
-}
+const { call } = require('./pk_protocol');
 
 async function main() {
   const pk = await import('@platformatic/kafka');
