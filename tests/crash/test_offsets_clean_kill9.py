@@ -12,6 +12,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from brookfixture import Broker
+from clients import ck_committed, kp_committed
 
 TOPIC = "clean-crash"
 PARTITIONS = 4
@@ -61,25 +62,6 @@ class Committer(threading.Thread):
             c.close()
 
 
-def ck_committed(bootstrap):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": GROUP, "enable.auto.commit": False})
-    try:
-        return [tp.offset for tp in c.committed([TopicPartition(TOPIC, p) for p in range(PARTITIONS)], timeout=15)]
-    finally:
-        c.close()
-
-
-def kp_committed(bootstrap):
-    from kafka import KafkaConsumer
-    from kafka import TopicPartition as KTP
-    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False,
-                      api_version_auto_timeout_ms=10000)
-    try:
-        return [c.committed(KTP(TOPIC, p)) for p in range(PARTITIONS)]
-    finally:
-        c.close()
-
-
 @pytest.mark.crash
 @pytest.mark.timeout(300)
 def test_kill9_mid_clean_of_consumer_offsets_keeps_every_acknowledged_commit(tmp_path, capsys):
@@ -107,12 +89,12 @@ def test_kill9_mid_clean_of_consumer_offsets_keeps_every_acknowledged_commit(tmp
             assert not w.is_alive(), "the committer did not stop"
             assert w.acked > acked, f"kill {kill}: no commit acknowledged"
             for name, read in (("confluent-kafka", ck_committed), ("kafka-python", kp_committed)):
-                got = read(b.bootstrap)
+                got = read(b.bootstrap, GROUP, TOPIC, PARTITIONS)
                 # Every partition got every commit: at least the last acknowledged one, at most
                 # the last one sent (it may have landed before the kill).
                 assert all(w.acked <= o <= w.attempted for o in got), \
                     f"kill {kill} ({name}): committed {got}, acknowledged {w.acked}, sent up to {w.attempted}"
-            acked = max(ck_committed(b.bootstrap))
+            acked = max(ck_committed(b.bootstrap, GROUP, TOPIC, PARTITIONS))
         logs = b.log_text(all_runs=True)
         passes = logs.count("cleaner: __consumer_offsets/0:")
         recovered = logs.count("discarding an unfinished log clean") + logs.count("finishing an interrupted log clean")

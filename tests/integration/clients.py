@@ -1,4 +1,5 @@
-"""Thin wrappers over confluent-kafka-python and kafka-python used by several test modules.
+"""Thin wrappers over confluent-kafka-python and kafka-python used by several test modules (and
+wait_for, the polling loop they share).
 
 Consumers never join a group (the broker has no group coordinator yet): they assign()/seek.
 Every loop has a deadline.
@@ -105,6 +106,39 @@ def ck_read_to_end(bootstrap, topic, partitions, isolation="read_uncommitted", t
         return out
     finally:
         consumer.close()
+
+
+def ck_committed(bootstrap, group, topic, partitions):
+    """The group's committed offset of partitions 0..partitions-1, asked by confluent-kafka
+    (-1001 where there is none)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        got = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=15)
+        return [tp.offset for tp in got]
+    finally:
+        c.close()
+
+
+def kp_committed(bootstrap, group, topic, partitions):
+    """The same asked by kafka-python (None where there is none)."""
+    from kafka import KafkaConsumer
+    from kafka import TopicPartition as KTP
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                      api_version_auto_timeout_ms=10000)
+    try:
+        return [c.committed(KTP(topic, p)) for p in range(partitions)]
+    finally:
+        c.close()
+
+
+def wait_for(pred, timeout, what):
+    """Polls pred every 0.1 s until it is true; fails naming `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def kp_consumer(bootstrap, **conf):

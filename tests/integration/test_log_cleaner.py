@@ -9,7 +9,7 @@ import time
 import pytest
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
-from clients import ck_producer, ck_produce_all, create_topic, kp_consumer
+from clients import ck_producer, ck_produce_all, create_topic, kp_consumer, wait_for
 
 # Segments roll by age within a second, the cleaner looks every 100 ms, tombstones go in the
 # pass after the one that marks them.
@@ -98,15 +98,6 @@ def latest(records):
     for _o, k, v in records:
         state[k] = v
     return {k: v for k, v in state.items() if v is not None}
-
-
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_compacted_topic_reads_back_latest_value_per_live_key(broker_factory):

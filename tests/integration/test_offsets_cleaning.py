@@ -14,7 +14,7 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from clients import create_topic
+from clients import ck_committed, create_topic, kp_committed, wait_for
 
 TOPIC = "cleaned-commits"
 CLEANER_SETS = {"log.cleaner.backoff.ms": "100"}
@@ -23,35 +23,6 @@ OFFSETS_CLEANED = "cleaner: __consumer_offsets/0:"
 
 def offsets_bytes(broker):
     return sum(f.stat().st_size for f in broker.topic_dir("__consumer_offsets").glob("*.log"))
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def ck_committed(bootstrap, group, topic, partitions):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
-    try:
-        got = c.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=15)
-        return [tp.offset for tp in got]
-    finally:
-        c.close()
-
-
-def kp_committed(bootstrap, group, topic, partitions):
-    from kafka import KafkaConsumer
-    from kafka import TopicPartition as KTP
-    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                      api_version_auto_timeout_ms=10000)
-    try:
-        return [c.committed(KTP(topic, p)) for p in range(partitions)]
-    finally:
-        c.close()
 
 
 def topic_configs(bootstrap, topic):

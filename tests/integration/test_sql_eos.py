@@ -43,8 +43,8 @@ CREATE TABLE src (
 ) WITH ('connector' = 'kafka', 'topic' = '{topic}', 'format' = 'json',
         'properties.group.id' = '{group}', 'scan.startup.mode' = 'earliest-offset',
         'scan.bounded.mode' = 'latest-offset',
-        -- a small prefetch keeps the key groups' processing in step with the reading of the
-        -- source, so the kills land while windows are open (the restarts restore panes)
+        -- small fetches spread the reading of the source over many checkpoints, so the kills
+        -- land while windows are open (the restarts restore panes)
         'properties.queued.min.messages' = '1000', 'properties.max.partition.fetch.bytes' = '65536'{fetch});
 CREATE TABLE out (
   user_id STRING, window_start TIMESTAMP(3), window_end TIMESTAMP(3), n BIGINT, total BIGINT
