@@ -18,7 +18,7 @@
 //    log cleaner keeps the latest record per key (storage/cleaner.h), as Kafka does. A machine
 //    must therefore write every state change as records keyed by what they change, and every
 //    removal as a tombstone per key it removes: replaying the cleaned log then rebuilds what
-//    replaying the full history does (tests/unit/coord/clean_replay_test.cc). load() reads a
+//    replaying the full history does (tests/unit/coord/clean_replay_{group,txn}_test.cc). load() reads a
 //    cleaned log like any other (offsets may have gaps).
 //
 // Threading: every member is called on the owning shard's thread (the executor given at
