@@ -28,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DASHBOARD = os.path.join(ROOT, "deploy", "grafana", "brook.json")
 PROMETHEUS = os.environ.get("PROMETHEUS_BIN", "/usr/bin/prometheus")
 SCRAPE_TIMEOUT_S = 20
+READY_TIMEOUT_S = 60
 
 CONFIG = """\
 global:
@@ -53,6 +54,19 @@ class Prometheus:
             [PROMETHEUS, f"--config.file={tmp / 'prometheus.yml'}", f"--storage.tsdb.path={tmp / 'tsdb'}",
              f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
             cwd=tmp, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout=READY_TIMEOUT_S):
+        """Until /-/ready says 200: before its TSDB is open Prometheus answers every API call with
+        503 Service Unavailable, for longer than a second on a loaded machine."""
+        def ready():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=5) as r:
+                    return r.status == 200
+            except urllib.error.HTTPError as e:
+                if e.code == 503:
+                    return False
+                raise
+        self.wait("ready (/-/ready)", ready, timeout)
 
     def query(self, expr):
         """The result vector of an instant query (raises on an API error: a bad expression fails loudly)."""
@@ -99,6 +113,7 @@ def prometheus_factory(tmp_path):
         d = tmp_path / f"prometheus{len(made)}"
         d.mkdir()
         made.append(Prometheus(d, admin_port))
+        made[-1].wait_ready()
         return made[-1]
 
     yield make
