@@ -91,6 +91,12 @@ storage::log_config broker::resolve_log_config(const std::map<std::string, std::
     c.max_message_bytes = static_cast<int32_t>(config_i64(t, "max.message.bytes", eff.message_max_bytes));
     auto ts = t.find("message.timestamp.type");
     c.log_append_time = (ts != t.end() ? ts->second : eff.log_message_timestamp_type) == "LogAppendTime";
+    constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
+    const int64_t difference = config_i64(t, "message.timestamp.difference.max.ms", unbounded);
+    const int64_t before = config_i64(t, "message.timestamp.before.max.ms", unbounded);
+    const int64_t after = config_i64(t, "message.timestamp.after.max.ms", unbounded);
+    c.timestamp_before_max_ms = before != unbounded ? before : difference;
+    c.timestamp_after_max_ms = after != unbounded ? after : difference;
     if (auto it = t.find("cleanup.policy"); it != t.end()) {
         if (auto p = config::parse_cleanup_policy(it->second)) {
             c.cleanup_delete = p->del;

@@ -139,9 +139,8 @@ struct walker {
 } // namespace
 
 error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, bool require_sequential_deltas,
-                         int64_t* max_timestamp_delta) {
+                         record_timestamps* timestamps) {
     if (count < 0) return error_code::corrupt_message;
-    int64_t max_delta = INT64_MIN;
     walker all{records_bytes.data(), records_bytes.data() + records_bytes.size()};
     for (int32_t i = 0; i < count; ++i) {
         if (all.p >= all.end) return error_code::corrupt_message; // fewer records than claimed
@@ -159,10 +158,9 @@ error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, 
             if (!r.skip_bytes(false) || !r.skip_bytes(true)) return error_code::corrupt_message;
         if (r.p != r.end) return error_code::corrupt_message; // the record must end where its length says
         if (require_sequential_deltas && offset_delta != i) return error_code::invalid_record;
-        max_delta = std::max(max_delta, timestamp_delta);
+        if (timestamps) timestamps->see(i, timestamp_delta);
     }
     if (all.p != all.end) return error_code::corrupt_message; // trailing bytes
-    if (max_timestamp_delta && count > 0) *max_timestamp_delta = max_delta;
     return error_code::none;
 }
 

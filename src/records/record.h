@@ -11,6 +11,7 @@
 // framing error; decode_batch() checks the CRC and decompresses under a bound.
 // batch_builder always produces a batch that validate_batches() accepts (correct CRC,
 // lastOffsetDelta = count - 1, consecutive offset deltas). Pure code, any thread.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -60,9 +61,32 @@ result<record_view> parse_record(std::span<const uint8_t> in);
 // Walks `count` records that must consume `records_bytes` exactly. With
 // `require_sequential_deltas`, record i must have offsetDelta i (what producers send).
 // Returns none, CORRUPT_MESSAGE (framing) or INVALID_RECORD (offset deltas). With
-// `max_timestamp_delta`, stores there the largest record timestamp delta (unset when count is 0).
+// `timestamps`, also reports what the walk saw of the records' timestamps.
+struct record_timestamps {
+    int64_t max_delta = INT64_MIN; // the largest timestampDelta (INT64_MIN when count is 0)
+    // Set by the caller to have the records whose timestamp (base + delta, wrapping as Java's
+    // long does) lies outside [lower, upper] listed, in order. A record without a timestamp
+    // (-1, old clients) is never listed.
+    struct window {
+        int64_t base, lower, upper;
+    };
+    struct stray {
+        int32_t index; // in the batch
+        int64_t timestamp;
+        bool operator==(const stray&) const = default;
+    };
+    std::optional<window> bounds;
+    std::vector<stray> out_of_range;
+
+    void see(int32_t index, int64_t delta) {
+        max_delta = std::max(max_delta, delta);
+        if (!bounds) return;
+        const auto ts = static_cast<int64_t>(static_cast<uint64_t>(bounds->base) + static_cast<uint64_t>(delta));
+        if (ts != -1 && (ts < bounds->lower || ts > bounds->upper)) out_of_range.push_back({index, ts});
+    }
+};
 error_code check_records(std::span<const uint8_t> records_bytes, int32_t count, bool require_sequential_deltas,
-                         int64_t* max_timestamp_delta = nullptr);
+                         record_timestamps* timestamps = nullptr);
 
 // Owning copy of a view (headers decoded).
 record to_record(const record_view& v);

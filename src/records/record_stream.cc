@@ -12,6 +12,7 @@
 
 #include "base/endian.h"
 #include "base/varint.h"
+#include "records/record.h"
 
 namespace brook::records {
 namespace {
@@ -284,12 +285,11 @@ result<std::unique_ptr<decompress_stream>> open_decompress_stream(compression co
 }
 
 error_code check_compressed_records(compression codec, std::span<const uint8_t> payload, int32_t count,
-                                    bool require_sequential_deltas, int64_t* max_timestamp_delta) {
+                                    bool require_sequential_deltas, record_timestamps* timestamps) {
     if (count < 0) return error_code::corrupt_message;
     auto stream = open_decompress_stream(codec, payload);
     if (!stream) return stream.error();
     stream_cursor c(**stream);
-    int64_t max_delta = INT64_MIN;
     constexpr auto corrupt = error_code::corrupt_message;
     for (int32_t i = 0; i < count; ++i) {
         if (c.at_end()) return corrupt; // fewer records than claimed
@@ -313,10 +313,9 @@ error_code check_compressed_records(compression codec, std::span<const uint8_t> 
             if (!skip_bytes(false) || !skip_bytes(true)) return corrupt;
         if (c.pos() != end) return corrupt;
         if (require_sequential_deltas && offset_delta != i) return error_code::invalid_record;
-        max_delta = std::max(max_delta, timestamp_delta);
+        if (timestamps) timestamps->see(i, timestamp_delta);
     }
     if (!c.at_end() || c.failed()) return corrupt; // trailing bytes, or a stream that does not end cleanly
-    if (max_timestamp_delta && count > 0) *max_timestamp_delta = max_delta;
     return error_code::none;
 }
 

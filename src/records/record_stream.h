@@ -29,9 +29,11 @@ public:
 // `in` must outlive the stream. compression::none streams `in` itself.
 result<std::unique_ptr<decompress_stream>> open_decompress_stream(compression codec, std::span<const uint8_t> in);
 
+struct record_timestamps; // record.h
+
 // check_records() (record.h) over a compressed payload: the same rules and errors, the
 // decompressed bytes never held whole.
 error_code check_compressed_records(compression codec, std::span<const uint8_t> payload, int32_t count,
-                                    bool require_sequential_deltas, int64_t* max_timestamp_delta = nullptr);
+                                    bool require_sequential_deltas, record_timestamps* timestamps = nullptr);
 
 } // namespace brook::records

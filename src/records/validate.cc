@@ -47,14 +47,18 @@ result<batch_view> validate_batch(std::span<const uint8_t> batch, const validate
     if (!limits.walk_records) return v;
 
     auto body = batch.subspan(batch_header_size);
-    int64_t max_delta = 0;
+    record_timestamps ts;
+    if (limits.create_time_window && h.ts_type() == timestamp_type::create_time)
+        ts.bounds = record_timestamps::window{h.base_timestamp(), limits.create_time_window->lower,
+                                              limits.create_time_window->upper};
     // Compressed records are checked as they stream out of the codec, never held whole: a
     // legal batch may decompress to any size (Kafka sets no bound either).
     const error_code e = h.codec() == compression::none
-                             ? check_records(body, h.records_count, limits.produce, &max_delta)
-                             : check_compressed_records(h.codec(), body, h.records_count, limits.produce, &max_delta);
+                             ? check_records(body, h.records_count, limits.produce, &ts)
+                             : check_compressed_records(h.codec(), body, h.records_count, limits.produce, &ts);
     if (e != error_code::none) return e;
-    if (h.records_count > 0) v.records_max_timestamp = timestamp_ms(h.base_timestamp() + max_delta);
+    if (h.records_count > 0) v.records_max_timestamp = timestamp_ms(h.base_timestamp() + ts.max_delta);
+    v.timestamps_out_of_range = std::move(ts.out_of_range);
     return v;
 }
 

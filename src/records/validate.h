@@ -27,6 +27,7 @@
 #include "base/result.h"
 #include "records/batch_header.h"
 #include "records/compression.h"
+#include "records/record.h"
 
 namespace brook::records {
 
@@ -37,12 +38,24 @@ struct batch_view {
     // LogValidator stores as maxTimestamp whatever the header says (CreateTime). Set by
     // validate_batch when it walks the records of a non-empty batch; nullopt otherwise.
     std::optional<timestamp_ms> records_max_timestamp;
+    // The records whose CreateTime timestamp lies outside validate_limits::create_time_window
+    // (in order; empty without a window).
+    std::vector<record_timestamps::stray> timestamps_out_of_range;
+};
+
+// The CreateTime timestamps a topic accepts, [lower, upper] in ms since the epoch: the
+// broker's clock minus message.timestamp.before.max.ms and plus .after.max.ms.
+struct timestamp_window {
+    int64_t lower, upper;
 };
 
 struct validate_limits {
     size_t max_batch_bytes = 1048588;  // max.message.bytes (Kafka's default)
     bool walk_records = true;           // parse every record (and decompress) — Kafka does
     bool produce = false;               // strict producer rules (see above)
+    // Lists the CreateTime records outside it in batch_view::timestamps_out_of_range (the
+    // caller decides what that means: Kafka refuses the batch with INVALID_TIMESTAMP).
+    std::optional<timestamp_window> create_time_window;
 };
 
 result<std::vector<batch_view>> validate_batches(std::span<const uint8_t> payload, const validate_limits& limits);

@@ -14,6 +14,11 @@ struct log_config {
     int32_t index_interval_bytes = 4096;                  // index.interval.bytes: sparse index spacing
     int32_t max_message_bytes = 1048588;                  // max.message.bytes: largest batch accepted
     bool log_append_time = false;                         // message.timestamp.type=LogAppendTime
+    // message.timestamp.before.max.ms / .after.max.ms, each falling back to the deprecated
+    // message.timestamp.difference.max.ms while unset (Kafka 3.6+, KIP-937): how far a
+    // CreateTime record's timestamp may lie behind / ahead of the broker's clock.
+    int64_t timestamp_before_max_ms = std::numeric_limits<int64_t>::max();
+    int64_t timestamp_after_max_ms = std::numeric_limits<int64_t>::max();
     // cleanup.policy: "delete" (retention), "compact" (the log cleaner) or both.
     bool cleanup_delete = true;
     bool cleanup_compact = false;

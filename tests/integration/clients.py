@@ -7,7 +7,7 @@ Every loop has a deadline.
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 
 def create_topic(bootstrap, name, partitions=1, config=None, timeout=15):
@@ -28,6 +28,17 @@ def wait_topic(bootstrap, name, partitions, timeout=15):
             return md
         time.sleep(0.1)
     raise AssertionError(f"topic {name} not visible with {partitions} partitions")
+
+
+def ck_alter(bootstrap, kind, name, configs):
+    """AlterConfigs: the resource's configs become exactly `configs`. Returns the KafkaError or None."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    res = ConfigResource(kind, name, set_config=configs)
+    try:
+        admin.alter_configs([res], request_timeout=10)[res].result(timeout=15)
+        return None
+    except KafkaException as e:
+        return e.args[0]
 
 
 def ck_producer(bootstrap, **conf):

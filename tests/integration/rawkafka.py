@@ -49,6 +49,26 @@ class ListOffsetsRequest_v5(ListOffsetsRequest_v4):
     RESPONSE_TYPE = OffsetResponse[5]
 
 
+class ProduceResponse_v8(Response):
+    """kafka-python 2.0.2 decodes v8 without its record_errors and error_message."""
+    API_KEY = 0
+    API_VERSION = 8
+    SCHEMA = Schema(
+        ('topics', Array(('topic', String('utf-8')), ('partitions', Array(
+            ('partition', Int32), ('error_code', Int16), ('offset', Int64), ('timestamp', Int64),
+            ('log_start_offset', Int64),
+            ('record_errors', Array(('batch_index', Int32), ('message', String('utf-8')))),
+            ('error_message', String('utf-8')))))),
+        ('throttle_time_ms', Int32))
+
+
+class ProduceRequest_v8(Request):
+    API_KEY = 0
+    API_VERSION = 8
+    RESPONSE_TYPE = ProduceResponse_v8
+    SCHEMA = ProduceRequest[7].SCHEMA
+
+
 class Closed(Exception):
     """The broker closed the connection."""
 

@@ -9,7 +9,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource
 from kafka.admin import ConfigResource as KPConfigResource
 from kafka.admin import ConfigResourceType, KafkaAdminClient
 
-from clients import ck_producer, create_topic
+from clients import ck_alter, ck_producer, create_topic
 import configs_raw as cr
 from rawkafka import RawConn
 
@@ -20,17 +20,6 @@ def ck_describe(bootstrap, kind, name):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     res = ConfigResource(kind, name)
     return admin.describe_configs([res], request_timeout=10)[res].result(timeout=15)
-
-
-def ck_alter(bootstrap, kind, name, configs):
-    """AlterConfigs: the resource's configs become exactly `configs`. Returns the KafkaError or None."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    res = ConfigResource(kind, name, set_config=configs)
-    try:
-        admin.alter_configs([res], request_timeout=10)[res].result(timeout=15)
-        return None
-    except KafkaException as e:
-        return e.args[0]
 
 
 def test_describe_topic_sources_and_synonyms(broker):

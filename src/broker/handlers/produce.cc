@@ -16,7 +16,6 @@ struct partition_write {
     std::span<const uint8_t> batch;
     records::batch_header header;
     std::optional<timestamp_ms> records_max_timestamp;
-    int32_t max_message_bytes = 0;
     // filled in by the owner shard
     error_code error = error_code::none;
     int64_t base_offset = -1;
@@ -25,16 +24,50 @@ struct partition_write {
     protocol::ProduceResponse::PartitionProduceResponse* out = nullptr;
 };
 
-// Kafka's produce-side batch rules, checked before any shard hop.
-error_code validate(const std::optional<protocol::records_data>& records, int32_t max_message_bytes, partition_write& w) {
-    if (!records || records->empty()) return error_code::invalid_record;
+// The batch rules of one topic: its max.message.bytes, and for a CreateTime topic with
+// message.timestamp.before/after.max.ms set, the window its records' timestamps must lie in
+// (from the broker's clock at the request; bounds saturate rather than overflow).
+records::validate_limits produce_limits(const storage::log_config& log, timestamp_ms now) {
     records::validate_limits limits;
-    limits.max_batch_bytes = static_cast<size_t>(max_message_bytes);
+    limits.max_batch_bytes = static_cast<size_t>(log.max_message_bytes);
+    constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
+    if (!log.log_append_time && (log.timestamp_before_max_ms != unbounded || log.timestamp_after_max_ms != unbounded)) {
+        int64_t lower, upper;
+        if (__builtin_sub_overflow(now.value(), log.timestamp_before_max_ms, &lower)) lower = std::numeric_limits<int64_t>::min();
+        if (__builtin_add_overflow(now.value(), log.timestamp_after_max_ms, &upper)) upper = unbounded;
+        limits.create_time_window = records::timestamp_window{lower, upper};
+    }
+    return limits;
+}
+
+// Kafka's answer to records outside the window: the whole batch is refused (INVALID_TIMESTAMP),
+// each such record named in RecordErrors (produce v8+) in the words of Kafka's LogValidator.
+void refuse_timestamps(const std::vector<records::record_timestamps::stray>& strays, const records::timestamp_window& window,
+                       protocol::ProduceResponse::PartitionProduceResponse& rp) {
+    rp.ErrorMessage = "One or more records have been rejected due to invalid timestamp";
+    for (const auto& s : strays) {
+        auto& e = rp.RecordErrors.emplace_back();
+        e.BatchIndex = s.index;
+        e.BatchIndexErrorMessage = "Timestamp " + std::to_string(s.timestamp) + " of message with offset " +
+                                   std::to_string(s.index) + " is out of range. The timestamp should be within [" +
+                                   std::to_string(window.lower) + ", " + std::to_string(window.upper) + "]";
+    }
+}
+
+// Kafka's produce-side batch rules, checked before any shard hop. Records outside the topic's
+// timestamp window are left in `out_of_range`.
+error_code validate(const std::optional<protocol::records_data>& records, const records::validate_limits& limits,
+                    partition_write& w, std::vector<records::record_timestamps::stray>& out_of_range) {
+    if (!records || records->empty()) return error_code::invalid_record;
     // Produce v3+ carries exactly one batch per partition (INVALID_RECORD otherwise).
     auto batch = records::validate_for_produce(records->bytes(), limits);
     if (!batch) return batch.error();
-    const auto& b = *batch;
+    auto& b = *batch;
     if (b.header.is_control()) return error_code::invalid_record; // only the broker writes control batches
+    if (!b.timestamps_out_of_range.empty()) {
+        out_of_range = std::move(b.timestamps_out_of_range);
+        return error_code::invalid_timestamp;
+    }
     w.batch = b.bytes;
     w.header = b.header;
     // CreateTime batches carry the records' largest timestamp, whatever the client wrote in
@@ -66,12 +99,12 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     writes.reserve(total); // `out` pointers and spans must stay put
     // Validates one partition's records and queues them for the append, or answers the error.
     auto admit = [&](const std::string& topic, protocol::ProduceRequest::PartitionProduceData& p,
-                     int32_t max_message_bytes, protocol::ProduceResponse::PartitionProduceResponse& rp) {
+                     const records::validate_limits& limits, protocol::ProduceResponse::PartitionProduceResponse& rp) {
         partition_write w;
         w.topic = topic;
         w.index = p.Index;
-        w.max_message_bytes = max_message_bytes;
-        if (auto e = validate(p.Records, w.max_message_bytes, w); e != error_code::none) {
+        std::vector<records::record_timestamps::stray> strays;
+        if (auto e = validate(p.Records, limits, w, strays); e != error_code::none) {
             // A malformed batch is a client bug worth one line; routine errors stay quiet.
             spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
                                 e == error_code::unsupported_for_message_format || e == error_code::message_too_large
@@ -80,6 +113,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                         "produce to {}/{} from {} (client '{}') rejected: {}", w.topic, w.index, ctx.conn.peer,
                         ctx.header.ClientId.value_or(""), error_name(e));
             rp.ErrorCode = to_wire(e);
+            if (e == error_code::invalid_timestamp) refuse_timestamps(strays, *limits.create_time_window, rp);
             return;
         }
         w.out = &rp;
@@ -92,11 +126,12 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     struct candidate {
         const std::string* topic;
         protocol::ProduceRequest::PartitionProduceData* data;
-        int32_t max_message_bytes;
+        records::validate_limits limits;
         protocol::ProduceResponse::PartitionProduceResponse* out;
     };
     std::vector<candidate> candidates;
     const std::string client_id = ctx.header.ClientId.value_or("");
+    const timestamp_ms now = wall_clock_now();
     const bool client_blocked = ctx.shard.dynamic->blocks_client(client_id);
 
     for (auto& t : req.TopicData) {
@@ -105,6 +140,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
         rt.PartitionResponses.reserve(t.PartitionData.size());
         topic_lookup found;
         if (valid_acks && !client_blocked) found = co_await find_or_create_topic(ctx, t.Name, true);
+        const auto limits = found.topic ? produce_limits(found.topic->log, now) : records::validate_limits{};
         for (auto& p : t.PartitionData) {
             auto& rp = rt.PartitionResponses.emplace_back();
             rp.Index = p.Index;
@@ -156,8 +192,8 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorMessage = ctx.b.disk().message();
                 continue;
             }
-            if (faults_armed) candidates.push_back({&t.Name, &p, found.topic->log.max_message_bytes, &rp});
-            else admit(t.Name, p, found.topic->log.max_message_bytes, rp);
+            if (faults_armed) candidates.push_back({&t.Name, &p, limits, &rp});
+            else admit(t.Name, p, limits, rp);
         }
     }
 
@@ -171,7 +207,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
         for (size_t i = 0; i < candidates.size(); ++i) {
             auto& c = candidates[i];
             if (i < injected.size() && injected[i] != error_code::none) c.out->ErrorCode = to_wire(injected[i]);
-            else admit(*c.topic, *c.data, c.max_message_bytes, *c.out);
+            else admit(*c.topic, *c.data, c.limits, *c.out);
         }
     }
 

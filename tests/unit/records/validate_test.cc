@@ -266,14 +266,40 @@ TEST(validate, streaming_walk_agrees_with_the_whole_payload_walk) {
             default: break;
             }
             const int32_t count = round % 8 == 5 ? n + 1 : n;
-            int64_t d1 = -1, d2 = -1;
+            record_timestamps d1, d2;
             auto whole = decompress(codec, payload, size_t(1) << 30);
             error_code expect = whole ? check_records(*whole, count, true, &d1) : whole.error();
             EXPECT_EQ(check_compressed_records(codec, payload, count, true, &d2), expect)
                 << "codec " << int(codec) << " round " << round;
-            if (expect == error_code::none) EXPECT_EQ(d1, d2);
+            if (expect == error_code::none) { EXPECT_EQ(d1.max_delta, d2.max_delta); }
         }
     }
+}
+
+// message.timestamp.before/after.max.ms: every CreateTime record outside the window is listed,
+// compressed or not; a record without a timestamp (-1) and a LogAppendTime batch never are.
+TEST(validate, create_time_window_lists_the_records_outside_it) {
+    for (auto codec : {compression::none, compression::zstd}) {
+        batch_builder b(codec);
+        for (int64_t ts : {1000, 899, 900, 1100, 1101, -1, 5000})
+            b.add("k", "v", timestamp_ms(ts));
+        auto bytes = b.build();
+        validate_limits limits{.produce = true, .create_time_window = timestamp_window{900, 1100}};
+        auto v = validate_for_produce(bytes, limits);
+        ASSERT_TRUE(v) << error_name(v.error());
+        using stray = record_timestamps::stray;
+        EXPECT_EQ(v->timestamps_out_of_range, (std::vector<stray>{{1, 899}, {4, 1101}, {6, 5000}})) << int(codec);
+        EXPECT_EQ(v->records_max_timestamp, timestamp_ms(5000));
+
+        EXPECT_TRUE(validate_for_produce(bytes, produce)->timestamps_out_of_range.empty());
+        limits.create_time_window = timestamp_window{0, INT64_MAX};
+        EXPECT_TRUE(validate_for_produce(bytes, limits)->timestamps_out_of_range.empty());
+    }
+    batch_builder append_time;
+    append_time.ts_type(timestamp_type::log_append_time).add("k", "v", timestamp_ms(1));
+    auto bytes = append_time.build();
+    const validate_limits limits{.produce = true, .create_time_window = timestamp_window{900, 1100}};
+    EXPECT_TRUE(validate_for_produce(bytes, limits)->timestamps_out_of_range.empty());
 }
 
 TEST(scan, splits_and_stops_at_torn_tail) {
