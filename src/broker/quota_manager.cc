@@ -85,8 +85,22 @@ std::vector<storage::client_quota_entry> quota_manager::entries() const {
     return entries_;
 }
 
-void quota_manager::resolve(connection_quotas& c, std::string_view client_id) {
+size_t quota_manager::sensor_count() const {
     std::lock_guard lock(mu_);
+    return sensors_.size();
+}
+
+// Under mu_. use_count() == 1 means only the registry holds the sensor: connections get theirs
+// from here under the same lock, so none can pick it up while this runs.
+void quota_manager::expire_idle_sensors(int64_t now_ms) {
+    if (now_ms - last_expiry_ms_ < samples_ * window_ms_) return;
+    last_expiry_ms_ = now_ms;
+    std::erase_if(sensors_, [now_ms](const auto& kv) { return kv.second.use_count() == 1 && kv.second->idle_at(now_ms); });
+}
+
+void quota_manager::resolve(connection_quotas& c, std::string_view client_id, int64_t now_ms) {
+    std::lock_guard lock(mu_);
+    expire_idle_sensors(now_ms);
     c.version = version_.load(std::memory_order_acquire);
     c.client_id.assign(client_id);
     for (size_t i = 0; i < quota_type_count; ++i) {
@@ -107,7 +121,7 @@ void quota_manager::resolve(connection_quotas& c, std::string_view client_id) {
 
 int64_t quota_manager::record(connection_quotas& c, std::string_view client_id, quota_type t, int64_t amount,
                               int64_t now_ms) {
-    if (c.version != version_.load(std::memory_order_acquire) || c.client_id != client_id) resolve(c, client_id);
+    if (c.version != version_.load(std::memory_order_acquire) || c.client_id != client_id) resolve(c, client_id, now_ms);
     const auto& b = c.bindings[static_cast<size_t>(t)];
     if (!b) return 0;
     b->sensor->record(amount, now_ms);
@@ -115,7 +129,7 @@ int64_t quota_manager::record(connection_quotas& c, std::string_view client_id, 
 }
 
 bool quota_manager::binds(connection_quotas& c, std::string_view client_id, quota_type t) {
-    if (c.version != version_.load(std::memory_order_acquire) || c.client_id != client_id) resolve(c, client_id);
+    if (c.version != version_.load(std::memory_order_acquire) || c.client_id != client_id) resolve(c, client_id, now_ms());
     return c.bindings[static_cast<size_t>(t)].has_value();
 }
 
@@ -125,7 +139,7 @@ int64_t quota_manager::current_throttle(const connection_quotas& c, quota_type t
 }
 
 std::optional<int64_t> quota_manager::window_limit(connection_quotas& c, std::string_view client_id, quota_type t) {
-    if (c.version != version_.load(std::memory_order_acquire) || c.client_id != client_id) resolve(c, client_id);
+    if (c.version != version_.load(std::memory_order_acquire) || c.client_id != client_id) resolve(c, client_id, now_ms());
     const auto& b = c.bindings[static_cast<size_t>(t)];
     if (!b) return std::nullopt;
     const double limit = b->bound * static_cast<double>(samples_ - 1) * static_cast<double>(window_ms_) / 1000.0;

@@ -45,6 +45,9 @@ public:
     measure measure_at(int64_t now_ms) const;
     // How long (ms) to stay silent for the rate to fall back to `bound`; 0 when within it.
     int64_t throttle_ms(double bound, int64_t now_ms) const;
+    // Nothing recorded within the sampled span before `now_ms`: the sensor measures exactly
+    // what a new one would.
+    bool idle_at(int64_t now_ms) const { return measure_at(now_ms).window_ms == 0; }
 
 private:
     static constexpr int value_bits = 40;
@@ -103,13 +106,17 @@ public:
     // Takes back an amount recorded by `record` (a Fetch answered empty because it was throttled).
     void unrecord(const connection_quotas& c, quota_type t, int64_t amount, int64_t now_ms);
 
+    // Sensors in the registry (tests, and to watch the expiry).
+    size_t sensor_count() const;
+
     static int64_t now_ms() {
         return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
             .count();
     }
 
 private:
-    void resolve(connection_quotas& c, std::string_view client_id);
+    void resolve(connection_quotas& c, std::string_view client_id, int64_t now_ms);
+    void expire_idle_sensors(int64_t now_ms);
 
     int samples_ = 11;
     int64_t window_ms_ = 1000;
@@ -117,10 +124,13 @@ private:
     std::atomic<uint64_t> version_{1};
     mutable std::mutex mu_;
     std::vector<storage::client_quota_entry> entries_;
-    // (type, user tag, client-id tag) -> sensor. Kept for the broker's life (a client that
-    // reconnects keeps its history, as Kafka keeps idle sensors for an hour): one small sensor
-    // per client a quota applied to.
+    // (type, user tag, client-id tag) -> sensor. A client that reconnects finds its history
+    // here. A sensor no connection holds and with nothing recorded within the sampled span is
+    // dropped (at most once a span, on a resolve): it measures what a new one would, so unlike
+    // Kafka's hour-long idle expiry this changes no throttle, and a default client-id quota
+    // over ever-new client ids does not grow the registry without bound.
     std::map<std::tuple<quota_type, std::string, std::string>, std::shared_ptr<rate_sensor>> sensors_;
+    int64_t last_expiry_ms_ = 0;
 };
 
 } // namespace brook::broker

@@ -6,7 +6,9 @@
 // watermark marks, changelog writes, sink rows, late rows and the offsets of both topics.
 #include "stream/keyed_job.h"
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "stream/job_common.h"
 #include "stream/state_codec.h"
@@ -17,8 +19,9 @@ namespace {
 
 // Creates the job's internal topic with `partitions` partitions or checks the one there.
 // Changelogs ask for compaction; a broker that refuses it gets delete with infinite retention.
+// A stop (SIGTERM) ends the wait for a new topic's partitions.
 std::optional<std::string> ensure_topic(client::admin& a, const std::string& name, int32_t partitions, bool changelog,
-                                        const std::string& job) {
+                                        const std::string& job, const std::atomic<bool>* stop) {
     auto have = a.describe_topic(name, timeout_ms);
     if (!have) {
         client::new_topic t{name, partitions, 1, {}};
@@ -32,8 +35,10 @@ std::optional<std::string> ensure_topic(client::admin& a, const std::string& nam
         }
         if (!st && st.err().code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) return "create topic " + name + ": " + st.err().message;
         for (int i = 0; i < 50; ++i) {
+            if (stop && stop->load()) return "stopped while waiting for topic " + name;
             have = a.describe_topic(name, timeout_ms);
             if (have && int32_t(have->partitions.size()) == partitions) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
         if (!have) return "topic " + name + ": " + have.err().message;
     }
@@ -64,8 +69,8 @@ std::optional<std::string> keyed_job::setup() {
     for (const auto& t : {dst_.topic, src_.late_topic})
         if (!t.empty())
             if (auto st = a->describe_topic(t, timeout_ms); !st) return "topic '" + t + "': " + st.err().message;
-    if (auto e = ensure_topic(*a, repartition_, groups_n_, false, plan_.name)) return e;
-    if (auto e = ensure_topic(*a, changelog_, groups_n_, true, plan_.name)) return e;
+    if (auto e = ensure_topic(*a, repartition_, groups_n_, false, plan_.name, o_.stop)) return e;
+    if (auto e = ensure_topic(*a, changelog_, groups_n_, true, plan_.name, o_.stop)) return e;
     if (src_.bounded)
         if (auto e = end_offsets(*a, src_, topic, end_at_)) return e;
 

@@ -183,6 +183,37 @@ TEST(QuotaManager, ConnectionsFollowTheQuotaSet) {
     EXPECT_EQ(qm.record(c, "a", quota_type::produce, 1'000'000, 50'000), 0);
 }
 
+// A default client-id quota gives every client id a sensor of its own; the sensors of clients
+// that left and recorded nothing within the sampled span are dropped (at most once a span),
+// those of connected or recently active clients kept.
+TEST(QuotaManager, IdleSensorsNoConnectionHoldsAreDropped) {
+    quota_manager qm;
+    qm.configure(2, 1000); // a 2 s span
+    qm.replace({entry({{"client-id", dflt}}, {{"producer_byte_rate", 100}})});
+    const int64_t t0 = 1'000'000;
+    connection_quotas held;
+    qm.record(held, "held", quota_type::produce, 1, t0);
+    for (int i = 0; i < 100; ++i) {
+        connection_quotas gone;
+        qm.record(gone, "client-" + std::to_string(i), quota_type::produce, 1, t0);
+    }
+    EXPECT_EQ(qm.sensor_count(), 101u);
+    {
+        connection_quotas recent;
+        qm.record(recent, "recent", quota_type::produce, 1, t0 + 2'500); // t0's windows are out of the span
+        EXPECT_EQ(qm.sensor_count(), 2u);                                 // held + recent
+        connection_quotas back;
+        qm.record(back, "client-0", quota_type::produce, 1, t0 + 3'000); // within the span of the last pass
+        EXPECT_EQ(qm.sensor_count(), 3u);
+    }
+    connection_quotas late;
+    qm.record(late, "late", quota_type::produce, 1, t0 + 5'000);
+    EXPECT_EQ(qm.sensor_count(), 2u); // held + late
+    // The connection that held its sensor records on into it and is throttled past its quota.
+    EXPECT_GT(qm.record(held, "held", quota_type::produce, 250, t0 + 5'000), 0);
+    EXPECT_EQ(qm.sensor_count(), 2u);
+}
+
 TEST(QuotaManager, RequestPercentageIsMicrosecondsOfThreadTime) {
     quota_manager qm;
     qm.configure(11, 1000);
