@@ -129,6 +129,14 @@ def test_api_versions_lists_contract(b, second):
     for api, (lo, hi) in {0: (3, 9), 1: (4, 12), 2: (0, 6), 3: (0, 12), 18: (0, 3),
                           19: (0, 5), 20: (0, 4), 22: (0, 4)}.items():
         assert api in keys and keys[api][0] <= lo and keys[api][1] >= hi, (api, keys.get(api))
+    # Produce from v0, as Kafka 4.0 advertises it (librdkafka compresses gzip/snappy/lz4 only
+    # then), though v0-v2 are not served: such a request closes the connection.
+    assert keys[0][0] == 0
+
+
+def test_produce_v2_closes_though_advertised(b, second):
+    expect_closed(b, api_frame(0, 2, 9, struct.pack(">hii", -1, 1000, 0)), "produce v2")
+    assert "unsupported version: Produce v2" in b.log_text()
 
 
 def test_metadata_v99_closed_or_error(b, second):
