@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/logger.h"
+#include "records/recompress.h"
 #include "storage/cluster_id.h"
 
 namespace brook::broker {
@@ -91,6 +92,7 @@ storage::log_config broker::resolve_log_config(const std::map<std::string, std::
     c.max_message_bytes = static_cast<int32_t>(config_i64(t, "max.message.bytes", eff.message_max_bytes));
     auto ts = t.find("message.timestamp.type");
     c.log_append_time = (ts != t.end() ? ts->second : eff.log_message_timestamp_type) == "LogAppendTime";
+    if (auto it = t.find("compression.type"); it != t.end()) c.compression = records::topic_compression(it->second);
     constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
     const int64_t difference = config_i64(t, "message.timestamp.difference.max.ms", unbounded);
     const int64_t before = config_i64(t, "message.timestamp.before.max.ms", unbounded);

@@ -3,6 +3,9 @@
 // before a partition_log is opened. Plain value; any thread.
 #include <cstdint>
 #include <limits>
+#include <optional>
+
+#include "records/batch_header.h"
 
 namespace brook::storage {
 
@@ -14,6 +17,9 @@ struct log_config {
     int32_t index_interval_bytes = 4096;                  // index.interval.bytes: sparse index spacing
     int32_t max_message_bytes = 1048588;                  // max.message.bytes: largest batch accepted
     bool log_append_time = false;                         // message.timestamp.type=LogAppendTime
+    // compression.type naming a codec: batches the producer compressed otherwise are
+    // re-encoded with it on produce. nullopt: "producer", stored as sent.
+    std::optional<records::compression> compression;
     // message.timestamp.before.max.ms / .after.max.ms, each falling back to the deprecated
     // message.timestamp.difference.max.ms while unset (Kafka 3.6+, KIP-937): how far a
     // CreateTime record's timestamp may lie behind / ahead of the broker's clock.

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "broker/fanout.h"
 #include "broker/handlers/handlers.h"
+#include "records/recompress.h"
 #include "records/validate.h"
 
 namespace brook::broker {
@@ -13,8 +14,9 @@ namespace {
 struct partition_write {
     std::string topic;
     int32_t index = 0;
-    std::span<const uint8_t> batch;
+    std::span<const uint8_t> batch; // into the request, or into `recompressed`
     records::batch_header header;
+    std::vector<uint8_t> recompressed; // the batch re-encoded with the topic's compression.type
     std::optional<timestamp_ms> records_max_timestamp;
     // filled in by the owner shard
     error_code error = error_code::none;
@@ -24,11 +26,20 @@ struct partition_write {
     protocol::ProduceResponse::PartitionProduceResponse* out = nullptr;
 };
 
-// The batch rules of one topic: its max.message.bytes, and for a CreateTime topic with
+// What one topic asks of a produced batch: Kafka's checks with the topic's limits, and the
+// codec its compression.type re-encodes batches to (nullopt: stored as the producer sent them).
+struct topic_rules {
+    records::validate_limits limits;
+    std::optional<records::compression> codec;
+};
+
+// The limits are max.message.bytes and, for a CreateTime topic with
 // message.timestamp.before/after.max.ms set, the window its records' timestamps must lie in
 // (from the broker's clock at the request; bounds saturate rather than overflow).
-records::validate_limits produce_limits(const storage::log_config& log, timestamp_ms now) {
-    records::validate_limits limits;
+topic_rules rules_of(const storage::log_config& log, timestamp_ms now) {
+    topic_rules rules;
+    rules.codec = log.compression;
+    records::validate_limits& limits = rules.limits;
     limits.max_batch_bytes = static_cast<size_t>(log.max_message_bytes);
     constexpr int64_t unbounded = std::numeric_limits<int64_t>::max();
     if (!log.log_append_time && (log.timestamp_before_max_ms != unbounded || log.timestamp_after_max_ms != unbounded)) {
@@ -37,7 +48,7 @@ records::validate_limits produce_limits(const storage::log_config& log, timestam
         if (__builtin_add_overflow(now.value(), log.timestamp_after_max_ms, &upper)) upper = unbounded;
         limits.create_time_window = records::timestamp_window{lower, upper};
     }
-    return limits;
+    return rules;
 }
 
 // Kafka's answer to records outside the window: the whole batch is refused (INVALID_TIMESTAMP),
@@ -56,11 +67,11 @@ void refuse_timestamps(const std::vector<records::record_timestamps::stray>& str
 
 // Kafka's produce-side batch rules, checked before any shard hop. Records outside the topic's
 // timestamp window are left in `out_of_range`.
-error_code validate(const std::optional<protocol::records_data>& records, const records::validate_limits& limits,
-                    partition_write& w, std::vector<records::record_timestamps::stray>& out_of_range) {
+error_code validate(const std::optional<protocol::records_data>& records, const topic_rules& rules, partition_write& w,
+                    std::vector<records::record_timestamps::stray>& out_of_range) {
     if (!records || records->empty()) return error_code::invalid_record;
     // Produce v3+ carries exactly one batch per partition (INVALID_RECORD otherwise).
-    auto batch = records::validate_for_produce(records->bytes(), limits);
+    auto batch = records::validate_for_produce(records->bytes(), rules.limits);
     if (!batch) return batch.error();
     auto& b = *batch;
     if (b.header.is_control()) return error_code::invalid_record; // only the broker writes control batches
@@ -70,6 +81,15 @@ error_code validate(const std::optional<protocol::records_data>& records, const 
     }
     w.batch = b.bytes;
     w.header = b.header;
+    if (rules.codec && *rules.codec != b.header.codec()) {
+        auto re = records::recompress_batch(b.bytes, *rules.codec);
+        if (!re) return re.error();
+        // Kafka holds the re-encoded batch to max.message.bytes too (it may have grown).
+        if (re->size() > rules.limits.max_batch_bytes) return error_code::message_too_large;
+        w.recompressed = std::move(*re);
+        w.batch = w.recompressed;
+        w.header = records::read_batch_header(w.batch);
+    }
     // CreateTime batches carry the records' largest timestamp, whatever the client wrote in
     // the header (Kafka's LogValidator rewrites it too): time lookups and retention read it.
     if (b.header.ts_type() == records::timestamp_type::create_time) w.records_max_timestamp = b.records_max_timestamp;
@@ -99,12 +119,12 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     writes.reserve(total); // `out` pointers and spans must stay put
     // Validates one partition's records and queues them for the append, or answers the error.
     auto admit = [&](const std::string& topic, protocol::ProduceRequest::PartitionProduceData& p,
-                     const records::validate_limits& limits, protocol::ProduceResponse::PartitionProduceResponse& rp) {
+                     const topic_rules& rules, protocol::ProduceResponse::PartitionProduceResponse& rp) {
         partition_write w;
         w.topic = topic;
         w.index = p.Index;
         std::vector<records::record_timestamps::stray> strays;
-        if (auto e = validate(p.Records, limits, w, strays); e != error_code::none) {
+        if (auto e = validate(p.Records, rules, w, strays); e != error_code::none) {
             // A malformed batch is a client bug worth one line; routine errors stay quiet.
             spdlog::log(e == error_code::corrupt_message || e == error_code::invalid_record ||
                                 e == error_code::unsupported_for_message_format || e == error_code::message_too_large
@@ -113,7 +133,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                         "produce to {}/{} from {} (client '{}') rejected: {}", w.topic, w.index, ctx.conn.peer,
                         ctx.header.ClientId.value_or(""), error_name(e));
             rp.ErrorCode = to_wire(e);
-            if (e == error_code::invalid_timestamp) refuse_timestamps(strays, *limits.create_time_window, rp);
+            if (e == error_code::invalid_timestamp) refuse_timestamps(strays, *rules.limits.create_time_window, rp);
             return;
         }
         w.out = &rp;
@@ -126,7 +146,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
     struct candidate {
         const std::string* topic;
         protocol::ProduceRequest::PartitionProduceData* data;
-        records::validate_limits limits;
+        topic_rules rules;
         protocol::ProduceResponse::PartitionProduceResponse* out;
     };
     std::vector<candidate> candidates;
@@ -140,7 +160,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
         rt.PartitionResponses.reserve(t.PartitionData.size());
         topic_lookup found;
         if (valid_acks && !client_blocked) found = co_await find_or_create_topic(ctx, t.Name, true);
-        const auto limits = found.topic ? produce_limits(found.topic->log, now) : records::validate_limits{};
+        const auto rules = found.topic ? rules_of(found.topic->log, now) : topic_rules{};
         for (auto& p : t.PartitionData) {
             auto& rp = rt.PartitionResponses.emplace_back();
             rp.Index = p.Index;
@@ -192,8 +212,8 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
                 rp.ErrorMessage = ctx.b.disk().message();
                 continue;
             }
-            if (faults_armed) candidates.push_back({&t.Name, &p, limits, &rp});
-            else admit(t.Name, p, limits, rp);
+            if (faults_armed) candidates.push_back({&t.Name, &p, rules, &rp});
+            else admit(t.Name, p, rules, rp);
         }
     }
 
@@ -207,7 +227,7 @@ asio::awaitable<std::optional<protocol::ProduceResponse>> handle_produce(request
         for (size_t i = 0; i < candidates.size(); ++i) {
             auto& c = candidates[i];
             if (i < injected.size() && injected[i] != error_code::none) c.out->ErrorCode = to_wire(injected[i]);
-            else admit(*c.topic, *c.data, c.limits, *c.out);
+            else admit(*c.topic, *c.data, c.rules, *c.out);
         }
     }
 
