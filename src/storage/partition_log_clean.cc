@@ -93,6 +93,14 @@ result<std::vector<std::unique_ptr<segment>>> partition_log::install_clean(const
             return retired;
         }
     }
+    // The replaced segments keep their files (the fd_cache would otherwise hand a replaced
+    // file's descriptor to the cleaned segment now at its path, until the replaced segment is
+    // destroyed on the cleaner thread: fetches read the new index's positions in the old file).
+    for (auto base : r.replaced)
+        if (auto e = segments_.at(base)->pin_file(); e != error_code::none) {
+            discard_cleaned(dir_);
+            return e;
+        }
     if (auto e = commit_swap(dir_); e != error_code::none) {
         discard_cleaned(dir_);
         return e;

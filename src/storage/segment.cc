@@ -50,6 +50,14 @@ segment::~segment() {
     files_->forget(log_path());
 }
 
+error_code segment::pin_file() {
+    auto f = log_file();
+    if (!f) return f.error();
+    log_ = std::move(*f);
+    files_->forget(log_path());
+    return error_code::none;
+}
+
 result<std::shared_ptr<file_handle>> segment::log_file() const {
     if (log_) return log_;
     return files_->get(log_path());

@@ -130,6 +130,11 @@ public:
     // reads borrow it from the fd_cache from then on; an append takes it back and holds it.
     void release_file() { log_.reset(); }
     bool holds_file() const { return log_ != nullptr; }
+    // Holds the .log open from now on and takes it out of the fd_cache: for a segment the
+    // cleaner replaces, before the cleaned file is renamed to the same path. Whatever still
+    // reads through this object reads the file its index describes, and the segment that takes
+    // the path opens the new file instead of finding this one's descriptor in the cache.
+    error_code pin_file();
     // Unlinks the four files (open handles stay valid for their holders).
     void remove_files();
 

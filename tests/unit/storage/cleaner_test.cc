@@ -44,6 +44,7 @@ struct rec {
     std::optional<std::string> value;
     bool operator==(const rec&) const = default;
 };
+void PrintTo(const rec& r, std::ostream* os) { *os << r.off << ":" << r.key.value_or("null") << "=" << r.value.value_or("null"); }
 
 std::optional<std::string> str(const std::optional<std::vector<uint8_t>>& b) {
     if (!b) return std::nullopt;
@@ -419,7 +420,10 @@ TEST(log_cleaner_pass, respects_the_dirty_ratio_and_the_compaction_lags) {
 
 TEST(log_cleaner_pass, a_small_map_cleans_in_several_passes) {
     test::temp_dir dir;
-    auto log = open_log(dir.path / "t" / "0", compact_cfg());
+    auto files = std::make_shared<fd_cache>(256);
+    auto opened = partition_log::open(dir.path / "t" / "0", compact_cfg(), {.files = files});
+    ASSERT_TRUE(opened);
+    auto log = std::move(opened).value();
     std::map<std::string, std::optional<std::string>> model;
     for (int i = 0; i < 300; ++i) {
         std::string k = "key" + std::to_string(i % 75);
@@ -577,6 +581,47 @@ TEST(log_cleaner_pass, a_pass_whose_segments_went_meanwhile_is_discarded) {
     EXPECT_TRUE(retired->empty());
     EXPECT_FALSE(std::filesystem::exists(cleaned_dir(log->dir())));
     EXPECT_FALSE(log->clean_in_flight());
+}
+
+// The broker destroys the replaced segments later, on the cleaner thread, while fetches go on
+// on the shard. Until then the fd_cache must not hand a replaced file's descriptor to the
+// cleaned segment that now has its path: reads right after the swap see the cleaned records,
+// and a read through a replaced segment still sees the file its index describes.
+TEST(log_cleaner_pass, reads_right_after_the_swap_use_the_cleaned_files) {
+    test::temp_dir dir;
+    auto files = std::make_shared<fd_cache>(256);
+    auto opened = partition_log::open(dir.path / "t" / "0", compact_cfg(), {.files = files});
+    ASSERT_TRUE(opened);
+    auto log = std::move(opened).value();
+    // 40 keys over 300 records: the segment holding offset 260 keeps part of its records, so
+    // its cleaned file differs from the one it replaces at the same path.
+    std::map<std::string, std::optional<std::string>> model;
+    for (int i = 0; i < 300; ++i) {
+        const std::string k = "k" + std::to_string(i % 40), v = "value-" + std::to_string(i);
+        append(*log, keyed({{k, v}}));
+        model[k] = v;
+    }
+    const auto original = read_all(*log); // every sealed segment's descriptor is in the cache now
+    offset_map map(1 << 20);
+    auto plan = log->plan_clean(timestamp_ms(5000));
+    ASSERT_TRUE(plan);
+    auto r = clean_log(*plan, map);
+    ASSERT_TRUE(r);
+    auto retired = log->install_clean(*r); // kept alive, as the broker's dispose queue does
+    ASSERT_TRUE(retired);
+    ASSERT_FALSE(retired->empty());
+    const auto during = read_all(*log);
+    for (const auto& seg : *retired) { // the replaced files, as their indexes describe them
+        auto bytes = seg->read(0, 1 << 20);
+        ASSERT_TRUE(bytes);
+        ASSERT_GE(bytes->size(), records::batch_header_size);
+        EXPECT_EQ(records::read_batch_header(*bytes).base_offset, seg->base_offset());
+    }
+    retired->clear(); // what the broker's cleaner thread does later
+    const auto after = read_all(*log);
+    EXPECT_EQ(during, after);
+    EXPECT_LT(after.size(), original.size());
+    EXPECT_EQ(latest_of(after), live(model));
 }
 
 } // namespace
