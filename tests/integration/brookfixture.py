@@ -4,6 +4,7 @@ A `Broker` owns one process on free ports in its own data dir; stderr+stdout go 
 so tests can grep it. Every wait is bounded; `close()` always kills the process.
 """
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,7 +18,22 @@ BROOK_BIN = os.environ.get("BROOK_BIN", str(REPO / "build" / "brook"))
 START_TIMEOUT_S = 30
 
 
+# Below Linux's ephemeral range (32768-60999): a port the kernel hands out with bind(0) is also
+# what outgoing connections take as their source port, so between free_port() and the server's
+# own bind (or across a restart) a client connection could take it ("address already in use").
+LISTEN_PORTS = range(20000, 32768)
+
+
 def free_port():
+    """A port nothing listens on now, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.choice(LISTEN_PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -44,6 +60,7 @@ class Broker:
         self.port = free_port()
         self.admin_port = free_port()
         self.registry_port = free_port()
+        self.port_retries = 0
         self.proc = None
         self.starts = 0
         self.log_path = None
@@ -98,6 +115,13 @@ class Broker:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                if self.starts == 1 and "already in use" in self.log_text() and self.port_retries < 3:
+                    # Someone took a port between free_port() and the bind: nothing knows these
+                    # ports before the first start, so take new ones.
+                    self.port_retries += 1
+                    self.starts = 0
+                    self.port, self.admin_port, self.registry_port = free_port(), free_port(), free_port()
+                    return self.start()
                 raise BrokerError(f"broker exited with {self.proc.returncode} during start:\n"
                                   + self.log_text()[-4000:])
             if "listening" in self.log_text() and port_open(self.port) and (
