@@ -74,8 +74,10 @@ std::vector<rec> read_all(const partition_log& log, std::vector<records::batch_h
     return out;
 }
 
-std::unique_ptr<partition_log> open_log(const std::filesystem::path& dir, log_config cfg) {
-    auto log = partition_log::open(dir, cfg);
+// `files`: the fd_cache sealed segments read through (null: the process default).
+std::unique_ptr<partition_log> open_log(const std::filesystem::path& dir, log_config cfg,
+                                        std::shared_ptr<fd_cache> files = nullptr) {
+    auto log = partition_log::open(dir, cfg, {.files = std::move(files)});
     EXPECT_TRUE(log) << error_name(log.error());
     return log ? std::move(log).value() : nullptr;
 }
@@ -421,9 +423,8 @@ TEST(log_cleaner_pass, respects_the_dirty_ratio_and_the_compaction_lags) {
 TEST(log_cleaner_pass, a_small_map_cleans_in_several_passes) {
     test::temp_dir dir;
     auto files = std::make_shared<fd_cache>(256);
-    auto opened = partition_log::open(dir.path / "t" / "0", compact_cfg(), {.files = files});
-    ASSERT_TRUE(opened);
-    auto log = std::move(opened).value();
+    auto log = open_log(dir.path / "t" / "0", compact_cfg(), files);
+    ASSERT_TRUE(log);
     std::map<std::string, std::optional<std::string>> model;
     for (int i = 0; i < 300; ++i) {
         std::string k = "key" + std::to_string(i % 75);
@@ -590,9 +591,8 @@ TEST(log_cleaner_pass, a_pass_whose_segments_went_meanwhile_is_discarded) {
 TEST(log_cleaner_pass, reads_right_after_the_swap_use_the_cleaned_files) {
     test::temp_dir dir;
     auto files = std::make_shared<fd_cache>(256);
-    auto opened = partition_log::open(dir.path / "t" / "0", compact_cfg(), {.files = files});
-    ASSERT_TRUE(opened);
-    auto log = std::move(opened).value();
+    auto log = open_log(dir.path / "t" / "0", compact_cfg(), files);
+    ASSERT_TRUE(log);
     // 40 keys over 300 records: the segment holding offset 260 keeps part of its records, so
     // its cleaned file differs from the one it replaces at the same path.
     std::map<std::string, std::optional<std::string>> model;
